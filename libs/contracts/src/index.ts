@@ -1,0 +1,17 @@
+/**
+ * @sigma/contracts: the generated Protobuf-ES messages, enums and service descriptors of every
+ * Sigma service. Everything that crosses a service boundary is one of these types.
+ *
+ * The generated files under `gen/` are committed; `npm run check:generated` fails when
+ * regenerating from `proto/` would change them.
+ */
+export * from "./gen/sigma/common/v1/common_pb.js";
+export * from "./gen/sigma/marketdata/v1/marketdata_pb.js";
+export * from "./gen/sigma/factor/v1/factor_pb.js";
+export * from "./gen/sigma/snapshot/v1/snapshot_pb.js";
+export * from "./gen/sigma/risk/v1/risk_pb.js";
+export * from "./gen/sigma/events/v1/events_pb.js";
+export * from "./gen/sigma/status/v1/status_pb.js";
+export * from "./gen/sigma/coordinator/v1/coordinator_pb.js";
+export * from "./phases.js";
+export * from "./factors.js";
