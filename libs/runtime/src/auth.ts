@@ -1,0 +1,151 @@
+/**
+ * Bearer-JWT authentication (HS256, shared secret SIGMA_JWT_SECRET) and role checks.
+ *
+ * Tokens carry `sub` and `roles` (["user"] or ["user","admin"]). The interceptor verifies the
+ * token and stores the principal under `principalKey`; handlers call `requirePrincipal(ctx)` or
+ * `requireAdmin(ctx)`. Health and reflection are always anonymous.
+ */
+import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { isInfrastructureService, principalKey, type Principal, type Role } from "./context.js";
+
+/**
+ * How a server authenticates callers.
+ * - `jwt`: every non-infrastructure RPC needs `authorization: Bearer <HS256 JWT>`.
+ * - `dev`: no check; every caller is `{ sub: "dev", roles: ["user","admin"] }`. Must be chosen
+ *   explicitly (never a fallback for a missing secret); `serve()` logs a loud warning.
+ */
+export type AuthConfig = { mode: "jwt"; secret: string } | { mode: "dev" };
+
+/** The principal every caller gets in dev mode. */
+export const DEV_PRINCIPAL: Principal = Object.freeze({ sub: "dev", roles: Object.freeze(["user", "admin"] as Role[]) });
+
+/** The only algorithm accepted: pinning it prevents "alg: none" and key-confusion attacks. */
+const ALG = "HS256";
+/** Shorter secrets make HS256 brute-forceable; refuse them at start-up. */
+const MIN_SECRET_BYTES = 32;
+
+function secretKey(secret: string): Uint8Array {
+  const key = new TextEncoder().encode(secret);
+  if (key.length < MIN_SECRET_BYTES) {
+    throw new Error(`JWT secret must be at least ${MIN_SECRET_BYTES} bytes (got ${key.length})`);
+  }
+  return key;
+}
+
+/**
+ * Validates an auth config at start-up.
+ *
+ * @throws Error when the mode is unknown or the jwt secret is shorter than 32 bytes.
+ */
+export function validateAuthConfig(auth: AuthConfig): void {
+  if (auth.mode === "jwt") secretKey(auth.secret);
+  else if (auth.mode !== "dev") throw new Error(`unknown auth mode ${JSON.stringify((auth as { mode: unknown }).mode)}`);
+}
+
+/**
+ * Signs a token for `sub` with `roles` (used by the CLI, tests and service-to-service calls).
+ *
+ * @param secret The shared HS256 secret (>= 32 bytes).
+ * @param sub Subject (user id).
+ * @param roles ["user"] or ["user","admin"]; "user" is added when missing.
+ * @param ttl Lifetime: seconds (number) or a jose time span string such as "1h", "15m".
+ * @returns The compact JWT.
+ * @throws Error on a short secret.
+ */
+export async function issueToken(
+  secret: string,
+  sub: string,
+  roles: readonly Role[] = ["user"],
+  ttl: number | string = "1h",
+): Promise<string> {
+  const allRoles = roles.includes("user") ? [...roles] : ["user", ...roles];
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ roles: allRoles })
+    .setProtectedHeader({ alg: ALG, typ: "JWT" })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(typeof ttl === "number" ? now + ttl : ttl)
+    .sign(secretKey(secret));
+}
+
+/**
+ * Verifies a compact JWT and returns its principal.
+ *
+ * @throws ConnectError Unauthenticated when the signature, algorithm, expiry or claims are bad
+ *   (`sub` must be a non-empty string; `roles` an array of "user"/"admin" containing "user").
+ */
+export async function verifyToken(secret: string, token: string): Promise<Principal> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALG] }));
+  } catch (e) {
+    // The reason (expired vs bad signature) helps the caller fix their setup and reveals nothing secret.
+    const reason = e instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";
+    throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, e);
+  }
+  const { sub, roles } = payload as { sub?: unknown; roles?: unknown };
+  if (typeof sub !== "string" || sub === "") {
+    throw new ConnectError("invalid token: missing sub", Code.Unauthenticated);
+  }
+  if (
+    !Array.isArray(roles) ||
+    !roles.every((r): r is Role => r === "user" || r === "admin") ||
+    !roles.includes("user")
+  ) {
+    throw new ConnectError("invalid token: bad roles claim", Code.Unauthenticated);
+  }
+  return { sub, roles };
+}
+
+/**
+ * Creates the server interceptor enforcing `auth`.
+ *
+ * Health and reflection RPCs pass without a principal. In jwt mode a missing header, a
+ * non-Bearer scheme or an invalid token fails with UNAUTHENTICATED before the handler runs.
+ *
+ * @throws Error (at creation) when the config is invalid, see `validateAuthConfig`.
+ */
+export function authInterceptor(auth: AuthConfig): Interceptor {
+  validateAuthConfig(auth);
+  return (next) => async (req) => {
+    if (isInfrastructureService(req.service.typeName)) return next(req);
+    if (auth.mode === "dev") {
+      req.contextValues.set(principalKey, DEV_PRINCIPAL);
+      return next(req);
+    }
+    const header = req.header.get("authorization");
+    if (!header) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new ConnectError("authorization header is not a bearer token", Code.Unauthenticated);
+    req.contextValues.set(principalKey, await verifyToken(auth.secret, m[1]!));
+    return next(req);
+  };
+}
+
+/**
+ * The authenticated principal of the RPC.
+ *
+ * @throws ConnectError Unauthenticated when there is none (anonymous RPC or no auth interceptor).
+ */
+export function requirePrincipal(ctx: Pick<HandlerContext, "values">): Principal {
+  const p = ctx.values.get(principalKey);
+  if (!p) throw new ConnectError("authentication required", Code.Unauthenticated);
+  return p;
+}
+
+/**
+ * The principal of the RPC, which must hold the admin role.
+ *
+ * @throws ConnectError Unauthenticated without a principal, PermissionDenied without "admin".
+ */
+export function requireAdmin(ctx: Pick<HandlerContext, "values">): Principal {
+  const p = requirePrincipal(ctx);
+  if (!p.roles.includes("admin")) throw new ConnectError("admin role required", Code.PermissionDenied);
+  return p;
+}
+
+/** True when `p` holds the admin role (for "owner or admin" checks). */
+export function isAdmin(p: Principal): boolean {
+  return p.roles.includes("admin");
+}

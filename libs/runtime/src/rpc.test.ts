@@ -1,0 +1,298 @@
+/**
+ * Handler-level tests through createRouterTransport (no sockets): error mapping and the RPC log
+ * line, auth, health, reflection and the client retry interceptor.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { MarketDataService } from "@sigma/contracts";
+import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
+import * as v1 from "@sigma/contracts/reflection-v1";
+import { issueToken, type AuthConfig } from "./auth.js";
+import { bearerInterceptor, retryInterceptor } from "./client.js";
+import { existingIdOf, INTERNAL_MESSAGE } from "./errors.js";
+import { createHealth } from "./health.js";
+import { createRoutes, createServerInterceptors } from "./serve.js";
+import { memoryLogger } from "./test-log.js";
+import { fakeServices, LEAKY_DETAIL } from "./test-service.js";
+
+const SECRET = "0123456789abcdef0123456789abcdef-test";
+
+function setup(auth: AuthConfig = { mode: "dev" }, clientInterceptors: Interceptor[] = [], unavailableTimes = 0) {
+  const { logger, lines } = memoryLogger();
+  const fake = fakeServices(unavailableTimes);
+  const health = createHealth(fake.services.map((s) => s.service.typeName));
+  const transport = createRouterTransport(createRoutes({ services: fake.services, health }), {
+    router: { interceptors: createServerInterceptors(logger, auth) },
+    transport: { interceptors: clientInterceptors },
+  });
+  return { transport, lines, health, counters: fake.counters };
+}
+
+async function rejection(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  assert.fail("expected the call to fail");
+}
+
+describe("errorInterceptor", () => {
+  it("maps domain errors and logs one line per RPC", async () => {
+    const { transport, lines } = setup();
+    const md = createClient(MarketDataService, transport);
+    const ok = await md.getProviderInfo({});
+    assert.equal(ok.description, "hello dev");
+    const nf = await rejection(md.getPriceSeries({ symbols: ["NOPE"] }));
+    assert.equal(nf.code, Code.NotFound);
+    assert.equal(nf.rawMessage, "unknown symbols: NOPE");
+    const ia = await rejection(md.getPriceSeries({ symbols: ["KNOWN"], startDate: "bad" }));
+    assert.equal(ia.code, Code.InvalidArgument);
+    assert.match(ia.rawMessage, /start_date: not a date/);
+
+    const rpcLines = lines.filter((l) => l.msg === "rpc");
+    assert.deepEqual(
+      rpcLines.map((l) => [l.rpc, l.code, l.sub]),
+      [
+        ["sigma.marketdata.v1.MarketDataService/GetProviderInfo", "OK", "dev"],
+        ["sigma.marketdata.v1.MarketDataService/GetPriceSeries", "NOT_FOUND", "dev"],
+        ["sigma.marketdata.v1.MarketDataService/GetPriceSeries", "INVALID_ARGUMENT", "dev"],
+      ],
+    );
+    for (const l of rpcLines) {
+      assert.equal(typeof l.durationMs, "number");
+      assert.equal(l.service, "test");
+    }
+  });
+
+  it("turns unexpected errors into a generic INTERNAL and logs the cause server-side only", async () => {
+    const { transport, lines } = setup();
+    const md = createClient(MarketDataService, transport);
+    const err = await rejection(md.listSymbols({}));
+    assert.equal(err.code, Code.Internal);
+    assert.equal(err.rawMessage, INTERNAL_MESSAGE);
+    assert.doesNotMatch(JSON.stringify(err), /hunter2/);
+    const line = lines.find((l) => l.msg === "rpc" && l.code === "INTERNAL");
+    assert.ok(line);
+    assert.equal(line.level, "error");
+    assert.match(JSON.stringify(line.err), /hunter2/);
+    assert.ok(LEAKY_DETAIL.includes("hunter2"));
+  });
+
+  it("binds correlation headers to the RPC log line", async () => {
+    const { transport, lines } = setup();
+    const md = createClient(MarketDataService, transport);
+    await md.getProviderInfo({}, { headers: { "sigma-run-id": "run-7", "sigma-phase": "factor" } });
+    const line = lines.find((l) => l.msg === "rpc");
+    assert.equal(line?.runId, "run-7");
+    assert.equal(line?.phase, "factor");
+  });
+});
+
+describe("authInterceptor", () => {
+  const jwt: AuthConfig = { mode: "jwt", secret: SECRET };
+
+  it("rejects calls without a token as UNAUTHENTICATED, and logs them", async () => {
+    const { transport, lines } = setup(jwt);
+    const err = await rejection(createClient(MarketDataService, transport).getProviderInfo({}));
+    assert.equal(err.code, Code.Unauthenticated);
+    assert.equal(lines.find((l) => l.msg === "rpc")?.code, "UNAUTHENTICATED");
+  });
+
+  it("rejects a token signed with another secret, an expired token and a non-bearer header", async () => {
+    const other = await issueToken("another-secret-another-secret-000", "u1", ["user"], 60);
+    const expired = await issueToken(SECRET, "u1", ["user"], -10);
+    for (const [header, msg] of [
+      [`Bearer ${other}`, /invalid token/],
+      [`Bearer ${expired}`, /token expired/],
+      ["Basic dTpw", /not a bearer token/],
+    ] as const) {
+      const { transport } = setup(jwt);
+      const err = await rejection(
+        createClient(MarketDataService, transport).getProviderInfo({}, { headers: { authorization: header } }),
+      );
+      assert.equal(err.code, Code.Unauthenticated);
+      assert.match(err.rawMessage, msg);
+    }
+  });
+
+  it("accepts a valid token, and denies admin RPCs to plain users", async () => {
+    const user = await issueToken(SECRET, "alice", ["user"], "5m");
+    const { transport, counters } = setup(jwt, [bearerInterceptor(user)]);
+    const md = createClient(MarketDataService, transport);
+    assert.equal((await md.getProviderInfo({})).description, "hello alice");
+    const err = await rejection(md.addSymbols({ symbols: ["AAPL"] }));
+    assert.equal(err.code, Code.PermissionDenied);
+    assert.equal(counters.addSymbols, 0);
+
+    const admin = await issueToken(SECRET, "root", ["user", "admin"], 60);
+    const res = await createClient(MarketDataService, setup(jwt, [bearerInterceptor(admin)]).transport).addSymbols({
+      symbols: ["AAPL"],
+    });
+    assert.equal(res.added, 1);
+  });
+
+  it("keeps health and reflection anonymous", async () => {
+    const { transport } = setup(jwt);
+    const res = await createClient(Health, transport).check({ service: "" });
+    assert.equal(res.status, S.SERVING);
+  });
+
+  it("refuses short secrets", async () => {
+    await assert.rejects(issueToken("short", "u"), /at least 32 bytes/);
+    assert.throws(() => setup({ mode: "jwt", secret: "short" }), /at least 32 bytes/);
+  });
+});
+
+describe("health", () => {
+  it("answers Check, NOT_FOUND for unknown names, and List", async () => {
+    const { transport, health } = setup();
+    const client = createClient(Health, transport);
+    assert.equal((await client.check({ service: "sigma.marketdata.v1.MarketDataService" })).status, S.SERVING);
+    const err = await rejection(client.check({ service: "nope.Service" }));
+    assert.equal(err.code, Code.NotFound);
+    health.setStatus("sigma.marketdata.v1.MarketDataService", S.NOT_SERVING);
+    const list = await client.list({});
+    assert.deepEqual(Object.keys(list.statuses).sort(), ["", "sigma.marketdata.v1.MarketDataService", "sigma.status.v1.StatusService"]);
+    assert.equal(list.statuses["sigma.marketdata.v1.MarketDataService"]?.status, S.NOT_SERVING);
+  });
+
+  it("Watch sends the current status, then changes, and ends on abort", async () => {
+    const { transport, health } = setup();
+    const ac = new AbortController();
+    const seen: S[] = [];
+    const it = createClient(Health, transport).watch({ service: "" }, { signal: ac.signal })[Symbol.asyncIterator]();
+    seen.push((await it.next()).value.status);
+    health.setStatus("", S.SERVING); // no change: no message
+    health.setStatus("other", S.NOT_SERVING); // another name: no message
+    health.setStatus("", S.NOT_SERVING);
+    seen.push((await it.next()).value.status);
+    health.setStatus("", S.SERVING);
+    seen.push((await it.next()).value.status);
+    assert.deepEqual(seen, [S.SERVING, S.NOT_SERVING, S.SERVING]);
+    ac.abort();
+    await assert.rejects(it.next(), (e: unknown) => ConnectError.from(e).code === Code.Canceled);
+  });
+
+  it("Watch reports SERVICE_UNKNOWN for an unknown name without ending, then the status once known", async () => {
+    const { transport, health } = setup();
+    const ac = new AbortController();
+    const it = createClient(Health, transport).watch({ service: "late" }, { signal: ac.signal })[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value.status, S.SERVICE_UNKNOWN);
+    health.setStatus("late", S.SERVING);
+    assert.equal((await it.next()).value.status, S.SERVING);
+    ac.abort();
+  });
+});
+
+describe("reflection (in memory)", () => {
+  async function ask(requests: v1.ServerReflectionRequest[]): Promise<v1.ServerReflectionResponse[]> {
+    const { transport } = setup({ mode: "jwt", secret: SECRET });
+    const out: v1.ServerReflectionResponse[] = [];
+    async function* reqs() {
+      yield* requests;
+    }
+    for await (const r of createClient(v1.ServerReflection, transport).serverReflectionInfo(reqs())) out.push(r);
+    return out;
+  }
+  const req = (messageRequest: v1.ServerReflectionRequest["messageRequest"]) =>
+    create(v1.ServerReflectionRequestSchema, { host: "h", messageRequest });
+
+  it("lists the served services plus health and reflection", async () => {
+    const [res] = await ask([req({ case: "listServices", value: "*" })]);
+    assert.equal(res?.messageResponse.case, "listServicesResponse");
+    const names = res.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((s) => s.name) : [];
+    assert.deepEqual(names, [
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+      "sigma.marketdata.v1.MarketDataService",
+      "sigma.status.v1.StatusService",
+    ]);
+    assert.equal(res.validHost, "h");
+  });
+
+  it("finds files by symbol (service, method, message, nested enum) with their dependencies", async () => {
+    const symbols = [
+      "sigma.marketdata.v1.MarketDataService",
+      "sigma.marketdata.v1.MarketDataService.GetProviderInfo",
+      "sigma.marketdata.v1.PriceSeries",
+      ".sigma.marketdata.v1.SymbolStatus",
+      "grpc.health.v1.HealthCheckResponse.ServingStatus",
+    ];
+    const res = await ask(symbols.map((s) => req({ case: "fileContainingSymbol", value: s })));
+    const firstFile = (r: v1.ServerReflectionResponse | undefined) => {
+      assert.equal(r?.messageResponse.case, "fileDescriptorResponse");
+      const files = r.messageResponse.case === "fileDescriptorResponse" ? r.messageResponse.value.fileDescriptorProto : [];
+      return files.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
+    };
+    assert.deepEqual(firstFile(res[0]), ["sigma/marketdata/v1/marketdata.proto", "sigma/common/v1/common.proto"]);
+    assert.equal(firstFile(res[1])[0], "sigma/marketdata/v1/marketdata.proto");
+    assert.equal(firstFile(res[2])[0], "sigma/marketdata/v1/marketdata.proto");
+    assert.equal(firstFile(res[3])[0], "sigma/marketdata/v1/marketdata.proto");
+    assert.deepEqual(firstFile(res[4]), ["grpc/health/v1/health.proto"]);
+  });
+
+  it("serves transitive dependencies by file name, and NOT_FOUND for unknowns", async () => {
+    const res = await ask([
+      req({ case: "fileByFilename", value: "sigma/status/v1/status.proto" }),
+      req({ case: "fileByFilename", value: "nope.proto" }),
+      req({ case: "fileContainingSymbol", value: "sigma.Nope" }),
+    ]);
+    const files =
+      res[0]?.messageResponse.case === "fileDescriptorResponse"
+        ? res[0].messageResponse.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name)
+        : [];
+    assert.equal(files[0], "sigma/status/v1/status.proto");
+    assert.ok(files.includes("google/protobuf/timestamp.proto"), files.join());
+    assert.ok(files.includes("sigma/common/v1/common.proto"));
+    for (const r of res.slice(1)) {
+      assert.equal(r.messageResponse.case, "errorResponse");
+      if (r.messageResponse.case === "errorResponse") assert.equal(r.messageResponse.value.errorCode, Code.NotFound);
+    }
+  });
+});
+
+describe("retryInterceptor", () => {
+  const fast = { baseDelayMs: 1, maxDelayMs: 2 };
+
+  it("retries UNAVAILABLE until success, counting attempts", async () => {
+    const retries: number[] = [];
+    const { transport, counters } = setup({ mode: "dev" }, [
+      retryInterceptor({ retries: 3, ...fast, onRetry: (i) => retries.push(i.attempt) }),
+    ], 2);
+    await createClient(MarketDataService, transport).syncPrices({});
+    assert.equal(counters.syncPrices, 3);
+    assert.deepEqual(retries, [1, 2]);
+  });
+
+  it("gives up after the configured retries", async () => {
+    const { transport, counters } = setup({ mode: "dev" }, [retryInterceptor({ retries: 2, ...fast })], 10);
+    const err = await rejection(createClient(MarketDataService, transport).syncPrices({}));
+    assert.equal(err.code, Code.Unavailable);
+    assert.equal(counters.syncPrices, 3);
+  });
+
+  it("never retries other codes", async () => {
+    let attempts = 0;
+    const counting: Interceptor = (next) => (req) => {
+      attempts++;
+      return next(req);
+    };
+    const { transport } = setup({ mode: "dev" }, [retryInterceptor({ retries: 5, ...fast }), counting]);
+    const err = await rejection(createClient(MarketDataService, transport).getPriceSeries({ startDate: "bad" }));
+    assert.equal(err.code, Code.InvalidArgument);
+    assert.equal(attempts, 1);
+  });
+});
+
+describe("existingIdOf over the wire", () => {
+  it("is undefined for other codes", async () => {
+    const { transport } = setup();
+    const err = await rejection(createClient(MarketDataService, transport).getPriceSeries({ symbols: ["X"] }));
+    assert.equal(existingIdOf(err), undefined);
+  });
+});

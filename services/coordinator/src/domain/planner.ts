@@ -1,0 +1,73 @@
+import { addTradingDays, isIsoDate, tradingDays } from "@sigma/calendar";
+import { InvalidArgumentError } from "@sigma/runtime";
+
+/**
+ * Trading days of history loaded before a run's first date: the longest window is the HAR
+ * volatility model (252 training rows + 21-day features + 21-day targets, SPEC §3.1), 294
+ * returns; 300 leaves a small margin.
+ */
+export const LOOKBACK_TRADING_DAYS = 300;
+
+/** What a RunBatch request asks for, after authentication. */
+export interface RunRequest {
+  portfolioId: string;
+  forceRerun: boolean;
+  startDate: string;
+  endDate: string;
+}
+
+/** The dates a run will process. */
+export interface RunPlan {
+  targetDate: string;
+  /** Trading dates to process, ascending. */
+  dates: string[];
+  /** First date of price history to load (lookback for the longest window). */
+  historyStartDate: string;
+}
+
+/**
+ * Validates a run request and plans its dates (SPEC §4 "Dates").
+ *
+ * - start/end are accepted only with force_rerun; both default to the target date; a range
+ *   beyond the target date or with start > end is INVALID_ARGUMENT.
+ * - Without a forced range and with no portfolio in scope the run covers the target date only.
+ *
+ * @throws InvalidArgumentError naming the offending field.
+ */
+export function planRun(req: RunRequest, targetDate: string): RunPlan {
+  if (!req.forceRerun && (req.startDate || req.endDate)) {
+    throw new InvalidArgumentError("start_date/end_date are only accepted with force_rerun", { violations: [{ field: req.startDate ? "start_date" : "end_date", description: "requires force_rerun" }] });
+  }
+  for (const [field, value] of [
+    ["start_date", req.startDate],
+    ["end_date", req.endDate],
+  ] as const) {
+    if (value && !isIsoDate(value)) {
+      throw new InvalidArgumentError(`${field} must be a YYYY-MM-DD date, got "${value}"`, { violations: [{ field, description: "not a YYYY-MM-DD date" }] });
+    }
+  }
+  const start = req.startDate || req.endDate || targetDate;
+  const end = req.endDate || targetDate;
+  if (start > end) {
+    throw new InvalidArgumentError(`start_date ${start} is after end_date ${end}`, { violations: [{ field: "start_date", description: "after end_date" }] });
+  }
+  if (end > targetDate) {
+    throw new InvalidArgumentError(
+      `end_date ${end} is after the target date ${targetDate} (the latest trading day whose close has passed)`,
+      { violations: [{ field: "end_date", description: "after the target date" }] },
+    );
+  }
+  const dates = tradingDays(start, end);
+  if (dates.length === 0) {
+    throw new InvalidArgumentError(`no trading day in [${start}, ${end}]`, { violations: [{ field: "start_date", description: "range has no trading day" }] });
+  }
+  return { targetDate, dates, historyStartDate: addTradingDays(dates[0]!, -LOOKBACK_TRADING_DAYS) };
+}
+
+/** Splits dates into consecutive chunks of at most `size` (SPEC §4 "Chunks"). */
+export function chunkDates(dates: readonly string[], size: number): string[][] {
+  if (size < 1) throw new RangeError(`chunk size must be >= 1, got ${size}`);
+  const chunks: string[][] = [];
+  for (let i = 0; i < dates.length; i += size) chunks.push(dates.slice(i, i + size));
+  return chunks;
+}

@@ -1,0 +1,100 @@
+import { Phase, RunSource, RunStatus, SkipReason } from "@sigma/contracts";
+
+/** Run lifecycle states as stored in the runs table (SPEC §4 run history). */
+export type RunStatusText = "running" | "completed" | "completed_with_warnings" | "failed" | "cancelled";
+
+/** Phase states within a run record. */
+export type PhaseStateText = "pending" | "running" | "completed" | "failed" | "skipped";
+
+/** Counters every phase reports: inputs, outputs and skips by typed reason. */
+export interface PhaseCountersRecord {
+  inputs: number;
+  outputs: number;
+  /** Skip counts keyed by SkipReason enum value. */
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+/** One phase's entry in a run record. */
+export interface PhaseRecord {
+  phase: Phase;
+  state: PhaseStateText;
+  durationSeconds: number;
+  counters: PhaseCountersRecord;
+  summary: string;
+}
+
+/** A per-symbol (or per-portfolio) data-quality problem recorded on a run. */
+export interface ProblemRecord {
+  symbol: string;
+  reason: SkipReason;
+  message: string;
+  date: string;
+}
+
+/** The in-memory image of one row of the runs table. */
+export interface RunRecord {
+  id: string;
+  source: RunSource;
+  scope: string;
+  portfolioId: string;
+  requestedStartDate: string;
+  requestedEndDate: string;
+  forceRerun: boolean;
+  status: RunStatusText;
+  asOf: string;
+  targetDate: string;
+  startDate: string;
+  endDate: string;
+  datesTotal: number;
+  datesCompleted: number;
+  datesFailed: number;
+  phases: PhaseRecord[];
+  problems: ProblemRecord[];
+  warnings: string[];
+  errorSummary: string;
+  eventsUndelivered: number;
+  holder: string;
+  startedAt: Date;
+  heartbeatAt: Date;
+  finishedAt: Date | null;
+}
+
+export const RUN_STATUS_TO_PROTO: Record<RunStatusText, RunStatus> = {
+  running: RunStatus.RUNNING,
+  completed: RunStatus.COMPLETED,
+  completed_with_warnings: RunStatus.COMPLETED_WITH_WARNINGS,
+  failed: RunStatus.FAILED,
+  cancelled: RunStatus.CANCELLED,
+};
+
+export const RUN_SOURCE_TEXT: Record<RunSource, string> = {
+  [RunSource.UNSPECIFIED]: "manual",
+  [RunSource.CRON]: "cron",
+  [RunSource.ONBOARDING]: "onboarding",
+  [RunSource.ADMIN]: "admin",
+  [RunSource.MANUAL]: "manual",
+};
+
+/** Parses a stored source string back to the enum (unknown → MANUAL). */
+export function runSourceFromText(text: string): RunSource {
+  switch (text) {
+    case "cron":
+      return RunSource.CRON;
+    case "onboarding":
+      return RunSource.ONBOARDING;
+    case "admin":
+      return RunSource.ADMIN;
+    default:
+      return RunSource.MANUAL;
+  }
+}
+
+/** Adds `n` skips with `reason` to a counters record. */
+export function addSkip(counters: PhaseCountersRecord, reason: SkipReason, n = 1): void {
+  counters.skipped[reason] = (counters.skipped[reason] ?? 0) + n;
+}
+
+/** Total skips over every reason. */
+export function totalSkipped(counters: PhaseCountersRecord): number {
+  return Object.values(counters.skipped).reduce((a, b) => a + (b ?? 0), 0);
+}

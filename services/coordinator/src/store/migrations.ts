@@ -1,0 +1,72 @@
+import type { MigrationInterface, QueryRunner } from "typeorm";
+import { quoteIdent } from "@sigma/db";
+
+/** The (quoted) schema the DataSource runs migrations in: each service owns one schema. */
+function schemaOf(q: QueryRunner): string {
+  return quoteIdent((q.connection.options as { schema?: string }).schema ?? "public");
+}
+
+/** Creates the coordinator's run history and lease tables (schema "coordinator"). */
+export class CoordinatorInit1700000000000 implements MigrationInterface {
+  name = "CoordinatorInit1700000000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.runs (
+        id uuid PRIMARY KEY,
+        source text NOT NULL,
+        scope text NOT NULL,
+        portfolio_id text,
+        requested_start_date date,
+        requested_end_date date,
+        force_rerun boolean NOT NULL DEFAULT false,
+        status text NOT NULL,
+        as_of text,
+        target_date date,
+        start_date date,
+        end_date date,
+        dates_total int NOT NULL DEFAULT 0,
+        dates_completed int NOT NULL DEFAULT 0,
+        dates_failed int NOT NULL DEFAULT 0,
+        phases jsonb NOT NULL DEFAULT '[]'::jsonb,
+        problems jsonb NOT NULL DEFAULT '[]'::jsonb,
+        warnings jsonb NOT NULL DEFAULT '[]'::jsonb,
+        error_summary text NOT NULL DEFAULT '',
+        events_undelivered int NOT NULL DEFAULT 0,
+        holder text NOT NULL,
+        started_at timestamptz NOT NULL,
+        heartbeat_at timestamptz NOT NULL,
+        finished_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX IF NOT EXISTS runs_started_at_idx ON ${s}.runs (started_at DESC)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS runs_status_idx ON ${s}.runs (status)`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.leases (
+        scope_key text PRIMARY KEY,
+        run_id uuid NOT NULL,
+        holder text NOT NULL,
+        acquired_at timestamptz NOT NULL,
+        heartbeat_at timestamptz NOT NULL
+      )`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.lease_takeovers (
+        id bigserial PRIMARY KEY,
+        scope_key text NOT NULL,
+        previous_run_id uuid NOT NULL,
+        previous_holder text NOT NULL,
+        previous_heartbeat_at timestamptz NOT NULL,
+        new_run_id uuid NOT NULL,
+        taken_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`DROP TABLE IF EXISTS ${s}.lease_takeovers`);
+    await q.query(`DROP TABLE IF EXISTS ${s}.leases`);
+    await q.query(`DROP TABLE IF EXISTS ${s}.runs`);
+  }
+}
+
+export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000];

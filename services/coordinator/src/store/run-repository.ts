@@ -1,0 +1,207 @@
+import { quoteIdent } from "@sigma/db";
+import type { DataSource } from "typeorm";
+import type { RunRecord, RunStatusText } from "../domain/run-record.js";
+import { runSourceFromText, RUN_SOURCE_TEXT } from "../domain/run-record.js";
+
+/** A lease currently held on a scope. */
+export interface LeaseRow {
+  scopeKey: string;
+  runId: string;
+  holder: string;
+  heartbeatAt: Date;
+}
+
+/** Outcome of a lease acquisition. */
+export type LeaseResult =
+  | { acquired: true; takenOver: LeaseRow[] }
+  | { acquired: false; conflict: LeaseRow };
+
+const GLOBAL = "global";
+
+/** True when two lease scope keys overlap: the global scope overlaps everything. */
+export function scopesOverlap(a: string, b: string): boolean {
+  return a === GLOBAL || b === GLOBAL || a === b;
+}
+
+function toDateText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v).slice(0, 10);
+}
+
+function rowToRun(r: Record<string, unknown>): RunRecord {
+  return {
+    id: String(r.id),
+    source: runSourceFromText(String(r.source)),
+    scope: String(r.scope),
+    portfolioId: (r.portfolio_id as string | null) ?? "",
+    requestedStartDate: toDateText(r.requested_start_date),
+    requestedEndDate: toDateText(r.requested_end_date),
+    forceRerun: Boolean(r.force_rerun),
+    status: r.status as RunStatusText,
+    asOf: (r.as_of as string | null) ?? "",
+    targetDate: toDateText(r.target_date),
+    startDate: toDateText(r.start_date),
+    endDate: toDateText(r.end_date),
+    datesTotal: Number(r.dates_total),
+    datesCompleted: Number(r.dates_completed),
+    datesFailed: Number(r.dates_failed),
+    phases: r.phases as RunRecord["phases"],
+    problems: r.problems as RunRecord["problems"],
+    warnings: r.warnings as string[],
+    errorSummary: String(r.error_summary ?? ""),
+    eventsUndelivered: Number(r.events_undelivered),
+    holder: String(r.holder),
+    startedAt: new Date(r.started_at as string),
+    heartbeatAt: new Date(r.heartbeat_at as string),
+    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+  };
+}
+
+/** Every runs column, with dates as text so no time zone can shift them. */
+const RUN_COLUMNS = `id, source, scope, portfolio_id, requested_start_date::text AS requested_start_date,
+  requested_end_date::text AS requested_end_date, force_rerun, status, as_of, target_date::text AS target_date,
+  start_date::text AS start_date, end_date::text AS end_date, dates_total, dates_completed, dates_failed, phases,
+  problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at`;
+
+const nullIfEmpty = (s: string): string | null => (s ? s : null);
+
+/**
+ * Run history and leases in the coordinator's schema. Every write is a single statement or a
+ * short transaction with no RPC inside (STACK.md: never hold a transaction across an RPC).
+ */
+export class RunRepository {
+  private readonly s: string;
+
+  constructor(
+    private readonly db: DataSource,
+    schema: string,
+  ) {
+    this.s = quoteIdent(schema);
+  }
+
+  /** Inserts a new run row (written synchronously at run start, SPEC §4). */
+  async insert(run: RunRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
+         status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
+         problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,$22,$23,$24)`,
+      [
+        run.id, RUN_SOURCE_TEXT[run.source], run.scope, nullIfEmpty(run.portfolioId),
+        nullIfEmpty(run.requestedStartDate), nullIfEmpty(run.requestedEndDate), run.forceRerun, run.status,
+        nullIfEmpty(run.asOf), nullIfEmpty(run.targetDate), nullIfEmpty(run.startDate), nullIfEmpty(run.endDate),
+        run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases), JSON.stringify(run.problems),
+        JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered, run.holder, run.startedAt,
+        run.heartbeatAt, run.finishedAt,
+      ],
+    );
+  }
+
+  /** Writes the mutable part of a run (after every chunk and at the end). */
+  async save(run: RunRecord): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
+         problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=$11,
+         finished_at=$12
+       WHERE id=$1`,
+      [
+        run.id, run.status, run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases),
+        JSON.stringify(run.problems), JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered,
+        run.heartbeatAt, run.finishedAt,
+      ],
+    );
+  }
+
+  /** Reads one run, or null. */
+  async get(id: string): Promise<RunRecord | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows = (await this.db.query(`SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
+    return rows.length ? rowToRun(rows[0]!) : null;
+  }
+
+  /** Lists runs newest first, optionally filtered by status. */
+  async list(limit: number, status?: RunStatusText): Promise<RunRecord[]> {
+    const rows = (await this.db.query(
+      `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $1`,
+      [limit, status ?? null],
+    )) as Record<string, unknown>[];
+    return rows.map(rowToRun);
+  }
+
+  /** Refreshes the heartbeat of a run and of its lease. */
+  async heartbeat(runId: string, at: Date): Promise<void> {
+    await this.db.query(`UPDATE ${this.s}.runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`, [runId, at]);
+    await this.db.query(`UPDATE ${this.s}.leases SET heartbeat_at = $2 WHERE run_id = $1`, [runId, at]);
+  }
+
+  /**
+   * Marks runs still "running" whose heartbeat is older than the TTL as failed ("coordinator lost")
+   * and drops their leases. Called at start-up (SPEC §4 run history). Returns the ids marked.
+   */
+  async failStaleRuns(now: Date, ttlMs: number): Promise<string[]> {
+    const cutoff = new Date(now.getTime() - ttlMs);
+    const rows = (await this.db.query(
+      `UPDATE ${this.s}.runs SET status='failed', finished_at=$1,
+         error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
+       WHERE status='running' AND heartbeat_at < $2 RETURNING id`,
+      [now, cutoff],
+    )) as { id: string }[];
+    const ids = (Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : rows).map((r) => r.id);
+    if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
+    return ids;
+  }
+
+  /**
+   * Acquires the lease for `scopeKey` ("global" or "portfolio:<id>") for a run. Overlapping scopes
+   * conflict unless the holder's heartbeat is older than the TTL, in which case the lease is taken
+   * over and the takeover recorded (the stale run is marked failed).
+   */
+  async acquireLease(scopeKey: string, runId: string, holder: string, now: Date, ttlMs: number): Promise<LeaseResult> {
+    return this.db.transaction(async (m) => {
+      await m.query(`LOCK TABLE ${this.s}.leases IN EXCLUSIVE MODE`);
+      const rows = (await m.query(`SELECT scope_key, run_id, holder, heartbeat_at FROM ${this.s}.leases`)) as Record<string, unknown>[];
+      const leases: LeaseRow[] = rows.map((r) => ({
+        scopeKey: String(r.scope_key),
+        runId: String(r.run_id),
+        holder: String(r.holder),
+        heartbeatAt: new Date(r.heartbeat_at as string),
+      }));
+      const overlapping = leases.filter((l) => scopesOverlap(l.scopeKey, scopeKey));
+      const live = overlapping.find((l) => now.getTime() - l.heartbeatAt.getTime() <= ttlMs);
+      if (live) return { acquired: false as const, conflict: live };
+      for (const stale of overlapping) {
+        await m.query(`DELETE FROM ${this.s}.leases WHERE scope_key = $1`, [stale.scopeKey]);
+        await m.query(
+          `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
+           VALUES ($1,$2,$3,$4,$5,$6)`,
+          [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId, now],
+        );
+        await m.query(
+          `UPDATE ${this.s}.runs SET status='failed', finished_at=$2, error_summary='lease taken over by run ' || $3 || ' (heartbeat stale)'
+           WHERE id=$1 AND status='running'`,
+          [stale.runId, now, runId],
+        );
+      }
+      await m.query(
+        `INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,$4,$4)`,
+        [scopeKey, runId, holder, now],
+      );
+      return { acquired: true as const, takenOver: overlapping };
+    });
+  }
+
+  /** Releases every lease a run holds. */
+  async releaseLeases(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
+  }
+
+  /** Lease takeovers recorded for a run (the run that took over). */
+  async takeoversBy(runId: string): Promise<{ scopeKey: string; previousRunId: string }[]> {
+    const rows = (await this.db.query(
+      `SELECT scope_key, previous_run_id FROM ${this.s}.lease_takeovers WHERE new_run_id = $1`,
+      [runId],
+    )) as Record<string, unknown>[];
+    return rows.map((r) => ({ scopeKey: String(r.scope_key), previousRunId: String(r.previous_run_id) }));
+  }
+}

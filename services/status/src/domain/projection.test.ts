@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { ActivityLevel, Phase, PhaseState, RunState, type RunEvent } from "@sigma/contracts";
+import { RunEventBuilder } from "./event-builder.js";
+import { RECENT_ACTIVITY_LIMIT, StatusProjection } from "./projection.js";
+
+const T0 = Date.UTC(2020, 0, 23, 23, 30, 0);
+const THREE = [Phase.MARKET_DATA, Phase.SYMBOL_FACTORS, Phase.SNAPSHOTS];
+
+/** Applies events with consecutive stream sequences starting at `from`; returns the next seq. */
+function applyAll(p: StatusProjection, events: readonly RunEvent[], from = p.lastSeq + 1): number {
+  let seq = from;
+  for (const e of events) p.apply(seq++, e);
+  return seq;
+}
+
+function messages(p: StatusProjection, target: { runId: string } | { portfolioId: string }): string[] {
+  return p.getStatus(target, new Date(T0)).recentActivity.map((a) => a.message);
+}
+
+test("a run moves through its phases with percent, current phase and summaries", () => {
+  const b = new RunEventBuilder("r1", ["p1"], T0);
+  const p = new StatusProjection();
+  applyAll(p, [b.runStarted(THREE)]);
+
+  let v = p.getStatus({ portfolioId: "p1" }, new Date(T0 + 5000));
+  assert.equal(v.state, RunState.RUNNING);
+  assert.equal(v.runId, "r1");
+  assert.equal(v.portfolioId, "p1");
+  assert.equal(v.source, "onboarding");
+  assert.deepEqual(
+    v.phases.map((ph) => [ph.phase, ph.state, ph.name, ph.label]),
+    [
+      [Phase.MARKET_DATA, PhaseState.PENDING, "Market Data Collection", "1"],
+      [Phase.SYMBOL_FACTORS, PhaseState.PENDING, "Factor Analysis", "1.5"],
+      [Phase.SNAPSHOTS, PhaseState.PENDING, "Portfolio Snapshots", "2"],
+    ],
+  );
+  assert.equal(v.phasesTotal, 3);
+  assert.equal(v.percent, 0);
+  assert.equal(v.elapsedSeconds, 5, "elapsed of a running run is now - started_at");
+
+  applyAll(p, [b.phaseStarted(Phase.MARKET_DATA, 20, "symbols"), b.phaseProgress(Phase.MARKET_DATA, 10, 20, "symbols")]);
+  v = p.getStatus({ runId: "r1" }, new Date(T0 + 10_000));
+  assert.equal(v.currentPhase, Phase.MARKET_DATA);
+  assert.equal(v.phases[0]!.state, PhaseState.RUNNING);
+  assert.equal(v.phases[0]!.current, 10n);
+  assert.equal(v.phases[0]!.total, 20n);
+  assert.equal(v.phases[0]!.unit, "symbols");
+  assert.equal(v.phases[0]!.durationSeconds, 9, "running phase duration is live: now - phase start (T0+1s)");
+  assert.ok(Math.abs(v.percent - (0.5 / 3) * 100) < 1e-9);
+
+  applyAll(p, [
+    b.activity("HZNP: symbol unavailable (delisted)", ActivityLevel.WARNING, "HZNP"),
+    b.phaseFinished(Phase.MARKET_DATA, true, 12.5, "18/20 symbols (90% coverage)"),
+  ]);
+  v = p.getStatus({ runId: "r1" }, new Date(T0 + 10_000));
+  assert.equal(v.phases[0]!.state, PhaseState.COMPLETED);
+  assert.equal(v.phases[0]!.durationSeconds, 12.5);
+  assert.equal(v.phases[0]!.summary, "18/20 symbols (90% coverage)");
+  assert.equal(v.phasesCompleted, 1);
+  assert.equal(v.currentPhase, Phase.UNSPECIFIED);
+  assert.ok(Math.abs(v.percent - 100 / 3) < 1e-9);
+  const warning = v.recentActivity.find((a) => a.symbol === "HZNP");
+  assert.equal(warning?.level, ActivityLevel.WARNING);
+
+  applyAll(p, [
+    b.phaseStarted(Phase.SYMBOL_FACTORS, 20, "symbols"),
+    b.phaseFinished(Phase.SYMBOL_FACTORS, true, 3, "20/20 symbols"),
+    b.phaseStarted(Phase.SNAPSHOTS, 4, "dates"),
+    b.phaseProgress(Phase.SNAPSHOTS, 1, 4, "dates"),
+  ]);
+  v = p.getStatus({ runId: "r1" }, new Date(T0 + 60_000));
+  assert.equal(v.currentPhase, Phase.SNAPSHOTS);
+  assert.ok(Math.abs(v.percent - ((2 + 0.25) / 3) * 100) < 1e-9);
+
+  const last = applyAll(p, [
+    b.phaseProgress(Phase.SNAPSHOTS, 4, 4, "dates"),
+    b.phaseFinished(Phase.SNAPSHOTS, true, 2, "4 dates"),
+    b.runFinished("completed"),
+  ]);
+  v = p.getStatus({ portfolioId: "p1" }, new Date(T0 + 3_600_000));
+  assert.equal(v.state, RunState.COMPLETED);
+  assert.equal(v.percent, 100);
+  assert.equal(v.phasesCompleted, 3);
+  assert.equal(v.lastSeq, BigInt(last - 1));
+  // 12 events, emitted one second apart: finished - started, whatever "now" is.
+  assert.equal(v.elapsedSeconds, 11);
+  assert.equal(timestampMs(v.finishedAt!) - timestampMs(v.startedAt!), 11_000);
+  assert.deepEqual(messages(p, { runId: "r1" }), [
+    "Run started (onboarding)",
+    "Market Data Collection started",
+    "HZNP: symbol unavailable (delisted)",
+    "Market Data Collection completed in 12.5s: 18/20 symbols (90% coverage)",
+    "Factor Analysis started",
+    "Factor Analysis completed in 3.0s: 20/20 symbols",
+    "Portfolio Snapshots started",
+    "Portfolio Snapshots: 1/4 dates",
+    "Portfolio Snapshots: 4/4 dates",
+    "Portfolio Snapshots completed in 2.0s: 4 dates",
+    "Run completed",
+  ]);
+});
+
+test("each run_finished status maps to its final state", () => {
+  const cases: Array<[string, RunState]> = [
+    ["completed", RunState.COMPLETED],
+    ["completed_with_warnings", RunState.COMPLETED_WITH_WARNINGS],
+    ["failed", RunState.FAILED],
+    ["cancelled", RunState.CANCELLED],
+    ["exploded", RunState.FAILED],
+  ];
+  for (const [status, state] of cases) {
+    const b = new RunEventBuilder(`run-${status}`, [], T0);
+    const p = new StatusProjection();
+    applyAll(p, [
+      b.runStarted(THREE),
+      b.phaseStarted(Phase.MARKET_DATA, 10, "symbols"),
+      b.runFinished(status, status === "failed" ? "provider down" : ""),
+    ]);
+    const v = p.getStatus({ runId: `run-${status}` }, new Date(T0));
+    assert.equal(v.state, state, status);
+    const expectedPhase = state === RunState.FAILED ? PhaseState.FAILED : PhaseState.PENDING;
+    assert.equal(v.phases[0]!.state, expectedPhase, `${status}: interrupted phase`);
+    if (status === "failed") assert.equal(v.errorSummary, "provider down");
+    if (status === "exploded") assert.match(v.errorSummary, /unknown run status "exploded"/);
+    const expectedPercent = state === RunState.COMPLETED || state === RunState.COMPLETED_WITH_WARNINGS ? 100 : 0;
+    assert.equal(v.percent, expectedPercent, status);
+  }
+});
+
+test("a failed phase is FAILED with its summary and is not counted as completed", () => {
+  const b = new RunEventBuilder("r", ["p"], T0);
+  const p = new StatusProjection();
+  applyAll(p, [
+    b.runStarted(THREE),
+    b.phaseStarted(Phase.MARKET_DATA, 10, "symbols"),
+    b.phaseFinished(Phase.MARKET_DATA, true, 1, "10/10 symbols"),
+    b.phaseStarted(Phase.SYMBOL_FACTORS, 10, "symbols"),
+    b.phaseFinished(Phase.SYMBOL_FACTORS, false, 4, "0/10 symbols: degenerate regressor"),
+    b.runFinished("failed", "Factor Analysis produced nothing"),
+  ]);
+  const v = p.getStatus({ portfolioId: "p" }, new Date(T0));
+  assert.deepEqual(
+    v.phases.map((ph) => ph.state),
+    [PhaseState.COMPLETED, PhaseState.FAILED, PhaseState.PENDING],
+  );
+  assert.equal(v.phasesCompleted, 1);
+  assert.equal(v.phases[1]!.summary, "0/10 symbols: degenerate regressor");
+  assert.equal(v.errorSummary, "Factor Analysis produced nothing");
+  assert.ok(Math.abs(v.percent - 100 / 3) < 1e-9);
+});
+
+test("recent activity samples 254 date-progress lines and keeps the last 50; warnings always appear", () => {
+  const b = new RunEventBuilder("r", ["p"], T0);
+  const p = new StatusProjection();
+  const events = [b.runStarted([Phase.SNAPSHOTS]), b.phaseStarted(Phase.SNAPSHOTS, 254, "dates")];
+  for (let i = 1; i <= 254; i++) {
+    events.push(b.phaseProgress(Phase.SNAPSHOTS, i, 254, "dates"));
+    if (i === 252) events.push(b.activity("XYZ: no close on 2019-12-30", ActivityLevel.WARNING, "XYZ", "2019-12-30"));
+  }
+  applyAll(p, events);
+
+  const full = p.getActivityLog({ portfolioId: "p" });
+  assert.equal(full.runId, "r");
+  assert.equal(full.entries.length, 2 + 254 + 1, "the full log keeps every line");
+
+  const recent = messages(p, { portfolioId: "p" });
+  assert.equal(recent.length, RECENT_ACTIVITY_LIMIT);
+  // Sampled: 1, 5, 10, ..., 250, 254 (52 lines) + "started" + the warning = 54; the last 50 start at 15.
+  const expected: string[] = [];
+  for (let n = 15; n <= 250; n += 5) expected.push(`Portfolio Snapshots: ${n}/254 dates`);
+  expected.push("XYZ: no close on 2019-12-30", "Portfolio Snapshots: 254/254 dates");
+  assert.deepEqual(recent, expected);
+});
+
+test("recent activity is the last 50 lines, oldest first", () => {
+  const b = new RunEventBuilder("r", [], T0);
+  const p = new StatusProjection();
+  const events = [b.runStarted([])];
+  for (let i = 1; i <= 120; i++) events.push(b.activity(`line ${i}`));
+  applyAll(p, events);
+  const recent = messages(p, { runId: "r" });
+  assert.equal(recent.length, 50);
+  assert.equal(recent[0], "line 71");
+  assert.equal(recent[49], "line 120");
+  assert.equal(p.getActivityLog({ runId: "r" }).entries.length, 121);
+});
+
+test("replaying the stream is a no-op and a snapshot plus replay rebuilds the same projection", () => {
+  const b = new RunEventBuilder("r", ["p"], T0);
+  const events = [
+    b.runStarted(THREE),
+    b.phaseStarted(Phase.MARKET_DATA, 3, "symbols"),
+    b.activity("AAA: symbol unavailable", ActivityLevel.WARNING, "AAA"),
+    b.phaseProgress(Phase.MARKET_DATA, 2, 3, "symbols"),
+    b.phaseFinished(Phase.MARKET_DATA, true, 1, "2/3 symbols (67% coverage)"),
+    b.phaseStarted(Phase.SYMBOL_FACTORS, 3, "symbols"),
+  ];
+  const p = new StatusProjection();
+  applyAll(p, events, 1);
+  const once = p.toSnapshot();
+  for (let i = 0; i < events.length; i++) assert.deepEqual(p.apply(i + 1, events[i]!), []);
+  assert.deepEqual(p.toSnapshot(), once);
+
+  // Restart from a checkpoint taken after 3 events, then replay the whole stream from seq 1.
+  const partial = new StatusProjection();
+  applyAll(partial, events.slice(0, 3), 1);
+  const restored = StatusProjection.fromSnapshot(JSON.parse(JSON.stringify(partial.toSnapshot())));
+  applyAll(restored, events, 1);
+  assert.deepEqual(restored.toSnapshot(), once);
+  assert.deepEqual(restored.getStatus({ runId: "r" }, new Date(T0)), p.getStatus({ runId: "r" }, new Date(T0)));
+});
+
+test("an event re-published under a new stream seq (same run_seq) is ignored but advances lastSeq", () => {
+  const b = new RunEventBuilder("r", [], T0);
+  const p = new StatusProjection();
+  const progress = b.activity("once");
+  applyAll(p, [b.runStarted([]), progress]);
+  assert.deepEqual(p.apply(10, progress), []);
+  assert.equal(p.lastSeq, 10);
+  assert.equal(p.getActivityLog({ runId: "r" }).entries.length, 2);
+});
+
+test("a portfolio resolves to its latest run; a universe run is found by run id only", () => {
+  const p = new StatusProjection();
+  const r1 = new RunEventBuilder("r1", ["p1", "p2"], T0);
+  const r2 = new RunEventBuilder("r2", ["p1"], T0 + 60_000);
+  const r3 = new RunEventBuilder("r3", [], T0 + 120_000);
+  assert.deepEqual(p.apply(1, r1.runStarted(THREE)), ["r1"]);
+  assert.deepEqual(p.apply(2, r2.runStarted(THREE)), ["r2"]);
+  assert.deepEqual(p.apply(3, r3.runStarted(THREE)), ["r3"]);
+  // A late event of the older run must not take the portfolio back.
+  assert.deepEqual(p.apply(4, r1.runFinished("completed")), ["r1"]);
+
+  assert.equal(p.resolveRunId({ portfolioId: "p1" }), "r2");
+  assert.equal(p.resolveRunId({ portfolioId: "p2" }), "r1");
+  assert.equal(p.getStatus({ portfolioId: "p1" }, new Date(T0)).state, RunState.RUNNING);
+  assert.equal(p.getStatus({ portfolioId: "p2" }, new Date(T0)).state, RunState.COMPLETED);
+  const universe = p.getStatus({ runId: "r3" }, new Date(T0 + 180_000));
+  assert.equal(universe.state, RunState.RUNNING);
+  assert.equal(universe.portfolioId, "");
+  assert.equal(universe.elapsedSeconds, 60);
+  assert.equal(p.getStatus({ runId: "r1" }, new Date(T0)).portfolioId, "", "a multi-portfolio run names none");
+});
+
+test("unknown targets are NOT_FOUND with an empty log", () => {
+  const p = new StatusProjection();
+  p.apply(1, new RunEventBuilder("r1", ["p1"], T0).runStarted(THREE));
+  const byRun = p.getStatus({ runId: "nope" }, new Date(T0));
+  assert.equal(byRun.state, RunState.NOT_FOUND);
+  assert.equal(byRun.runId, "nope");
+  assert.equal(byRun.lastSeq, 1n);
+  const byPortfolio = p.getStatus({ portfolioId: "nope" }, new Date(T0));
+  assert.equal(byPortfolio.state, RunState.NOT_FOUND);
+  assert.equal(byPortfolio.portfolioId, "nope");
+  assert.equal(byPortfolio.phases.length, 0);
+  const log = p.getActivityLog({ portfolioId: "nope" });
+  assert.equal(log.runId, "");
+  assert.equal(log.entries.length, 0);
+});
+
+test("invalid stream sequences are rejected", () => {
+  const p = new StatusProjection();
+  const e = new RunEventBuilder("r", [], T0).runStarted([]);
+  assert.throws(() => p.apply(0, e), RangeError);
+  assert.throws(() => p.apply(1.5, e), RangeError);
+  assert.throws(() => StatusProjection.fromSnapshot({ ...p.toSnapshot(), version: 99 }), /version 99/);
+});

@@ -1,0 +1,143 @@
+import { CLIENT_SCRIPT } from "./client-script.js";
+
+/** Options of {@link renderStatusPage}. */
+export interface StatusPageOptions {
+  /** Show the Retry button on the failure screen (the server accepts POST /api/retry). */
+  readonly retryEnabled: boolean;
+}
+
+/** Escapes `<` so JSON can sit inside a `<script>` element without closing it. */
+function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --accent: #0969da;
+  --muted: #6e7781; --bg: #ffffff; --panel: #f6f8fa; --line: #d0d7de; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --panel: #161b22; --line: #30363d;
+  --ok: #3fb950; --bad: #f85149; --warn: #d29922; --accent: #58a6ff; --muted: #8b949e; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); }
+main { max-width: 760px; margin: 0 auto; padding: 24px 16px 48px; }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 16px; margin-bottom: 16px; }
+h1 { font-size: 22px; margin: 0; flex: 1 1 auto; }
+h2 { font-size: 17px; margin: 20px 0 8px; }
+.muted, #run-id, #connection { color: var(--muted); font-size: 13px; }
+.badge { padding: 2px 10px; border-radius: 999px; font-size: 13px; border: 1px solid var(--line); }
+.badge.running { color: var(--accent); } .badge.completed { color: var(--ok); } .badge.failed { color: var(--bad); }
+.notice { background: var(--panel); border: 1px solid var(--warn); color: var(--warn); padding: 8px 12px;
+  border-radius: 6px; margin: 12px 0; }
+.bar { height: 8px; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; overflow: hidden; }
+.fill { height: 100%; background: var(--accent); transition: width .4s ease; }
+ul.phases { list-style: none; padding: 0; margin: 0; border: 1px solid var(--line); border-radius: 6px; }
+.phase { display: grid; grid-template-columns: 28px 1fr auto; gap: 2px 8px; padding: 8px 12px;
+  border-top: 1px solid var(--line); }
+.phase:first-child { border-top: 0; }
+.phase .icon { text-align: center; font-weight: bold; }
+.phase.done .icon { color: var(--ok); } .phase.failed .icon { color: var(--bad); }
+.phase.pending { color: var(--muted); }
+.phase.running .name { font-weight: 600; }
+.phase .duration { color: var(--muted); font-variant-numeric: tabular-nums; }
+.phase .summary, .phase .phase-progress { grid-column: 2 / 4; color: var(--muted); font-size: 13px; }
+.phase-progress { display: grid; grid-template-columns: 1fr auto; gap: 8px; align-items: center; }
+.spinner { display: inline-block; width: 14px; height: 14px; border: 2px solid var(--line);
+  border-top-color: var(--accent); border-radius: 50%; animation: spin .8s linear infinite; vertical-align: -2px; }
+@keyframes spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .spinner { animation-duration: 3s; } }
+#log { font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--panel);
+  border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; height: calc(10 * 1.5em + 16px);
+  overflow-y: auto; white-space: pre-wrap; word-break: break-word; }
+.line.warn, li.warn { color: var(--warn); } .line.error { color: var(--bad); }
+.hero { font-size: 20px; margin: 16px 0 4px; }
+.hero.ok::before { content: "\\2713  "; color: var(--ok); } .hero.bad::before { content: "\\2717  "; color: var(--bad); }
+button { font: inherit; padding: 6px 16px; border-radius: 6px; border: 1px solid var(--line);
+  background: var(--accent); color: #fff; cursor: pointer; }
+button:disabled { opacity: .6; cursor: progress; }
+.actions { display: flex; gap: 16px; align-items: center; margin-top: 20px; }
+a { color: var(--accent); }
+[hidden] { display: none !important; }
+`;
+
+/**
+ * Renders the status page: one self-contained HTML document (inline CSS and JS, no external
+ * assets) that shows a run live — the onboarding screen of SPEC §5. The page itself is static:
+ * it reads `?portfolio=ID` or `?run=ID` from its URL and talks to the JSON/SSE endpoints of
+ * {@link createWebHandler} (`/api/events`, `/api/status`, `/api/log`, `/api/retry`).
+ *
+ * Screens: running (phase list with ✓ / spinner / ○ / ✗ icons and durations, overall and
+ * current-phase progress bars, last ~10 activity lines auto-scrolling, elapsed time, a
+ * "taking longer than usual" notice after 20 minutes), completed (summary per phase and the
+ * warnings), failed or cancelled (what completed, the error, Retry when enabled), not found,
+ * and a help screen without a target. Every screen links the log download.
+ */
+export function renderStatusPage(options: StatusPageOptions): string {
+  const config = scriptSafeJson({ retry: options.retryEnabled });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sigma · analysis status</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+  <header>
+    <h1>Portfolio analysis <span id="target" class="muted"></span></h1>
+    <span id="state" class="badge">Connecting…</span>
+    <span id="elapsed" class="muted" aria-live="off"></span>
+  </header>
+  <div class="muted"><span id="run-id"></span> <span id="connection">connecting…</span></div>
+
+  <section id="screen-help" hidden>
+    <p>Open this page with <code>?portfolio=ID</code> or <code>?run=ID</code> to follow an analysis.</p>
+  </section>
+
+  <section id="screen-notfound" hidden>
+    <p class="hero">No analysis found yet.</p>
+    <p class="muted">This page updates by itself as soon as the run starts.</p>
+  </section>
+
+  <section id="screen-running" hidden aria-live="polite">
+    <p id="slow" class="notice" hidden>This is taking longer than usual. It is still working; you can leave this
+      page open or come back later.</p>
+    <h2 id="overall-text"></h2>
+    <div id="overall"></div>
+    <h2>Steps</h2>
+    <ul id="phases" class="phases"></ul>
+    <h2>Activity</h2>
+    <div id="log" role="log" aria-live="polite"></div>
+  </section>
+
+  <section id="screen-completed" hidden>
+    <p class="hero ok">Your portfolio analysis is ready.</p>
+    <p id="done-elapsed" class="muted"></p>
+    <h2>Summary</h2>
+    <ul id="done-phases" class="phases"></ul>
+    <div id="done-warnings-box" hidden>
+      <h2>Warnings</h2>
+      <ul id="done-warnings"></ul>
+    </div>
+  </section>
+
+  <section id="screen-failed" hidden>
+    <p id="failed-title" class="hero bad">The analysis failed</p>
+    <p id="failed-reason"></p>
+    <h2>What completed</h2>
+    <ul id="failed-completed"></ul>
+    <h2>Steps</h2>
+    <ul id="failed-phases" class="phases"></ul>
+    <div class="actions">
+      <button id="retry" type="button">Retry</button>
+      <span id="retry-error" class="muted" role="alert"></span>
+    </div>
+  </section>
+
+  <p class="actions"><a id="download" href="#" download>Download log</a></p>
+</main>
+<script id="sigma-config" type="application/json">${config}</script>
+<script>${CLIENT_SCRIPT}</script>
+</body>
+</html>
+`;
+}

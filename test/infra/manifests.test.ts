@@ -1,0 +1,177 @@
+// Offline validation of k8s/: render each kustomization (kubectl kustomize, or the built-in
+// subset renderer when kubectl is absent), schema-check every object with kubernetes-models,
+// then check what Sigma requires of each service, the CronJob and config references.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  checkConfigReferences,
+  checkCronJob,
+  checkNoStrayWorkloads,
+  checkSecretsArePlaceholders,
+  checkServiceWorkload,
+  entryPointsUsed,
+} from "./k8s-checks.js";
+import { validateWithModel } from "./k8s-models.js";
+import { podSpecsOf, renderKustomizationLite } from "./kustomize-lite.js";
+import { renderKustomize, type Rendered } from "./render.js";
+import { SIGMA_SERVICES } from "./sigma-services.js";
+import type { K8sObject } from "./yaml-docs.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const KUSTOMIZATIONS = ["k8s/base", "k8s/overlays/dev"] as const;
+
+const cache = new Map<string, Rendered>();
+/** Renders once per directory; a render failure fails every test that needs it. */
+function rendered(dir: string): Rendered {
+  let r = cache.get(dir);
+  if (r === undefined) {
+    r = renderKustomize(path.join(repoRoot, dir));
+    cache.set(dir, r);
+  }
+  return r;
+}
+
+const kubectlAvailable = rendered("k8s/base").renderer === "kubectl";
+
+for (const dir of KUSTOMIZATIONS) {
+  describe(dir, () => {
+    test("renders to objects", (t) => {
+      const { renderer, objects } = rendered(dir);
+      t.diagnostic(`${dir}: ${objects.length} objects rendered by ${renderer === "kubectl" ? "kubectl kustomize" : "the built-in renderer (kubectl not found)"}`);
+      assert.ok(objects.length > 0);
+    });
+
+    test("every object passes the Kubernetes schema", () => {
+      assert.deepEqual(rendered(dir).objects.flatMap(validateWithModel), []);
+    });
+
+    for (const service of SIGMA_SERVICES) {
+      test(`${service.name}: Deployment + Service, ports, gRPC probes, hardening, resources`, () => {
+        assert.deepEqual(checkServiceWorkload(rendered(dir).objects, service), []);
+      });
+    }
+
+    test("no Deployment or Service outside the six services", () => {
+      assert.deepEqual(checkNoStrayWorkloads(rendered(dir).objects, SIGMA_SERVICES), []);
+    });
+
+    test("daily CronJob: schedule, Forbid, deadlines, history, trigger command, hardening", () => {
+      assert.deepEqual(checkCronJob(rendered(dir).objects), []);
+    });
+
+    test("ConfigMap/Secret references resolve", () => {
+      assert.deepEqual(checkConfigReferences(rendered(dir).objects), []);
+    });
+
+    test("Secrets hold REPLACE-ME placeholders only", () => {
+      assert.deepEqual(checkSecretsArePlaceholders(rendered(dir).objects), []);
+    });
+
+    test("every image is the sigma image", () => {
+      const images = rendered(dir).objects.flatMap((o) => podSpecsOf(o)).flatMap((s) => (s["containers"] as { image: string }[]).map((c) => c.image));
+      assert.ok(images.length > SIGMA_SERVICES.length);
+      for (const image of images) assert.match(image, /^sigma:[\w.-]+$/);
+    });
+  });
+}
+
+describe("k8s/overlays/dev specifics", () => {
+  test("namespace sigma-dev, image sigma:local, one replica, debug logs", () => {
+    const { objects } = rendered("k8s/overlays/dev");
+    for (const o of objects) assert.equal(o.metadata?.namespace, "sigma-dev", `${o.kind}/${o.metadata?.name}`);
+    for (const spec of objects.flatMap((o) => podSpecsOf(o))) {
+      for (const c of spec["containers"] as { image: string }[]) assert.equal(c.image, "sigma:local");
+    }
+    for (const d of objects.filter((o) => o.kind === "Deployment")) {
+      assert.equal((d["spec"] as { replicas: number }).replicas, 1, `Deployment/${d.metadata?.name}`);
+    }
+    const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.name === "sigma-config");
+    assert.equal((config?.["data"] as Record<string, string>)["LOG_LEVEL"], "debug");
+  });
+});
+
+test("the built-in renderer matches kubectl kustomize", { skip: kubectlAvailable ? false : "kubectl not installed: nothing to compare against" }, () => {
+  for (const dir of KUSTOMIZATIONS) {
+    const key = (o: K8sObject): string => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+    const sort = (objects: K8sObject[]): K8sObject[] => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
+    assert.deepEqual(sort(renderKustomizationLite(path.join(repoRoot, dir))), sort(rendered(dir).objects), dir);
+  }
+});
+
+test("every command entry point exists in the repo", () => {
+  const used = KUSTOMIZATIONS.flatMap((dir) => entryPointsUsed(rendered(dir).objects));
+  assert.ok(used.length > SIGMA_SERVICES.length, "expected the six services and the CLI");
+  const missing = [...new Set(used)].filter((p) => !existsSync(path.join(repoRoot, p)));
+  assert.deepEqual(missing, [], "manifests start files that do not exist (services/<name>/src/main.ts)");
+});
+
+describe("the checks reject broken manifests", () => {
+  const base = (): K8sObject[] => structuredClone(rendered("k8s/base").objects);
+  const deployment = (objects: K8sObject[], name: string): Record<string, any> => objects.find((o) => o.kind === "Deployment" && o.metadata?.name === name) as Record<string, any>;
+  const factor = SIGMA_SERVICES.find((s) => s.name === "factor")!;
+
+  test("schema: replicas: \"two\" is rejected", () => {
+    const objects = base();
+    deployment(objects, "factor").spec.replicas = "two";
+    assert.match(validateWithModel(deployment(objects, "factor") as K8sObject).join("\n"), /replicas must be integer/);
+  });
+
+  test("schema: a string containerPort is rejected", () => {
+    const objects = base();
+    deployment(objects, "risk").spec.template.spec.containers[0].ports[0].containerPort = "grpc";
+    assert.notDeepEqual(validateWithModel(deployment(objects, "risk") as K8sObject), []);
+  });
+
+  test("schema: an unknown kind is reported, not skipped", () => {
+    assert.notDeepEqual(validateWithModel({ apiVersion: "v1", kind: "Pod", metadata: { name: "x" } }), []);
+  });
+
+  test("hardening: a writable root filesystem is reported", () => {
+    const objects = base();
+    delete deployment(objects, "factor").spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem;
+    assert.match(checkServiceWorkload(objects, factor).join("\n"), /readOnlyRootFilesystem/);
+  });
+
+  test("resources: a missing memory limit is reported", () => {
+    const objects = base();
+    delete deployment(objects, "factor").spec.template.spec.containers[0].resources.limits.memory;
+    assert.match(checkServiceWorkload(objects, factor).join("\n"), /limits\.memory/);
+  });
+
+  test("probes: an HTTP readiness probe is reported", () => {
+    const objects = base();
+    deployment(objects, "factor").spec.template.spec.containers[0].readinessProbe = { httpGet: { port: 8080, path: "/" } };
+    assert.match(checkServiceWorkload(objects, factor).join("\n"), /readinessProbe must be grpc/);
+  });
+
+  test("naming: a Service selecting other pods is reported", () => {
+    const objects = base();
+    (objects.find((o) => o.kind === "Service" && o.metadata?.name === "factor") as Record<string, any>).spec.selector = { app: "risk" };
+    assert.match(checkServiceWorkload(objects, factor).join("\n"), /selector/);
+  });
+
+  test("cron: another schedule or concurrency policy is reported", () => {
+    const objects = base();
+    const cj = objects.find((o) => o.kind === "CronJob") as Record<string, any>;
+    cj.spec.schedule = "30 23 * * *";
+    cj.spec.concurrencyPolicy = "Allow";
+    const problems = checkCronJob(objects).join("\n");
+    assert.match(problems, /schedule/);
+    assert.match(problems, /Forbid/);
+  });
+
+  test("references: a secretKeyRef to a missing key is reported", () => {
+    const objects = base();
+    deployment(objects, "factor").spec.template.spec.containers[0].env.push({ name: "X", valueFrom: { secretKeyRef: { name: "sigma-secrets", key: "NOPE" } } });
+    assert.match(checkConfigReferences(objects).join("\n"), /no key NOPE/);
+  });
+
+  test("secrets: a real-looking value is reported", () => {
+    const objects = base();
+    (objects.find((o) => o.kind === "Secret") as Record<string, any>).stringData.SIGMA_JWT_SECRET = "hunter2";
+    assert.match(checkSecretsArePlaceholders(objects).join("\n"), /SIGMA_JWT_SECRET/);
+  });
+});
