@@ -64,12 +64,13 @@ const priceSpec = (schema: string): UpsertSpec => ({
   conflict: ["symbol", "date"],
 });
 
-interface PriceCsv {
+/** A type alias (not an interface) so it satisfies the columnar input's index signature. */
+type PriceCsv = {
   symbol: string[];
   date: string[];
   close: number[];
   volume: number[];
-}
+};
 
 async function readPriceCsv(): Promise<PriceCsv> {
   const text = await readFile(PRICES_CSV, "utf8");

@@ -7,8 +7,11 @@ import type { ColumnSpec } from "./pg-types.js";
 /** Columnar rows: one equally long (plain or typed) array per column. */
 export type ColumnarRows = Readonly<Record<string, ArrayLike<unknown>>>;
 
-/** Row objects: one object per row, keyed by column name; a missing property means NULL. */
-export type RowObjects = ReadonlyArray<Readonly<Record<string, unknown>>>;
+/**
+ * Row objects: one object per row, keyed by column name; a missing property means NULL.
+ * Typed as `object` so interface- and class-typed rows (which lack an index signature) are accepted.
+ */
+export type RowObjects = readonly object[];
 
 /** Either input shape. */
 export type RowsInput = ColumnarRows | RowObjects;
@@ -34,7 +37,7 @@ export function toColumnar(columns: readonly ColumnSpec[], rows: RowsInput): Col
     const objects = rows as RowObjects;
     for (const c of columns) {
       const values = new Array<unknown>(objects.length);
-      for (let i = 0; i < objects.length; i++) values[i] = objects[i]![c.name];
+      for (let i = 0; i < objects.length; i++) values[i] = (objects[i] as Record<string, unknown>)[c.name];
       out.set(c.name, values);
     }
     return { columns: out, length: objects.length };

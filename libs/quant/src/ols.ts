@@ -18,7 +18,11 @@ export interface OlsFit {
   alpha: number;
   /** 1 − SS_res/SS_tot of the unclipped fit; NaN when y has zero variance. */
   r2: number;
-  /** Standard error of beta, √(SS_res/(n−2) / Σ(x−x̄)²); NaN when n ≤ 2. */
+  /**
+   * Standard error of beta, √(SS_res/(n−2) / Σ(x−x̄)²); NaN when n ≤ 2. SS_res comes from the moments
+   * (C_yy − β·C_xy), so for a near-perfect fit (r² → 1) stderr carries an absolute error of order
+   * √ε·std(y)/std(x) (≈ 1e-8 relative) instead of being exactly 0.
+   */
   stderr: number;
   /** Rows where both series are present. */
   nObs: number;

@@ -6,6 +6,7 @@ export {
   SyntheticPriceProvider,
   SYNTHETIC_EPOCH,
   SYNTHETIC_FACTORS,
+  SYNTHETIC_FACTOR_ETFS,
   SYNTHETIC_LAST_YEAR,
   syntheticUnavailableReason,
 } from "./providers/synthetic.js";

@@ -1,6 +1,7 @@
 import { SkipReason, SymbolStatus } from "@sigma/contracts";
 import type { Logger } from "pino";
-import { type DailyBar, type PriceProvider, ProviderError, planMissingRanges } from "../domain/index.js";
+import { previousTradingDay } from "@sigma/calendar";
+import { coverageAfterFetch, type DailyBar, type DateRange, type PriceProvider, ProviderError, planMissingRanges } from "../domain/index.js";
 import type { PriceStore } from "../store/price-store.js";
 
 /** Outcome of syncing one symbol (mirrors sigma.marketdata.v1.SymbolSyncResult). */
@@ -25,7 +26,7 @@ export interface SyncDeps {
 }
 
 type Fetched =
-  | { kind: "ok"; symbol: string; bars: DailyBar[]; ranges: { start: string; end: string }[]; requests: number }
+  | { kind: "ok"; symbol: string; bars: DailyBar[]; covered: DateRange[]; requests: number }
   | { kind: "up_to_date"; symbol: string }
   | { kind: "unavailable"; symbol: string; reason: string; requests: number }
   | { kind: "failed"; symbol: string; message: string; requests: number };
@@ -43,11 +44,15 @@ export async function syncPrices(
 ): Promise<SymbolSyncOutcome[]> {
   const { store, provider, logger } = deps;
   const coverage = req.force ? new Map() : await store.coverage(req.symbols, req.start, req.end);
+  // A live feed may not have published the last day's bar yet: only dates before it are settled,
+  // so that day stays uncovered and is asked again next time. File-backed providers are complete.
+  const settledThrough = provider.kind === "http" ? previousTradingDay(req.end) : req.end;
 
   const fetchOne = async (symbol: string): Promise<Fetched> => {
     const ranges = req.force ? [{ start: req.start, end: req.end }] : planMissingRanges(coverage.get(symbol) ?? [], req.start, req.end);
     if (ranges.length === 0) return { kind: "up_to_date", symbol };
     const bars: DailyBar[] = [];
+    const covered: DateRange[] = [];
     let requests = 0;
     try {
       for (const r of ranges) {
@@ -55,6 +60,8 @@ export async function syncPrices(
         requests += res.requests ?? 1;
         if (res.status === "unavailable") return { kind: "unavailable", symbol, reason: res.reason, requests };
         bars.push(...res.bars);
+        const c = coverageAfterFetch(r, res.bars.at(-1)?.date, settledThrough);
+        if (c) covered.push(c);
       }
     } catch (err) {
       if (err instanceof ProviderError) {
@@ -63,7 +70,7 @@ export async function syncPrices(
       }
       throw err;
     }
-    return { kind: "ok", symbol, bars, ranges, requests };
+    return { kind: "ok", symbol, bars, covered, requests };
   };
 
   const fetched = await mapWithConcurrency(req.symbols, deps.concurrency, fetchOne);
@@ -74,7 +81,7 @@ export async function syncPrices(
   for (const f of fetched) {
     if (f.kind === "ok") {
       for (const bar of f.bars) toWrite.push({ symbol: f.symbol, bar });
-      for (const r of f.ranges) covered.push({ symbol: f.symbol, ...r });
+      for (const r of f.covered) covered.push({ symbol: f.symbol, start: r.start, end: r.end });
       availability.push({ symbol: f.symbol, unavailable: false, reason: "" });
     } else if (f.kind === "unavailable") {
       availability.push({ symbol: f.symbol, unavailable: true, reason: f.reason });

@@ -213,6 +213,20 @@ test("replaying the stream is a no-op and a snapshot plus replay rebuilds the sa
   assert.deepEqual(restored.getStatus({ runId: "r" }, new Date(T0)), p.getStatus({ runId: "r" }, new Date(T0)));
 });
 
+test("the stream-seq guard alone makes replay a no-op (events without run_seq)", () => {
+  const b = new RunEventBuilder("r", [], T0);
+  const events = [b.runStarted([]), b.activity("a"), b.activity("b")].map((e) => ({ ...e, runSeq: 0n }));
+  const p = new StatusProjection();
+  applyAll(p, events, 1);
+  const once = p.toSnapshot();
+  events.forEach((e, i) => assert.deepEqual(p.apply(i + 1, e), []));
+  assert.deepEqual(p.toSnapshot(), once);
+  assert.equal(p.getActivityLog({ runId: "r" }).entries.length, 3);
+  // With no run_seq, a later stream seq is a new event.
+  assert.deepEqual(p.apply(4, events[1]!), ["r"]);
+  assert.equal(p.getActivityLog({ runId: "r" }).entries.length, 4);
+});
+
 test("an event re-published under a new stream seq (same run_seq) is ignored but advances lastSeq", () => {
   const b = new RunEventBuilder("r", [], T0);
   const p = new StatusProjection();

@@ -364,12 +364,14 @@ function applyPayload(run: RunRecord, seq: number, atMs: number | null, event: R
       closeOpenPhases(run, atMs);
       run.currentPhase = Phase.UNSPECIFIED;
       const label = finished.status.replaceAll("_", " ");
+      // The warnings themselves were logged as they happened; repeating them as one more
+      // warning line would double-list them on the completion screen.
       const level =
-        run.state === RunState.COMPLETED
-          ? ActivityLevel.INFO
-          : run.state === RunState.FAILED
-            ? ActivityLevel.ERROR
-            : ActivityLevel.WARNING;
+        run.state === RunState.FAILED
+          ? ActivityLevel.ERROR
+          : run.state === RunState.CANCELLED
+            ? ActivityLevel.WARNING
+            : ActivityLevel.INFO;
       const why = finished.errorSummary ? `: ${finished.errorSummary}` : "";
       log(run, seq, atMs, level, `Run ${label}${why}`);
       return;

@@ -161,6 +161,7 @@ function boot() {
   }
   $("target").textContent = params.get("run") ? "Run " + params.get("run") : "Portfolio " + params.get("portfolio");
   $("download").setAttribute("href", "/api/log?" + query);
+  $("download").hidden = false;
   $("download").addEventListener("click", downloadLog);
   if (config.retry) $("retry").addEventListener("click", retry);
   else $("retry").hidden = true;
@@ -344,6 +345,7 @@ function boot() {
       if (fresh) renderLog(vm);
     } else if (vm.screen === "completed") {
       $("done-elapsed").textContent = "Finished in " + vm.elapsed;
+      $("done-reason").textContent = vm.errorSummary;
       phaseList(vm, $("done-phases"));
       var warnings = $("done-warnings");
       warnings.replaceChildren();

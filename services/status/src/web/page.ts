@@ -112,6 +112,7 @@ export function renderStatusPage(options: StatusPageOptions): string {
   <section id="screen-completed" hidden>
     <p class="hero ok">Your portfolio analysis is ready.</p>
     <p id="done-elapsed" class="muted"></p>
+    <p id="done-reason"></p>
     <h2>Summary</h2>
     <ul id="done-phases" class="phases"></ul>
     <div id="done-warnings-box" hidden>
@@ -133,7 +134,7 @@ export function renderStatusPage(options: StatusPageOptions): string {
     </div>
   </section>
 
-  <p class="actions"><a id="download" href="#" download>Download log</a></p>
+  <p class="actions"><a id="download" href="#" download hidden>Download log</a></p>
 </main>
 <script id="sigma-config" type="application/json">${config}</script>
 <script>${CLIENT_SCRIPT}</script>

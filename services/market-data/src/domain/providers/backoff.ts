@@ -29,6 +29,8 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   const v = value.trim();
   if (v === "") return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // HTTP dates always name a weekday/month; without a letter Date.parse accepts junk like "-5".
+  if (!/[A-Za-z]/.test(v)) return undefined;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

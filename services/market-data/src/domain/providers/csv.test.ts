@@ -21,7 +21,7 @@ describe("CsvPriceProvider on the shared price file", () => {
     const r = await provider.fetchDaily("SPY", "2020-01-23", "2020-01-23");
     assert.equal(r.status, "ok");
     assert.deepEqual(r.status === "ok" && r.bars.map((b) => [b.date, b.close]), [["2020-01-23", expected]]);
-    console.log(`# diagnostic: csv load took ${provider.loadMillis?.toFixed(1)} ms`);
+    console.log(`diagnostic: csv load took ${provider.loadMillis?.toFixed(1)} ms`);
   });
 
   it("reports a symbol absent from the file as unavailable", async () => {

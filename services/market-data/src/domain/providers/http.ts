@@ -64,6 +64,7 @@ type PageOutcome = { kind: "ok"; body: Record<string, unknown> } | { kind: "not_
 /** Polygon-style HTTP {@link PriceProvider}. */
 export class HttpPriceProvider implements PriceProvider {
   readonly kind = "http" as const;
+  /** The client-side rate limiter shared by every fetch of this provider (exposed for diagnostics). */
   readonly limiter: TokenBucket;
   private readonly baseUrl: string;
   private readonly apiKey: string;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isTradingDay, tradingDays } from "@sigma/calendar";
-import { SyntheticPriceProvider, SYNTHETIC_EPOCH, syntheticUnavailableReason } from "./synthetic.js";
+import { FACTOR_ETFS } from "@sigma/contracts";
+import { SyntheticPriceProvider, SYNTHETIC_EPOCH, SYNTHETIC_FACTOR_ETFS, syntheticUnavailableReason } from "./synthetic.js";
 import type { DailyBar, FetchResult } from "./types.js";
 
 function barsOf(r: FetchResult): readonly DailyBar[] {
@@ -106,6 +107,10 @@ describe("SyntheticPriceProvider factor structure", () => {
   const start = "2019-01-01";
   const end = "2019-12-31";
   const load = async (p: SyntheticPriceProvider, s: string) => returns(barsOf(await p.fetchDaily(s, start, end)));
+
+  it("models exactly the platform's factor ETFs", () => {
+    assert.deepEqual([...SYNTHETIC_FACTOR_ETFS].sort(), [...FACTOR_ETFS].sort());
+  });
 
   it("SPY and VTV are strongly correlated, TLT is not", async () => {
     const p = new SyntheticPriceProvider();

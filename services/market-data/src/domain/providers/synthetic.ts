@@ -65,6 +65,9 @@ const ETF_MODELS: Readonly<Record<string, Omit<SymbolModel, "seed">>> = {
   TLT: { loadings: [-0.15, 0, 0, 0, 0, 0, 1], drift: 0, idioVol: 0.002, startPrice: 80, baseVolume: 9e6 },
 };
 
+/** The symbols with fixed factor-ETF loadings (must equal the platform's factor ETF list, SPEC §3). */
+export const SYNTHETIC_FACTOR_ETFS: readonly string[] = Object.keys(ETF_MODELS);
+
 /**
  * Why the synthetic provider treats `symbol` as unavailable, or undefined when it is available.
  * Rule: exactly five letters A-Z ending in "X" (mutual-fund style tickers such as GGIPX).

@@ -1,0 +1,42 @@
+# Thin wrappers over npm scripts. `make demo` and `make test` work on a fresh clone.
+.PHONY: install build generate lint typecheck demo dev test test-unit bench clean
+
+NPM_STAMP := node_modules/.sigma-installed
+
+install: $(NPM_STAMP)
+
+# npm ci when the lockfile changed (or nothing is installed yet).
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+generate: install
+	npm run generate
+
+lint: install
+	npm run check:generated
+
+typecheck: install
+	npm run typecheck
+
+# No compile step: every package runs its TypeScript source through tsx. `build` checks
+# contracts (buf lint, generated code current) and types.
+build: lint typecheck
+
+demo: install
+	bash scripts/demo.sh
+
+dev: install
+	npm run dev
+
+test: install
+	bash scripts/test.sh
+
+test-unit: install
+	bash scripts/test.sh --unit
+
+bench: install
+	bash scripts/bench.sh
+
+clean:
+	rm -rf node_modules .sigma

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SharedRegressorPanel, type PanelRegressionSpec } from "./factor-panel.js";
+import { FitStatus } from "./fit-status.js";
+import { rollingOls } from "./ols.js";
+import { simpleReturns, spreadReturns } from "./returns.js";
+import { rollingRidge } from "./ridge.js";
+import { assertClose, loadPricePanel } from "./testing/fixtures.js";
+
+const P = loadPricePanel();
+const ret = (s: string): Float64Array => simpleReturns(P.closes.get(s)!);
+const BASE = ["SPY", "TLT", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV"];
+const base = BASE.map(ret);
+const unit = (s: string): number[] => BASE.map((b) => (b === s ? 1 : 0));
+const specs: PanelRegressionSpec[] = [
+  { id: "market", kind: "ols", regressors: [unit("SPY")], window: 90, minObs: 30 },
+  { id: "style", kind: "ridge", regressors: ["VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV"].map(unit), window: 90, minObs: 30, alpha: 1 },
+  { id: "gv", kind: "ols", regressors: [BASE.map((b) => (b === "VUG" ? 1 : b === "VTV" ? -1 : 0))], window: 180, minObs: 60 },
+];
+const TOL = { abs: 1e-12, rel: 1e-10 };
+
+test("panel equals the independent rolling fits for every symbol and date (fast path and fallback)", () => {
+  const T = P.dates.length;
+  const panel = new SharedRegressorPanel(base, specs, 0, T - 1);
+  const styleX = ["VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV"].map(ret);
+  const gv = spreadReturns(ret("VUG"), ret("VTV"));
+  const symbols = [...P.closes.keys()];
+  for (const sym of symbols) {
+    const y = ret(sym).slice();
+    if (sym === "KO") y[500] = NaN; // an interior gap exercises the fallback in the middle of history
+    panel.fitSymbol(y);
+    const m = rollingOls(y, base[0]!, { window: 90, minObs: 30 });
+    const s = rollingRidge(y, styleX, { window: 90, minObs: 30, alpha: 1 });
+    const g = rollingOls(y, gv, { window: 180, minObs: 60 });
+    const [om, os, og] = panel.outputs;
+    for (let t = 0; t < T; t++) {
+      for (const [o, r, k] of [[om!, m, 1], [og!, g, 1]] as const) {
+        assert.equal(o.status[t], r.status[t], `${sym} ${o.id} status @${t}`);
+        assert.equal(o.nObs[t], r.nObs[t], `${sym} ${o.id} n @${t}`);
+        if (r.status[t] !== FitStatus.OK) continue;
+        assertClose(o.beta[t * k]!, r.beta[t]!, TOL, `${sym} ${o.id} beta @${t}`);
+        assertClose(o.r2[t]!, r.r2[t]!, TOL, `${sym} ${o.id} r2 @${t}`);
+        assertClose(o.alpha[t]!, r.alpha[t]!, TOL, `${sym} ${o.id} alpha @${t}`);
+        assertClose(o.stderr[t]!, r.stderr[t]!, { abs: 1e-10, rel: 1e-8 }, `${sym} ${o.id} se @${t}`);
+      }
+      assert.equal(os!.status[t], s.status[t], `${sym} style status @${t}`);
+      assert.equal(os!.nObs[t], s.nObs[t]);
+      if (s.status[t] !== FitStatus.OK) continue;
+      for (let j = 0; j < 6; j++) assertClose(os!.beta[t * 6 + j]!, s.betas[t * 6 + j]!, TOL, `${sym} style ${j} @${t}`);
+      assertClose(os!.r2[t]!, s.r2[t]!, TOL, `${sym} style r2 @${t}`);
+      assertClose(os!.alpha[t]!, s.intercept[t]!, TOL, `${sym} style intercept @${t}`);
+    }
+  }
+  assert.ok(panel.fallbackFits > 0, "AVP/GWR/KO gaps must use the exact fallback");
+});
+
+test("SPY market beta on the panel is exactly 1 (to 1e-12) on every fitted date", () => {
+  const panel = new SharedRegressorPanel(base, specs, 30, P.dates.length - 1);
+  panel.fitSymbol(ret("SPY"));
+  const o = panel.outputs[0]!;
+  for (let i = 0; i < panel.L; i++) {
+    assert.equal(o.status[i], FitStatus.OK);
+    assert.ok(Math.abs(o.beta[i]! - 1) <= 1e-12, `beta ${o.beta[i]}`);
+    assert.ok(Math.abs(o.r2[i]! - 1) <= 1e-12);
+  }
+});
+
+test("a flat regressor is degenerate on the panel", () => {
+  const flat = base.map((b) => b.slice());
+  flat[1]!.fill(0, 1); // TLT returns all 0 after the first date
+  const panel = new SharedRegressorPanel(flat, [{ id: "ir", kind: "ols", regressors: [unit("TLT")], window: 90, minObs: 30 }], 0, 100);
+  panel.fitSymbol(ret("AAPL"));
+  assert.equal(panel.outputs[0]!.status[50], FitStatus.DEGENERATE_REGRESSOR);
+  assert.equal(panel.outputs[0]!.status[20], FitStatus.INSUFFICIENT_HISTORY);
+});
+
+test("rejects bad input", () => {
+  assert.throws(() => new SharedRegressorPanel(base, specs, 5, 2), RangeError);
+  assert.throws(() => new SharedRegressorPanel(base, [{ ...specs[0]!, regressors: [[1]] }], 0, 2), RangeError);
+  const p = new SharedRegressorPanel(base, specs, 0, 2);
+  assert.throws(() => p.fitSymbol(new Float64Array(3)), RangeError);
+});

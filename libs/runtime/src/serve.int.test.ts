@@ -1,0 +1,332 @@
+/**
+ * serve() over real sockets (port 0): Connect, gRPC (connect-node and @grpc/grpc-js clients),
+ * gRPC-Web-capable HTTP/1.1 port, health, reflection v1/v1alpha (grpc-js and buf curl), auth,
+ * retries against a dead port, and close() with streaming clients still connected.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import * as net from "node:net";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { MarketDataService, StatusService } from "@sigma/contracts";
+import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
+import { issueToken } from "./auth.js";
+import { createServiceClient } from "./client.js";
+import { INTERNAL_MESSAGE } from "./errors.js";
+import { serve, type RunningServer } from "./serve.js";
+import { memoryLogger } from "./test-log.js";
+import { fakeServices } from "./test-service.js";
+
+const execFileP = promisify(execFile);
+const REPO = path.resolve(import.meta.dirname, "../../..");
+const PROTO = path.join(REPO, "proto");
+const THIRD_PARTY = path.join(REPO, "third_party/proto");
+const BUF = path.join(REPO, "node_modules/.bin/buf");
+const SECRET = "integration-test-secret-0123456789abcdef";
+
+const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+
+/** Loads a service constructor from a .proto with proto-loader (what a non-Connect client does). */
+function grpcService(file: string, servicePath: string): grpc.ServiceClientConstructor {
+  const def = protoLoader.loadSync(file, { ...loaderOptions, includeDirs: [PROTO, THIRD_PARTY] });
+  let obj: unknown = grpc.loadPackageDefinition(def);
+  for (const part of servicePath.split(".")) obj = (obj as Record<string, unknown>)[part];
+  return obj as grpc.ServiceClientConstructor;
+}
+
+/** Calls a unary grpc-js method, resolving with { err, res } instead of rejecting. */
+function grpcUnary(
+  client: grpc.Client,
+  method: string,
+  req: object,
+  metadata = new grpc.Metadata(),
+): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> | undefined }> {
+  return new Promise((resolve) => {
+    (client as unknown as Record<string, Function>)[method]!.call(
+      client,
+      req,
+      metadata,
+      { deadline: Date.now() + 10_000 },
+      (err: grpc.ServiceError | null, res: Record<string, unknown> | undefined) => resolve({ err, res }),
+    );
+  });
+}
+
+/** Asks a reflection service (v1 or v1alpha) for list_services through grpc-js. */
+async function grpcListServices(addr: string, version: "v1" | "v1alpha"): Promise<string[]> {
+  const Ctor = grpcService(
+    path.join(THIRD_PARTY, `grpc/reflection/${version}/reflection.proto`),
+    `grpc.reflection.${version}.ServerReflection`,
+  );
+  const client = new Ctor(addr, grpc.credentials.createInsecure());
+  try {
+    const call = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, any> }).ServerReflectionInfo();
+    call.write({ host: "", list_services: "*" });
+    call.end();
+    const names: string[] = [];
+    for await (const res of call) {
+      assert.equal(res.message_response, "list_services_response");
+      for (const s of res.list_services_response.service) names.push(s.name);
+    }
+    return names.sort();
+  } finally {
+    client.close();
+  }
+}
+
+const EXPECTED_SERVICES = [
+  "grpc.health.v1.Health",
+  "grpc.reflection.v1.ServerReflection",
+  "grpc.reflection.v1alpha.ServerReflection",
+  "sigma.marketdata.v1.MarketDataService",
+  "sigma.status.v1.StatusService",
+];
+
+describe("serve (jwt auth)", () => {
+  let server: RunningServer;
+  let addr: string;
+  let userToken: string;
+  let adminToken: string;
+  const log = memoryLogger();
+
+  before(async () => {
+    server = await serve({
+      name: "runtime-test",
+      port: 0,
+      httpPort: 0,
+      services: fakeServices().services,
+      logger: log.logger,
+      auth: { mode: "jwt", secret: SECRET },
+      extraHttpHandler: (req, res) => {
+        if (req.url !== "/") return false;
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<h1>status</h1>");
+        return true;
+      },
+    });
+    addr = `127.0.0.1:${server.port}`;
+    userToken = await issueToken(SECRET, "alice", ["user"], "5m");
+    adminToken = await issueToken(SECRET, "root", ["user", "admin"], "5m");
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("binds port 0 to real ports and answers a Connect client", async () => {
+    assert.ok(server.port > 0);
+    assert.ok(server.httpPort! > 0 && server.httpPort !== server.port);
+    const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "2" });
+    const md = createClient(MarketDataService, transport);
+    const res = await md.getProviderInfo({}, { headers: { authorization: `Bearer ${userToken}` } });
+    assert.equal(res.description, "hello alice");
+  });
+
+  it("answers the runtime's gRPC client with token, and maps errors", async () => {
+    const md = createServiceClient(MarketDataService, server.url, { token: userToken, retries: 0 });
+    assert.equal((await md.getProviderInfo({})).kind, "fake");
+    const series = await md.getPriceSeries({ symbols: ["KNOWN"] });
+    assert.deepEqual(series.series[0]?.closes, [1.5]);
+    await assert.rejects(md.getPriceSeries({ symbols: ["X"] }), (e: unknown) => ConnectError.from(e).code === Code.NotFound);
+  });
+
+  it("interoperates with a @grpc/grpc-js client, with the right status codes", async () => {
+    const Ctor = grpcService(path.join(PROTO, "sigma/marketdata/v1/marketdata.proto"), "sigma.marketdata.v1.MarketDataService");
+    const client = new Ctor(addr, grpc.credentials.createInsecure());
+    try {
+      const anon = await grpcUnary(client, "GetProviderInfo", {});
+      assert.equal(anon.err?.code, grpc.status.UNAUTHENTICATED);
+
+      const md = new grpc.Metadata();
+      md.set("authorization", `Bearer ${userToken}`);
+      const ok = await grpcUnary(client, "GetProviderInfo", {}, md);
+      assert.equal(ok.err, null);
+      assert.equal(ok.res?.description, "hello alice");
+
+      const nf = await grpcUnary(client, "GetPriceSeries", { symbols: ["NOPE"] }, md);
+      assert.equal(nf.err?.code, grpc.status.NOT_FOUND);
+      // connect-es percent-encodes grpc-message with encodeURIComponent, grpc-js decodes it with
+      // decodeURI, which leaves reserved characters such as ":" encoded.
+      assert.equal(decodeURIComponent(nf.err?.details ?? ""), "unknown symbols: NOPE");
+
+      const ia = await grpcUnary(client, "GetPriceSeries", { symbols: ["KNOWN"], start_date: "bad" }, md);
+      assert.equal(ia.err?.code, grpc.status.INVALID_ARGUMENT);
+
+      const internal = await grpcUnary(client, "ListSymbols", {}, md);
+      assert.equal(internal.err?.code, grpc.status.INTERNAL);
+      assert.equal(internal.err?.details, INTERNAL_MESSAGE);
+
+      const denied = await grpcUnary(client, "AddSymbols", { symbols: ["A"] }, md);
+      assert.equal(denied.err?.code, grpc.status.PERMISSION_DENIED);
+
+      const adminMd = new grpc.Metadata();
+      adminMd.set("authorization", `Bearer ${adminToken}`);
+      const added = await grpcUnary(client, "AddSymbols", { symbols: ["A", "B"] }, adminMd);
+      assert.equal(added.err, null);
+      assert.equal(added.res?.added, 2);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("serves health Check (anonymous) to grpc-js, and Watch to a Connect client", async () => {
+    const Ctor = grpcService(path.join(THIRD_PARTY, "grpc/health/v1/health.proto"), "grpc.health.v1.Health");
+    const client = new Ctor(addr, grpc.credentials.createInsecure());
+    try {
+      const overall = await grpcUnary(client, "Check", { service: "" });
+      assert.equal(overall.err, null);
+      assert.equal(overall.res?.status, "SERVING");
+      const unknown = await grpcUnary(client, "Check", { service: "nope" });
+      assert.equal(unknown.err?.code, grpc.status.NOT_FOUND);
+    } finally {
+      client.close();
+    }
+
+    const health = createServiceClient(Health, server.url, { retries: 0 });
+    const ac = new AbortController();
+    const it = health.watch({ service: "sigma.status.v1.StatusService" }, { signal: ac.signal })[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value.status, S.SERVING);
+    server.health.setStatus("sigma.status.v1.StatusService", S.NOT_SERVING);
+    assert.equal((await it.next()).value.status, S.NOT_SERVING);
+    server.health.setStatus("sigma.status.v1.StatusService", S.SERVING);
+    assert.equal((await it.next()).value.status, S.SERVING);
+    ac.abort();
+  });
+
+  it("lists services through grpc-js reflection clients, v1 and v1alpha", async () => {
+    assert.deepEqual(await grpcListServices(addr, "v1"), EXPECTED_SERVICES);
+    assert.deepEqual(await grpcListServices(addr, "v1alpha"), EXPECTED_SERVICES);
+  });
+
+  it("works with buf curl: --list-services, --list-methods and a call through reflection", async () => {
+    const base = ["curl", "--protocol", "grpc", "--http2-prior-knowledge"];
+    const list = await execFileP(BUF, [...base, "--list-services", server.url]);
+    assert.deepEqual(list.stdout.trim().split("\n").sort(), EXPECTED_SERVICES);
+    // --list-methods resolves every listed service's file (StatusService imports
+    // google/protobuf/timestamp.proto, so dependencies are exercised too).
+    const methods = await execFileP(BUF, [...base, "--list-methods", server.url]);
+    assert.match(methods.stdout, /^sigma\.marketdata\.v1\.MarketDataService\/GetProviderInfo$/m);
+    assert.match(methods.stdout, /^sigma\.status\.v1\.StatusService\/WatchStatus$/m);
+    assert.match(methods.stdout, /^grpc\.health\.v1\.Health\/Watch$/m);
+    const call = await execFileP(BUF, [
+      ...base,
+      "-H",
+      `authorization: Bearer ${userToken}`,
+      "-d",
+      '{"symbols":["KNOWN"]}',
+      `${server.url}/sigma.marketdata.v1.MarketDataService/GetPriceSeries`,
+    ]);
+    assert.deepEqual(JSON.parse(call.stdout).dates, ["2020-01-02"]);
+    // Reflection v1alpha only (older servers/clients): buf curl speaks it when asked.
+    const alpha = await execFileP(BUF, [...base, "--reflect-protocol", "grpc-v1alpha", "--list-services", server.url]);
+    assert.deepEqual(alpha.stdout.trim().split("\n").sort(), EXPECTED_SERVICES);
+  });
+
+  it("serves the same handler over HTTP/1.1, plus the extra HTTP hook", async () => {
+    const h1 = `http://127.0.0.1:${server.httpPort}`;
+    const page = await fetch(`${h1}/`);
+    assert.equal(page.status, 200);
+    assert.equal(await page.text(), "<h1>status</h1>");
+    assert.equal((await fetch(`${h1}/nope`)).status, 404);
+    // Connect protocol with JSON over HTTP/1.1 (what curl or a browser would send).
+    const res = await fetch(`${h1}/grpc.health.v1.Health/Check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: "SERVING" });
+    // gRPC-Web over HTTP/1.1.
+    const web = createClient(MarketDataService, createGrpcWebTransport({ baseUrl: h1, httpVersion: "1.1" }));
+    const info = await web.getProviderInfo({}, { headers: { authorization: `Bearer ${userToken}` } });
+    assert.equal(info.description, "hello alice");
+  });
+
+  it("logs one line per RPC with code and duration", () => {
+    const rpcLines = log.lines.filter((l) => l.msg === "rpc" && String(l.rpc).startsWith("sigma.marketdata"));
+    assert.ok(rpcLines.length >= 10);
+    assert.ok(rpcLines.some((l) => l.code === "UNAUTHENTICATED"));
+    assert.ok(rpcLines.every((l) => typeof l.durationMs === "number" && l.service === "test"));
+  });
+});
+
+describe("serve (dev auth)", () => {
+  it("treats every caller as the dev admin and warns loudly once", async () => {
+    const log = memoryLogger();
+    const server = await serve({ name: "dev", port: 0, services: fakeServices().services, logger: log.logger, auth: { mode: "dev" } });
+    try {
+      const md = createServiceClient(MarketDataService, server.url, { retries: 0 });
+      assert.equal((await md.getProviderInfo({})).description, "hello dev");
+      assert.equal((await md.addSymbols({ symbols: ["A"] })).added, 1);
+    } finally {
+      await server.close();
+    }
+    // The warning is logged once per process; this file may not be the first dev server, so
+    // only check that when it was logged here it was a warning.
+    for (const l of log.lines.filter((x) => /AUTHENTICATION DISABLED/.test(String(x.msg)))) assert.equal(l.level, "warn");
+  });
+});
+
+describe("close()", () => {
+  it("returns while streaming clients are still connected", async () => {
+    const log = memoryLogger();
+    const server = await serve({
+      name: "closing",
+      port: 0,
+      services: fakeServices().services,
+      logger: log.logger,
+      auth: { mode: "dev" },
+      drainTimeoutMs: 200,
+    });
+    // A cooperative stream (health Watch ends on the handler signal) and a stream that ignores
+    // its signal (must be cut off by destroying the session).
+    const health = createServiceClient(Health, server.url, { retries: 0 });
+    const status = createServiceClient(StatusService, server.url, { retries: 0 });
+    const watch = health.watch({ service: "" })[Symbol.asyncIterator]();
+    const stuck = status.watchStatus({})[Symbol.asyncIterator]();
+    assert.equal((await watch.next()).value.status, S.SERVING);
+    assert.equal((await stuck.next()).value.seq, 1n);
+
+    await server.close();
+    await server.close(); // idempotent
+
+    // Both client streams end (with an error or after NOT_SERVING) instead of hanging.
+    const drain = async (it: AsyncIterator<unknown>) => {
+      try {
+        while (!(await it.next()).done);
+      } catch {
+        // Any error is fine here: the point is that the stream ended.
+      }
+    };
+    await Promise.all([drain(watch), drain(stuck)]);
+    assert.ok(log.lines.some((l) => /drain timeout/.test(String(l.msg))), "the stuck stream was destroyed");
+    // New connections are refused.
+    const probe = net.connect(server.port, "127.0.0.1");
+    const [err] = await once(probe, "error");
+    assert.equal((err as NodeJS.ErrnoException).code, "ECONNREFUSED");
+  });
+});
+
+describe("client retries over a real socket", () => {
+  it("retries UNAVAILABLE (dead port) the configured number of times", async () => {
+    // Bind and release a port so that nothing listens there.
+    const tmp = net.createServer().listen(0, "127.0.0.1");
+    await once(tmp, "listening");
+    const port = (tmp.address() as net.AddressInfo).port;
+    await new Promise((r) => tmp.close(r));
+
+    const attempts: number[] = [];
+    const md = createServiceClient(MarketDataService, `http://127.0.0.1:${port}`, {
+      retries: 3,
+      timeoutMs: 10_000,
+      retry: { baseDelayMs: 1, maxDelayMs: 5, onRetry: (i) => attempts.push(i.attempt) },
+    });
+    await assert.rejects(md.getProviderInfo({}), (e: unknown) => ConnectError.from(e).code === Code.Unavailable);
+    assert.deepEqual(attempts, [1, 2, 3]);
+  });
+});

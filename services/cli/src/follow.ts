@@ -1,0 +1,80 @@
+import { ActivityLevel, phaseInfo, type Run, RunStatus } from "@sigma/contracts";
+import { SingleBar, Presets } from "cli-progress";
+import type { clients } from "./context.js";
+import { describeError, say } from "./output.js";
+
+type Clients = ReturnType<typeof clients>;
+
+/**
+ * Follows a run until it ends: a progress bar (on stderr) fed by the status service's
+ * WatchStatus stream, activity warnings printed as they arrive, and the coordinator's run
+ * record polled as the source of truth for completion (so a status outage cannot hang it).
+ *
+ * @returns the final run record.
+ */
+export async function followRun(c: Clients, runId: string, opts: { json: boolean; progress: boolean; pollMs?: number }): Promise<Run> {
+  const abort = new AbortController();
+  const interactive = opts.progress && process.stderr.isTTY;
+  const bar = interactive ? new SingleBar({ format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+  let barPhase = -1;
+  let lastLine = "";
+
+  const watch = (async () => {
+    let after = 0n;
+    for (let attempt = 0; attempt < 5 && !abort.signal.aborted; attempt++) {
+      try {
+        for await (const u of c.status.watchStatus({ target: { target: { case: "runId", value: runId } }, resumeAfter: after }, { signal: abort.signal, timeoutMs: 0 })) {
+          after = u.seq;
+          attempt = 0;
+          const ev = u.event?.payload;
+          if (!ev) continue;
+          if (ev.case === "phaseStarted" || ev.case === "phaseProgress") {
+            const info = phaseInfo(ev.value.phase);
+            const total = Number(ev.value.total);
+            const current = ev.case === "phaseProgress" ? Number(ev.value.current) : 0;
+            if (bar) {
+              if (barPhase !== ev.value.phase) {
+                if (barPhase !== -1) bar.stop();
+                bar.start(Math.max(total, 1), current, { phase: info.name, unit: ev.value.unit });
+                barPhase = ev.value.phase;
+              } else bar.update(current);
+            } else if (!opts.json) {
+              const line = `${info.name}: ${current}/${total} ${ev.value.unit}`;
+              if (line !== lastLine) say(opts.json, line);
+              lastLine = line;
+            }
+          } else if (ev.case === "phaseFinished") {
+            if (bar && barPhase === ev.value.phase) {
+              bar.stop();
+              barPhase = -1;
+            }
+            say(opts.json, `${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`);
+          } else if (ev.case === "activity" && ev.value.level >= ActivityLevel.WARNING) {
+            bar?.stop();
+            barPhase = -1;
+            say(opts.json, `${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${ev.value.message}`);
+          }
+        }
+        return;
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        say(opts.json, `status stream interrupted (${describeError(err)}); retrying`);
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+  })();
+
+  try {
+    for (;;) {
+      const { run } = await c.coordinator.getRun({ runId });
+      if (run && run.status !== RunStatus.RUNNING) return run;
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+    }
+  } finally {
+    // Let the stream deliver the final events before closing it.
+    await new Promise((r) => setTimeout(r, 300));
+    abort.abort();
+    await watch.catch(() => undefined);
+    bar?.stop();
+  }
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StatusService } from "@sigma/contracts";
+import type { EventSource } from "@sigma/events";
+import { type AuthConfig, defineService, type Logger, serve } from "@sigma/runtime";
+import { StatusProjection } from "./domain/projection.js";
+import { StatusWatchHub } from "./domain/watch.js";
+import { statusHandlers } from "./handlers/status-handlers.js";
+import { createWebHandler } from "./web/http.js";
+
+/** Everything the status service needs to start. */
+export interface StatusAppOptions {
+  port: number;
+  host?: string;
+  /** HTTP/1.1 port of the web page (browsers cannot speak h2c); 0 = any free port; undefined = off. */
+  httpPort?: number;
+  events: EventSource;
+  logger: Logger;
+  auth: AuthConfig;
+}
+
+/** A started status service. */
+export interface StartedStatus {
+  name: string;
+  port: number;
+  url: string;
+  httpPort?: number;
+  hub: StatusWatchHub;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root of the status service. The projection lives in memory and is rebuilt at
+ * start by replaying the durable JetStream stream from its first event, then follows it live:
+ * restarting the service loses nothing.
+ */
+export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
+  const hub = new StatusWatchHub(new StatusProjection(), {
+    onListenerError: (err) => o.logger.warn({ err }, "status watcher dropped"),
+  });
+  const abort = new AbortController();
+  const consumer = (async () => {
+    for (;;) {
+      try {
+        for await (const { seq, event } of o.events.subscribe({ afterSeq: hub.projection.lastSeq, signal: abort.signal })) {
+          hub.apply(seq, event);
+        }
+        return;
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        o.logger.error({ err, lastSeq: hub.projection.lastSeq }, "event consumer failed; resubscribing in 1 s");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+
+  const web = createWebHandler({
+    getStatus: (t) => hub.projection.getStatus(t, new Date()),
+    getActivityLog: (t) => hub.projection.getActivityLog(t),
+    subscribe: (t, after, onUpdate) => hub.subscribe(t, after, onUpdate),
+    onError: (err, req) => o.logger.warn({ err, url: req.url }, "web request failed"),
+  });
+  const server = await serve({
+    name: "status",
+    port: o.port,
+    host: o.host,
+    logger: o.logger,
+    auth: o.auth,
+    services: [defineService(StatusService, statusHandlers(hub))],
+    httpPort: o.httpPort,
+    // The same page/API handler serves both ports; the HTTP/2 compatibility objects carry the same fields.
+    extraHttpHandler: (req, res) => web(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+  });
+  const httpPort = server.httpPort;
+  o.logger.info({ port: server.port, httpPort }, "status service listening");
+  return {
+    name: "status",
+    port: server.port,
+    url: server.url,
+    httpPort,
+    hub,
+    async close() {
+      abort.abort();
+      await consumer;
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** The status service's pure domain: event projection, WatchStatus semantics, targets, log text. */
+export * from "./activity-text.js";
+export * from "./event-builder.js";
+export * from "./projection.js";
+export * from "./sampling.js";
+export * from "./target.js";
+export * from "./watch.js";

@@ -1,0 +1,187 @@
+/**
+ * Runs the page's browser script against the real handler with a minimal fake DOM (no browser
+ * is installed here): the script boots, streams /api/events over HTTP and renders the screens.
+ * It checks the script's runtime wiring, not layout.
+ */
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import vm from "node:vm";
+import { ActivityLevel, Phase } from "@sigma/contracts";
+import { RunEventBuilder } from "../domain/event-builder.js";
+import { StatusProjection } from "../domain/projection.js";
+import { StatusWatchHub } from "../domain/watch.js";
+import { CLIENT_SCRIPT } from "./client-script.js";
+import { createWebHandler } from "./http.js";
+import { renderStatusPage } from "./page.js";
+
+class FakeElement {
+  children: FakeElement[] = [];
+  textContent = "";
+  hidden = false;
+  disabled = false;
+  className = "";
+  readonly attributes = new Map<string, string>();
+  readonly style: Record<string, string> = {};
+  readonly dataset: Record<string, string> = {};
+  readonly listeners = new Map<string, (e: unknown) => void>();
+  scrollHeight = 0;
+  scrollTop = 0;
+  clientHeight = 0;
+  constructor(readonly tagName: string) {}
+  setAttribute(name: string, value: unknown): void {
+    this.attributes.set(name, String(value));
+  }
+  addEventListener(type: string, fn: (e: unknown) => void): void {
+    this.listeners.set(type, fn);
+  }
+  appendChild(child: FakeElement): FakeElement {
+    this.children.push(child);
+    return child;
+  }
+  replaceChildren(...children: FakeElement[]): void {
+    this.children = children;
+  }
+  remove(): void {}
+  /** Own text plus the children's, depth first. */
+  get text(): string {
+    return [this.textContent, ...this.children.map((c) => c.text)].filter((s) => s !== "").join(" ");
+  }
+}
+
+const T0 = Date.UTC(2020, 0, 23, 23, 30, 0);
+const hub = new StatusWatchHub(new StatusProjection(), { now: () => new Date(T0 + 30_000) });
+const b = new RunEventBuilder("r1", ["p1"], T0);
+const stopFetches = new AbortController();
+let server: http.Server;
+let base: string;
+
+before(async () => {
+  [b.runStarted([Phase.MARKET_DATA, Phase.SNAPSHOTS]), b.phaseStarted(Phase.MARKET_DATA, 4, "symbols")].forEach((e, i) =>
+    hub.apply(i + 1, e),
+  );
+  const handler = createWebHandler({
+    getStatus: (t) => hub.projection.getStatus(t, new Date(T0 + 30_000)),
+    getActivityLog: (t) => hub.projection.getActivityLog(t),
+    subscribe: (t, afterSeq, onUpdate) => hub.subscribe(t, afterSeq, onUpdate),
+    retry: async () => ({ runId: "r2" }),
+    onError: (e) => {
+      throw e;
+    },
+  });
+  server = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  stopFetches.abort();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Boots the page script in a vm context whose fetch goes to the test server. */
+function bootPage(search: string): Map<string, FakeElement> {
+  const html = renderStatusPage({ retryEnabled: true });
+  const elements = new Map<string, FakeElement>();
+  for (const [whole, tag, id] of html.matchAll(/<(\w+)[^>]*\sid="([^"]+)"[^>]*>/g)) {
+    const element = new FakeElement(tag!);
+    element.hidden = /\shidden[\s>]/.test(whole);
+    elements.set(id!, element);
+  }
+  elements.get("sigma-config")!.textContent = /<script id="sigma-config"[^>]*>(.*?)<\/script>/.exec(html)![1]!;
+  const storage = new Map<string, string>();
+  const unref = <T extends { unref(): unknown }>(t: T): T => {
+    t.unref();
+    return t;
+  };
+  const context = vm.createContext({
+    document: {
+      readyState: "complete",
+      body: new FakeElement("body"),
+      getElementById: (id: string) => elements.get(id) ?? null,
+      createElement: (tag: string) => new FakeElement(tag),
+    },
+    location: { search, hash: "", pathname: "/" },
+    history: { replaceState: () => undefined },
+    sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => storage.set(k, v) },
+    // Once the test is over, requests hang instead of reconnecting in a loop.
+    fetch: (path: string, init: RequestInit = {}) =>
+      stopFetches.signal.aborted
+        ? new Promise(() => undefined)
+        : fetch(base + path, { ...init, signal: stopFetches.signal }),
+    setTimeout: (f: () => void, ms: number) => unref(setTimeout(f, ms)),
+    setInterval: (f: () => void, ms: number) => unref(setInterval(f, ms)),
+    AbortController,
+    TextDecoder,
+    URLSearchParams,
+    alert: (m: string) => assert.fail(`alert: ${m}`),
+  });
+  context.window = context;
+  new vm.Script(CLIENT_SCRIPT, { filename: "client-script.js" }).runInContext(context);
+  return elements;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), "condition not reached");
+}
+
+test("the page streams a run live, then shows the completion screen", async () => {
+  const page = bootPage("?portfolio=p1");
+  const el = (id: string) => page.get(id)!;
+  await waitFor(() => el("state").textContent === "Running");
+  assert.equal(el("connection").textContent, "live");
+  assert.equal(el("screen-running").hidden, false);
+  assert.equal(el("screen-completed").hidden, true);
+  assert.equal(el("download").attributes.get("href"), "/api/log?portfolio=p1");
+  assert.equal(el("phases").children.length, 2);
+  assert.match(el("phases").children[0]!.text, /Market Data Collection/);
+  assert.equal(el("phases").children[0]!.className, "phase running");
+  assert.equal(el("phases").children[1]!.className, "phase pending");
+  assert.match(el("overall-text").textContent, /Step 1 of 2/);
+
+  hub.apply(3, b.phaseProgress(Phase.MARKET_DATA, 2, 4, "symbols"));
+  hub.apply(4, b.activity("HZNP: symbol unavailable (delisted)", ActivityLevel.WARNING, "HZNP"));
+  await waitFor(() => el("log").text.includes("HZNP"));
+  assert.match(el("phases").children[0]!.text, /2 \/ 4 symbols/);
+  assert.equal(el("log").children.at(-1)!.className, "line warn");
+
+  hub.apply(5, b.phaseFinished(Phase.MARKET_DATA, true, 3, "3/4 symbols (75% coverage)"));
+  hub.apply(6, b.phaseStarted(Phase.SNAPSHOTS, 2, "dates"));
+  hub.apply(7, b.phaseFinished(Phase.SNAPSHOTS, true, 1, "2 dates"));
+  hub.apply(8, b.runFinished("completed_with_warnings", "1 symbol unavailable"));
+  await waitFor(() => el("screen-completed").hidden === false);
+  assert.equal(el("screen-running").hidden, true);
+  assert.equal(el("state").textContent, "Completed with warnings");
+  assert.equal(el("done-reason").textContent, "1 symbol unavailable");
+  assert.match(el("done-phases").text, /3\/4 symbols \(75% coverage\)/);
+  assert.equal(el("done-warnings-box").hidden, false);
+  assert.match(el("done-warnings").text, /HZNP/);
+});
+
+test("a failed run shows what completed and the Retry button", async () => {
+  const r = new RunEventBuilder("r9", ["p9"], T0);
+  [
+    r.runStarted([Phase.MARKET_DATA, Phase.SNAPSHOTS]),
+    r.phaseStarted(Phase.MARKET_DATA, 1, "symbols"),
+    r.phaseFinished(Phase.MARKET_DATA, true, 1, "1/1 symbols"),
+    r.phaseStarted(Phase.SNAPSHOTS, 10, "dates"),
+    r.runFinished("failed", "database unavailable"),
+  ].forEach((e, i) => hub.apply(100 + i, e));
+  const page = bootPage("?portfolio=p9");
+  const el = (id: string) => page.get(id)!;
+  await waitFor(() => el("screen-failed").hidden === false);
+  assert.equal(el("failed-reason").textContent, "database unavailable");
+  assert.match(el("failed-completed").text, /Market Data Collection/);
+  assert.doesNotMatch(el("failed-completed").text, /Portfolio Snapshots/);
+  assert.equal(el("retry").hidden, false);
+  assert.ok(el("retry").listeners.has("click"));
+});
+
+test("without a target the page shows the help screen", () => {
+  const page = bootPage("");
+  assert.equal(page.get("screen-help")!.hidden, false);
+  assert.equal(page.get("download")!.hidden, true);
+});
