@@ -36,7 +36,11 @@ describe("events over NATS JetStream", () => {
   after(async () => {
     await publisher?.close();
     if (jsm) await jsm.streams.delete(cfg.name);
-    if (nc) await drainAndClose(nc);
+    if (nc) {
+      assert.equal(await drainAndClose(nc), undefined);
+      assert.equal(await drainAndClose(nc), undefined); // idempotent
+      assert.equal(nc.isClosed(), true);
+    }
   });
 
   it("ensureStream creates a file-backed stream with limits and is idempotent", async () => {
@@ -86,6 +90,20 @@ describe("events over NATS JetStream", () => {
     })();
     await loop; // must complete (no AbortError) once aborted
     assert.deepEqual(seen, [N - 1, N, N + 1, N + 2, N + 3]);
+  });
+
+  it("ends an idle subscription (waiting for live events) when the signal aborts", async () => {
+    const last = (await jsm.streams.info(cfg.name)).state.last_seq;
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const e of subscribeEvents({ nc, stream, afterSeq: last, signal: ac.signal })) seen.push(e.seq);
+    })();
+    // Let the consumer be created and start waiting, then abort from outside the loop.
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    await loop;
+    assert.deepEqual(seen, []);
   });
 
   it("drops a republished run_id:run_seq as a duplicate", async () => {

@@ -88,7 +88,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
   let streamReady: Promise<void> | undefined;
   let undeliveredCount = 0;
-  let failingSince = false;
+  let failing = false;
   let closed = false;
 
   const ensureOnce = (nc: NatsConnection): Promise<void> => {
@@ -108,13 +108,13 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
 
   const fail = (event: RunEvent, reason: string): PublishResult => {
     undeliveredCount += 1;
-    if (!failingSince || undeliveredCount % LOG_EVERY_N_UNDELIVERED === 0) {
+    if (!failing || undeliveredCount % LOG_EVERY_N_UNDELIVERED === 0) {
       log?.warn(
         { runId: event.runId, runSeq: event.runSeq.toString(), undelivered: undeliveredCount, reason },
         "run event not delivered",
       );
     }
-    failingSince = true;
+    failing = true;
     return { delivered: false };
   };
 
@@ -130,8 +130,8 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
       try {
         await ensureOnce(nc);
         const ack = await nc.jetstream().publish(subject, data, { msgID, timeout, expect: { streamName: cfg.name } });
-        if (failingSince) log?.info({ undelivered: undeliveredCount }, "run events delivered again");
-        failingSince = false;
+        if (failing) log?.info({ undelivered: undeliveredCount }, "run events delivered again");
+        failing = false;
         return { delivered: true, seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
         return fail(event, err instanceof Error ? err.message : String(err));

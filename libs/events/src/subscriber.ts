@@ -26,8 +26,7 @@ export interface SubscribeEventsOptions extends SubscribeOptions {
  * following new ones live, until `signal` aborts (the iterator then completes without throwing).
  *
  * Over NATS this uses an ordered consumer (ephemeral, flow-controlled, recreated by the client after
- * gaps or reconnects, so no loss or duplicates), delivering from sequence `afterSeq + 1` (policy
- * `all` for 0); `seq` is the JetStream stream sequence, i.e. what a projection stores to resume.
+ * gaps or reconnects, so no loss or duplicates), delivering from sequence `afterSeq + 1`; `seq` is the JetStream stream sequence, i.e. what a projection stores to resume.
  *
  * There is deliberately no durable-consumer variant: a projection that stores the last applied `seq`
  * in the same database transaction as its state and resumes with `afterSeq` gets exactly-once
@@ -61,12 +60,13 @@ async function* natsEvents(
   if (signal.aborted) return;
   const filter = options.runId !== undefined ? runSubject(cfg, options.runId) : streamSubjectFilter(cfg);
   const js = nc.jetstream();
-  const consumer = await js.consumers.get(
-    cfg.name,
-    afterSeq > 0
-      ? { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }
-      : { filterSubjects: filter, deliver_policy: DeliverPolicy.All },
-  );
+  // Always by_start_sequence (afterSeq 0 → from 1, which equals "all"): nats.js 2.29's ordered
+  // consumer sends opt_start_seq together with an explicit `all` policy, which the server rejects.
+  const consumer = await js.consumers.get(cfg.name, {
+    filterSubjects: filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: afterSeq + 1,
+  });
   if (signal.aborted) return;
   const messages: ConsumerMessages = await consumer.consume();
   const onAbort = (): void => {

@@ -8,7 +8,7 @@
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
@@ -170,11 +170,28 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   });
 
   const h2 = http2.createServer(handler);
-  // server.close() waits for open sessions, and clients keep them open: track them to close them.
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (s) => {
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
+  // server.close() waits for open sessions, and clients keep idle sessions open, so track them.
+  // Node's session.close() (graceful) only half-closes the socket and then waits for the peer,
+  // which connect-node clients do not do: instead send GOAWAY, destroy each session once its
+  // last stream ends, and after the drain timeout destroy the raw sockets.
+  let closingFlag = false;
+  const openStreams = new Map<http2.ServerHttp2Session, number>();
+  const sockets = new Set<Socket>();
+  h2.on("connection", (sock: Socket) => {
+    sockets.add(sock);
+    sock.once("close", () => sockets.delete(sock));
+  });
+  h2.on("session", (session) => {
+    openStreams.set(session, 0);
+    session.once("close", () => openStreams.delete(session));
+    session.on("stream", (stream) => {
+      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+      stream.once("close", () => {
+        const left = (openStreams.get(session) ?? 1) - 1;
+        openStreams.set(session, left);
+        if (closingFlag && left === 0 && !session.destroyed) session.destroy();
+      });
+    });
   });
   const port = await listen(h2, opts.port, host);
 
@@ -202,14 +219,19 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       health.setAll(ServingStatus.NOT_SERVING);
       shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
       const closed = [closeServer(h2), ...(h1 ? [closeServer(h1)] : [])];
-      // GOAWAY: no new streams on existing sessions; in-flight streams may still finish.
-      for (const s of sessions) if (!s.closed) s.close();
+      closingFlag = true;
+      for (const [session, streams] of openStreams) {
+        if (session.destroyed) continue;
+        // Idle sessions go now; busy ones get GOAWAY (no new streams) and go after their last stream.
+        if (streams === 0) session.destroy();
+        else session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      }
       h1?.closeIdleConnections();
       const drained = Promise.all(closed).then(() => true);
       const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
-        logger.warn({ sessions: sessions.size, drainTimeoutMs }, "drain timeout; destroying open connections");
-        for (const s of sessions) s.destroy();
+        logger.warn({ connections: sockets.size, drainTimeoutMs }, "drain timeout; destroying open connections");
+        for (const sock of sockets) sock.destroy();
         h1?.closeAllConnections();
         await Promise.all(closed);
       }

@@ -1,4 +1,4 @@
-import { CoordinatorService, MarketDataService, StatusService } from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService, StatusService } from "@sigma/contracts";
 import { createServiceClient, DEFAULT_PORTS, issueToken } from "@sigma/runtime";
 
 /** Where the CLI finds the services and how it authenticates (all from the environment). */
@@ -6,12 +6,13 @@ export interface CliEnv {
   coordinatorUrl: string;
   marketDataUrl: string;
   statusUrl: string;
+  factorUrl: string;
   /** Bearer token source, or undefined in dev mode. */
   token?: () => Promise<string>;
 }
 
 /**
- * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL (defaults: the `sigma dev`
+ * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL, SIGMA_FACTOR_URL (defaults: the `sigma dev`
  * addresses) and the credentials: SIGMA_TOKEN, else a token minted from SIGMA_JWT_SECRET (operator
  * machines), else none (dev mode servers).
  */
@@ -30,6 +31,7 @@ export function cliEnv(env: Readonly<Record<string, string | undefined>> = proce
     coordinatorUrl: env.SIGMA_URL || `http://127.0.0.1:${h.coordinator}`,
     marketDataUrl: env.SIGMA_MARKET_DATA_URL || `http://127.0.0.1:${h["market-data"]}`,
     statusUrl: env.SIGMA_STATUS_URL || `http://127.0.0.1:${h.status}`,
+    factorUrl: env.SIGMA_FACTOR_URL || `http://127.0.0.1:${h.factor}`,
     token,
   };
 }
@@ -41,5 +43,6 @@ export function clients(e: CliEnv) {
     coordinator: createServiceClient(CoordinatorService, e.coordinatorUrl, opts),
     marketData: createServiceClient(MarketDataService, e.marketDataUrl, opts),
     status: createServiceClient(StatusService, e.statusUrl, { ...opts, retries: 0 }),
+    factor: createServiceClient(FactorService, e.factorUrl, opts),
   };
 }

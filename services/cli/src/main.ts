@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { runCommands } from "./commands/runs.js";
 import { devCommand } from "./commands/dev.js";
 import { dataCommands } from "./commands/data.js";
+import { factorCommands } from "./commands/factors.js";
 import { statusCommand } from "./commands/status.js";
 import { CliError, describeError } from "./output.js";
 
@@ -17,6 +18,7 @@ devCommand(program);
 runCommands(program);
 statusCommand(program);
 dataCommands(program);
+factorCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -133,7 +133,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const common = { host: o.host, logger: o.logger, auth: o.auth };
     const md = await startMarketData({ ...common, port: o.ports["market-data"], databaseUrl, prices: o.prices });
     closers.push(() => md.close());
-    const factor = await startFactor({ ...common, port: o.ports.factor });
+    const factor = await startFactor({
+      ...common,
+      port: o.ports.factor,
+      databaseUrl,
+      marketDataUrl: `http://127.0.0.1:${md.port}`,
+      serviceToken: serviceTokenSource(o.auth, "service:factor"),
+    });
     closers.push(() => factor.close());
     const snapshot = await startSnapshot({ ...common, port: o.ports.snapshot });
     closers.push(() => snapshot.close());

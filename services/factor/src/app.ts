@@ -1,32 +1,63 @@
-import { FactorService } from "@sigma/contracts";
-import { type AuthConfig, defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import { FactorService, MarketDataService } from "@sigma/contracts";
+import { closeDataSource, createDataSource } from "@sigma/db";
+import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
+import { factorHandlers } from "./handlers/factor-handlers.js";
+import { PgFactorStore } from "./store/factor-store.js";
+import { FACTOR_MIGRATIONS } from "./store/migrations.js";
+import { marketDataPriceSource } from "./usecases/price-source.js";
 
-/** Options of the factor service. */
+/** Everything the factor service needs to start (validated by main.ts or `sigma dev`). */
 export interface FactorAppOptions {
   port: number;
   host?: string;
+  databaseUrl: string;
+  /** Postgres schema this service owns (default "factor"). */
+  schema?: string;
+  /** Base URL of the market-data service, e.g. "http://127.0.0.1:50052". */
+  marketDataUrl: string;
+  /** Bearer token source for calls to market-data (undefined in dev auth mode). */
+  serviceToken?: () => Promise<string>;
   logger: Logger;
   auth: AuthConfig;
 }
 
-/** Starts the factor service (phases 1.5 and 1.75 are not wired yet: their RPCs answer UNIMPLEMENTED). */
-export async function startFactor(o: FactorAppOptions) {
-  const server = await serve({
+/** A started service: where it listens and how to stop it. */
+export interface StartedService {
+  name: string;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Composition root of the factor service: database → market-data client → handlers → server. */
+export async function startFactor(o: FactorAppOptions): Promise<StartedService> {
+  const schema = o.schema ?? "factor";
+  const db = await createDataSource({ url: o.databaseUrl, schema, entities: [], migrations: FACTOR_MIGRATIONS, logger: o.logger, applicationName: "factor" });
+  // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
+  const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
+  const store = new PgFactorStore(db, schema);
+  let server;
+  try {
+    server = await serve({
+      name: "factor",
+      port: o.port,
+      host: o.host,
+      logger: o.logger,
+      auth: o.auth,
+      services: [defineService(FactorService, factorHandlers({ prices: marketDataPriceSource(marketData), store }))],
+    });
+  } catch (err) {
+    await closeDataSource(db);
+    throw err;
+  }
+  const running = server;
+  return {
     name: "factor",
-    port: o.port,
-    host: o.host,
-    logger: o.logger,
-    auth: o.auth,
-    services: [
-      defineService(
-        FactorService,
-        unimplementedService(FactorService, "symbol factor betas (phase 1.5)", {
-          computeSymbolMetrics: "symbol metrics (phase 1.75)",
-          getSymbolMetrics: "symbol metrics (phase 1.75)",
-        }),
-      ),
-    ],
-  });
-  o.logger.info({ port: server.port }, "factor service listening");
-  return { name: "factor", port: server.port, url: server.url, close: () => server.close() };
+    port: running.port,
+    url: running.url,
+    async close() {
+      await running.close();
+      await closeDataSource(db);
+    },
+  };
 }

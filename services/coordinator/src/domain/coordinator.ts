@@ -264,7 +264,7 @@ export class Coordinator {
         forceRerun: run.forceRerun,
       });
       await reporter.info(
-        `Run started (${RUN_SOURCE_TEXT[run.source]}, ${run.scope}): ${plan.dates.length} date(s) ${run.startDate}..${run.endDate}, history from ${plan.historyStartDate}`,
+        `Plan: ${run.scope}, ${plan.dates.length} date(s) ${run.startDate}..${run.endDate} (target ${run.targetDate}), price history from ${plan.historyStartDate}`,
       );
       await runPhase(Phase.MARKET_DATA, (ctx) =>
         runMarketDataPhase(ctx, this.deps.marketData, {

@@ -1,0 +1,215 @@
+/**
+ * The whole Sigma system for end-to-end tests: a fresh database, a fresh event stream, and the six
+ * services as separate processes on free loopback ports with JWT auth.
+ */
+import { randomBytes } from "node:crypto";
+import type { Client } from "@connectrpc/connect";
+import {
+  CoordinatorService,
+  FactorService,
+  MarketDataService,
+  RiskService,
+  SnapshotService,
+  StatusService,
+} from "@sigma/contracts";
+import type { EventStreamConfig } from "@sigma/events";
+import { createServiceClient, issueToken, type ServiceName } from "@sigma/runtime";
+import { runCli, type CliResult, type RunCliOptions } from "./cli.js";
+import { createTestStream, type TestStream } from "./nats.js";
+import { PRICES_CSV } from "./paths.js";
+import { freePorts } from "./ports.js";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
+import { ServiceProcess } from "./service-process.js";
+
+/** The six services, in start order (market data first: the coordinator calls it). */
+export const SERVICE_NAMES: readonly ServiceName[] = ["market-data", "factor", "snapshot", "risk", "status", "coordinator"];
+
+/** Options of {@link startSystem}. */
+export interface SystemOptions {
+  /** Admin Postgres URL used to create the test database (default local trust). */
+  adminDatabaseUrl?: string;
+  /** NATS URL (default local or SIGMA_TEST_NATS_URL). */
+  natsUrl?: string;
+  /** SIGMA_PRICES of market data (default `csv:<shared prices file>`). */
+  prices?: string;
+  /** SIGMA_AS_OF of every service (default 2020-01-23, the last date of the prices file). */
+  asOf?: string;
+  /** LOG_LEVEL of every service (default "info"). */
+  logLevel?: string;
+  /** Extra environment for every service (overrides the defaults). */
+  env?: Record<string, string>;
+  /** Extra environment per service. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Readiness timeout per service (ms, default 60000). */
+  readyTimeoutMs?: number;
+}
+
+/** Typed clients (admin token, gRPC) for each service. */
+export interface SystemClients {
+  coordinator: Client<typeof CoordinatorService>;
+  marketData: Client<typeof MarketDataService>;
+  factor: Client<typeof FactorService>;
+  snapshot: Client<typeof SnapshotService>;
+  risk: Client<typeof RiskService>;
+  status: Client<typeof StatusService>;
+}
+
+/** A running system. */
+export interface System {
+  /** gRPC base URL per service. */
+  readonly urls: Readonly<Record<ServiceName, string>>;
+  /** gRPC port per service. */
+  readonly ports: Readonly<Record<ServiceName, number>>;
+  /** HTTP/1.1 base URL of the status web page. */
+  readonly statusHttpUrl: string;
+  /** The shared HS256 secret (so tests can mint other tokens, e.g. non-admin). */
+  readonly jwtSecret: string;
+  /** A token for subject "e2e-admin" with roles user+admin, valid for 2 h. */
+  readonly adminToken: string;
+  readonly database: TestDatabase;
+  readonly stream: EventStreamConfig;
+  readonly natsUrl: string;
+  readonly clients: SystemClients;
+  /** Environment that points the CLI at this system (SIGMA_URL, ..., SIGMA_TOKEN). */
+  readonly cliEnv: Readonly<Record<string, string>>;
+  /** The current process of a service (changes after restart). */
+  process(name: ServiceName): ServiceProcess;
+  /** Stops a service (SIGTERM) and starts it again on the same port; resolves once SERVING. */
+  restart(name: ServiceName): Promise<ServiceProcess>;
+  /** Runs the CLI against this system (see runCli). */
+  cli(args: readonly string[], opts?: RunCliOptions): Promise<CliResult>;
+  /** Output tails of every service, for failure diagnostics. */
+  describe(lines?: number): string;
+  /** Stops every service, deletes the stream and drops the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the six services as separate processes against a fresh database `sigma_test_<hex>` and
+ * a fresh JetStream stream, all bound to 127.0.0.1, with JWT auth and a random secret.
+ *
+ * Every resource created before a failure is released before the error propagates; the error
+ * message carries the failing service's output tail.
+ *
+ * @throws Error when Postgres/NATS are unreachable or a service does not become SERVING.
+ */
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const processes = new Map<ServiceName, ServiceProcess>();
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const errors: unknown[] = [];
+    // Coordinator first (it publishes and calls market data), then the rest in parallel.
+    const coord = processes.get("coordinator");
+    if (coord) await coord.stop();
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length) throw new AggregateError(errors, "system cleanup failed");
+  };
+
+  try {
+    const database = await createTestDatabase(opts.adminDatabaseUrl);
+    cleanups.push(() => database.drop());
+    const stream: TestStream = await createTestStream(opts.natsUrl);
+    cleanups.push(() => stream.delete());
+
+    const [statusHttpPort, ...grpcPorts] = await freePorts(SERVICE_NAMES.length + 1);
+    const ports = Object.fromEntries(SERVICE_NAMES.map((n, i) => [n, grpcPorts[i]!])) as Record<ServiceName, number>;
+    const urls = Object.fromEntries(SERVICE_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}`])) as Record<ServiceName, string>;
+    const jwtSecret = randomBytes(32).toString("hex");
+    const adminToken = await issueToken(jwtSecret, "e2e-admin", ["user", "admin"], "2h");
+
+    const baseEnv: Record<string, string> = {
+      HOST: "127.0.0.1",
+      LOG_LEVEL: opts.logLevel ?? "info",
+      SIGMA_AUTH: "jwt",
+      SIGMA_JWT_SECRET: jwtSecret,
+      DATABASE_URL: database.url,
+      NATS_URL: stream.natsUrl,
+      SIGMA_EVENTS_STREAM: stream.config.name,
+      SIGMA_EVENTS_PREFIX: stream.config.subjectPrefix,
+      SIGMA_PRICES: opts.prices ?? `csv:${PRICES_CSV}`,
+      SIGMA_AS_OF: opts.asOf ?? "2020-01-23",
+      SIGMA_MARKET_DATA_URL: urls["market-data"],
+      STATUS_HTTP_PORT: String(statusHttpPort),
+      ...opts.env,
+    };
+    const start = async (name: ServiceName): Promise<ServiceProcess> => {
+      const p = await ServiceProcess.start({
+        name,
+        port: ports[name],
+        env: { ...baseEnv, ...opts.serviceEnv?.[name] },
+        readyTimeoutMs: opts.readyTimeoutMs,
+      });
+      processes.set(name, p);
+      return p;
+    };
+    // Independent at start-up (clients connect lazily), so start them together; allSettled so
+    // that every started process is known to stop() even when another failed.
+    const started = await Promise.allSettled(SERVICE_NAMES.map(start));
+    const failed = started.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length) throw new AggregateError(failed.map((f) => f.reason), failed.map((f) => (f.reason as Error).message).join("\n"));
+
+    const clientOpts = { token: adminToken, timeoutMs: 60_000 };
+    const clients: SystemClients = {
+      coordinator: createServiceClient(CoordinatorService, urls.coordinator, clientOpts),
+      marketData: createServiceClient(MarketDataService, urls["market-data"], clientOpts),
+      factor: createServiceClient(FactorService, urls.factor, clientOpts),
+      snapshot: createServiceClient(SnapshotService, urls.snapshot, clientOpts),
+      risk: createServiceClient(RiskService, urls.risk, clientOpts),
+      // Streams are never retried by the client, and tests want to see status errors as they are.
+      status: createServiceClient(StatusService, urls.status, { ...clientOpts, retries: 0 }),
+    };
+    const cliEnv = {
+      SIGMA_URL: urls.coordinator,
+      SIGMA_MARKET_DATA_URL: urls["market-data"],
+      SIGMA_STATUS_URL: urls.status,
+      SIGMA_TOKEN: adminToken,
+    };
+    const describe = (lines = 40): string => [...processes.values()].map((p) => p.describe(lines)).join("\n");
+
+    return {
+      urls,
+      ports,
+      statusHttpUrl: `http://127.0.0.1:${statusHttpPort}`,
+      jwtSecret,
+      adminToken,
+      database,
+      stream: stream.config,
+      natsUrl: stream.natsUrl,
+      clients,
+      cliEnv,
+      process(name) {
+        const p = processes.get(name);
+        if (!p) throw new Error(`service ${name} is not running`);
+        return p;
+      },
+      async restart(name) {
+        if (stopped) throw new Error("system stopped");
+        const old = processes.get(name);
+        if (old) {
+          const exit = await old.stop();
+          // A clean SIGTERM shutdown exits 0; anything else is worth failing the test over.
+          if (exit.code !== 0) throw new Error(`${name} did not shut down cleanly (code=${exit.code} signal=${exit.signal})\n${old.describe(60)}`);
+        }
+        return start(name);
+      },
+      cli: (args, o) => runCli(args, { ...o, env: { ...cliEnv, ...o?.env } }),
+      describe,
+      stop,
+    };
+  } catch (err) {
+    await stop().catch((cleanupErr: unknown) => {
+      throw new AggregateError([err, cleanupErr], `${(err as Error).message} (and cleanup failed)`);
+    });
+    throw err;
+  }
+}

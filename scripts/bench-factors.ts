@@ -1,0 +1,217 @@
+/**
+ * Benchmark of phases 1.5 + 1.75 (SPEC §8): 1,193 synthetic symbols × 254 output dates (+ 300 days of
+ * lookback) through the real use cases and the real Postgres store, in a fresh schema dropped afterwards.
+ * Prints figures; asserts nothing about time.
+ *
+ * Floor (measured in the same run): the same pure math + a bulk load of the same rows with ONE
+ * `INSERT ... SELECT FROM unnest(...)` per batch into an UNLOGGED table without keys or indexes (COPY
+ * FROM STDIN needs pg-copy-streams, which is not installed).
+ *
+ * Also measured: the same factor rows in the narrow layout (one row per symbol-date-factor) on a
+ * sample of symbols, to back the choice of the wide layout with figures.
+ *
+ * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-factors.ts [--symbols N] [--dates N]
+ */
+import { parseArgs } from "node:util";
+import { addTradingDays, tradingDays } from "@sigma/calendar";
+import { bulkUpsert, closeDataSource, createDataSource, queryRows, type ColumnSpec } from "@sigma/db";
+import { computeSymbolFactors, computeSymbolMetrics, FACTOR_ETFS, FACTOR_IDS, QUALITY_NONE, type SymbolFactorTable } from "../services/factor/src/domain/index.js";
+import { SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "../services/factor/src/store/columns.js";
+import { factorTableToColumns, PgFactorStore } from "../services/factor/src/store/factor-store.js";
+import { FACTOR_MIGRATIONS } from "../services/factor/src/store/migrations.js";
+import { computeFactorsForRange, computeMetricsForRange, LOOKBACK_TRADING_DAYS } from "../services/factor/src/usecases/compute-range.js";
+import type { PriceSource } from "../services/factor/src/usecases/price-source.js";
+
+const { values: args } = parseArgs({
+  options: {
+    symbols: { type: "string", default: "1193" },
+    dates: { type: "string", default: "254" },
+    end: { type: "string", default: "2024-12-31" },
+    "narrow-sample": { type: "string", default: "100" },
+  },
+});
+const N_SYMBOLS = Number(args.symbols);
+const N_DATES = Number(args.dates);
+const END = args.end!;
+const START = addTradingDays(END, -(N_DATES - 1));
+const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const schema = `bench_factor_${process.pid}`;
+
+/** Deterministic factor-structured closes: ETFs are random walks, symbols load on SPY/IWM/VTV plus noise. */
+function syntheticCloses(symbols: readonly string[], dates: readonly string[]): Map<string, Float64Array> {
+  let s = 0x9e3779b9;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const T = dates.length;
+  const etfRet = new Map<string, Float64Array>();
+  const out = new Map<string, Float64Array>();
+  for (const etf of FACTOR_ETFS) {
+    const r = Float64Array.from({ length: T }, () => rnd() * 0.03);
+    etfRet.set(etf, r);
+  }
+  const toCloses = (r: Float64Array) => {
+    const c = new Float64Array(T);
+    let p = 100;
+    for (let t = 0; t < T; t++) c[t] = p *= 1 + r[t]!;
+    return c;
+  };
+  for (const [etf, r] of etfRet) out.set(etf, toCloses(r));
+  const spy = etfRet.get("SPY")!, iwm = etfRet.get("IWM")!, vtv = etfRet.get("VTV")!;
+  symbols.forEach((sym, k) => {
+    const b = 0.5 + (k % 17) / 10;
+    const r = Float64Array.from({ length: T }, (_, t) => b * spy[t]! + 0.3 * iwm[t]! - 0.2 * vtv[t]! + rnd() * 0.02);
+    const c = toCloses(r);
+    // Every 50th symbol lists mid-lookback, so LIMITED windows and skips are exercised too.
+    if (k % 50 === 49) c.fill(NaN, 0, 200);
+    out.set(sym, c);
+  });
+  return out;
+}
+
+const symbols = Array.from({ length: N_SYMBOLS }, (_, i) => `S${String(i + 1).padStart(4, "0")}`);
+const calendar = tradingDays(addTradingDays(START, -LOOKBACK_TRADING_DAYS), END);
+const closes = syntheticCloses(symbols, calendar);
+const prices: PriceSource = {
+  async closes(req) {
+    return { dates: calendar, closes: new Map(req.map((s) => [s, closes.get(s) ?? new Float64Array(calendar.length).fill(NaN)])) };
+  },
+};
+
+const secs = (t0: number) => (performance.now() - t0) / 1000;
+
+const db = await createDataSource({ url: databaseUrl, schema, entities: [], migrations: FACTOR_MIGRATIONS, applicationName: "bench-factors" });
+const store = new PgFactorStore(db, schema);
+// Time the store's writes separately from the use case around them.
+let writeSeconds = 0;
+const timedStore = {
+  readFactors: store.readFactors.bind(store),
+  readMetrics: store.readMetrics.bind(store),
+  async replaceFactors(...a: Parameters<PgFactorStore["replaceFactors"]>) {
+    const t0 = performance.now();
+    try {
+      return await store.replaceFactors(...a);
+    } finally {
+      writeSeconds += secs(t0);
+    }
+  },
+  async replaceMetrics(...a: Parameters<PgFactorStore["replaceMetrics"]>) {
+    const t0 = performance.now();
+    try {
+      return await store.replaceMetrics(...a);
+    } finally {
+      writeSeconds += secs(t0);
+    }
+  },
+};
+
+try {
+  const req = { symbols, startDate: START, endDate: END };
+  console.log(`bench-factors: ${N_SYMBOLS} symbols × ${tradingDays(START, END).length} dates (${START}..${END}) + ${LOOKBACK_TRADING_DAYS} lookback, schema ${schema}`);
+
+  // Phases 1.5 + 1.75 through the real use cases (in-memory prices, real Postgres store).
+  const t0 = performance.now();
+  const f = await computeFactorsForRange({ prices, store: timedStore }, req);
+  const m = await computeMetricsForRange({ prices, store: timedStore }, req);
+  const total = secs(t0);
+  const compute = total - writeSeconds;
+  const rows = f.outputs + m.outputs;
+
+  // Rerun: replaces, never duplicates.
+  const wBefore = writeSeconds;
+  const t1 = performance.now();
+  await computeFactorsForRange({ prices, store: timedStore }, req);
+  const rerunTotal = secs(t1);
+  const rerunWrite = writeSeconds - wBefore;
+  const [stored] = await queryRows<{ n: number }>(db, `SELECT count(*)::int AS n FROM ${schema}.symbol_factors`);
+
+  // Floor: the pure math alone, then an unconstrained bulk load of the same rows.
+  const tm = performance.now();
+  const fr = computeSymbolFactors({ dates: calendar, closes, symbols, startDate: START, endDate: END });
+  const mathFactors = secs(tm);
+  const tm2 = performance.now();
+  const mr = computeSymbolMetrics({ dates: calendar, closes, symbols, startDate: START, endDate: END });
+  const mathMetrics = secs(tm2);
+  const floorWrite = await floorLoad(fr.table, mr.table);
+  const floor = mathFactors + mathMetrics + floorWrite;
+
+  console.log(`phase 1.5 factors : ${f.outputs} symbol-date rows (${f.outputs * 12} factor values), ${f.fits} fits, skips ${JSON.stringify(f.skipped)}`);
+  console.log(`phase 1.75 metrics: ${m.outputs} symbol-date rows, skips ${JSON.stringify(m.skipped)}`);
+  console.log(`compute seconds   : ${compute.toFixed(2)}  (pure math alone: factors ${mathFactors.toFixed(2)}, metrics ${mathMetrics.toFixed(2)})`);
+  const firstWrite = writeSeconds - rerunWrite;
+  console.log(`write seconds     : ${firstWrite.toFixed(2)}  (floor bulk load of the same rows: ${floorWrite.toFixed(2)})`);
+  console.log(`rows/s            : ${(rows / total).toFixed(0)} end-to-end, ${(rows / firstWrite).toFixed(0)} write-only (${((f.outputs * 12) / total).toFixed(0)} factor values/s end-to-end)`);
+  console.log(`fits/s            : ${(f.fits / mathFactors).toFixed(0)} (pure math), ${(f.fits / total).toFixed(0)} end-to-end`);
+  console.log(`wall (1.5 + 1.75) : ${total.toFixed(2)} s; floor ${floor.toFixed(2)} s; ratio to floor ${(total / floor).toFixed(2)}`);
+  console.log(`rerun phase 1.5   : ${rerunTotal.toFixed(2)} s (write ${rerunWrite.toFixed(2)} s: delete + insert); stored rows ${stored!.n} (= ${f.outputs}: no duplicates)`);
+
+  await narrowComparison(fr.table, Number(args["narrow-sample"]));
+} finally {
+  await queryRows(db, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await closeDataSource(db);
+}
+
+/** Loads the same rows into UNLOGGED, key-less copies of the tables: the cheapest bulk load of this data. */
+async function floorLoad(ft: SymbolFactorTable, mt: Parameters<PgFactorStore["replaceMetrics"]>[1]): Promise<number> {
+  await queryRows(db, `CREATE UNLOGGED TABLE ${schema}.floor_factors (LIKE ${schema}.symbol_factors)`);
+  await queryRows(db, `CREATE UNLOGGED TABLE ${schema}.floor_metrics (LIKE ${schema}.symbol_metrics)`);
+  const t0 = performance.now();
+  await plainInsert("floor_factors", SYMBOL_FACTOR_COLUMNS, factorTableToColumns(ft), ft.rowCount);
+  await plainInsert("floor_metrics", SYMBOL_METRIC_COLUMNS, { symbol: mt.symbol, date: mt.date, ...mt.columns }, mt.rowCount);
+  return secs(t0);
+}
+
+async function plainInsert(table: string, columns: readonly ColumnSpec[], data: Record<string, ArrayLike<unknown>>, n: number): Promise<void> {
+  const sql = `INSERT INTO ${schema}.${table} (${columns.map((c) => c.name).join(", ")}) SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(", ")})`;
+  const B = 20_000;
+  for (let s = 0; s < n; s += B) {
+    const e = Math.min(n, s + B);
+    // Slice first: converting the whole column per batch would make the floor quadratic.
+    const part = (v: ArrayLike<unknown>) => (ArrayBuffer.isView(v) ? Array.from((v as Float64Array).subarray(s, e)) : Array.prototype.slice.call(v, s, e));
+    await db.query(sql, columns.map((c) => part(data[c.name]!).map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v))));
+  }
+}
+
+/** Writes the first `sample` symbols' factor rows in both layouts (keyed, as stored) and prints the rates. */
+async function narrowComparison(t: SymbolFactorTable, sample: number): Promise<void> {
+  const keep = new Set(symbols.slice(0, sample));
+  const idx = t.symbol.flatMap((s, r) => (keep.has(s) ? [r] : []));
+  await queryRows(db, `CREATE TABLE ${schema}.narrow (symbol text, date date, factor int2, beta float8, r2 float8, n_obs int4, quality int2, PRIMARY KEY (symbol, date, factor))`);
+  await queryRows(db, `CREATE TABLE ${schema}.wide (LIKE ${schema}.symbol_factors INCLUDING INDEXES)`);
+  const narrow = { symbol: [] as string[], date: [] as string[], factor: [] as number[], beta: [] as number[], r2: [] as number[], n_obs: [] as number[], quality: [] as number[] };
+  for (const r of idx) {
+    FACTOR_IDS.forEach((_f, j) => {
+      const i = r * 12 + j;
+      if (t.quality[i] === QUALITY_NONE) return;
+      narrow.symbol.push(t.symbol[r]!);
+      narrow.date.push(t.date[r]!);
+      narrow.factor.push(j + 1);
+      narrow.beta.push(t.beta[i]!);
+      narrow.r2.push(t.r2[i]!);
+      narrow.n_obs.push(t.nObs[i]!);
+      narrow.quality.push(t.quality[i]!);
+    });
+  }
+  const all = factorTableToColumns(t);
+  const wide = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, idx.map((r) => v[r])]));
+  const tn = performance.now();
+  const nNarrow = await bulkUpsert(db, {
+    table: `${schema}.narrow`,
+    columns: [
+      { name: "symbol", pgType: "text" }, { name: "date", pgType: "date" }, { name: "factor", pgType: "int2" }, { name: "beta", pgType: "float8" },
+      { name: "r2", pgType: "float8" }, { name: "n_obs", pgType: "int4" }, { name: "quality", pgType: "int2" },
+    ],
+    conflict: ["symbol", "date", "factor"],
+  }, narrow);
+  const narrowS = secs(tn);
+  const tw = performance.now();
+  const nWide = await bulkUpsert(db, { table: `${schema}.wide`, columns: SYMBOL_FACTOR_COLUMNS, conflict: ["symbol", "date"] }, wide, { batchSize: 20_000 });
+  const wideS = secs(tw);
+  const [sizes] = await queryRows<{ n: string; w: string }>(db, `SELECT pg_total_relation_size('${schema}.narrow')::text AS n, pg_total_relation_size('${schema}.wide')::text AS w`);
+  const perSymbolDate = (s: number) => idx.length / s;
+  console.log(`layout sample (${keep.size} symbols, ${idx.length} symbol-dates):`);
+  console.log(`  narrow: ${nNarrow} rows in ${narrowS.toFixed(2)} s = ${(nNarrow / narrowS).toFixed(0)} rows/s = ${perSymbolDate(narrowS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.n) / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`  wide  : ${nWide} rows in ${wideS.toFixed(2)} s = ${perSymbolDate(wideS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.w) / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`  full backfill projected: narrow ${(t.rowCount / perSymbolDate(narrowS)).toFixed(1)} s vs wide ${(t.rowCount / perSymbolDate(wideS)).toFixed(1)} s for ${t.rowCount} symbol-dates`);
+}

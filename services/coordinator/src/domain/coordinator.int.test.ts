@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import { createClock } from "@sigma/calendar";
+import { FACTOR_ETFS, MarketDataService, Phase, RunSource, SkipReason, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import { closeDataSource, createDataSource } from "@sigma/db";
+import { createMemoryBus, createNatsPublisher, type EventPublisher } from "@sigma/events";
+import { AlreadyExistsError, createLogger } from "@sigma/runtime";
+import type { DataSource } from "typeorm";
+import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
+import { RunRepository } from "../store/run-repository.js";
+import { Coordinator, type CoordinatorSettings } from "./coordinator.js";
+
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const schema = `coord_test_${randomBytes(4).toString("hex")}`;
+const logger = createLogger("coordinator-test", { level: "silent" });
+let db: DataSource;
+let repo: RunRepository;
+
+before(async () => {
+  db = await createDataSource({ url: DATABASE_URL, schema, entities: [], migrations: COORDINATOR_MIGRATIONS });
+  repo = new RunRepository(db, schema);
+});
+
+after(async () => {
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await closeDataSource(db);
+});
+
+/** A market-data stand-in: every symbol fetched unless listed as unavailable; optional gate to block syncs. */
+function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[] } = {}) {
+  const calls: string[][] = [];
+  const impl: Partial<ServiceImpl<typeof MarketDataService>> = {
+    async listSymbols() {
+      return { symbols: (opts.universe ?? ["AAA", "BBB", "GGIPX"]).map((symbol) => ({ symbol })) };
+    },
+    async syncPrices(req, ctx) {
+      calls.push(req.symbols);
+      if (opts.gate) {
+        await Promise.race([opts.gate, new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)))]);
+      }
+      return {
+        results: req.symbols.map((symbol) =>
+          create(SymbolSyncResultSchema, opts.fail || opts.unavailable?.includes(symbol)
+            ? { symbol, status: SymbolStatus.UNAVAILABLE, reason: SkipReason.SYMBOL_UNAVAILABLE, message: "not in price file" }
+            : { symbol, status: SymbolStatus.FETCHED, rowsFetched: 10n, firstDate: "2019-01-02", lastDate: "2020-01-23" }),
+        ),
+      };
+    },
+  };
+  const transport = createRouterTransport(({ service }) => service(MarketDataService, impl));
+  return { client: createClient(MarketDataService, transport), calls };
+}
+
+function coordinator(md: ReturnType<typeof fakeMarketData>, publisher: EventPublisher = createMemoryBus(), settings: Partial<CoordinatorSettings> = {}) {
+  return new Coordinator({
+    repo,
+    marketData: md.client,
+    publisher,
+    clock: createClock({ asOf: "2020-01-23" }),
+    logger,
+    settings: { holderId: `test-${randomBytes(3).toString("hex")}`, leaseTtlMs: 60_000, heartbeatMs: 50, chunkSize: 21, syncBatchSize: 2, rpcTimeoutMs: 5_000, ...settings },
+  });
+}
+
+const runInput = { portfolioId: "", source: RunSource.ADMIN, forceRerun: true, startDate: "2020-01-02", endDate: "2020-01-23", dryRun: false, asOf: "" };
+
+test("a run syncs every symbol plus the factor ETFs, records counters and problems, and publishes ordered events", async () => {
+  const bus = createMemoryBus();
+  const md = fakeMarketData({ unavailable: ["GGIPX"] });
+  const c = coordinator(md, bus);
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "completed_with_warnings");
+  assert.equal(run.datesTotal, 15);
+  assert.equal(run.datesCompleted, 15);
+  const p1 = run.phases.find((p) => p.phase === Phase.MARKET_DATA)!;
+  assert.equal(p1.state, "completed");
+  assert.equal(p1.counters.inputs, FACTOR_ETFS.length + 3);
+  assert.equal(p1.counters.outputs, FACTOR_ETFS.length + 2);
+  assert.equal(p1.counters.skipped[SkipReason.SYMBOL_UNAVAILABLE], 1);
+  assert.equal(p1.summary, "10/11 symbols (91% coverage)");
+  assert.deepEqual(run.problems.map((p) => p.symbol), ["GGIPX"]);
+  assert.equal(md.calls.flat().length, 11, "each symbol synced once, in batches of 2");
+  assert.ok(md.calls.every((b) => b.length <= 2));
+  // Events: ordered run_seq, first run_started, last run_finished, a warning line for GGIPX.
+  const events: string[] = [];
+  const ac = new AbortController();
+  for await (const { event } of bus.subscribe({ afterSeq: 0, signal: ac.signal })) {
+    if (event.runId !== out.runId) continue;
+    events.push(event.payload.case ?? "");
+    assert.equal(Number(event.runSeq), events.length);
+    if (event.payload.case === "runFinished") break;
+  }
+  ac.abort();
+  assert.equal(events[0], "runStarted");
+  assert.equal(events.at(-1), "runFinished");
+  assert.ok(events.includes("phaseStarted") && events.includes("phaseFinished") && events.includes("activity"));
+  assert.equal(run.eventsUndelivered, 0);
+  assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".leases`))[0].n, 0, "lease released");
+});
+
+test("an overlapping run answers ALREADY_EXISTS with the running run's id; cancel stops it and frees the lease", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const md = fakeMarketData({ gate });
+  const c = coordinator(md);
+  const first = await c.runBatch(runInput);
+  await assert.rejects(c.runBatch(runInput), (err: unknown) => err instanceof AlreadyExistsError && err.message.includes(first.runId));
+  const cancelled = await c.cancelRun(first.runId);
+  open();
+  assert.equal(cancelled.status, "cancelled");
+  assert.ok(cancelled.finishedAt);
+  const second = await c.runBatch(runInput);
+  await c.waitFor(second.runId);
+  assert.equal((await repo.get(second.runId))!.status, "completed");
+});
+
+test("a phase with eligible symbols and no output fails the run loudly", async () => {
+  const c = coordinator(fakeMarketData({ fail: true }));
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "failed");
+  assert.match(run.errorSummary, /none has prices/);
+  assert.equal(run.phases[0]!.state, "failed");
+});
+
+test("a stale lease is taken over and recorded; a stale running run is marked failed at start-up", async () => {
+  const oldRun = "00000000-0000-4000-8000-000000000001";
+  const stale = new Date(Date.now() - 5 * 60_000);
+  await db.query(
+    `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at) VALUES ($1,'cron','universe','running','lost-host',$2,$2)`,
+    [oldRun, stale],
+  );
+  await db.query(`INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'lost-host',$2,$2)`, [oldRun, stale]);
+  const c = coordinator(fakeMarketData());
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "completed_with_warnings", "a takeover is a warning");
+  assert.match(run.warnings.join(";"), /taken over from run 00000000-0000-4000-8000-000000000001/);
+  assert.deepEqual(await repo.takeoversBy(out.runId), [{ scopeKey: "global", previousRunId: oldRun }]);
+  const old = (await repo.get(oldRun))!;
+  assert.equal(old.status, "failed");
+  assert.match(old.errorSummary, /taken over/);
+
+  const lostRun = "00000000-0000-4000-8000-000000000002";
+  await db.query(
+    `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at) VALUES ($1,'cron','universe','running','lost-host',$2,$2)`,
+    [lostRun, stale],
+  );
+  const recovered = await coordinator(fakeMarketData()).recover();
+  assert.deepEqual(recovered, [lostRun]);
+  assert.match((await repo.get(lostRun))!.errorSummary, /coordinator lost/);
+});
+
+test("with NATS unreachable the run still completes and records the undelivered events", async () => {
+  const publisher = createNatsPublisher({ url: "nats://127.0.0.1:1", timeoutMs: 200, name: "unreachable" });
+  try {
+    const c = coordinator(fakeMarketData(), publisher);
+    const out = await c.runBatch(runInput);
+    await c.waitFor(out.runId);
+    const run = (await repo.get(out.runId))!;
+    assert.equal(run.status, "completed");
+    assert.ok(run.eventsUndelivered > 0, `undelivered=${run.eventsUndelivered}`);
+    assert.match(run.warnings.join(";"), /could not be published/);
+  } finally {
+    await publisher.close();
+  }
+});
+
+test("dry run plans without recording a run", async () => {
+  const before = (await repo.list(500)).length;
+  const out = await coordinator(fakeMarketData()).runBatch({ ...runInput, dryRun: true });
+  assert.equal(out.dryRun, true);
+  assert.equal(out.plan.dates.length, 15);
+  assert.equal((await repo.list(500)).length, before);
+});

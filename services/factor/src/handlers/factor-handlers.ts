@@ -1,0 +1,107 @@
+/** FactorService: proto ↔ use-case translation, validation and authorization; no business logic. */
+import type { ServiceImpl } from "@connectrpc/connect";
+import { type BetaQuality, type FactorService, type PhaseCounters, SkipReason as PbSkipReason, type SymbolMetrics, type SymbolProblem as PbSymbolProblem } from "@sigma/contracts";
+import { requireAdmin, requirePrincipal } from "@sigma/runtime";
+import { FACTOR_IDS, METRIC_KEYS, QUALITY_NONE, type MetricKey, type SkipReason, type SymbolProblem } from "../domain/index.js";
+import type { FactorRepository } from "../store/factor-store.js";
+import { computeFactorsForRange, computeMetricsForRange, type PhaseOutcome } from "../usecases/compute-range.js";
+import type { PriceSource } from "../usecases/price-source.js";
+import { factorEnum, normalizeSymbols, selectedFactors, validRange } from "./validation.js";
+
+/** What the factor handlers need. */
+export interface FactorHandlerDeps {
+  prices: PriceSource;
+  store: FactorRepository;
+}
+
+/** Proto field name of each metric key (protobuf-es camelCase). */
+const METRIC_FIELDS: Record<MetricKey, keyof SymbolMetrics> = {
+  return_1d: "return1d",
+  return_5d: "return5d",
+  return_21d: "return21d",
+  return_63d: "return63d",
+  return_252d: "return252d",
+  return_mtd: "returnMtd",
+  return_ytd: "returnYtd",
+  realized_vol_21d: "realizedVol21d",
+  realized_vol_63d: "realizedVol63d",
+  rsi_14: "rsi14",
+  sma_50: "sma50",
+  sma_200: "sma200",
+  drawdown_252d: "drawdown252d",
+};
+
+function pbReason(r: SkipReason): PbSkipReason {
+  return PbSkipReason[r];
+}
+
+/** Counters with only the reasons that occurred (a zero count carries no information). */
+function counters(o: PhaseOutcome): PhaseCounters {
+  return {
+    $typeName: "sigma.common.v1.PhaseCounters",
+    inputs: BigInt(o.inputs),
+    outputs: BigInt(o.outputs),
+    skipped: (Object.entries(o.skipped) as [SkipReason, number][])
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => ({ $typeName: "sigma.common.v1.SkipCount", reason: pbReason(reason), count: BigInt(n) })),
+  };
+}
+
+function problems(list: readonly SymbolProblem[]): PbSymbolProblem[] {
+  return list.map((p) => ({ $typeName: "sigma.common.v1.SymbolProblem", symbol: p.symbol, reason: pbReason(p.reason), message: p.detail, date: "" }));
+}
+
+/** FactorService implementation: compute RPCs need the admin role, reads any principal. */
+export function factorHandlers(deps: FactorHandlerDeps): ServiceImpl<typeof FactorService> {
+  return {
+    async computeSymbolFactors(req, ctx) {
+      requireAdmin(ctx);
+      const symbols = normalizeSymbols(req.symbols);
+      const range = validRange(req.startDate, req.endDate, false);
+      const o = await computeFactorsForRange(deps, { symbols, ...range }, ctx.signal);
+      return { counters: counters(o), problems: problems(o.problems), fits: BigInt(o.fits) };
+    },
+    async computeSymbolMetrics(req, ctx) {
+      requireAdmin(ctx);
+      const symbols = normalizeSymbols(req.symbols);
+      const range = validRange(req.startDate, req.endDate, false);
+      const o = await computeMetricsForRange(deps, { symbols, ...range }, ctx.signal);
+      return { counters: counters(o), problems: problems(o.problems) };
+    },
+    async getSymbolFactors(req, ctx) {
+      requirePrincipal(ctx);
+      const symbols = normalizeSymbols(req.symbols);
+      const range = validRange(req.startDate, req.endDate, true);
+      const wanted = selectedFactors(req.factors).map((id) => ({ id, j: FACTOR_IDS.indexOf(id), factor: factorEnum(id) }));
+      const t = await deps.store.readFactors({ symbols, ...range });
+      const rows = [];
+      for (let r = 0; r < t.rowCount; r++) {
+        const betas = [];
+        for (const w of wanted) {
+          const i = r * FACTOR_IDS.length + w.j;
+          if (t.quality[i] === QUALITY_NONE) continue;
+          betas.push({ factor: w.factor, beta: t.beta[i]!, r2: t.r2[i]!, nObs: t.nObs[i]!, quality: t.quality[i]! as BetaQuality });
+        }
+        if (betas.length > 0) rows.push({ symbol: t.symbol[r]!, date: t.date[r]!, betas });
+      }
+      return { rows };
+    },
+    async getSymbolMetrics(req, ctx) {
+      requirePrincipal(ctx);
+      const symbols = normalizeSymbols(req.symbols);
+      const range = validRange(req.startDate, req.endDate, true);
+      const t = await deps.store.readMetrics({ symbols, ...range });
+      const rows = [];
+      for (let r = 0; r < t.rowCount; r++) {
+        const row: Record<string, unknown> = { symbol: t.symbol[r]!, date: t.date[r]! };
+        for (const k of METRIC_KEYS) {
+          const v = t.columns[k][r]!;
+          // An unset optional field is the proto's null (too little history), never 0.
+          if (!Number.isNaN(v)) row[METRIC_FIELDS[k]] = v;
+        }
+        rows.push(row as Partial<SymbolMetrics> as SymbolMetrics);
+      }
+      return { rows };
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The factor service's tables: bulk, idempotent writes (a rerun replaces the (symbol, date) rows of
+ * the computed range, never duplicates) and set-based reads. One statement per batch, never per row.
+ */
+import { bulkUpsert, queryRows, withTransaction, type Queryable } from "@sigma/db";
+import {
+  FACTOR_IDS,
+  METRIC_KEYS,
+  QUALITY_NONE,
+  type MetricKey,
+  type SymbolFactorTable,
+  type SymbolMetricsTable,
+} from "../domain/index.js";
+import { factorColumns, SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "./columns.js";
+
+/** Which stored rows a write replaces: these symbols on every date of [startDate, endDate]. */
+export interface ReplaceScope {
+  symbols: readonly string[];
+  startDate: string;
+  endDate: string;
+}
+
+/** Storage port of the use cases and handlers (a Postgres implementation below; fakes in tests). */
+export interface FactorRepository {
+  /** Replaces the scope's factor rows with `table` atomically; returns the rows written. */
+  replaceFactors(scope: ReplaceScope, table: SymbolFactorTable): Promise<number>;
+  /** Stored factor rows of the scope, ordered by symbol then date (absent factors: quality 0, NaN). */
+  readFactors(scope: ReplaceScope): Promise<SymbolFactorTable>;
+  /** Replaces the scope's metric rows with `table` atomically; returns the rows written. */
+  replaceMetrics(scope: ReplaceScope, table: SymbolMetricsTable): Promise<number>;
+  /** Stored metric rows of the scope, ordered by symbol then date (NULL → NaN). */
+  readMetrics(scope: ReplaceScope): Promise<SymbolMetricsTable>;
+}
+
+/** Rows per INSERT statement: ~50 columns per row, so fewer rows than the library default keep each bind payload ~10 MB. */
+const WRITE_BATCH = 20_000;
+
+const NF = FACTOR_IDS.length;
+
+/**
+ * Converts the domain's wide table into the stored columns: an absent factor (quality 0) becomes NULL
+ * in all four of its columns (NaN is written as NULL by @sigma/db), so "no row" and "no value" stay
+ * distinguishable from a value of 0.
+ */
+export function factorTableToColumns(table: SymbolFactorTable): Record<string, ArrayLike<unknown>> {
+  const n = table.rowCount;
+  const out: Record<string, ArrayLike<unknown>> = { symbol: table.symbol, date: table.date };
+  FACTOR_IDS.forEach((f, j) => {
+    const c = factorColumns(f);
+    const beta = new Float64Array(n);
+    const r2 = new Float64Array(n);
+    const nObs = new Float64Array(n);
+    const quality = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const i = r * NF + j;
+      const present = table.quality[i] !== QUALITY_NONE;
+      beta[r] = present ? table.beta[i]! : NaN;
+      r2[r] = present ? table.r2[i]! : NaN;
+      nObs[r] = present ? table.nObs[i]! : NaN;
+      quality[r] = present ? table.quality[i]! : NaN;
+    }
+    out[c.beta] = beta;
+    out[c.r2] = r2;
+    out[c.nObs] = nObs;
+    out[c.quality] = quality;
+  });
+  return out;
+}
+
+/** Postgres implementation of {@link FactorRepository}; raw SQL is schema-qualified (no search_path). */
+export class PgFactorStore implements FactorRepository {
+  constructor(
+    private readonly db: Queryable,
+    private readonly schema: string,
+  ) {}
+
+  private t(name: string): string {
+    return `${this.schema}.${name}`;
+  }
+
+  /** Deletes the scope's rows and inserts the new ones in ONE transaction, so readers never see a half-replaced range. */
+  private async replace(table: string, columns: typeof SYMBOL_FACTOR_COLUMNS, scope: ReplaceScope, rows: Record<string, ArrayLike<unknown>>): Promise<number> {
+    return withTransaction(this.db, async (tx) => {
+      await queryRows(
+        tx,
+        `WITH d AS (DELETE FROM ${this.t(table)} WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [scope.symbols, scope.startDate, scope.endDate],
+      );
+      return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, { batchSize: WRITE_BATCH, atomic: false });
+    });
+  }
+
+  async replaceFactors(scope: ReplaceScope, table: SymbolFactorTable): Promise<number> {
+    return this.replace("symbol_factors", SYMBOL_FACTOR_COLUMNS, scope, factorTableToColumns(table));
+  }
+
+  async replaceMetrics(scope: ReplaceScope, table: SymbolMetricsTable): Promise<number> {
+    return this.replace("symbol_metrics", SYMBOL_METRIC_COLUMNS, scope, { symbol: table.symbol, date: table.date, ...table.columns });
+  }
+
+  async readFactors(scope: ReplaceScope): Promise<SymbolFactorTable> {
+    const cols = SYMBOL_FACTOR_COLUMNS.slice(2).map((c) => c.name);
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT symbol, date::text AS date, ${cols.join(", ")} FROM ${this.t("symbol_factors")}
+        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
+      [scope.symbols, scope.startDate, scope.endDate],
+    );
+    const n = rows.length;
+    const table: SymbolFactorTable = {
+      factors: FACTOR_IDS,
+      rowCount: n,
+      symbol: rows.map((r) => String(r.symbol)),
+      date: rows.map((r) => String(r.date)),
+      beta: new Float64Array(n * NF),
+      r2: new Float64Array(n * NF),
+      nObs: new Int32Array(n * NF),
+      quality: new Uint8Array(n * NF),
+    };
+    rows.forEach((row, r) => {
+      FACTOR_IDS.forEach((f, j) => {
+        const c = factorColumns(f);
+        const i = r * NF + j;
+        const q = row[c.quality];
+        if (q === null || q === undefined) {
+          table.beta[i] = NaN;
+          table.r2[i] = NaN;
+          return;
+        }
+        table.quality[i] = Number(q);
+        table.beta[i] = Number(row[c.beta]);
+        table.r2[i] = row[c.r2] === null ? NaN : Number(row[c.r2]);
+        table.nObs[i] = Number(row[c.nObs]);
+      });
+    });
+    return table;
+  }
+
+  async readMetrics(scope: ReplaceScope): Promise<SymbolMetricsTable> {
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT symbol, date::text AS date, ${METRIC_KEYS.join(", ")} FROM ${this.t("symbol_metrics")}
+        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
+      [scope.symbols, scope.startDate, scope.endDate],
+    );
+    const columns = Object.fromEntries(
+      METRIC_KEYS.map((k) => [k, Float64Array.from(rows, (r) => (r[k] === null ? NaN : Number(r[k])))]),
+    ) as Record<MetricKey, Float64Array>;
+    return { rowCount: rows.length, symbol: rows.map((r) => String(r.symbol)), date: rows.map((r) => String(r.date)), columns };
+  }
+}
