@@ -1,7 +1,8 @@
 import { after } from "node:test";
 after(() => {
-  setTimeout(() => {
-    const hs = (process as any)._getActiveHandles();
-    console.error("ACTIVE HANDLES", hs.map((h: any) => h.constructor?.name + " " + (h.remotePort ?? "") + " " + (h.localPort ?? "") + " " + (h._idleTimeout ?? "")));
-  }, 1000).unref();
+  const t0 = Date.now();
+  const iv = setInterval(() => {
+    console.error("ACTIVE", Date.now() - t0, (process as any).getActiveResourcesInfo().join(","));
+  }, 3000);
+  iv.unref();
 });
