@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { MarketDataService } from "@sigma/contracts";
-import { backoffDelayMs, createServiceClient } from "./client.js";
+import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
+import { backoffDelayMs, createServiceClient, withUnaryDeadline } from "./client.js";
 
 describe("backoffDelayMs", () => {
   it("doubles the cap per attempt, up to the maximum", () => {
@@ -26,5 +28,33 @@ describe("createServiceClient", () => {
   it("rejects non-http URLs", () => {
     assert.throws(() => createServiceClient(MarketDataService, "ftp://x"), /unsupported URL scheme/);
     assert.throws(() => createServiceClient(MarketDataService, "not a url"));
+  });
+});
+
+describe("withUnaryDeadline", () => {
+  it("gives unary calls the default deadline, keeps explicit ones, and leaves streams unbounded", async () => {
+    const seen: Array<[string, number | undefined]> = [];
+    const inner = createRouterTransport((router) =>
+      router.service(Health, {
+        check(_req, ctx) {
+          seen.push(["check", ctx.timeoutMs()]);
+          return { status: S.SERVING };
+        },
+        async *watch(_req, ctx) {
+          seen.push(["watch", ctx.timeoutMs()]);
+          yield { status: S.SERVING };
+        },
+      }),
+    );
+    const client = createClient(Health, withUnaryDeadline(inner, 5000));
+    await client.check({});
+    await client.check({}, { timeoutMs: 100 });
+    for await (const _ of client.watch({})) void _;
+    assert.equal(seen.length, 3);
+    const [c1, c2, w] = seen;
+    // The server sees the remaining time (at most the deadline sent; bounds kept loose on purpose).
+    assert.ok(c1![1]! > 100 && c1![1]! <= 5000, String(c1![1]));
+    assert.ok(c2![1]! > 0 && c2![1]! <= 100, String(c2![1]));
+    assert.deepEqual(w, ["watch", undefined]);
   });
 });

@@ -3,7 +3,7 @@
  * bounded retries of transient failures, and the bearer token.
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { CORRELATION_HEADERS } from "./context.js";
 
@@ -53,7 +53,7 @@ export function retryInterceptor(opts: RetryOptions): Interceptor {
         return await next(req);
       } catch (e) {
         const err = ConnectError.from(e);
-        if (!RETRYABLE.has(err.code) || attempt >= opts.retries || req.signal.aborted) throw err;
+        if (attempt >= opts.retries || req.signal.aborted) throw err;
         const delayMs = backoffDelayMs(attempt + 1, base, max, opts.random);
         opts.onRetry?.({ attempt: attempt + 1, delayMs, error: err, method: `${req.service.typeName}/${req.method.name}` });
         await sleep(delayMs, req.signal);
@@ -109,7 +109,10 @@ export function correlationInterceptor(get: () => Correlation): Interceptor {
 
 /** Options of `createServiceClient`. */
 export interface ServiceClientOptions {
-  /** Default deadline of every call (ms, default 30000); a call may pass its own `timeoutMs`. */
+  /**
+   * Default deadline of every unary call (ms, default 30000); a call may pass its own
+   * `timeoutMs`. Streaming calls get no default deadline (see `withUnaryDeadline`).
+   */
   timeoutMs?: number;
   /** Retries of UNAVAILABLE/DEADLINE_EXCEEDED for unary calls (default 3; 0 disables). */
   retries?: number;
@@ -135,11 +138,22 @@ export function createServiceClient<S extends DescService>(service: S, baseUrl: 
   const interceptors: Interceptor[] = [retryInterceptor({ retries: opts.retries ?? 3, ...opts.retry })];
   if (opts.token !== undefined) interceptors.push(bearerInterceptor(opts.token));
   interceptors.push(...(opts.interceptors ?? []));
-  const transport = createGrpcTransport({
-    baseUrl,
-    // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
-    defaultTimeoutMs: opts.timeoutMs ?? 30_000,
-    interceptors,
-  });
-  return createClient(service, transport);
+  // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
+  const transport = createGrpcTransport({ baseUrl, interceptors });
+  return createClient(service, withUnaryDeadline(transport, opts.timeoutMs ?? 30_000));
+}
+
+/**
+ * Wraps a transport so unary calls without an explicit `timeoutMs` get `defaultTimeoutMs`.
+ * Streaming calls are left alone: watches are long-lived by design (a default deadline would cut
+ * `WatchStatus` after 30 s) and are ended by their abort signal; pass `timeoutMs` explicitly
+ * when a stream must be bounded.
+ */
+export function withUnaryDeadline(transport: Transport, defaultTimeoutMs: number): Transport {
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.unary(method, signal, timeoutMs ?? defaultTimeoutMs, header, input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.stream(method, signal, timeoutMs, header, input, contextValues),
+  };
 }

@@ -152,6 +152,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       port: o.ports.coordinator,
       databaseUrl,
       marketDataUrl: `http://127.0.0.1:${md.port}`,
+      factorUrl: `http://127.0.0.1:${factor.port}`,
       serviceToken: serviceTokenSource(o.auth, "service:coordinator"),
       publisher,
       clock: createClock({ asOf: o.asOf }),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "@sigma/calendar";
-import { CoordinatorService, MarketDataService } from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
@@ -17,6 +17,7 @@ export interface CoordinatorAppOptions {
   databaseUrl: string;
   schema?: string;
   marketDataUrl: string;
+  factorUrl: string;
   /** Token the coordinator presents to other services (JWT mode); unused in dev mode. */
   serviceToken?: () => Promise<string>;
   publisher: EventPublisher;
@@ -54,6 +55,7 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
   const coordinator = new Coordinator({
     repo: new RunRepository(db, schema),
     marketData: createServiceClient(MarketDataService, o.marketDataUrl, clientOpts),
+    factor: createServiceClient(FactorService, o.factorUrl, clientOpts),
     publisher: o.publisher,
     clock: o.clock,
     logger: o.logger,

@@ -4,10 +4,11 @@ import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { createClock } from "@sigma/calendar";
-import { FACTOR_ETFS, MarketDataService, Phase, RunSource, SkipReason, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import { FACTOR_ETFS, FactorService, MarketDataService, Phase, RunSource, SkipReason, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { createMemoryBus, createNatsPublisher, type EventPublisher } from "@sigma/events";
-import { AlreadyExistsError, createLogger } from "@sigma/runtime";
+import { AlreadyExistsError, createLogger, FailedPreconditionError, toConnectError } from "@sigma/runtime";
+import { tradingDays } from "@sigma/calendar";
 import type { DataSource } from "typeorm";
 import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
 import { RunRepository } from "../store/run-repository.js";
@@ -30,8 +31,21 @@ after(async () => {
 });
 
 /** A market-data stand-in: every symbol fetched unless listed as unavailable; optional gate to block syncs. */
-function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[] } = {}) {
+function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[]; factorFailsOn?: string } = {}) {
   const calls: string[][] = [];
+  const factorCalls: { phase: string; symbols: string[]; start: string; end: string }[] = [];
+  const analytics = (phase: string) => async (req: { symbols: string[]; startDate: string; endDate: string }) => {
+    factorCalls.push({ phase, symbols: req.symbols, start: req.startDate, end: req.endDate });
+    if (opts.factorFailsOn && req.startDate <= opts.factorFailsOn && opts.factorFailsOn <= req.endDate) {
+      throw toConnectError(new FailedPreconditionError(`${req.symbols.length} symbols with prices and no ${phase} row`));
+    }
+    const rows = req.symbols.length * tradingDays(req.startDate, req.endDate).length;
+    return { counters: { inputs: BigInt(req.symbols.length), outputs: BigInt(rows), skipped: [] }, problems: [] };
+  };
+  const factorImpl: Partial<ServiceImpl<typeof FactorService>> = {
+    computeSymbolFactors: analytics("factors"),
+    computeSymbolMetrics: analytics("metrics"),
+  };
   const impl: Partial<ServiceImpl<typeof MarketDataService>> = {
     async listSymbols() {
       return { symbols: (opts.universe ?? ["AAA", "BBB", "GGIPX"]).map((symbol) => ({ symbol })) };
@@ -50,14 +64,18 @@ function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: P
       };
     },
   };
-  const transport = createRouterTransport(({ service }) => service(MarketDataService, impl));
-  return { client: createClient(MarketDataService, transport), calls };
+  const transport = createRouterTransport(({ service }) => {
+    service(MarketDataService, impl);
+    service(FactorService, factorImpl);
+  });
+  return { client: createClient(MarketDataService, transport), factor: createClient(FactorService, transport), calls, factorCalls };
 }
 
 function coordinator(md: ReturnType<typeof fakeMarketData>, publisher: EventPublisher = createMemoryBus(), settings: Partial<CoordinatorSettings> = {}) {
   return new Coordinator({
     repo,
     marketData: md.client,
+    factor: md.factor,
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
     logger,
@@ -100,6 +118,15 @@ test("a run syncs every symbol plus the factor ETFs, records counters and proble
   assert.equal(events.at(-1), "runFinished");
   assert.ok(events.includes("phaseStarted") && events.includes("phaseFinished") && events.includes("activity"));
   assert.equal(run.eventsUndelivered, 0);
+  // Phases 1.5 and 1.75 ran on the available symbols for every date, chunk by chunk, in order.
+  for (const phase of [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS]) {
+    const rec = run.phases.find((p) => p.phase === phase)!;
+    assert.equal(rec.state, "completed");
+    assert.equal(rec.counters.inputs, FACTOR_ETFS.length + 2);
+    assert.equal(rec.counters.outputs, (FACTOR_ETFS.length + 2) * 15);
+  }
+  assert.deepEqual(md.factorCalls.map((c) => c.phase), ["factors", "metrics"], "15 dates fit one 21-day chunk");
+  assert.ok(!md.factorCalls[0]!.symbols.includes("GGIPX"), "unavailable symbols are not analysed");
   assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".leases`))[0].n, 0, "lease released");
 });
 
@@ -127,6 +154,20 @@ test("a phase with eligible symbols and no output fails the run loudly", async (
   assert.equal(run.status, "failed");
   assert.match(run.errorSummary, /none has prices/);
   assert.equal(run.phases[0]!.state, "failed");
+});
+
+test("a date-level phase failing mid-run fails the run and leaves a committed prefix", async () => {
+  const md = fakeMarketData({ factorFailsOn: "2020-01-10" });
+  const c = coordinator(md, createMemoryBus(), { chunkSize: 5 });
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "failed");
+  assert.equal(run.errorSummary, "Factor Analysis failed: FAILED_PRECONDITION: 11 symbols with prices and no factors row");
+  assert.equal(run.datesCompleted, 5, "the first chunk (2020-01-02..08) was committed");
+  assert.equal(run.datesFailed, 10);
+  assert.equal(run.phases.find((p) => p.phase === Phase.SYMBOL_FACTORS)!.state, "failed");
+  assert.equal(run.phases.find((p) => p.phase === Phase.SYMBOL_METRICS)!.state, "incomplete");
 });
 
 test("a stale lease is taken over and recorded; a stale running run is marked failed at start-up", async () => {

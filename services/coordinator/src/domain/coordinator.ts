@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { Client } from "@connectrpc/connect";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { createClock, type Clock } from "@sigma/calendar";
-import { type MarketDataService, Phase, RunSource } from "@sigma/contracts";
+import { type FactorService, type MarketDataService, Phase, phaseInfo, RunSource } from "@sigma/contracts";
 import type { EventPublisher } from "@sigma/events";
 import { AlreadyExistsError, NotFoundError, UnimplementedError } from "@sigma/runtime";
 import type { Logger } from "pino";
 import { runMarketDataPhase } from "../phases/market-data.js";
+import { runSymbolAnalyticsChunk, type SymbolPhase } from "../phases/symbol-analytics.js";
 import { PhaseFailedError, RunCancelledError, type PhaseContext } from "../phases/phase-context.js";
 import type { RunRepository } from "../store/run-repository.js";
 import { chunkDates, planRun, type RunPlan } from "./planner.js";
@@ -31,6 +32,7 @@ export interface CoordinatorSettings {
 export interface CoordinatorDeps {
   repo: RunRepository;
   marketData: Client<typeof MarketDataService>;
+  factor: Client<typeof FactorService>;
   publisher: EventPublisher;
   clock: Clock;
   logger: Logger;
@@ -59,7 +61,10 @@ export interface RunBatchOutcome {
 }
 
 /** The phases this build runs, in order. Later phases join this list as they are built. */
-export const LIVE_PHASES: Phase[] = [Phase.MARKET_DATA];
+export const LIVE_PHASES: Phase[] = [Phase.MARKET_DATA, Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS];
+
+/** The date-level phases run per chunk, in order. */
+const CHUNKED_PHASES: SymbolPhase[] = [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS];
 
 interface ActiveRun {
   record: RunRecord;
@@ -266,7 +271,7 @@ export class Coordinator {
       await reporter.info(
         `Plan: ${run.scope}, ${plan.dates.length} date(s) ${run.startDate}..${run.endDate} (target ${run.targetDate}), price history from ${plan.historyStartDate}`,
       );
-      await runPhase(Phase.MARKET_DATA, (ctx) =>
+      const md = await runPhase(Phase.MARKET_DATA, (ctx) =>
         runMarketDataPhase(ctx, this.deps.marketData, {
           symbols: [],
           historyStartDate: plan.historyStartDate,
@@ -276,12 +281,53 @@ export class Coordinator {
           timeoutMs: settings.rpcTimeoutMs,
         }),
       );
-      // Date chunks: every date-level phase runs per chunk, and the chunk is committed before
-      // the next starts. Phases 1.5+ join here as they are built.
-      for (const chunk of chunkDates(plan.dates, settings.chunkSize)) {
-        if (cancelled()) throw new RunCancelledError();
-        run.datesCompleted += chunk.length;
-        run.heartbeatAt = new Date();
+      // Date chunks: every date-level phase runs on a chunk and commits before the next chunk
+      // starts, so a crash leaves a consistent prefix (SPEC §4 "Chunks").
+      const chunks = chunkDates(plan.dates, settings.chunkSize);
+      const contexts = new Map(CHUNKED_PHASES.map((ph) => [ph, makeContext(run.phases.find((p) => p.phase === ph)!)]));
+      const timers = new Map<Phase, number>();
+      const seenProblems = new Set<string>();
+      for (const ph of CHUNKED_PHASES) {
+        contexts.get(ph)!.record.state = "running";
+        await reporter.phaseStarted(ph, plan.dates.length, "dates");
+      }
+      let done = 0;
+      let current: Phase = CHUNKED_PHASES[0]!;
+      try {
+        for (const chunk of chunks) {
+          if (cancelled()) throw new RunCancelledError();
+          for (const ph of CHUNKED_PHASES) {
+            current = ph;
+            const t0 = performance.now();
+            await runSymbolAnalyticsChunk(contexts.get(ph)!, this.deps.factor, ph, { symbols: md.available, dates: chunk, timeoutMs: settings.rpcTimeoutMs }, seenProblems);
+            timers.set(ph, (timers.get(ph) ?? 0) + (performance.now() - t0) / 1000);
+            await reporter.phaseProgress(ph, done + chunk.length, plan.dates.length, "dates");
+          }
+          done += chunk.length;
+          run.datesCompleted = done;
+          run.heartbeatAt = new Date();
+          await repo.save(run);
+        }
+        for (const ph of CHUNKED_PHASES) {
+          const rec = contexts.get(ph)!.record;
+          rec.state = "completed";
+          rec.durationSeconds = timers.get(ph) ?? 0;
+          rec.summary = `${rec.counters.outputs} rows for ${rec.counters.inputs} symbols over ${plan.dates.length} date(s)`;
+          await reporter.phaseFinished(ph, true, rec.durationSeconds, rec.counters, rec.summary);
+        }
+      } catch (err) {
+        // The phase that threw failed; the others stop where they were (pending if never run).
+        for (const ph of CHUNKED_PHASES) {
+          const rec = contexts.get(ph)!.record;
+          rec.durationSeconds = timers.get(ph) ?? 0;
+          if (cancelled()) rec.state = "cancelled";
+          else rec.state = ph === current ? "failed" : rec.counters.outputs > 0 ? "incomplete" : "pending";
+          await reporter.phaseFinished(ph, false, rec.durationSeconds, rec.counters, rec.summary);
+        }
+        if (!cancelled()) run.datesFailed = plan.dates.length - done;
+        throw err;
+      } finally {
+        run.eventsUndelivered = reporter.undelivered;
         await repo.save(run);
       }
       run.status = run.problems.length > 0 || run.warnings.length > 0 ? "completed_with_warnings" : "completed";
@@ -294,7 +340,7 @@ export class Coordinator {
         run.errorSummary = active.cancelReason ?? "cancelled";
       } else {
         run.status = "failed";
-        run.errorSummary = err instanceof PhaseFailedError ? err.message : `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
+        run.errorSummary = describeFailure(err, run.phases.find((p) => p.state === "failed")?.phase);
         logger.error({ err }, "run failed");
         await reporter.error(`Run failed: ${run.errorSummary}`);
       }
@@ -320,6 +366,14 @@ export class Coordinator {
       logger.info({ status: run.status, seconds: (Date.now() - started) / 1000 }, "run finished");
     }
   }
+}
+
+/** One line an operator can act on: which phase failed, the status code and the server's message. */
+function describeFailure(err: unknown, phase: Phase | undefined): string {
+  const where = phase ? `${phaseInfo(phase).name} failed: ` : "";
+  if (err instanceof PhaseFailedError) return where + err.message;
+  if (err instanceof ConnectError) return `${where}${Code[err.code]?.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}: ${err.rawMessage}`;
+  return `${where}${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
 }
 
 function summarizeProblems(run: RunRecord): string {

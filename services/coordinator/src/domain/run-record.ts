@@ -4,7 +4,7 @@ import { Phase, RunSource, RunStatus, SkipReason } from "@sigma/contracts";
 export type RunStatusText = "running" | "completed" | "completed_with_warnings" | "failed" | "cancelled";
 
 /** Phase states within a run record. */
-export type PhaseStateText = "pending" | "running" | "completed" | "failed" | "skipped";
+export type PhaseStateText = "pending" | "running" | "completed" | "failed" | "incomplete" | "cancelled";
 
 /** Counters every phase reports: inputs, outputs and skips by typed reason. */
 export interface PhaseCountersRecord {
