@@ -34,7 +34,7 @@ echo
 echo "== sigma symbols add $SYMBOLS"
 $SIGMA symbols add $SYMBOLS
 echo
-echo "== sigma run   (universe run: phase 1 market data for every symbol + the 8 factor ETFs, with history for the longest window)"
+echo "== sigma run   (universe run: 1 market data for every symbol + the 8 factor ETFs with history for the longest window, 1.5 factor betas, 1.75 symbol metrics)"
 $SIGMA run
 echo
 echo "== sigma runs"
@@ -50,5 +50,11 @@ END=$($SIGMA runs --json --limit 1 | node -e 'let s="";process.stdin.on("data",d
 echo
 echo "== sigma prices SPY (last week up to the target date $END)"
 $SIGMA prices SPY --from "$(node -e "const d=new Date('$END');d.setUTCDate(d.getUTCDate()-7);console.log(d.toISOString().slice(0,10))")" --to "$END"
+echo
+echo "== sigma factors --symbols AAPL,JPM,SPY,TLT --date $END   (phase 1.5: the 12 factor betas, stored for every date of the run)"
+$SIGMA factors --symbols AAPL,JPM,SPY,TLT --date "$END"
+echo
+echo "== sigma metrics --symbols AAPL,SPY --date $END   (phase 1.75)"
+$SIGMA metrics --symbols AAPL,SPY --date "$END"
 echo
 echo "demo finished: stopping the stack"

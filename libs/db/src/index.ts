@@ -26,3 +26,4 @@ export {
 export { closeDataSource, createDataSource, MigrationError, type CreateDataSourceOptions } from "./data-source.js";
 export { createTypeOrmLogger } from "./typeorm-logger.js";
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded-postgres.js";
+export { migrationSchema } from "./migration-schema.js";

@@ -53,7 +53,7 @@ export function retryInterceptor(opts: RetryOptions): Interceptor {
         return await next(req);
       } catch (e) {
         const err = ConnectError.from(e);
-        if (attempt >= opts.retries || req.signal.aborted) throw err;
+        if (!RETRYABLE.has(err.code) || attempt >= opts.retries || req.signal.aborted) throw err;
         const delayMs = backoffDelayMs(attempt + 1, base, max, opts.random);
         opts.onRetry?.({ attempt: attempt + 1, delayMs, error: err, method: `${req.service.typeName}/${req.method.name}` });
         await sleep(delayMs, req.signal);

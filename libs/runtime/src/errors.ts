@@ -146,7 +146,7 @@ export function toConnectError(err: unknown): ConnectError {
   if (err instanceof DomainError) {
     return new ConnectError(err.message, err.code, err.metadata(), undefined, err);
   }
-  return ConnectError.from(err);
+  return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, undefined, err);
 }
 
 /**

@@ -231,7 +231,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
         logger.warn({ connections: sockets.size, drainTimeoutMs }, "drain timeout; destroying open connections");
-        void 0;
+        for (const sock of sockets) sock.destroy();
         h1?.closeAllConnections();
         await Promise.all(closed);
       }

@@ -138,7 +138,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       SIGMA_EVENTS_PREFIX: stream.config.subjectPrefix,
       SIGMA_PRICES: opts.prices ?? `csv:${PRICES_CSV}`,
       SIGMA_AS_OF: opts.asOf ?? "2020-01-23",
+      // Every service URL, under the names the services read (unknown names are ignored), so a
+      // service that starts calling another one finds it here rather than on a default port.
       SIGMA_MARKET_DATA_URL: urls["market-data"],
+      SIGMA_FACTOR_URL: urls.factor,
+      SIGMA_SNAPSHOT_URL: urls.snapshot,
+      SIGMA_RISK_URL: urls.risk,
+      SIGMA_STATUS_URL: urls.status,
+      SIGMA_COORDINATOR_URL: urls.coordinator,
       STATUS_HTTP_PORT: String(statusHttpPort),
       ...opts.env,
     };
@@ -170,7 +177,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     };
     const cliEnv = {
       SIGMA_URL: urls.coordinator,
+      // Every service URL, under the names the services read (unknown names are ignored), so a
+      // service that starts calling another one finds it here rather than on a default port.
       SIGMA_MARKET_DATA_URL: urls["market-data"],
+      SIGMA_FACTOR_URL: urls.factor,
+      SIGMA_SNAPSHOT_URL: urls.snapshot,
+      SIGMA_RISK_URL: urls.risk,
+      SIGMA_STATUS_URL: urls.status,
+      SIGMA_COORDINATOR_URL: urls.coordinator,
       SIGMA_STATUS_URL: urls.status,
       SIGMA_TOKEN: adminToken,
     };

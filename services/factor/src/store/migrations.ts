@@ -1,11 +1,6 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
-import { quoteIdent } from "@sigma/db";
+import { migrationSchema as schemaOf } from "@sigma/db";
 import { columnDdl, SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "./columns.js";
-
-/** The (quoted) schema the DataSource runs migrations in: each service owns one schema. */
-function schemaOf(q: QueryRunner): string {
-  return quoteIdent((q.connection.options as { schema?: string }).schema ?? "public");
-}
 
 /**
  * Creates the factor tables: symbol factor betas (one wide row per symbol-date, see columns.ts for

@@ -1,10 +1,5 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
-import { quoteIdent } from "@sigma/db";
-
-/** The (quoted) schema the DataSource runs migrations in: each service owns one schema. */
-function schemaOf(q: QueryRunner): string {
-  return quoteIdent((q.connection.options as { schema?: string }).schema ?? "public");
-}
+import { migrationSchema as schemaOf } from "@sigma/db";
 
 /** Creates the market-data tables: the symbol universe, daily prices and fetched coverage. */
 export class MarketDataInit1700000000000 implements MigrationInterface {
