@@ -177,14 +177,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     };
     const cliEnv = {
       SIGMA_URL: urls.coordinator,
-      // Every service URL, under the names the services read (unknown names are ignored), so a
-      // service that starts calling another one finds it here rather than on a default port.
       SIGMA_MARKET_DATA_URL: urls["market-data"],
-      SIGMA_FACTOR_URL: urls.factor,
-      SIGMA_SNAPSHOT_URL: urls.snapshot,
-      SIGMA_RISK_URL: urls.risk,
-      SIGMA_STATUS_URL: urls.status,
-      SIGMA_COORDINATOR_URL: urls.coordinator,
       SIGMA_STATUS_URL: urls.status,
       SIGMA_TOKEN: adminToken,
     };

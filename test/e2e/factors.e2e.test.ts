@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { tradingDays } from "@sigma/calendar";
+import { FACTORS, RunStatus } from "@sigma/contracts";
+import { cliJson, repoRoot, startSystem, type System } from "@sigma/testing";
+
+// Issue #3 e2e: the pipeline 1 → 1.5 → 1.75 over six real service processes on the real prices
+// (csv provider, clock pinned to 2020-01-23); stored betas read back through the CLI must equal the
+// independent reference vectors (statsmodels / scikit-learn, libs/quant/test/vectors) to 1e-9.
+
+interface VectorFactor { beta_clipped: number; r2: number; n_obs: number; quality: string }
+const vectors = JSON.parse(readFileSync(path.join(repoRoot, "libs/quant/test/vectors/factors.json"), "utf8")) as {
+  tolerance: { abs: number; rel: number };
+  symbols: string[];
+  rows: Record<string, Record<string, Record<string, VectorFactor>>>;
+};
+const FROM = "2019-12-02";
+const TO = "2020-01-23";
+const DATES = tradingDays(FROM, TO);
+let system: System;
+
+before(async () => {
+  system = await startSystem({ asOf: "2020-01-23" });
+  const add = await system.cli(["symbols", "add", ...vectors.symbols]);
+  assert.equal(add.code, 0, add.stderr);
+});
+
+after(async () => {
+  await system?.stop();
+});
+
+test("a forced run over 36 dates runs phases 1, 1.5 and 1.75 and stores all 12 factors for every symbol-date", async () => {
+  const r = await system.cli(["run", "--force", "--from", FROM, "--to", TO, "--json"], { timeoutMs: 240_000 });
+  assert.equal(r.code, 0, `${r.stderr}\n${system.describe()}`);
+  const run = cliJson<{ status: string; datesCompleted: number; phases: { phase: string; state: string; counters: { inputs: string | number; outputs: string | number } }[] }>(r);
+  assert.equal(run.status, "RUN_STATUS_COMPLETED");
+  assert.equal(run.datesCompleted, DATES.length);
+  const byPhase = Object.fromEntries(run.phases.map((p) => [p.phase, p]));
+  for (const phase of ["PHASE_MARKET_DATA", "PHASE_SYMBOL_FACTORS", "PHASE_SYMBOL_METRICS"]) assert.equal(byPhase[phase]?.state, "completed", phase);
+  // 14 symbols (the factor ETFs among them) + the 4 other factor ETFs, one row per symbol-date.
+  const symbols = new Set([...vectors.symbols, "SPY", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV", "TLT"]);
+  assert.equal(Number(byPhase.PHASE_SYMBOL_FACTORS!.counters.outputs), symbols.size * DATES.length);
+
+  const { rows } = await system.clients.factor.getSymbolFactors({ symbols: [...symbols], startDate: FROM, endDate: TO });
+  assert.equal(rows.length, symbols.size * DATES.length);
+  for (const row of rows) assert.equal(row.betas.length, FACTORS.length, `${row.symbol} ${row.date}`);
+  const { run: record } = await system.clients.coordinator.getRun({ runId: (run as unknown as { id: string }).id });
+  assert.equal(record?.status, RunStatus.COMPLETED);
+});
+
+test("stored betas, r², n_obs and quality equal the reference vectors (via `sigma factors --json`)", async () => {
+  const { abs, rel } = vectors.tolerance;
+  let checked = 0;
+  for (const date of Object.keys(vectors.rows).filter((d) => d >= FROM && d <= TO)) {
+    const r = await system.cli(["factors", "--symbols", vectors.symbols.join(","), "--date", date, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const stored = cliJson<Record<string, Record<string, { beta: number; r2: number; n_obs: number; quality: string }>>>(r);
+    for (const [symbol, factors] of Object.entries(vectors.rows[date]!)) {
+      for (const [factor, want] of Object.entries(factors)) {
+        const got = stored[symbol]?.[factor];
+        assert.ok(got, `${date} ${symbol} ${factor} missing`);
+        const close = (a: number, b: number) => Math.abs(a - b) <= abs + rel * Math.abs(b);
+        assert.ok(close(got.beta, want.beta_clipped), `${date} ${symbol} ${factor} beta ${got.beta} vs ${want.beta_clipped}`);
+        assert.ok(close(got.r2, want.r2), `${date} ${symbol} ${factor} r2 ${got.r2} vs ${want.r2}`);
+        assert.equal(got.n_obs, want.n_obs, `${date} ${symbol} ${factor} n_obs`);
+        assert.equal(got.quality, want.quality, `${date} ${symbol} ${factor} quality`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 4 * 12 * 12, `checked ${checked} values`);
+});
+
+test("a rerun of the same range replaces rows (idempotent) and metrics are readable", async () => {
+  const r = await system.cli(["run", "--force", "--from", "2020-01-21", "--to", TO, "--json"], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const { rows } = await system.clients.factor.getSymbolFactors({ symbols: ["AAPL"], startDate: FROM, endDate: TO });
+  assert.equal(rows.length, DATES.length);
+  const m = await system.cli(["metrics", "--symbols", "SPY,GWR", "--date", TO, "--json"]);
+  assert.equal(m.code, 0, m.stderr);
+  const metrics = cliJson<Record<string, Record<string, number | null>>>(m);
+  assert.ok(typeof metrics.SPY?.realized_vol_21d === "number" && metrics.SPY.realized_vol_21d > 0);
+  assert.equal(metrics.GWR?.return_1d ?? null, null, "GWR has no close on 2020-01-23: null, not zero");
+});
