@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
-import { type AuthConfig, defineService, type Logger, serve } from "@sigma/runtime";
+import { type AuthConfig, defineService, isAdmin, type Logger, serve, verifyToken } from "@sigma/runtime";
 import { StatusProjection } from "./domain/projection.js";
 import { StatusWatchHub } from "./domain/watch.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
@@ -57,6 +57,19 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
     getStatus: (t) => hub.projection.getStatus(t, new Date()),
     getActivityLog: (t) => hub.projection.getActivityLog(t),
     subscribe: (t, after, onUpdate) => hub.subscribe(t, after, onUpdate),
+    // Same rule as the RPCs: admin only for now (see handlers/status-handlers.ts); the page sends
+    // the bearer token it was given in its URL fragment (#token=JWT).
+    authorize: async (req) => {
+      if (o.auth.mode === "dev") return true;
+      const header = req.headers.authorization;
+      const token = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : "";
+      if (!token) return false;
+      try {
+        return isAdmin(await verifyToken(o.auth.secret, token));
+      } catch {
+        return false; // invalid or expired token: refused like any other non-admin
+      }
+    },
     onError: (err, req) => o.logger.warn({ err, url: req.url }, "web request failed"),
   });
   const server = await serve({

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { StatusService, WatchStatusResponse } from "@sigma/contracts";
-import { InvalidArgumentError, requirePrincipal } from "@sigma/runtime";
+import { InvalidArgumentError, requireAdmin } from "@sigma/runtime";
 import { InvalidTargetError, targetFromProto, type TargetRef } from "../domain/target.js";
 import type { StatusWatchHub } from "../domain/watch.js";
 
@@ -16,21 +16,24 @@ function target(t: Parameters<typeof targetFromProto>[0]): TargetRef {
 }
 
 /**
- * StatusService over the in-memory projection. WatchStatus bridges the hub's callbacks into the
+ * StatusService over the in-memory projection. Access: every run today is a universe run, which
+ * is operator data, so the admin role is required; a non-admin gets PERMISSION_DENIED whether or
+ * not the target exists (no leak of existence). Portfolio owners get access to their portfolios'
+ * runs once portfolios (and their owners) exist. WatchStatus bridges the hub's callbacks into the
  * server stream and unsubscribes when the client goes away (ctx.signal).
  */
 export function statusHandlers(hub: StatusWatchHub): ServiceImpl<typeof StatusService> {
   return {
     async getStatus(req, ctx) {
-      requirePrincipal(ctx);
+      requireAdmin(ctx);
       return { status: hub.projection.getStatus(target(req.target), new Date()) };
     },
     async getActivityLog(req, ctx) {
-      requirePrincipal(ctx);
+      requireAdmin(ctx);
       return hub.projection.getActivityLog(target(req.target));
     },
     async *watchStatus(req, ctx) {
-      requirePrincipal(ctx);
+      requireAdmin(ctx);
       const t = target(req.target);
       const resumeAfter = Number(req.resumeAfter);
       if (!Number.isSafeInteger(resumeAfter) || resumeAfter < 0) {
