@@ -179,6 +179,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       SIGMA_URL: urls.coordinator,
       SIGMA_MARKET_DATA_URL: urls["market-data"],
       SIGMA_STATUS_URL: urls.status,
+      SIGMA_FACTOR_URL: urls.factor,
+      SIGMA_SNAPSHOT_URL: urls.snapshot,
+      SIGMA_RISK_URL: urls.risk,
       SIGMA_TOKEN: adminToken,
     };
     const describe = (lines = 40): string => [...processes.values()].map((p) => p.describe(lines)).join("\n");
