@@ -1,13 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { isIsoDate } from "@sigma/calendar";
-import { FACTOR_ETFS, type MarketDataService, SymbolStatus } from "@sigma/contracts";
+import { FACTOR_ETFS, type MarketDataService, SkipReason, SymbolStatus } from "@sigma/contracts";
 import { InvalidArgumentError, requireAdmin, requirePrincipal } from "@sigma/runtime";
 import type { Logger } from "pino";
 import { normalizeSymbol, type PriceProvider } from "../domain/index.js";
 import type { PriceStore } from "../store/price-store.js";
 import { readAlignedSeries } from "../usecases/price-series.js";
 import { syncPrices } from "../usecases/sync-prices.js";
-import { SkipReason } from "@sigma/contracts";
 
 /** What the market-data handlers need. */
 export interface MarketDataHandlerDeps {
@@ -37,7 +36,7 @@ function requireRange(start: string, end: string): void {
   if (!isIsoDate(start)) violations.push({ field: "start_date", description: `not a YYYY-MM-DD date: "${start}"` });
   if (!isIsoDate(end)) violations.push({ field: "end_date", description: `not a YYYY-MM-DD date: "${end}"` });
   if (!violations.length && start > end) violations.push({ field: "start_date", description: "after end_date" });
-  if (violations.length) throw new InvalidArgumentError(violations.map((v) => `${v.field}: ${v.description}`).join("; "), { violations });
+  if (violations.length) throw new InvalidArgumentError("invalid date range", { violations });
 }
 
 /** MarketDataService: proto ↔ use-case translation and validation. */
