@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { tradingDays } from "@sigma/calendar";
-import { FACTORS, RunStatus } from "@sigma/contracts";
+import { FACTORS, RunSource, RunStatus } from "@sigma/contracts";
 import { cliJson, repoRoot, startSystem, type System } from "@sigma/testing";
 
 // Issue #3 e2e: the pipeline 1 → 1.5 → 1.75 over six real service processes on the real prices
@@ -83,4 +83,15 @@ test("a rerun of the same range replaces rows (idempotent) and metrics are reada
   const metrics = cliJson<Record<string, Record<string, number | null>>>(m);
   assert.ok(typeof metrics.SPY?.realized_vol_21d === "number" && metrics.SPY.realized_vol_21d > 0);
   assert.equal(metrics.GWR?.return_1d ?? null, null, "GWR has no close on 2020-01-23: null, not zero");
+});
+
+test("`sigma trigger` (the CronJob's command) starts a cron-sourced run, follows it and exits 0 when it completes", async () => {
+  const r = await system.cli(["trigger"], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /started \(cron\)/);
+  const { runs } = await system.clients.coordinator.listRuns({ limit: 1 });
+  assert.equal(runs[0]?.source, RunSource.CRON);
+  assert.equal(runs[0]?.status, RunStatus.COMPLETED);
+  assert.equal(runs[0]?.targetDate, "2020-01-23", "the pinned clock's target date");
+  assert.deepEqual([runs[0]?.startDate, runs[0]?.endDate], ["2020-01-23", "2020-01-23"]);
 });

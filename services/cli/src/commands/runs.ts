@@ -1,4 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Command } from "commander";
 import { phaseInfo, type Run, RunSchema, RunSource, RunStatus, SkipReason } from "@sigma/contracts";
 import { clients, cliEnv } from "../context.js";
@@ -21,7 +22,7 @@ export function runJson(run: Run): unknown {
 
 /** Prints a finished run for people: status, per-phase counters, per-symbol problems. */
 export function printRunSummary(run: Run, json: boolean): void {
-  const seconds = run.finishedAt && run.startedAt ? Number(run.finishedAt.seconds - run.startedAt.seconds) : 0;
+  const seconds = run.finishedAt && run.startedAt ? (timestampMs(run.finishedAt) - timestampMs(run.startedAt)) / 1000 : 0;
   say(json, `run ${run.id}: ${STATUS_TEXT[run.status]} (${run.datesCompleted}/${run.datesTotal} dates ${run.startDate}..${run.endDate}, ${formatSeconds(seconds)})`);
   for (const p of run.phases) {
     const c = p.counters;
