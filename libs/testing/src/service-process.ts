@@ -148,6 +148,17 @@ export class ServiceProcess {
   }
 
   /**
+   * Kills the process with SIGKILL (a crash: no shutdown hooks run) and waits for the exit.
+   *
+   * @returns how the process ended (signal SIGKILL).
+   */
+  async kill(): Promise<ProcessExit> {
+    if (this.exitInfo) return this.exitInfo;
+    this.child.kill("SIGKILL");
+    return this.exited;
+  }
+
+  /**
    * Sends SIGTERM and waits for the exit; sends SIGKILL when it has not exited after `timeoutMs`.
    * Idempotent: an exited process returns its exit at once.
    *

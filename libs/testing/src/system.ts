@@ -74,7 +74,10 @@ export interface System {
   readonly cliEnv: Readonly<Record<string, string>>;
   /** The current process of a service (changes after restart). */
   process(name: ServiceName): ServiceProcess;
-  /** Stops a service (SIGTERM) and starts it again on the same port; resolves once SERVING. */
+  /**
+   * Stops a service (SIGTERM) and starts it again on the same port; resolves once SERVING. A
+   * service that already exited (e.g. killed to simulate a crash) is just started again.
+   */
   restart(name: ServiceName): Promise<ServiceProcess>;
   /** Runs the CLI against this system (see runCli). */
   cli(args: readonly string[], opts?: RunCliOptions): Promise<CliResult>;
@@ -205,7 +208,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       async restart(name) {
         if (stopped) throw new Error("system stopped");
         const old = processes.get(name);
-        if (old) {
+        if (old && !old.exit) {
           const exit = await old.stop();
           // A clean SIGTERM shutdown exits 0; anything else is worth failing the test over.
           if (exit.code !== 0) throw new Error(`${name} did not shut down cleanly (code=${exit.code} signal=${exit.signal})\n${old.describe(60)}`);

@@ -54,13 +54,20 @@ export async function syncPrices(
     const bars: DailyBar[] = [];
     const covered: DateRange[] = [];
     let requests = 0;
+    // Coverage is only ever recorded after an `ok` answer, so a covered symbol is one the provider
+    // knows. An HTTP feed answers "no bars in this range" (a day not published yet, dates after a
+    // delisting) exactly like "unknown symbol"; for a known symbol that means "no bars", not
+    // UNAVAILABLE (which would flag e.g. SPY unavailable on every run before the close is out).
+    let known = (coverage.get(symbol)?.length ?? 0) > 0;
     try {
       for (const r of ranges) {
         const res = await provider.fetchDaily(symbol, r.start, r.end, signal);
         requests += res.requests ?? 1;
-        if (res.status === "unavailable") return { kind: "unavailable", symbol, reason: res.reason, requests };
-        bars.push(...res.bars);
-        const c = coverageAfterFetch(r, res.bars.at(-1)?.date, settledThrough);
+        if (res.status === "unavailable" && !known) return { kind: "unavailable", symbol, reason: res.reason, requests };
+        known = true;
+        const got = res.status === "ok" ? res.bars : [];
+        bars.push(...got);
+        const c = coverageAfterFetch(r, got.at(-1)?.date, settledThrough);
         if (c) covered.push(c);
       }
     } catch (err) {
