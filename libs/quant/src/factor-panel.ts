@@ -1,19 +1,32 @@
 /**
  * Shared-regressor fast path: many symbols regressed on the same regressors (the factor ETF returns).
  *
- * Per date the X side of each regression (n, means, centered co-moments, standard deviations and, for
- * ridge, the inverted system (Z'Z + αI)⁻¹) is computed once; per symbol only the y-dependent sums
- * (Σy, Σy², Σx_j·y) differ, and they come from prefix sums in O(1) per date. Regressors are linear
- * combinations of "base" series, so spreads (e.g. VUG − VTV) share the base sums.
+ * Determinism (SPEC §8 bit-identical analytics, §4 resumable runs): every output at date t is a function
+ * of the data inside its own window only, computed in a fixed order, so computing t inside any range and
+ * with any history start (as long as the history covers the window) gives identical bits. Nothing is
+ * accumulated from the start of the loaded arrays and nothing looks past t.
+ *
+ * Layout. The distinct spec windows W_0 < W_1 < … cut the trailing history of t into segments
+ * S_0 = [t − W_0 + 1, t], S_k = [t − W_k + 1, t − W_{k−1}]. Per date (shared by all symbols) each
+ * segment holds the rows where every base series is present and the base returns there, shifted by
+ * s_j(t) = their mean over S_0's rows (so sums do not cancel; fits are invariant to the shift). The
+ * sums of window W_k are the sums of S_0, then S_1, … S_k added in that order, each segment summed in
+ * index order: the 90-window sums are reused by the 180-window without changing any rounding.
+ *
+ * Per date the X side (n, means, centered co-moments, standard deviations and, for ridge, the inverted
+ * system (Z'Z + αI)⁻¹) is computed once; per symbol and date one pass per segment forms the y-side sums
+ * Σ(y − s_y), Σ(y − s_y)², Σ(x_j − s_j)(y − s_y) for every base a regression needs, with s_y the mean of
+ * y over S_0's rows (a two-pass shift). Regressors are linear combinations of base series, so spreads
+ * (e.g. VUG − VTV) share the base sums.
  *
  * Presence subtlety: n_obs counts the window's dates on which y and every regressor have a return. The
  * shared X side is built on the dates where every base series has a return; it is valid for a symbol at
  * date t only when, inside the window, y is present on every date where the regression's own regressors
  * are present. When that fails (a symbol whose prices stop or have gaps) the date falls back to an exact
- * direct fit on the jointly present rows, so results are always exact; only the speed differs.
+ * direct two-pass fit on the jointly present rows of the window (also window-local and deterministic).
  *
- * Numerics: every series is shifted by its full-sample mean before forming sums (fits are invariant to
- * the shift), so Σx·y − n·x̄·ȳ does not cancel catastrophically.
+ * Caveat: the shift s(t) comes from the smallest window of the panel's specs, so outputs are a function
+ * of (window data, spec set); the product's spec set is fixed, so stored values are reproducible.
  */
 import { RIDGE_ALPHA } from "./constants.js";
 import { directComoments } from "./comoments.js";

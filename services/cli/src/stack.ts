@@ -120,7 +120,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       closers.push(() => drainAndClose(nc));
       await ensureStream(await nc.jetstreamManager(), eventStreamConfig());
       publisher = createNatsPublisher({ nc, logger: o.logger });
-      source = { subscribe: (s) => subscribeEvents({ ...s, nc }) };
+      source = { subscribe: (s) => subscribeEvents({ ...s, nc, onDecodeError: (err) => o.logger.error({ err }, "skipped an undecodable event") }) };
       events = `NATS JetStream at ${natsUrl}`;
     } else {
       const bus = createMemoryBus();

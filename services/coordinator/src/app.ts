@@ -61,7 +61,7 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
     logger: o.logger,
     settings,
   });
-  await coordinator.recover();
+  await coordinator.start();
   const server = await serve({
     name: "coordinator",
     port: o.port,

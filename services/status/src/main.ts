@@ -21,7 +21,10 @@ const service = await startStatus({
   port: base.port,
   host: base.host,
   httpPort: cfg.httpPort,
-  events: { subscribe: (o) => subscribeEvents({ ...o, nc, stream }) },
+  events: {
+    // A message that is not a RunEvent is logged and skipped: one bad message must not freeze the projection.
+    subscribe: (o) => subscribeEvents({ ...o, nc, stream, onDecodeError: (err) => logger.error({ err }, "skipped an undecodable event") }),
+  },
   logger,
   auth: base.auth,
 });

@@ -7,7 +7,8 @@ import { createClock } from "@sigma/calendar";
 import { FACTOR_ETFS, FactorService, MarketDataService, Phase, RunSource, SkipReason, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { createMemoryBus, createNatsPublisher, type EventPublisher } from "@sigma/events";
-import { AlreadyExistsError, createLogger, FailedPreconditionError, toConnectError } from "@sigma/runtime";
+import { AlreadyExistsError, createLogger, FailedPreconditionError, InvalidArgumentError, toConnectError } from "@sigma/runtime";
+import { TERMINAL_RUN_SEQ } from "./reporter.js";
 import { tradingDays } from "@sigma/calendar";
 import type { DataSource } from "typeorm";
 import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
@@ -194,7 +195,7 @@ test("a stale lease is taken over and recorded; a stale running run is marked fa
     `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at) VALUES ($1,'cron','universe','running','lost-host',$2,$2)`,
     [lostRun, stale],
   );
-  const recovered = await coordinator(fakeMarketData()).recover();
+  const recovered = await coordinator(fakeMarketData()).sweep();
   assert.deepEqual(recovered, [lostRun]);
   assert.match((await repo.get(lostRun))!.errorSummary, /coordinator lost/);
 });
@@ -220,4 +221,69 @@ test("dry run plans without recording a run", async () => {
   assert.equal(out.dryRun, true);
   assert.equal(out.plan.dates.length, 15);
   assert.equal((await repo.list(500)).length, before);
+});
+
+test("a run whose lease is taken over stops and never overwrites the takeover's verdict", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const c = coordinator(fakeMarketData({ gate }));
+  const out = await c.runBatch(runInput);
+  // What another coordinator's takeover does (see acquireLease): drop the lease, fail the run.
+  await db.query(`DELETE FROM "${schema}".leases WHERE run_id = $1`, [out.runId]);
+  await db.query(`UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run X (heartbeat stale)' WHERE id=$1`, [out.runId]);
+  await c.waitFor(out.runId); // the heartbeat (50 ms) notices and aborts the blocked phase
+  open();
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "failed");
+  assert.equal(run.errorSummary, "lease taken over by run X (heartbeat stale)");
+});
+
+test("CancelRun on another coordinator's live run is a request its holder honours", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const holder = coordinator(fakeMarketData({ gate }));
+  const other = coordinator(fakeMarketData());
+  const out = await holder.runBatch(runInput);
+  const seen = await other.cancelRun(out.runId);
+  await holder.waitFor(out.runId);
+  open();
+  assert.equal(seen.status, "cancelled", "the holder stopped within a few heartbeats");
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "cancelled");
+  assert.equal(run.errorSummary, "cancelled by request");
+  assert.equal(run.phases[0]!.state, "cancelled", "a cancelled phase is not reported as failed");
+});
+
+test("the sweep publishes a final event for each recovered run, so status never shows it running forever", async () => {
+  const bus = createMemoryBus();
+  const lost = "00000000-0000-4000-8000-000000000003";
+  const stale = new Date(Date.now() - 5 * 60_000);
+  await db.query(
+    `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at) VALUES ($1,'cron','universe','running','lost-host',$2,$2)`,
+    [lost, stale],
+  );
+  assert.deepEqual(await coordinator(fakeMarketData(), bus).sweep(), [lost]);
+  const ac = new AbortController();
+  let final;
+  for await (const { event } of bus.subscribe({ afterSeq: 0, signal: ac.signal })) {
+    final = event;
+    break;
+  }
+  ac.abort();
+  assert.equal(final?.runId, lost);
+  assert.equal(final?.runSeq, TERMINAL_RUN_SEQ);
+  assert.equal(final?.payload.case, "runFinished");
+});
+
+test("RunBatch rejects a bad source, a malformed or future as_of and bad dates, naming every field", async () => {
+  const c = coordinator(fakeMarketData());
+  await assert.rejects(
+    c.runBatch({ ...runInput, source: 42 as RunSource, asOf: "2999-01-01" }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.violations.map((v) => v.field).join() === "source,as_of",
+  );
+  await assert.rejects(c.runBatch({ ...runInput, asOf: "2020-02-30" }), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]!.field === "as_of");
+  await assert.rejects(
+    c.runBatch({ ...runInput, forceRerun: false, startDate: "bad", endDate: "2020-01-02" }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.violations.map((v) => v.field).join() === "start_date,end_date,start_date",
+  );
 });

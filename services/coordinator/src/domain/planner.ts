@@ -35,32 +35,25 @@ export interface RunPlan {
  * @throws InvalidArgumentError naming the offending field.
  */
 export function planRun(req: RunRequest, targetDate: string): RunPlan {
-  if (!req.forceRerun && (req.startDate || req.endDate)) {
-    throw new InvalidArgumentError("start_date/end_date are only accepted with force_rerun", { violations: [{ field: req.startDate ? "start_date" : "end_date", description: "requires force_rerun" }] });
-  }
+  const violations: { field: string; description: string }[] = [];
+  if (!req.forceRerun && req.startDate) violations.push({ field: "start_date", description: "only accepted with force_rerun" });
+  if (!req.forceRerun && req.endDate) violations.push({ field: "end_date", description: "only accepted with force_rerun" });
   for (const [field, value] of [
     ["start_date", req.startDate],
     ["end_date", req.endDate],
   ] as const) {
-    if (value && !isIsoDate(value)) {
-      throw new InvalidArgumentError(`${field} must be a YYYY-MM-DD date, got "${value}"`, { violations: [{ field, description: "not a YYYY-MM-DD date" }] });
-    }
+    if (value && !isIsoDate(value)) violations.push({ field, description: `not a YYYY-MM-DD date: "${value}"` });
   }
+  if (violations.length) throw new InvalidArgumentError("invalid run range", { violations });
   const start = req.startDate || req.endDate || targetDate;
   const end = req.endDate || targetDate;
-  if (start > end) {
-    throw new InvalidArgumentError(`start_date ${start} is after end_date ${end}`, { violations: [{ field: "start_date", description: "after end_date" }] });
-  }
+  if (start > end) violations.push({ field: "start_date", description: `${start} is after end_date ${end}` });
   if (end > targetDate) {
-    throw new InvalidArgumentError(
-      `end_date ${end} is after the target date ${targetDate} (the latest trading day whose close has passed)`,
-      { violations: [{ field: "end_date", description: "after the target date" }] },
-    );
+    violations.push({ field: "end_date", description: `${end} is after the target date ${targetDate} (the latest trading day whose close has passed)` });
   }
-  const dates = tradingDays(start, end);
-  if (dates.length === 0) {
-    throw new InvalidArgumentError(`no trading day in [${start}, ${end}]`, { violations: [{ field: "start_date", description: "range has no trading day" }] });
-  }
+  const dates = violations.length ? [] : tradingDays(start, end);
+  if (!violations.length && dates.length === 0) violations.push({ field: "start_date", description: `no trading day in [${start}, ${end}]` });
+  if (violations.length) throw new InvalidArgumentError("invalid run range", { violations });
   return { targetDate, dates, historyStartDate: addTradingDays(dates[0]!, -LOOKBACK_TRADING_DAYS) };
 }
 

@@ -113,3 +113,29 @@ export function countersToProto(c: PhaseCountersRecord) {
       .sort((a, b) => a.reason - b.reason),
   });
 }
+
+/**
+ * run_seq of the final event a coordinator publishes for a run it does not hold (recovered,
+ * taken over or cancelled offline): above any sequence a real run reaches, so projections apply
+ * it after the run's own events, and JetStream de-duplicates repeats of it.
+ */
+export const TERMINAL_RUN_SEQ = 2n ** 31n - 1n;
+
+/**
+ * Publishes the final RunFinished event for a run whose holder is gone, so status views do not
+ * show it running forever. Never throws (publishing failures are counted by the publisher).
+ */
+export async function publishTerminalEvent(publisher: EventPublisher, runId: string, status: string, errorSummary: string, logger: Logger): Promise<void> {
+  const event = create(RunEventSchema, {
+    runId,
+    emittedAt: timestampFromDate(new Date()),
+    runSeq: TERMINAL_RUN_SEQ,
+    payload: { case: "runFinished", value: create(RunFinishedSchema, { status, errorSummary }) },
+  });
+  try {
+    const r = await publisher.publish(event);
+    if (!r.delivered) logger.warn({ runId }, "final event for a recovered run was not delivered");
+  } catch (err) {
+    logger.warn({ err, runId }, "final event for a recovered run could not be published");
+  }
+}

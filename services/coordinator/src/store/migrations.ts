@@ -64,4 +64,22 @@ export class CoordinatorInit1700000000000 implements MigrationInterface {
   }
 }
 
-export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000];
+/**
+ * Adds `cancel_requested`: CancelRun on a run held by another live coordinator asks its holder
+ * to stop (the holder polls it with its heartbeat) instead of overwriting its state.
+ */
+export class CoordinatorCancelRequest1700000000001 implements MigrationInterface {
+  name = "CoordinatorCancelRequest1700000000001";
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`ALTER TABLE ${s}.runs ADD COLUMN IF NOT EXISTS cancel_requested boolean NOT NULL DEFAULT false`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`ALTER TABLE ${s}.runs DROP COLUMN IF EXISTS cancel_requested`);
+  }
+}
+
+export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000, CoordinatorCancelRequest1700000000001];

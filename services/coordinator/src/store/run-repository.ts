@@ -64,6 +64,17 @@ const RUN_COLUMNS = `id, source, scope, portfolio_id, requested_start_date::text
   start_date::text AS start_date, end_date::text AS end_date, dates_total, dates_completed, dates_failed, phases,
   problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at`;
 
+/** Rows returned by an UPDATE ... RETURNING through TypeORM (which wraps them as [rows, count]). */
+function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number") return result[0] as T[];
+  return (result as T[]) ?? [];
+}
+
+/** Rows affected by an UPDATE ... RETURNING. */
+function affected(result: unknown): number {
+  return returnedRows(result).length;
+}
+
 const nullIfEmpty = (s: string): string | null => (s ? s : null);
 
 /**
@@ -98,19 +109,24 @@ export class RunRepository {
     );
   }
 
-  /** Writes the mutable part of a run (after every chunk and at the end). */
-  async save(run: RunRecord): Promise<void> {
-    await this.db.query(
+  /**
+   * Writes the mutable part of a run (after every chunk and at the end), only while this holder
+   * still owns it: a run marked failed by a lease takeover or cancelled offline is never
+   * overwritten. Returns false when the row was not this holder's running run any more.
+   */
+  async save(run: RunRecord): Promise<boolean> {
+    const rows = (await this.db.query(
       `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
-         problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=$11,
-         finished_at=$12
-       WHERE id=$1`,
+         problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=now(),
+         finished_at=$11
+       WHERE id=$1 AND holder=$12 AND status='running' RETURNING id`,
       [
         run.id, run.status, run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases),
         JSON.stringify(run.problems), JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered,
-        run.heartbeatAt, run.finishedAt,
+        run.finishedAt, run.holder,
       ],
-    );
+    )) as unknown;
+    return affected(rows) > 0;
   }
 
   /** Reads one run, or null. */
@@ -129,25 +145,62 @@ export class RunRepository {
     return rows.map(rowToRun);
   }
 
-  /** Refreshes the heartbeat of a run and of its lease. */
-  async heartbeat(runId: string, at: Date): Promise<void> {
-    await this.db.query(`UPDATE ${this.s}.runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`, [runId, at]);
-    await this.db.query(`UPDATE ${this.s}.leases SET heartbeat_at = $2 WHERE run_id = $1`, [runId, at]);
+  /**
+   * Refreshes the heartbeat of a run and of its lease (database time, so hosts' clocks do not
+   * matter) and reads whether a cancel was requested. `owned` is false when this holder no longer
+   * has the lease or the run is no longer running here (taken over, cancelled offline).
+   */
+  async heartbeat(runId: string, holder: string): Promise<{ owned: boolean; cancelRequested: boolean }> {
+    const rows = (await this.db.query(
+      `WITH l AS (UPDATE ${this.s}.leases SET heartbeat_at = now() WHERE run_id = $1 AND holder = $2 RETURNING 1),
+            r AS (UPDATE ${this.s}.runs SET heartbeat_at = now() WHERE id = $1 AND holder = $2 AND status = 'running'
+                  RETURNING cancel_requested)
+       SELECT (SELECT count(*) FROM l)::int AS leases, (SELECT count(*) FROM r)::int AS runs,
+              coalesce((SELECT bool_or(cancel_requested) FROM r), false) AS cancel_requested`,
+      [runId, holder],
+    )) as { leases: number; runs: number; cancel_requested: boolean }[];
+    const r = rows[0]!;
+    return { owned: r.leases > 0 && r.runs > 0, cancelRequested: r.cancel_requested };
+  }
+
+  /**
+   * Asks the holder of a running run to cancel it. If the run's heartbeat is older than the TTL
+   * (its holder is gone) it is marked cancelled here and its leases freed. Returns what happened.
+   */
+  async requestCancel(runId: string, reason: string, ttlMs: number): Promise<"requested" | "cancelled" | "not_running" | "not_found"> {
+    return this.db.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT status, (now() - heartbeat_at) > ($2::int * interval '1 millisecond') AS stale FROM ${this.s}.runs WHERE id = $1 FOR UPDATE`,
+        [runId, ttlMs],
+      )) as { status: string; stale: boolean }[];
+      if (!rows.length) return "not_found" as const;
+      if (rows[0]!.status !== "running") return "not_running" as const;
+      if (!rows[0]!.stale) {
+        await m.query(`UPDATE ${this.s}.runs SET cancel_requested = true WHERE id = $1`, [runId]);
+        return "requested" as const;
+      }
+      await m.query(
+        `UPDATE ${this.s}.runs SET status = 'cancelled', finished_at = now(), error_summary = $2 WHERE id = $1`,
+        [runId, `${reason} (holder gone: heartbeat stale)`],
+      );
+      await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
+      return "cancelled" as const;
+    });
   }
 
   /**
    * Marks runs still "running" whose heartbeat is older than the TTL as failed ("coordinator lost")
-   * and drops their leases. Called at start-up (SPEC §4 run history). Returns the ids marked.
+   * and drops their leases. Called at start-up and periodically (SPEC §4 run history). Returns the
+   * ids marked.
    */
-  async failStaleRuns(now: Date, ttlMs: number): Promise<string[]> {
-    const cutoff = new Date(now.getTime() - ttlMs);
+  async failStaleRuns(ttlMs: number): Promise<string[]> {
     const rows = (await this.db.query(
-      `UPDATE ${this.s}.runs SET status='failed', finished_at=$1,
+      `UPDATE ${this.s}.runs SET status='failed', finished_at=now(),
          error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
-       WHERE status='running' AND heartbeat_at < $2 RETURNING id`,
-      [now, cutoff],
-    )) as { id: string }[];
-    const ids = (Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : rows).map((r) => r.id);
+       WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') RETURNING id`,
+      [ttlMs],
+    )) as unknown;
+    const ids = returnedRows<{ id: string }>(rows).map((r) => r.id);
     if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
     return ids;
   }
@@ -157,37 +210,40 @@ export class RunRepository {
    * conflict unless the holder's heartbeat is older than the TTL, in which case the lease is taken
    * over and the takeover recorded (the stale run is marked failed).
    */
-  async acquireLease(scopeKey: string, runId: string, holder: string, now: Date, ttlMs: number): Promise<LeaseResult> {
+  async acquireLease(scopeKey: string, runId: string, holder: string, ttlMs: number): Promise<LeaseResult> {
     return this.db.transaction(async (m) => {
       await m.query(`LOCK TABLE ${this.s}.leases IN EXCLUSIVE MODE`);
-      const rows = (await m.query(`SELECT scope_key, run_id, holder, heartbeat_at FROM ${this.s}.leases`)) as Record<string, unknown>[];
-      const leases: LeaseRow[] = rows.map((r) => ({
-        scopeKey: String(r.scope_key),
-        runId: String(r.run_id),
-        holder: String(r.holder),
-        heartbeatAt: new Date(r.heartbeat_at as string),
+      // Staleness is judged on the database clock, the one every coordinator shares.
+      const rows = (await m.query(
+        `SELECT scope_key, run_id, holder, heartbeat_at, (now() - heartbeat_at) > ($1::int * interval '1 millisecond') AS stale
+           FROM ${this.s}.leases`,
+        [ttlMs],
+      )) as Record<string, unknown>[];
+      const leases = rows.map((r) => ({
+        lease: { scopeKey: String(r.scope_key), runId: String(r.run_id), holder: String(r.holder), heartbeatAt: new Date(r.heartbeat_at as string) },
+        stale: Boolean(r.stale),
       }));
-      const overlapping = leases.filter((l) => scopesOverlap(l.scopeKey, scopeKey));
-      const live = overlapping.find((l) => now.getTime() - l.heartbeatAt.getTime() <= ttlMs);
-      if (live) return { acquired: false as const, conflict: live };
-      for (const stale of overlapping) {
+      const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
+      const live = overlapping.find((l) => !l.stale);
+      if (live) return { acquired: false as const, conflict: live.lease };
+      for (const { lease: stale } of overlapping) {
         await m.query(`DELETE FROM ${this.s}.leases WHERE scope_key = $1`, [stale.scopeKey]);
         await m.query(
           `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
-           VALUES ($1,$2,$3,$4,$5,$6)`,
-          [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId, now],
+           VALUES ($1,$2,$3,$4,$5,now())`,
+          [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId],
         );
         await m.query(
-          `UPDATE ${this.s}.runs SET status='failed', finished_at=$2, error_summary='lease taken over by run ' || $3 || ' (heartbeat stale)'
+          `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), error_summary='lease taken over by run ' || $2 || ' (heartbeat stale)'
            WHERE id=$1 AND status='running'`,
-          [stale.runId, now, runId],
+          [stale.runId, runId],
         );
       }
       await m.query(
-        `INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,$4,$4)`,
-        [scopeKey, runId, holder, now],
+        `INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`,
+        [scopeKey, runId, holder],
       );
-      return { acquired: true as const, takenOver: overlapping };
+      return { acquired: true as const, takenOver: overlapping.map((l) => l.lease) };
     });
   }
 

@@ -2,9 +2,11 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type BetaQuality, type FactorService, type PhaseCounters, SkipReason as PbSkipReason, type SymbolMetrics, type SymbolProblem as PbSymbolProblem } from "@sigma/contracts";
 import { requireAdmin, requirePrincipal } from "@sigma/runtime";
-import { FACTOR_IDS, METRIC_KEYS, QUALITY_NONE, type MetricKey, type SkipReason, type SymbolProblem } from "../domain/index.js";
+import { FACTOR_IDS, METRIC_KEYS, QUALITY_NONE, type MetricKey, type SkipReason } from "../domain/index.js";
 import type { FactorRepository } from "../store/factor-store.js";
 import { computeFactorsForRange, computeMetricsForRange, type PhaseOutcome } from "../usecases/compute-range.js";
+import { readFactorPanel } from "../usecases/factor-panel.js";
+import type { ReportedProblem } from "../usecases/missing-closes.js";
 import type { PriceSource } from "../usecases/price-source.js";
 import { factorEnum, normalizeSymbols, selectedFactors, validRange } from "./validation.js";
 
@@ -47,8 +49,8 @@ function counters(o: PhaseOutcome): PhaseCounters {
   };
 }
 
-function problems(list: readonly SymbolProblem[]): PbSymbolProblem[] {
-  return list.map((p) => ({ $typeName: "sigma.common.v1.SymbolProblem", symbol: p.symbol, reason: pbReason(p.reason), message: p.detail, date: "" }));
+function problems(list: readonly ReportedProblem[]): PbSymbolProblem[] {
+  return list.map((p) => ({ $typeName: "sigma.common.v1.SymbolProblem", symbol: p.symbol, reason: pbReason(p.reason), message: p.detail, date: p.date ?? "" }));
 }
 
 /** FactorService implementation: compute RPCs need the admin role, reads any principal. */
@@ -85,6 +87,25 @@ export function factorHandlers(deps: FactorHandlerDeps): ServiceImpl<typeof Fact
         if (betas.length > 0) rows.push({ symbol: t.symbol[r]!, date: t.date[r]!, betas });
       }
       return { rows };
+    },
+    async getFactorPanel(req, ctx) {
+      requirePrincipal(ctx);
+      const symbols = normalizeSymbols(req.symbols);
+      const range = validRange(req.startDate, req.endDate, true);
+      const factors = selectedFactors(req.factors);
+      const panel = await readFactorPanel(deps.store, { symbols, ...range, factors });
+      return {
+        dates: panel.dates,
+        symbols: panel.symbols,
+        columns: panel.columns.map((c) => ({
+          factor: factorEnum(c.factor),
+          betas: Array.from(c.beta),
+          r2: Array.from(c.r2),
+          nObs: Array.from(c.nObs),
+          // Stored quality codes use the proto's BetaQuality numbering (0 = unspecified = no value).
+          quality: Array.from(c.quality) as BetaQuality[],
+        })),
+      };
     },
     async getSymbolMetrics(req, ctx) {
       requirePrincipal(ctx);

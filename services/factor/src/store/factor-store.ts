@@ -7,6 +7,7 @@ import {
   FACTOR_IDS,
   METRIC_KEYS,
   QUALITY_NONE,
+  type FactorId,
   type MetricKey,
   type SymbolFactorTable,
   type SymbolMetricsTable,
@@ -24,8 +25,11 @@ export interface ReplaceScope {
 export interface FactorRepository {
   /** Replaces the scope's factor rows with `table` atomically; returns the rows written. */
   replaceFactors(scope: ReplaceScope, table: SymbolFactorTable): Promise<number>;
-  /** Stored factor rows of the scope, ordered by symbol then date (absent factors: quality 0, NaN). */
-  readFactors(scope: ReplaceScope): Promise<SymbolFactorTable>;
+  /**
+   * Stored factor rows of the scope in one read, ordered by symbol then date (absent factors: quality 0,
+   * NaN). With `factors`, only those factors are read; the others come back absent.
+   */
+  readFactors(scope: ReplaceScope, factors?: readonly FactorId[]): Promise<SymbolFactorTable>;
   /** Replaces the scope's metric rows with `table` atomically; returns the rows written. */
   replaceMetrics(scope: ReplaceScope, table: SymbolMetricsTable): Promise<number>;
   /** Stored metric rows of the scope, ordered by symbol then date (NULL → NaN). */
@@ -99,8 +103,11 @@ export class PgFactorStore implements FactorRepository {
     return this.replace("symbol_metrics", SYMBOL_METRIC_COLUMNS, scope, { symbol: table.symbol, date: table.date, ...table.columns });
   }
 
-  async readFactors(scope: ReplaceScope): Promise<SymbolFactorTable> {
-    const cols = SYMBOL_FACTOR_COLUMNS.slice(2).map((c) => c.name);
+  async readFactors(scope: ReplaceScope, factors: readonly FactorId[] = FACTOR_IDS): Promise<SymbolFactorTable> {
+    // Only the wanted factors' columns travel from Postgres (a 1-factor panel reads 4 of 48 columns).
+    const wanted = FACTOR_IDS.filter((f) => factors.includes(f));
+    const cols = wanted.flatMap((f) => Object.values(factorColumns(f)));
+    if (cols.length === 0) throw new RangeError("readFactors: no factor selected");
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
       `SELECT symbol, date::text AS date, ${cols.join(", ")} FROM ${this.t("symbol_factors")}
@@ -118,16 +125,16 @@ export class PgFactorStore implements FactorRepository {
       nObs: new Int32Array(n * NF),
       quality: new Uint8Array(n * NF),
     };
+    // Absent until a stored value says otherwise (unselected factors stay absent too).
+    table.beta.fill(NaN);
+    table.r2.fill(NaN);
     rows.forEach((row, r) => {
-      FACTOR_IDS.forEach((f, j) => {
+      wanted.forEach((f) => {
         const c = factorColumns(f);
-        const i = r * NF + j;
+        const i = r * NF + FACTOR_IDS.indexOf(f);
         const q = row[c.quality];
-        if (q === null || q === undefined) {
-          table.beta[i] = NaN;
-          table.r2[i] = NaN;
-          return;
-        }
+        // NULL quality = no value: the cell keeps NaN / 0 / QUALITY_NONE.
+        if (q === null || q === undefined) return;
         table.quality[i] = Number(q);
         table.beta[i] = Number(row[c.beta]);
         table.r2[i] = row[c.r2] === null ? NaN : Number(row[c.r2]);

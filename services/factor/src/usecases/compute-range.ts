@@ -14,6 +14,7 @@ import {
   type SymbolProblem,
 } from "../domain/index.js";
 import type { FactorRepository } from "../store/factor-store.js";
+import { missingCloseProblems, type ReportedProblem } from "./missing-closes.js";
 import type { AlignedCloses, PriceSource } from "./price-source.js";
 
 /**
@@ -43,8 +44,11 @@ export interface PhaseOutcome {
    * INSUFFICIENT_HISTORY and DEGENERATE_REGRESSOR count symbol-date-factor values (factors).
    */
   skipped: Record<SkipReason, number>;
-  /** Symbols that produced no rows at all, with the reason. */
-  problems: SymbolProblem[];
+  /**
+   * Symbol-level problems, at most one per symbol: NO_PRICES / INSUFFICIENT_HISTORY for symbols that
+   * produced no rows at all, NO_CLOSE (with the first date) for symbols with prices but gaps in the range.
+   */
+  problems: ReportedProblem[];
   /** Regressions fitted (factors only; a ridge fit counts once for its 6 betas). */
   fits: number;
 }
@@ -76,14 +80,23 @@ function asInvalidArgument<T>(fn: () => T): T {
 }
 
 /** Fails loudly when symbols had prices but nothing would be written (never a silent "success"). */
-function requireOutput(phase: string, req: ComputeRequest, rows: number, skipped: Record<SkipReason, number>, problems: SymbolProblem[]): void {
+function requireOutput(phase: string, req: ComputeRequest, rows: number, skipped: Record<SkipReason, number>, problems: readonly ReportedProblem[]): void {
   const eligible = req.symbols.length - skipped.NO_PRICES;
   if (eligible > 0 && rows === 0) {
-    const sample = problems.slice(0, 5).map((p) => `${p.symbol}: ${p.reason}`).join(", ");
+    const sample = problems.slice(0, 5).map((p) => `${p.symbol}: ${p.reason}, ${p.detail}`).join("; ");
     throw new FailedPreconditionError(
       `${phase}: ${eligible} symbol(s) have prices but no row could be computed for ${req.startDate}..${req.endDate}` + (sample ? ` (${sample})` : ""),
     );
   }
+}
+
+/**
+ * The domain's problems followed by one NO_CLOSE problem per other symbol with close gaps in the range
+ * (a symbol the domain already reported keeps that single problem).
+ */
+function withMissingCloses(domain: readonly SymbolProblem[], prices: AlignedCloses, req: ComputeRequest): ReportedProblem[] {
+  const reported = new Set(domain.map((p) => p.symbol));
+  return [...domain, ...missingCloseProblems(prices, req.symbols, req.startDate, req.endDate, reported)];
 }
 
 /** The factor ETFs must have prices in the range, or every beta would silently be missing. */
@@ -105,7 +118,8 @@ function requireFactorEtfs(prices: AlignedCloses, req: ComputeRequest): void {
  * Prices are read in one GetPriceSeries request (a few batches for thousands of symbols) together with
  * the 8 factor ETFs, over [startDate − 300 trading days, endDate].
  *
- * @returns counters, problems and the number of fits.
+ * @returns counters, problems (including one NO_CLOSE problem per symbol with close gaps in the range)
+ *   and the number of fits.
  * @throws InvalidArgumentError when the range has no trading date; FailedPreconditionError when a factor
  *   ETF has no prices in the range or eligible symbols yield no row (nothing is written then); the price
  *   source's or store's error otherwise.
@@ -118,17 +132,19 @@ export async function computeFactorsForRange(deps: ComputeDeps, req: ComputeRequ
   const result = asInvalidArgument(() =>
     computeSymbolFactors({ dates: prices.dates, closes: prices.closes, symbols: req.symbols, startDate: req.startDate, endDate: req.endDate }),
   );
-  requireOutput("symbol factors", req, result.table.rowCount, result.skips, result.problems);
+  const problems = withMissingCloses(result.problems, prices, req);
+  requireOutput("symbol factors", req, result.table.rowCount, result.skips, problems);
   signal?.throwIfAborted();
   const written = await deps.store.replaceFactors(req, result.table);
-  return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems: result.problems, fits: result.fits };
+  return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems, fits: result.fits };
 }
 
 /**
  * Phase 1.75: computes and stores the symbol metrics of `req.symbols` on every trading date of the
  * range that has a close (same lookback as phase 1.5; factor ETFs are not fetched unless requested).
  *
- * @returns counters and problems (fits is 0).
+ * @returns counters and problems (including one NO_CLOSE problem per symbol with close gaps in the
+ *   range; its dates also count as NO_CLOSE skips); fits is 0.
  * @throws InvalidArgumentError when the range has no trading date; FailedPreconditionError when eligible
  *   symbols yield no row (nothing is written then); the price source's or store's error otherwise.
  */
@@ -138,8 +154,9 @@ export async function computeMetricsForRange(deps: ComputeDeps, req: ComputeRequ
   const result = asInvalidArgument(() =>
     computeSymbolMetrics({ dates: prices.dates, closes: prices.closes, symbols: req.symbols, startDate: req.startDate, endDate: req.endDate }),
   );
-  requireOutput("symbol metrics", req, result.table.rowCount, result.skips, result.problems);
+  const problems = withMissingCloses(result.problems, prices, req);
+  requireOutput("symbol metrics", req, result.table.rowCount, result.skips, problems);
   signal?.throwIfAborted();
   const written = await deps.store.replaceMetrics(req, result.table);
-  return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems: result.problems, fits: 0 };
+  return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems, fits: 0 };
 }

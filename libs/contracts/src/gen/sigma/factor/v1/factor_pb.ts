@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/factor/v1/factor.proto.
  */
 export const file_sigma_factor_v1_factor: GenFile = /*@__PURE__*/
-  fileDesc("ChxzaWdtYS9mYWN0b3IvdjEvZmFjdG9yLnByb3RvEg9zaWdtYS5mYWN0b3IudjEiVAobQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXF1ZXN0Eg8KB3N5bWJvbHMYASADKAkSEgoKc3RhcnRfZGF0ZRgCIAEoCRIQCghlbmRfZGF0ZRgDIAEoCSKQAQocQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXNwb25zZRIwCghjb3VudGVycxgBIAEoCzIeLnNpZ21hLmNvbW1vbi52MS5QaGFzZUNvdW50ZXJzEjAKCHByb2JsZW1zGAIgAygLMh4uc2lnbWEuY29tbW9uLnYxLlN5bWJvbFByb2JsZW0SDAoEZml0cxgDIAEoAyJUChtDb21wdXRlU3ltYm9sTWV0cmljc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIoIBChxDb21wdXRlU3ltYm9sTWV0cmljc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSJ6ChdHZXRTeW1ib2xGYWN0b3JzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJEhIKCnN0YXJ0X2RhdGUYAiABKAkSEAoIZW5kX2RhdGUYAyABKAkSKAoHZmFjdG9ycxgEIAMoDjIXLnNpZ21hLmNvbW1vbi52MS5GYWN0b3IijQEKCkZhY3RvckJldGESJwoGZmFjdG9yGAEgASgOMhcuc2lnbWEuY29tbW9uLnYxLkZhY3RvchIMCgRiZXRhGAIgASgBEgoKAnIyGAMgASgBEg0KBW5fb2JzGAQgASgFEi0KB3F1YWxpdHkYBSABKA4yHC5zaWdtYS5mYWN0b3IudjEuQmV0YVF1YWxpdHkiWQoNU3ltYm9sRmFjdG9ycxIOCgZzeW1ib2wYASABKAkSDAoEZGF0ZRgCIAEoCRIqCgViZXRhcxgDIAMoCzIbLnNpZ21hLmZhY3Rvci52MS5GYWN0b3JCZXRhIkgKGEdldFN5bWJvbEZhY3RvcnNSZXNwb25zZRIsCgRyb3dzGAEgAygLMh4uc2lnbWEuZmFjdG9yLnYxLlN5bWJvbEZhY3RvcnMiUAoXR2V0U3ltYm9sTWV0cmljc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIrsECg1TeW1ib2xNZXRyaWNzEg4KBnN5bWJvbBgBIAEoCRIMCgRkYXRlGAIgASgJEhYKCXJldHVybl8xZBgDIAEoAUgAiAEBEhYKCXJldHVybl81ZBgEIAEoAUgBiAEBEhcKCnJldHVybl8yMWQYBSABKAFIAogBARIXCgpyZXR1cm5fNjNkGAYgASgBSAOIAQESGAoLcmV0dXJuXzI1MmQYByABKAFIBIgBARIXCgpyZXR1cm5fbXRkGAggASgBSAWIAQESFwoKcmV0dXJuX3l0ZBgJIAEoAUgGiAEBEh0KEHJlYWxpemVkX3ZvbF8yMWQYCiABKAFIB4gBARIdChByZWFsaXplZF92b2xfNjNkGAsgASgBSAiIAQESEwoGcnNpXzE0GAwgASgBSAmIAQESEwoGc21hXzUwGA0gASgBSAqIAQESFAoHc21hXzIwMBgOIAEoAUgLiAEBEhoKDWRyYXdkb3duXzI1MmQYDyABKAFIDIgBAUIMCgpfcmV0dXJuXzFkQgwKCl9yZXR1cm5fNWRCDQoLX3JldHVybl8yMWRCDQoLX3JldHVybl82M2RCDgoMX3JldHVybl8yNTJkQg0KC19yZXR1cm5fbXRkQg0KC19yZXR1cm5feXRkQhMKEV9yZWFsaXplZF92b2xfMjFkQhMKEV9yZWFsaXplZF92b2xfNjNkQgkKB19yc2lfMTRCCQoHX3NtYV81MEIKCghfc21hXzIwMEIQCg5fZHJhd2Rvd25fMjUyZCJIChhHZXRTeW1ib2xNZXRyaWNzUmVzcG9uc2USLAoEcm93cxgBIAMoCzIeLnNpZ21hLmZhY3Rvci52MS5TeW1ib2xNZXRyaWNzKlwKC0JldGFRdWFsaXR5EhwKGEJFVEFfUVVBTElUWV9VTlNQRUNJRklFRBAAEhUKEUJFVEFfUVVBTElUWV9GVUxMEAESGAoUQkVUQV9RVUFMSVRZX0xJTUlURUQQAjLLAwoNRmFjdG9yU2VydmljZRJzChRDb21wdXRlU3ltYm9sRmFjdG9ycxIsLnNpZ21hLmZhY3Rvci52MS5Db21wdXRlU3ltYm9sRmFjdG9yc1JlcXVlc3QaLS5zaWdtYS5mYWN0b3IudjEuQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXNwb25zZRJzChRDb21wdXRlU3ltYm9sTWV0cmljcxIsLnNpZ21hLmZhY3Rvci52MS5Db21wdXRlU3ltYm9sTWV0cmljc1JlcXVlc3QaLS5zaWdtYS5mYWN0b3IudjEuQ29tcHV0ZVN5bWJvbE1ldHJpY3NSZXNwb25zZRJnChBHZXRTeW1ib2xGYWN0b3JzEiguc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbEZhY3RvcnNSZXF1ZXN0Gikuc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbEZhY3RvcnNSZXNwb25zZRJnChBHZXRTeW1ib2xNZXRyaWNzEiguc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbE1ldHJpY3NSZXF1ZXN0Gikuc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbE1ldHJpY3NSZXNwb25zZWIGcHJvdG8z", [file_sigma_common_v1_common]);
+  fileDesc("ChxzaWdtYS9mYWN0b3IvdjEvZmFjdG9yLnByb3RvEg9zaWdtYS5mYWN0b3IudjEiVAobQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXF1ZXN0Eg8KB3N5bWJvbHMYASADKAkSEgoKc3RhcnRfZGF0ZRgCIAEoCRIQCghlbmRfZGF0ZRgDIAEoCSKQAQocQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXNwb25zZRIwCghjb3VudGVycxgBIAEoCzIeLnNpZ21hLmNvbW1vbi52MS5QaGFzZUNvdW50ZXJzEjAKCHByb2JsZW1zGAIgAygLMh4uc2lnbWEuY29tbW9uLnYxLlN5bWJvbFByb2JsZW0SDAoEZml0cxgDIAEoAyJUChtDb21wdXRlU3ltYm9sTWV0cmljc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIoIBChxDb21wdXRlU3ltYm9sTWV0cmljc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSJ6ChdHZXRTeW1ib2xGYWN0b3JzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJEhIKCnN0YXJ0X2RhdGUYAiABKAkSEAoIZW5kX2RhdGUYAyABKAkSKAoHZmFjdG9ycxgEIAMoDjIXLnNpZ21hLmNvbW1vbi52MS5GYWN0b3IijQEKCkZhY3RvckJldGESJwoGZmFjdG9yGAEgASgOMhcuc2lnbWEuY29tbW9uLnYxLkZhY3RvchIMCgRiZXRhGAIgASgBEgoKAnIyGAMgASgBEg0KBW5fb2JzGAQgASgFEi0KB3F1YWxpdHkYBSABKA4yHC5zaWdtYS5mYWN0b3IudjEuQmV0YVF1YWxpdHkiWQoNU3ltYm9sRmFjdG9ycxIOCgZzeW1ib2wYASABKAkSDAoEZGF0ZRgCIAEoCRIqCgViZXRhcxgDIAMoCzIbLnNpZ21hLmZhY3Rvci52MS5GYWN0b3JCZXRhIkgKGEdldFN5bWJvbEZhY3RvcnNSZXNwb25zZRIsCgRyb3dzGAEgAygLMh4uc2lnbWEuZmFjdG9yLnYxLlN5bWJvbEZhY3RvcnMieAoVR2V0RmFjdG9yUGFuZWxSZXF1ZXN0Eg8KB3N5bWJvbHMYASADKAkSEgoKc3RhcnRfZGF0ZRgCIAEoCRIQCghlbmRfZGF0ZRgDIAEoCRIoCgdmYWN0b3JzGAQgAygOMhcuc2lnbWEuY29tbW9uLnYxLkZhY3RvciKQAQoMRmFjdG9yQ29sdW1uEicKBmZhY3RvchgBIAEoDjIXLnNpZ21hLmNvbW1vbi52MS5GYWN0b3ISDQoFYmV0YXMYAiADKAESCgoCcjIYAyADKAESDQoFbl9vYnMYBCADKAUSLQoHcXVhbGl0eRgFIAMoDjIcLnNpZ21hLmZhY3Rvci52MS5CZXRhUXVhbGl0eSJoChZHZXRGYWN0b3JQYW5lbFJlc3BvbnNlEg0KBWRhdGVzGAEgAygJEg8KB3N5bWJvbHMYAiADKAkSLgoHY29sdW1ucxgDIAMoCzIdLnNpZ21hLmZhY3Rvci52MS5GYWN0b3JDb2x1bW4iUAoXR2V0U3ltYm9sTWV0cmljc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIrsECg1TeW1ib2xNZXRyaWNzEg4KBnN5bWJvbBgBIAEoCRIMCgRkYXRlGAIgASgJEhYKCXJldHVybl8xZBgDIAEoAUgAiAEBEhYKCXJldHVybl81ZBgEIAEoAUgBiAEBEhcKCnJldHVybl8yMWQYBSABKAFIAogBARIXCgpyZXR1cm5fNjNkGAYgASgBSAOIAQESGAoLcmV0dXJuXzI1MmQYByABKAFIBIgBARIXCgpyZXR1cm5fbXRkGAggASgBSAWIAQESFwoKcmV0dXJuX3l0ZBgJIAEoAUgGiAEBEh0KEHJlYWxpemVkX3ZvbF8yMWQYCiABKAFIB4gBARIdChByZWFsaXplZF92b2xfNjNkGAsgASgBSAiIAQESEwoGcnNpXzE0GAwgASgBSAmIAQESEwoGc21hXzUwGA0gASgBSAqIAQESFAoHc21hXzIwMBgOIAEoAUgLiAEBEhoKDWRyYXdkb3duXzI1MmQYDyABKAFIDIgBAUIMCgpfcmV0dXJuXzFkQgwKCl9yZXR1cm5fNWRCDQoLX3JldHVybl8yMWRCDQoLX3JldHVybl82M2RCDgoMX3JldHVybl8yNTJkQg0KC19yZXR1cm5fbXRkQg0KC19yZXR1cm5feXRkQhMKEV9yZWFsaXplZF92b2xfMjFkQhMKEV9yZWFsaXplZF92b2xfNjNkQgkKB19yc2lfMTRCCQoHX3NtYV81MEIKCghfc21hXzIwMEIQCg5fZHJhd2Rvd25fMjUyZCJIChhHZXRTeW1ib2xNZXRyaWNzUmVzcG9uc2USLAoEcm93cxgBIAMoCzIeLnNpZ21hLmZhY3Rvci52MS5TeW1ib2xNZXRyaWNzKlwKC0JldGFRdWFsaXR5EhwKGEJFVEFfUVVBTElUWV9VTlNQRUNJRklFRBAAEhUKEUJFVEFfUVVBTElUWV9GVUxMEAESGAoUQkVUQV9RVUFMSVRZX0xJTUlURUQQAjKuBAoNRmFjdG9yU2VydmljZRJzChRDb21wdXRlU3ltYm9sRmFjdG9ycxIsLnNpZ21hLmZhY3Rvci52MS5Db21wdXRlU3ltYm9sRmFjdG9yc1JlcXVlc3QaLS5zaWdtYS5mYWN0b3IudjEuQ29tcHV0ZVN5bWJvbEZhY3RvcnNSZXNwb25zZRJzChRDb21wdXRlU3ltYm9sTWV0cmljcxIsLnNpZ21hLmZhY3Rvci52MS5Db21wdXRlU3ltYm9sTWV0cmljc1JlcXVlc3QaLS5zaWdtYS5mYWN0b3IudjEuQ29tcHV0ZVN5bWJvbE1ldHJpY3NSZXNwb25zZRJnChBHZXRTeW1ib2xGYWN0b3JzEiguc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbEZhY3RvcnNSZXF1ZXN0Gikuc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbEZhY3RvcnNSZXNwb25zZRJhCg5HZXRGYWN0b3JQYW5lbBImLnNpZ21hLmZhY3Rvci52MS5HZXRGYWN0b3JQYW5lbFJlcXVlc3QaJy5zaWdtYS5mYWN0b3IudjEuR2V0RmFjdG9yUGFuZWxSZXNwb25zZRJnChBHZXRTeW1ib2xNZXRyaWNzEiguc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbE1ldHJpY3NSZXF1ZXN0Gikuc2lnbWEuZmFjdG9yLnYxLkdldFN5bWJvbE1ldHJpY3NSZXNwb25zZWIGcHJvdG8z", [file_sigma_common_v1_common]);
 
 /**
  * ComputeSymbolFactorsRequest names the symbols and the inclusive range of dates to compute.
@@ -251,6 +251,124 @@ export const GetSymbolFactorsResponseSchema: GenMessage<GetSymbolFactorsResponse
   messageDesc(file_sigma_factor_v1_factor, 7);
 
 /**
+ * GetFactorPanelRequest selects symbols, an inclusive date range (end_date empty means start_date only) and factors.
+ *
+ * @generated from message sigma.factor.v1.GetFactorPanelRequest
+ */
+export type GetFactorPanelRequest = Message<"sigma.factor.v1.GetFactorPanelRequest"> & {
+  /**
+   * @generated from field: repeated string symbols = 1;
+   */
+  symbols: string[];
+
+  /**
+   * @generated from field: string start_date = 2;
+   */
+  startDate: string;
+
+  /**
+   * @generated from field: string end_date = 3;
+   */
+  endDate: string;
+
+  /**
+   * Empty means all 12 factors.
+   *
+   * @generated from field: repeated sigma.common.v1.Factor factors = 4;
+   */
+  factors: Factor[];
+};
+
+/**
+ * Describes the message sigma.factor.v1.GetFactorPanelRequest.
+ * Use `create(GetFactorPanelRequestSchema)` to create a new message.
+ */
+export const GetFactorPanelRequestSchema: GenMessage<GetFactorPanelRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_factor_v1_factor, 8);
+
+/**
+ * FactorColumn holds one factor's values for every symbol-date of a panel, symbol-major (index = s * dates.length + d).
+ *
+ * @generated from message sigma.factor.v1.FactorColumn
+ */
+export type FactorColumn = Message<"sigma.factor.v1.FactorColumn"> & {
+  /**
+   * @generated from field: sigma.common.v1.Factor factor = 1;
+   */
+  factor: Factor;
+
+  /**
+   * NaN where no beta is stored.
+   *
+   * @generated from field: repeated double betas = 2;
+   */
+  betas: number[];
+
+  /**
+   * NaN where no beta is stored.
+   *
+   * @generated from field: repeated double r2 = 3;
+   */
+  r2: number[];
+
+  /**
+   * 0 where no beta is stored.
+   *
+   * @generated from field: repeated int32 n_obs = 4;
+   */
+  nObs: number[];
+
+  /**
+   * BETA_QUALITY_UNSPECIFIED where no beta is stored.
+   *
+   * @generated from field: repeated sigma.factor.v1.BetaQuality quality = 5;
+   */
+  quality: BetaQuality[];
+};
+
+/**
+ * Describes the message sigma.factor.v1.FactorColumn.
+ * Use `create(FactorColumnSchema)` to create a new message.
+ */
+export const FactorColumnSchema: GenMessage<FactorColumn> = /*@__PURE__*/
+  messageDesc(file_sigma_factor_v1_factor, 9);
+
+/**
+ * GetFactorPanelResponse is a dense symbols x dates panel with one packed column set per requested factor.
+ *
+ * @generated from message sigma.factor.v1.GetFactorPanelResponse
+ */
+export type GetFactorPanelResponse = Message<"sigma.factor.v1.GetFactorPanelResponse"> & {
+  /**
+   * Trading dates of the range, ascending.
+   *
+   * @generated from field: repeated string dates = 1;
+   */
+  dates: string[];
+
+  /**
+   * Normalized symbols in request order (duplicates removed).
+   *
+   * @generated from field: repeated string symbols = 2;
+   */
+  symbols: string[];
+
+  /**
+   * One column per requested factor, in canonical factor order.
+   *
+   * @generated from field: repeated sigma.factor.v1.FactorColumn columns = 3;
+   */
+  columns: FactorColumn[];
+};
+
+/**
+ * Describes the message sigma.factor.v1.GetFactorPanelResponse.
+ * Use `create(GetFactorPanelResponseSchema)` to create a new message.
+ */
+export const GetFactorPanelResponseSchema: GenMessage<GetFactorPanelResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_factor_v1_factor, 10);
+
+/**
  * GetSymbolMetricsRequest selects symbols and an inclusive date range (end_date empty means start_date only).
  *
  * @generated from message sigma.factor.v1.GetSymbolMetricsRequest
@@ -277,7 +395,7 @@ export type GetSymbolMetricsRequest = Message<"sigma.factor.v1.GetSymbolMetricsR
  * Use `create(GetSymbolMetricsRequestSchema)` to create a new message.
  */
 export const GetSymbolMetricsRequestSchema: GenMessage<GetSymbolMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_sigma_factor_v1_factor, 8);
+  messageDesc(file_sigma_factor_v1_factor, 11);
 
 /**
  * SymbolMetrics holds a symbol's metrics on one date; unset optional fields are null (too little history).
@@ -366,7 +484,7 @@ export type SymbolMetrics = Message<"sigma.factor.v1.SymbolMetrics"> & {
  * Use `create(SymbolMetricsSchema)` to create a new message.
  */
 export const SymbolMetricsSchema: GenMessage<SymbolMetrics> = /*@__PURE__*/
-  messageDesc(file_sigma_factor_v1_factor, 9);
+  messageDesc(file_sigma_factor_v1_factor, 12);
 
 /**
  * GetSymbolMetricsResponse holds one entry per stored symbol-date.
@@ -385,7 +503,7 @@ export type GetSymbolMetricsResponse = Message<"sigma.factor.v1.GetSymbolMetrics
  * Use `create(GetSymbolMetricsResponseSchema)` to create a new message.
  */
 export const GetSymbolMetricsResponseSchema: GenMessage<GetSymbolMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_sigma_factor_v1_factor, 10);
+  messageDesc(file_sigma_factor_v1_factor, 13);
 
 /**
  * BetaQuality tells whether a regression window was full.
@@ -454,6 +572,16 @@ export const FactorService: GenService<{
     methodKind: "unary";
     input: typeof GetSymbolFactorsRequestSchema;
     output: typeof GetSymbolFactorsResponseSchema;
+  },
+  /**
+   * GetFactorPanel reads stored factor betas for many symbols over a date range as packed columns (one bulk read).
+   *
+   * @generated from rpc sigma.factor.v1.FactorService.GetFactorPanel
+   */
+  getFactorPanel: {
+    methodKind: "unary";
+    input: typeof GetFactorPanelRequestSchema;
+    output: typeof GetFactorPanelResponseSchema;
   },
   /**
    * GetSymbolMetrics reads stored symbol metrics for symbols over a date range.

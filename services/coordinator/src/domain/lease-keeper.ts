@@ -1,0 +1,64 @@
+import type { Logger } from "pino";
+import type { RunRepository } from "../store/run-repository.js";
+
+/** Why a run must stop on its holder's side. */
+export type StopReason = { kind: "cancel_requested" } | { kind: "lease_lost"; detail: string };
+
+/**
+ * Keeps a running run's lease alive: heartbeats every `heartbeatMs` (database time), and calls
+ * `onStop` once when the run must stop here — a CancelRun from another replica was recorded, the
+ * lease was taken over (`owned` false), or heartbeats kept failing for longer than the TTL (then
+ * another coordinator may legitimately take the lease, so this one must not keep writing).
+ */
+export class LeaseKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private lastOk = Date.now();
+  private stopped = false;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly repo: RunRepository,
+    private readonly runId: string,
+    private readonly holder: string,
+    private readonly opts: { heartbeatMs: number; leaseTtlMs: number },
+    private readonly logger: Logger,
+    private readonly onStop: (reason: StopReason) => void,
+  ) {}
+
+  /** Starts heartbeating. */
+  start(): void {
+    this.timer = setInterval(() => {
+      this.inFlight ??= this.beat().finally(() => (this.inFlight = undefined));
+    }, this.opts.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Stops heartbeating and waits for a beat in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.inFlight;
+  }
+
+  private fire(reason: StopReason): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.onStop(reason);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      const { owned, cancelRequested } = await this.repo.heartbeat(this.runId, this.holder);
+      this.lastOk = Date.now();
+      if (!owned) this.fire({ kind: "lease_lost", detail: "lease taken over or run finalized elsewhere" });
+      else if (cancelRequested) this.fire({ kind: "cancel_requested" });
+    } catch (err) {
+      const silentMs = Date.now() - this.lastOk;
+      this.logger.error({ err, silentMs }, "heartbeat write failed");
+      if (silentMs > this.opts.leaseTtlMs) {
+        this.fire({ kind: "lease_lost", detail: `no heartbeat written for ${Math.round(silentMs / 1000)} s (> lease TTL)` });
+      }
+    }
+  }
+}
