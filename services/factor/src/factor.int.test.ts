@@ -38,6 +38,12 @@ const metricVectors = JSON.parse(readFileSync(path.join(repoRoot, "libs/quant/te
 const START = "2019-12-02";
 const END = "2020-01-23";
 const SYMBOLS = factorVectors.symbols;
+// In ../shared prices AVP's last close is 2020-01-03 and GWR's 2019-12-27: 13 and 17 of the range's
+// 36 trading dates have no close (2020-01-20 is a holiday). Each is reported once per call (never silently stale).
+const GAPS = [
+  ["AVP", SkipReason.NO_CLOSE, "no close on 13 of 36 dates (last close 2020-01-03)", "2020-01-06"],
+  ["GWR", SkipReason.NO_CLOSE, "no close on 17 of 36 dates (last close 2019-12-27)", "2019-12-30"],
+];
 
 function close(actual: number, expected: number, tol: { abs: number; rel: number }, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol.abs + tol.rel * Math.abs(expected), `${what}: ${actual} vs ${expected}`);
@@ -83,7 +89,7 @@ describe("factor service against real market-data and Postgres", () => {
       res.counters!.skipped.map((s) => [s.reason, s.count]),
       [[SkipReason.NO_PRICES, 1n]],
     );
-    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason]), [["ZZZZ", SkipReason.NO_PRICES]]);
+    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), [["ZZZZ", SkipReason.NO_PRICES, "no close on or before 2020-01-23", ""], ...GAPS]);
     assert.equal(res.fits, BigInt(SYMBOLS.length * dates.length * 7));
     assert.equal(await storedRows("symbol_factors"), SYMBOLS.length * dates.length);
 
@@ -126,10 +132,45 @@ describe("factor service against real market-data and Postgres", () => {
     close(res.rows[1]!.betas[0]!.beta, 1, { abs: 1e-12, rel: 0 }, "SPY market beta");
   });
 
+  it("serves the stored betas as a columnar panel equal to GetSymbolFactors cell by cell", async () => {
+    const req = { symbols: [...SYMBOLS, "ZZZZ"], startDate: START, endDate: END, factors: [] };
+    const panel = await factor.getFactorPanel(req);
+    const { rows } = await factor.getSymbolFactors(req);
+    const D = panel.dates.length;
+    assert.deepEqual(panel.dates, tradingDays(START, END));
+    assert.deepEqual(panel.symbols, [...SYMBOLS, "ZZZZ"]);
+    assert.deepEqual(panel.columns.map((c) => c.factor), FACTORS.map((f) => f.factor));
+    const byKey = new Map(rows.map((r) => [`${r.symbol} ${r.date}`, r]));
+    let cells = 0;
+    for (const col of panel.columns) {
+      assert.equal(col.betas.length, panel.symbols.length * D);
+      panel.symbols.forEach((symbol, s) => {
+        panel.dates.forEach((date, d) => {
+          const i = s * D + d;
+          const b = byKey.get(`${symbol} ${date}`)?.betas.find((x) => x.factor === col.factor);
+          if (b === undefined) {
+            assert.ok(Number.isNaN(col.betas[i]!) && col.nObs[i] === 0 && col.quality[i] === BetaQuality.UNSPECIFIED, `${symbol} ${date} empty`);
+            return;
+          }
+          assert.deepEqual([col.betas[i], col.r2[i], col.nObs[i], col.quality[i]], [b.beta, b.r2, b.nObs, b.quality], `${symbol} ${date} ${col.factor}`);
+          cells++;
+        });
+      });
+    }
+    assert.equal(cells, SYMBOLS.length * D * 12, "every stored beta, and ZZZZ's row all empty");
+    // One factor reads only its columns from Postgres: same values as in the all-factor panel.
+    const ir = await factor.getFactorPanel({ ...req, factors: [FACTORS[1]!.factor] });
+    assert.equal(ir.columns.length, 1);
+    assert.deepEqual(ir.columns[0], panel.columns[1]);
+  });
+
   it("stores the reference metrics (null where history is short or there is no close)", async () => {
     const res = await factor.computeSymbolMetrics({ symbols: SYMBOLS, startDate: START, endDate: END });
     const rows = await storedRows("symbol_metrics");
     assert.equal(res.counters!.outputs, BigInt(rows));
+    assert.equal(rows, SYMBOLS.length * 36 - 13 - 17);
+    assert.deepEqual(res.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, 30n]]);
+    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), GAPS);
     const read = await factor.getSymbolMetrics({ symbols: SYMBOLS, startDate: START, endDate: END });
     assert.equal(read.rows.length, rows);
     let compared = 0;
@@ -161,7 +202,11 @@ describe("factor service against real market-data and Postgres", () => {
   it("fails loudly when symbols have prices but nothing can be computed, and rejects bad input", async () => {
     // Prices exist for AVP before 2020-01-06 only: no close in the range → FAILED_PRECONDITION, never success.
     const code = (c: Code) => (err: unknown) => err instanceof ConnectError && err.code === c;
-    await assert.rejects(factor.computeSymbolMetrics({ symbols: ["AVP"], startDate: "2020-01-20", endDate: "2020-01-23" }), code(Code.FailedPrecondition));
+    await assert.rejects(factor.computeSymbolMetrics({ symbols: ["AVP"], startDate: "2020-01-20", endDate: "2020-01-23" }), (err: unknown) => {
+      assert.ok(code(Code.FailedPrecondition)(err));
+      assert.match((err as ConnectError).rawMessage, /AVP: NO_CLOSE, no close on 3 of 3 dates \(last close 2020-01-03\)/);
+      return true;
+    });
     await assert.rejects(factor.getSymbolFactors({ symbols: ["AAPL"], startDate: "2020-13-01", endDate: "" }), code(Code.InvalidArgument));
     await assert.rejects(factor.computeSymbolFactors({ symbols: [], startDate: START, endDate: END }), code(Code.InvalidArgument));
   });

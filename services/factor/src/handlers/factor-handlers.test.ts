@@ -23,7 +23,10 @@ function walk(n: number, seed: number, firstClose = 0): Float64Array {
   return out;
 }
 
-/** Prices for any symbol; "ZZZZ" is unknown, "NEWCO" lists 5 days before the end, `missingEtf` has no closes. */
+/**
+ * Prices for any symbol; "ZZZZ" is unknown, "NEWCO" lists 5 days before the end, "HALT" has no close on
+ * the last 3 dates (a delisting), `missingEtf` has no closes.
+ */
 function fakePrices(missingEtf?: string): PriceSource & { calls: number } {
   const src = {
     calls: 0,
@@ -33,7 +36,11 @@ function fakePrices(missingEtf?: string): PriceSource & { calls: number } {
       const closes = new Map<string, Float64Array>();
       symbols.forEach((sym, k) => {
         if (sym === "ZZZZ" || sym === missingEtf) closes.set(sym, new Float64Array(dates.length).fill(NaN));
-        else closes.set(sym, walk(dates.length, 17 + k * 7919 + sym.charCodeAt(0), sym === "NEWCO" ? dates.length - 5 : 0));
+        else {
+          const c = walk(dates.length, 17 + k * 7919 + sym.charCodeAt(0), sym === "NEWCO" ? dates.length - 5 : 0);
+          if (sym === "HALT") c.fill(NaN, dates.length - 3);
+          closes.set(sym, c);
+        }
       });
       return { dates, closes };
     },
@@ -120,7 +127,13 @@ describe("factor handlers", () => {
   it("returns metrics with unset fields for nulls", async () => {
     const { client } = setup();
     const res = await client.computeSymbolMetrics({ symbols: ["ABC", "NEWCO"], startDate: "2024-03-01", endDate: "2024-03-28" });
-    assert.deepEqual(res.counters!.skipped.map((s) => s.reason), [SkipReason.NO_CLOSE]);
+    const days = tradingDays("2024-03-01", "2024-03-28");
+    // Per-date skips are still counted; the symbol is reported once (never silently stale).
+    assert.deepEqual(res.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, BigInt(days.length - 5)]]);
+    assert.deepEqual(
+      res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
+      [["NEWCO", SkipReason.NO_CLOSE, `no close on ${days.length - 5} of ${days.length} dates (last close 2024-03-28)`, "2024-03-01"]],
+    );
     const read = await client.getSymbolMetrics({ symbols: ["ABC", "NEWCO"], startDate: "2024-03-01", endDate: "2024-03-28" });
     const newco = read.rows.filter((r) => r.symbol === "NEWCO");
     assert.equal(newco.length, 5);
@@ -128,6 +141,77 @@ describe("factor handlers", () => {
     assert.equal(typeof newco[1]!.return1d, "number");
     assert.equal(newco[4]!.return21d, undefined);
     assert.equal(typeof read.rows[0]!.sma200, "number");
+  });
+
+  it("reports a symbol whose closes stop inside the range once per call, as NO_CLOSE with the first missing date", async () => {
+    const { client } = setup();
+    const days = tradingDays("2024-03-01", "2024-03-28");
+    const f = await client.computeSymbolFactors({ symbols: ["ABC", "HALT"], startDate: "2024-03-01", endDate: "2024-03-28" });
+    const want = [["HALT", SkipReason.NO_CLOSE, `no close on 3 of ${days.length} dates (last close ${days.at(-4)})`, days.at(-3)]];
+    assert.deepEqual(f.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), want);
+    const m = await client.computeSymbolMetrics({ symbols: ["ABC", "HALT"], startDate: "2024-03-01", endDate: "2024-03-28" });
+    assert.deepEqual(m.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), want);
+    assert.deepEqual(m.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, 3n]]);
+    assert.equal(m.counters!.outputs, BigInt(2 * days.length - 3));
+  });
+
+  it("serves a columnar panel equal to GetSymbolFactors cell by cell, NaN / 0 / unspecified where no row", async () => {
+    const { client } = setup();
+    await client.computeSymbolFactors({ symbols: ["ABC", "SPY"], startDate: "2024-03-01", endDate: "2024-03-28" });
+    const req = { symbols: ["spy", "ABC", "NOROWS"], startDate: "2024-02-28", endDate: "2024-03-28", factors: [Factor.IR, Factor.MARKET] };
+    const panel = await client.getFactorPanel(req);
+    const rows = await client.getSymbolFactors(req);
+    assert.deepEqual(panel.symbols, ["SPY", "ABC", "NOROWS"]);
+    assert.deepEqual(panel.dates, tradingDays("2024-02-28", "2024-03-28"));
+    assert.deepEqual(panel.columns.map((c) => c.factor), [Factor.MARKET, Factor.IR], "canonical factor order");
+    const D = panel.dates.length;
+    let seen = 0;
+    for (const col of panel.columns) {
+      assert.equal(col.betas.length, 3 * D);
+      assert.ok(col.r2.length === 3 * D && col.nObs.length === 3 * D && col.quality.length === 3 * D);
+      for (let s = 0; s < 3; s++) {
+        for (let d = 0; d < D; d++) {
+          const i = s * D + d;
+          const row = rows.rows.find((r) => r.symbol === panel.symbols[s] && r.date === panel.dates[d]);
+          const b = row?.betas.find((x) => x.factor === col.factor);
+          if (b === undefined) {
+            assert.ok(Number.isNaN(col.betas[i]!) && Number.isNaN(col.r2[i]!), `${panel.symbols[s]} ${panel.dates[d]} empty`);
+            assert.equal(col.nObs[i], 0);
+            assert.equal(col.quality[i], BetaQuality.UNSPECIFIED);
+            continue;
+          }
+          assert.deepEqual([col.betas[i], col.r2[i], col.nObs[i], col.quality[i]], [b.beta, b.r2, b.nObs, b.quality]);
+          seen++;
+        }
+      }
+    }
+    assert.equal(seen, 2 * 2 * tradingDays("2024-03-01", "2024-03-28").length, "every stored cell of SPY and ABC");
+    const all = await client.getFactorPanel({ symbols: ["SPY"], startDate: "2024-03-28", endDate: "" });
+    assert.equal(all.columns.length, 12, "empty factors = all 12");
+    assert.deepEqual(all.dates, ["2024-03-28"]);
+  });
+
+  it("validates panel requests (fields named, size capped) and requires a principal", async () => {
+    const { client } = setup();
+    await assert.rejects(client.getFactorPanel({ symbols: ["ok", "no way"], startDate: "2024-03-01", endDate: "2024-02-30" }), (err: unknown) => {
+      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+      assert.match(err.rawMessage, /symbols\[1\]/);
+      return true;
+    });
+    await assert.rejects(client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01", endDate: "bad" }), (err: unknown) => {
+      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+      assert.match(err.rawMessage, /end_date/);
+      return true;
+    });
+    await assert.rejects(client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01", factors: [Factor.UNSPECIFIED] }), hasCode(Code.InvalidArgument));
+    const many = Array.from({ length: 2000 }, (_, i) => `S${i}`);
+    await assert.rejects(client.getFactorPanel({ symbols: many, startDate: "2016-01-01", endDate: "2019-12-31" }), (err: unknown) => {
+      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+      assert.match(err.rawMessage, /limit 20000000/);
+      return true;
+    });
+    const jwt = setup({ auth: { mode: "jwt", secret: SECRET } });
+    await assert.rejects(jwt.client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01" }), hasCode(Code.Unauthenticated));
   });
 
   it("rejects bad input with every violation, before any price read", async () => {

@@ -1,4 +1,4 @@
-import { tradingDays } from "@sigma/calendar";
+import { toDayNumber, tradingDays } from "@sigma/calendar";
 import type { PriceStore } from "../store/price-store.js";
 
 /** Closes of many symbols aligned on the trading dates of a range (NaN = no close). */
@@ -13,7 +13,8 @@ export interface AlignedSeries {
  */
 export async function readAlignedSeries(store: PriceStore, symbols: readonly string[], start: string, end: string): Promise<AlignedSeries> {
   const dates = tradingDays(start, end);
-  const index = new Map(dates.map((d, i) => [d, i]));
+  const day0 = toDayNumber(start);
+  const index = new Map(dates.map((d, i) => [toDayNumber(d) - day0, i]));
   const stored = await store.readCloses(symbols, start, end);
   return {
     dates,
@@ -22,8 +23,8 @@ export async function readAlignedSeries(store: PriceStore, symbols: readonly str
       const s = stored.get(symbol);
       let any = false;
       if (s) {
-        for (let k = 0; k < s.dates.length; k++) {
-          const i = index.get(s.dates[k]!);
+        for (let k = 0; k < s.dayOffsets.length; k++) {
+          const i = index.get(s.dayOffsets[k]!);
           if (i !== undefined) {
             closes[i] = s.closes[k]!;
             any = true;
