@@ -5,7 +5,12 @@
  * make raw Σx² − n·x̄² lose digits (adding a constant to the data leaves the co-moments unchanged).
  */
 
-/** Means and centered co-moment sums C_ij = Σ (v_i − mean_i)(v_j − mean_j) of the current rows. */
+/**
+ * Means and centered co-moment sums C_ij = Σ (v_i − mean_i)(v_j − mean_j) of the current rows.
+ *
+ * Path-dependent: after add/remove the rounding depends on every row ever added, not only the current
+ * ones, so do not use it for stored analytics (SPEC §8 bit-identity); use {@link directComoments}.
+ */
 export class RollingComoments {
   /** Dimension of an observation. */
   readonly dim: number;

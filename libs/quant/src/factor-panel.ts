@@ -90,6 +90,9 @@ interface Segment {
 
 interface SpecState {
   spec: PanelRegressionSpec;
+  /** spec.kind === "ridge" and spec.minObs, copied so the per-date hot path reads one object shape. */
+  ridge: boolean;
+  minObs: number;
   k: number;
   alpha: number;
   /** Index of the spec's window in the sorted distinct windows (= last segment it uses). */
@@ -301,6 +304,8 @@ export class SharedRegressorPanel {
     const alpha = spec.alpha ?? RIDGE_ALPHA;
     const st: SpecState = {
       spec,
+      ridge: spec.kind === "ridge",
+      minObs: spec.minObs,
       k,
       alpha,
       win,
@@ -502,14 +507,16 @@ export class SharedRegressorPanel {
   /** One regression at output date o from the window sums of the current symbol (or the fallback). */
   private fitDate(st: SpecState, y: Float64Array, o: number, sy: number): void {
     const { nb, g } = this;
-    const { k, spec, out, win } = st;
+    const k = st.k;
+    const out = st.out;
+    const win = st.win;
     const n = this.wN[win]!;
     if (this.wGap[win] === 1 || st.nA[o] !== st.nX[o]) {
       this.fallback(st, y, o);
       return;
     }
     out.nObs[o] = n;
-    const short = n < spec.minObs || n < 2 || (spec.kind === "ridge" && n <= k);
+    const short = n < st.minObs || n < 2 || (st.ridge && n <= k);
     if (short || st.degenerate[o] === 1) {
       // too few rows wins over a degenerate regressor, as in the direct fits
       out.status[o] = short ? FitStatus.INSUFFICIENT_HISTORY : FitStatus.DEGENERATE_REGRESSOR;
@@ -525,7 +532,7 @@ export class SharedRegressorPanel {
     const sxy = this.wXY;
     const xyOff = win * nb;
     let intercept = my + sy;
-    if (spec.kind === "ols") {
+    if (!st.ridge) {
       const R = st.regs[0]!;
       let s = 0;
       for (let q = 0; q < R.idx.length; q++) s += R.w[q]! * sxy[xyOff + R.idx[q]!]!;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { SMA } from "technicalindicators";
+import { loadPricePanel } from "./testing/fixtures.js";
 import { kDayReturns, periodToDateReturns, rollingDrawdown, rsiSeries, smaSeries } from "./metrics.js";
 
 const nan = Number.isNaN;
@@ -38,4 +40,26 @@ test("RSI and SMA are aligned from the end of technicalindicators' unpadded outp
   assert.equal(rsi[14], 100);
   const sma = smaSeries(Float64Array.from([1, 2, NaN, 3, 4]), 2);
   assert.deepEqual(Array.from(sma), [NaN, 1.5, NaN, 2.5, 3.5], "missing closes are skipped, not zero");
+});
+
+test("SMA is a direct window sum: equals technicalindicators to 1e-12 and does not depend on earlier closes", () => {
+  const P = loadPricePanel();
+  for (const sym of ["SPY", "AAPL", "AVP", "GWR"]) {
+    const c = P.closes.get(sym)!;
+    for (const period of [50, 200]) {
+      const ours = smaSeries(c, period);
+      const avail = Array.from(c).filter(Number.isFinite);
+      const ref = SMA.calculate({ period, values: avail });
+      const got = Array.from(ours).filter(Number.isFinite);
+      assert.equal(got.length, ref.length, `${sym} SMA(${period}) count`);
+      got.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 1e-12 * Math.abs(ref[i]!), `${sym} SMA(${period}) #${i}: ${v} vs ${ref[i]}`));
+      // dropping 100 leading closes leaves every value that still has `period` closes bit-identical
+      const later = smaSeries(c.subarray(100), period);
+      for (let t = 100 + period - 1 + 20; t < c.length; t++) assert.ok(Object.is(later[t - 100], ours[t]), `${sym} SMA(${period}) @${t}`);
+    }
+  }
+  const fromTen = smaSeries(Float64Array.from({ length: 20 }, (_, i) => i + 1), 3, 10);
+  assert.ok(nan(fromTen[9]!), "before from: not computed");
+  assert.equal(fromTen[10], (9 + 10 + 11) / 3);
+  assert.throws(() => smaSeries(new Float64Array(3), 0), RangeError);
 });

@@ -2,8 +2,12 @@
  * Symbol metrics over an aligned calendar (SPEC §3 phase 1.75 and §3.1 "Metrics"). Every function takes
  * closes aligned to the trading calendar (NaN = no close) and returns one value per date, NaN meaning
  * "null" (too little history, or no close on the date).
+ *
+ * Determinism (SPEC §8): except RSI, each value at t is computed directly from the closes of its own
+ * window in a fixed order (no running sums carried from the start of the array), so it has the same
+ * bits whatever history start or range it was computed in, as long as the history covers the window.
  */
-import { RSI, SMA } from "technicalindicators";
+import { RSI } from "technicalindicators";
 
 /**
  * k-day return c_t / c_{t−k} − 1, using the close exactly k trading dates back.
@@ -107,6 +111,11 @@ function alignFromEnd(closes: Float64Array, compute: (values: number[]) => numbe
  * RSI (Wilder) over all available closes via `technicalindicators`, rounded to 2 decimals as that
  * library does. The value at a close depends only on closes up to it.
  *
+ * Not window-local: Wilder's smoothing starts at the first available close (SPEC §3.1 "RSI over all
+ * available closes"), so the unrounded value depends on where the loaded history starts; the influence
+ * of a start more than a few hundred closes back is far below the 2-decimal rounding, but a value close
+ * to a rounding tie can still flip by 0.01 between runs with different lookbacks.
+ *
  * @param period default 14; needs period + 1 closes.
  * @returns RSI in [0, 100] on dates with a close and enough history, else NaN.
  */
@@ -115,10 +124,31 @@ export function rsiSeries(closes: Float64Array, period = 14): Float64Array {
 }
 
 /**
- * Simple moving average of the last `period` available closes via `technicalindicators`.
+ * Simple moving average of the last `period` available closes (missing closes are skipped, not zero):
+ * a direct sum of those closes in calendar order divided by `period`, so the value at t depends only on
+ * those closes (a running sum would carry rounding from the start of the array). Equals
+ * `technicalindicators` SMA to rounding (≈ 1e-13 relative).
  *
- * @returns price units; NaN on dates without a close or with fewer than `period` closes so far.
+ * @param period number of closes (≥ 1).
+ * @param from first calendar index whose value is wanted (default 0); earlier dates are left NaN
+ *   without being computed (the work is O(period) per date).
+ * @returns price units; NaN on dates without a close, before `from`, or with fewer than `period`
+ *   closes so far.
+ * @throws RangeError when period < 1.
  */
-export function smaSeries(closes: Float64Array, period: number): Float64Array {
-  return alignFromEnd(closes, (values) => SMA.calculate({ period, values }));
+export function smaSeries(closes: Float64Array, period: number, from = 0): Float64Array {
+  if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`smaSeries: period must be an integer >= 1, got ${period}`);
+  const out = new Float64Array(closes.length).fill(NaN);
+  const values = new Float64Array(closes.length); // available closes, in calendar order
+  let count = 0;
+  for (let t = 0; t < closes.length; t++) {
+    const c = closes[t]!;
+    if (!Number.isFinite(c)) continue;
+    values[count++] = c;
+    if (t < from || count < period) continue;
+    let sum = 0;
+    for (let i = count - period; i < count; i++) sum += values[i]!;
+    out[t] = sum / period;
+  }
+  return out;
 }

@@ -2,11 +2,10 @@
  * Univariate OLS with intercept, y = α + β·x + ε, over rolling windows of trading days.
  *
  * Presence is pairwise: a row counts when both y and x are finite on it (n_obs, SPEC §3.1). The rolling
- * version makes one pass over the dates with incremental centered co-moments and re-derives them exactly
- * once per `window` steps so rounding cannot drift over long histories.
+ * version fits every window directly (two-pass), so each date's result depends only on its own window.
  */
 import { DEGENERATE_STD_ABS, DEGENERATE_STD_REL } from "./constants.js";
-import { RollingComoments, directComoments } from "./comoments.js";
+import { directComoments } from "./comoments.js";
 import { FitStatus, type FitStatusCode } from "./fit-status.js";
 
 /** Result of one OLS fit. Numeric fields are NaN unless status is OK. */
@@ -104,7 +103,9 @@ export function olsFit(y: Float64Array, x: Float64Array, minObs = 2): OlsFit {
 /**
  * Rolling OLS with intercept: for every date t, the fit over the `window` dates ending at t.
  *
- * One pass with incremental co-moments (O(T) total), exact re-derivation every `window` dates.
+ * Each date is a direct two-pass fit over its own window (O(T·window)), so the value at t depends only
+ * on the rows of that window and has the same bits whatever the array starts with (SPEC §8); an
+ * incremental update would carry rounding from the start of the array.
  *
  * @param y dependent returns, aligned to the calendar (NaN = missing).
  * @param x regressor returns, same alignment.
@@ -125,33 +126,13 @@ export function rollingOls(y: Float64Array, x: Float64Array, params: WindowParam
     nObs: new Int32Array(T),
     status: new Uint8Array(T),
   };
-  const acc = new RollingComoments(2);
-  const v = new Float64Array(2);
-  const present = (i: number): boolean => Number.isFinite(y[i]!) && Number.isFinite(x[i]!);
+  const cols = [x, y];
+  const rows: number[] = [];
   for (let t = 0; t < T; t++) {
-    if ((t + 1) % window === 0) {
-      // periodic exact rebuild over the current window bounds rounding drift of add/remove
-      acc.reset();
-      for (let i = Math.max(0, t - window + 1); i <= t; i++) {
-        if (!present(i)) continue;
-        v[0] = x[i]!;
-        v[1] = y[i]!;
-        acc.add(v);
-      }
-    } else {
-      const old = t - window;
-      if (old >= 0 && present(old)) {
-        v[0] = x[old]!;
-        v[1] = y[old]!;
-        acc.remove(v);
-      }
-      if (present(t)) {
-        v[0] = x[t]!;
-        v[1] = y[t]!;
-        acc.add(v);
-      }
-    }
-    const f = olsFromMoments(acc.n, acc.mean[0]!, acc.mean[1]!, acc.c[0]!, acc.c[1]!, acc.c[3]!, minObs);
+    rows.length = 0;
+    for (let i = Math.max(0, t - window + 1); i <= t; i++) if (Number.isFinite(y[i]!) && Number.isFinite(x[i]!)) rows.push(i);
+    const m = directComoments(cols, rows);
+    const f = olsFromMoments(m.n, m.mean[0]!, m.mean[1]!, m.c[0]!, m.c[1]!, m.c[3]!, minObs);
     out.nObs[t] = f.nObs;
     out.status[t] = f.status;
     out.beta[t] = f.beta;

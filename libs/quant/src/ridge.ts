@@ -5,7 +5,7 @@
  * are on the original scale: β_j = b_j / std_j.
  */
 import { RIDGE_ALPHA } from "./constants.js";
-import { RollingComoments, directComoments } from "./comoments.js";
+import { directComoments } from "./comoments.js";
 import { FitStatus, type FitStatusCode } from "./fit-status.js";
 import { isZeroStd, type WindowParams } from "./ols.js";
 import { choleskyInPlace, choleskySolveInPlace } from "./small-linalg.js";
@@ -127,8 +127,9 @@ export function ridgeFit(y: Float64Array, xs: readonly Float64Array[], alpha = R
 }
 
 /**
- * Rolling ridge: for every date t, {@link ridgeFit} over the `window` dates ending at t, in one pass
- * with incremental co-moments (exact re-derivation once per `window` dates).
+ * Rolling ridge: for every date t, {@link ridgeFit} over the `window` dates ending at t. Each date is a
+ * direct two-pass fit over its own window (O(T·window·k²)), so its bits do not depend on where the
+ * arrays start (SPEC §8).
  *
  * @param y dependent returns (NaN = missing); @param xs k regressor return series.
  * @returns per-date results; status INSUFFICIENT_HISTORY when n_obs < minObs or n_obs ≤ k,
@@ -151,25 +152,14 @@ export function rollingRidge(y: Float64Array, xs: readonly Float64Array[], param
     nObs: new Int32Array(T),
     status: new Uint8Array(T),
   };
-  const acc = new RollingComoments(k + 1);
-  const v = new Float64Array(k + 1);
+  const cols = [...xs, y];
   const scratch = new Float64Array(k * k + 2 * k);
-  const load = (i: number): boolean => {
-    if (!jointlyPresent(y, xs, i)) return false;
-    for (let j = 0; j < k; j++) v[j] = xs[j]![i]!;
-    v[k] = y[i]!;
-    return true;
-  };
+  const rows: number[] = [];
   for (let t = 0; t < T; t++) {
-    if ((t + 1) % window === 0) {
-      acc.reset();
-      for (let i = Math.max(0, t - window + 1); i <= t; i++) if (load(i)) acc.add(v);
-    } else {
-      const old = t - window;
-      if (old >= 0 && load(old)) acc.remove(v);
-      if (load(t)) acc.add(v);
-    }
-    const f = ridgeFromMoments(acc.n, acc.mean, acc.c, k, alpha, minObs, scratch);
+    rows.length = 0;
+    for (let i = Math.max(0, t - window + 1); i <= t; i++) if (jointlyPresent(y, xs, i)) rows.push(i);
+    const m = directComoments(cols, rows);
+    const f = ridgeFromMoments(m.n, m.mean, m.c, k, alpha, minObs, scratch);
     out.nObs[t] = f.nObs;
     out.status[t] = f.status;
     out.betas.set(f.betas, t * k);

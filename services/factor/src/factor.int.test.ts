@@ -39,7 +39,8 @@ const START = "2019-12-02";
 const END = "2020-01-23";
 const SYMBOLS = factorVectors.symbols;
 // In ../shared prices AVP's last close is 2020-01-03 and GWR's 2019-12-27: 13 and 17 of the range's
-// 36 trading dates have no close (2020-01-20 is a holiday). Each is reported once per call (never silently stale).
+// 36 trading dates have no close (2020-01-20 is a holiday). Each is reported once per call, never
+// silently stale.
 const GAPS = [
   ["AVP", SkipReason.NO_CLOSE, "no close on 13 of 36 dates (last close 2020-01-03)", "2020-01-06"],
   ["GWR", SkipReason.NO_CLOSE, "no close on 17 of 36 dates (last close 2019-12-27)", "2019-12-30"],

@@ -63,8 +63,15 @@ export interface SymbolMetricsResult {
   problems: SymbolProblem[];
 }
 
-/** Full-length metric series of one symbol (length T, NaN = null). */
-export function metricSeries(closes: Float64Array, dates: readonly string[]): Record<MetricKey, Float64Array> {
+/**
+ * Full-length metric series of one symbol (length T, NaN = null). Every value but RSI is a function of
+ * its own window's closes only (bit-identical across ranges and history starts); RSI follows SPEC §3.1
+ * and runs over all available closes (see rsiSeries).
+ *
+ * @param from first calendar index the caller stores (default 0): the O(N)-per-date SMAs skip earlier
+ *   dates and leave them NaN; every other series is filled over the whole calendar.
+ */
+export function metricSeries(closes: Float64Array, dates: readonly string[], from = 0): Record<MetricKey, Float64Array> {
   const r = simpleReturns(closes);
   return {
     return_1d: kDayReturns(closes, 1),
@@ -77,8 +84,8 @@ export function metricSeries(closes: Float64Array, dates: readonly string[]): Re
     realized_vol_21d: rollingRealizedVol(r, 21),
     realized_vol_63d: rollingRealizedVol(r, 63),
     rsi_14: rsiSeries(closes, 14),
-    sma_50: smaSeries(closes, 50),
-    sma_200: smaSeries(closes, 200),
+    sma_50: smaSeries(closes, 50, from),
+    sma_200: smaSeries(closes, 200, from),
     drawdown_252d: rollingDrawdown(closes, 252),
   };
 }
@@ -87,9 +94,10 @@ export function metricSeries(closes: Float64Array, dates: readonly string[]): Re
  * Compute the metrics of every symbol on every calendar date in [startDate, endDate] that has a close.
  *
  * Edge rules: k-day returns use the close exactly k trading dates back; MTD/YTD anchor on the last close
- * strictly before the month/year; realized vol needs all k returns (sample std × √252); RSI(14) and
- * SMA(50/200) run over all available closes (technicalindicators, RSI rounded to 2 decimals); drawdown
- * uses the 252 calendar dates ending t and is null unless all have a close.
+ * strictly before the month/year; realized vol needs all k returns (sample std × √252); SMA(50/200)
+ * averages the last 50/200 available closes (direct sum, window-local); RSI(14) runs over all available
+ * closes (technicalindicators, rounded to 2 decimals), so it alone depends on the loaded history start;
+ * drawdown uses the 252 calendar dates ending t and is null unless all have a close.
  *
  * @throws FactorInputError on a malformed calendar or range, or closes of the wrong length.
  */
@@ -114,7 +122,7 @@ export function computeSymbolMetrics(input: SymbolMetricsInput): SymbolMetricsRe
         continue;
       }
       // the series only depend on closes up to each date, so computing them once over the calendar is causal
-      const series = metricSeries(c.subarray(0, range.to + 1), dates.slice(0, range.to + 1));
+      const series = metricSeries(c.subarray(0, range.to + 1), dates.slice(0, range.to + 1), range.from);
       for (let t = range.from; t <= range.to; t++) {
         if (!Number.isFinite(c[t]!)) {
           skips.NO_CLOSE++;
