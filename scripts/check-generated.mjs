@@ -1,8 +1,9 @@
 // Fails when regenerating the Protobuf code from proto/ would change the committed files,
-// and when `buf lint` or `buf format` finds a problem. Generates into a temp dir, so the
-// working tree is never touched.
+// when `buf lint` or `buf format` finds a problem, or when proto/ breaks the released contracts
+// (`buf breaking` against the committed image proto-baseline.binpb; a breaking change is a new
+// v2 package, never an edit). Generates into a temp dir, so the working tree is never touched.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
@@ -18,6 +19,12 @@ if (fmt.trim()) {
   process.exit(1);
 }
 console.log("buf format: ok");
+
+// Baseline image, not git history: CI clones may be shallow (STACK.md).
+if (existsSync("proto-baseline.binpb")) {
+  run(["breaking", "proto", "--against", "proto-baseline.binpb"]);
+  console.log("buf breaking (FILE) against proto-baseline.binpb: ok");
+}
 
 const out = mkdtempSync(join(tmpdir(), "sigma-gen-"));
 try {

@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Client } from "@connectrpc/connect";
 import { createClock, isIsoDate, newYorkDate, type Clock } from "@sigma/calendar";
-import { type FactorService, type MarketDataService, Phase, RunSource } from "@sigma/contracts";
-import type { EventPublisher } from "@sigma/events";
+import { Phase, RunSource } from "@sigma/contracts";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnimplementedError } from "@sigma/runtime";
-import type { Logger } from "pino";
-import type { RunRepository } from "../store/run-repository.js";
 import { planRun, type RunPlan } from "./planner.js";
 import { publishTerminalEvent } from "./reporter.js";
-import { type ActiveRun, executeRun, type ExecutorSettings, stopRun } from "./run-executor.js";
+import { type ActiveRun, executeRun, type ExecutorDeps, type ExecutorSettings, stopRun } from "./run-executor.js";
 import type { PhaseRecord, RunRecord, RunStatusText } from "./run-record.js";
 
 /** Tunables of the coordinator (validated by main.ts from the environment). */
@@ -17,14 +13,9 @@ export interface CoordinatorSettings extends ExecutorSettings {
   holderId: string;
 }
 
-/** Collaborators injected by main.ts (side effects live there). */
-export interface CoordinatorDeps {
-  repo: RunRepository;
-  marketData: Client<typeof MarketDataService>;
-  factor: Client<typeof FactorService>;
-  publisher: EventPublisher;
+/** Collaborators injected by main.ts (side effects live there): the executor's plus the clock. */
+export interface CoordinatorDeps extends ExecutorDeps {
   clock: Clock;
-  logger: Logger;
   settings: CoordinatorSettings;
 }
 
