@@ -83,7 +83,7 @@ export function renderStatusPage(options: StatusPageOptions): string {
 <body>
 <main>
   <header>
-    <h1>Portfolio analysis <span id="target" class="muted"></span></h1>
+    <h1>Sigma analysis <span id="target" class="muted"></span></h1>
     <span id="state" class="badge">Connecting…</span>
     <span id="elapsed" class="muted" aria-live="off"></span>
   </header>
@@ -110,7 +110,7 @@ export function renderStatusPage(options: StatusPageOptions): string {
   </section>
 
   <section id="screen-completed" hidden>
-    <p class="hero ok">Your portfolio analysis is ready.</p>
+    <p class="hero ok">The analysis is ready.</p>
     <p id="done-elapsed" class="muted"></p>
     <p id="done-reason"></p>
     <h2>Summary</h2>
