@@ -145,7 +145,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     closers.push(() => snapshot.close());
     const risk = await startRisk({ ...common, port: o.ports.risk });
     closers.push(() => risk.close());
-    const status = await startStatus({ ...common, port: o.ports.status, httpPort: o.statusHttpPort, events: source });
+    const coordinatorPort = o.ports.coordinator;
+    const status = await startStatus({
+      ...common,
+      port: o.ports.status,
+      httpPort: o.statusHttpPort,
+      events: source,
+      // The coordinator starts last; the Retry button only calls it once the stack is up.
+      coordinatorUrl: coordinatorPort ? `http://127.0.0.1:${coordinatorPort}` : undefined,
+      serviceToken: serviceTokenSource(o.auth, "service:status"),
+    });
     closers.push(() => status.close());
     const coordinator = await startCoordinator({
       ...common,

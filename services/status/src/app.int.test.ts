@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Phase, RunState, StatusService } from "@sigma/contracts";
+import { CoordinatorService, Phase, RunSource, RunState, StatusService } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
-import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
+import { AlreadyExistsError, createLogger, createServiceClient, defineService, issueToken, serve } from "@sigma/runtime";
 import { startStatus, type StartedStatus } from "./app.js";
 import { RunEventBuilder } from "./domain/event-builder.js";
 
@@ -87,4 +87,55 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   assert.equal(log.status, 200);
   assert.match(log.headers.get("content-disposition") ?? "", /attachment/);
   assert.match(await log.text(), /Market Data Collection/);
+});
+
+test("the page's Retry re-submits the run's request to the coordinator (admin only), passing RPC errors on as HTTP codes", async () => {
+  const calls: { forceRerun: boolean; startDate: string; endDate: string; source: number }[] = [];
+  let conflict = false;
+  const coordinator = await serve({
+    name: "fake-coordinator",
+    port: 0,
+    logger: createLogger("fake", { level: "silent" }),
+    auth: { mode: "jwt", secret },
+    services: [
+      defineService(CoordinatorService, {
+        async getRun(req) {
+          return { run: { id: req.runId, forceRerun: true, requestedStartDate: "2020-01-02", requestedEndDate: "2020-01-23" } };
+        },
+        async runBatch(req) {
+          if (conflict) throw new AlreadyExistsError("run run-x is already running on an overlapping scope");
+          calls.push({ forceRerun: req.forceRerun, startDate: req.startDate, endDate: req.endDate, source: req.source });
+          return { runId: "run-new" };
+        },
+      }),
+    ],
+  });
+  const withRetry = await startStatus({
+    port: 0,
+    httpPort: 0,
+    events: bus,
+    logger: createLogger("status-test", { level: "silent" }),
+    auth: { mode: "jwt", secret },
+    coordinatorUrl: coordinator.url,
+    serviceToken: async () => adminToken,
+  });
+  try {
+    const b = new RunEventBuilder("run-failed", [], Date.now());
+    const { seq } = await bus.publish(b.runStarted([Phase.MARKET_DATA], "cron", 1));
+    await bus.publish(b.runFinished("failed", "Market Data Collection failed"));
+    for (let i = 0; i < 100 && withRetry.hub.projection.lastSeq < seq! + 1; i++) await new Promise((r) => setTimeout(r, 20));
+    const post = (token: string) => fetch(`http://127.0.0.1:${withRetry.httpPort}/api/retry?run=run-failed`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await post(userToken)).status, 403);
+    const ok = await post(adminToken);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { runId: "run-new" });
+    assert.deepEqual(calls, [{ forceRerun: true, startDate: "2020-01-02", endDate: "2020-01-23", source: RunSource.ADMIN }]);
+    conflict = true;
+    const busy = await post(adminToken);
+    assert.equal(busy.status, 409);
+    assert.match(await busy.text(), /already running/);
+  } finally {
+    await withRetry.close();
+    await coordinator.close();
+  }
 });

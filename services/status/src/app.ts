@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StatusService } from "@sigma/contracts";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CoordinatorService, RunSource, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
-import { type AuthConfig, defineService, isAdmin, type Logger, serve, verifyToken } from "@sigma/runtime";
+import { type AuthConfig, createServiceClient, defineService, isAdmin, type Logger, serve, verifyToken } from "@sigma/runtime";
 import { StatusProjection } from "./domain/projection.js";
+import { describeTarget } from "./domain/target.js";
 import { StatusWatchHub } from "./domain/watch.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
 import { createWebHandler } from "./web/http.js";
@@ -16,6 +18,10 @@ export interface StatusAppOptions {
   events: EventSource;
   logger: Logger;
   auth: AuthConfig;
+  /** Coordinator address for the page's Retry button (hidden when absent). */
+  coordinatorUrl?: string;
+  /** Token for calls to the coordinator (JWT mode). */
+  serviceToken?: () => Promise<string>;
 }
 
 /** A started status service. */
@@ -53,7 +59,25 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
     }
   })();
 
+  const coordinator = o.coordinatorUrl ? createServiceClient(CoordinatorService, o.coordinatorUrl, { token: o.serviceToken }) : undefined;
   const web = createWebHandler({
+    // Retry = the same request again: the run's requested range and force flag, as an admin run.
+    retry: coordinator
+      ? async (target) => {
+          const runId = hub.projection.resolveRunId(target);
+          if (!runId) throw new ConnectError(`no run found for ${describeTarget(target)}`, Code.NotFound);
+          const { run } = await coordinator.getRun({ runId });
+          const res = await coordinator.runBatch({
+            portfolioId: run!.portfolioId,
+            source: RunSource.ADMIN,
+            forceRerun: run!.forceRerun,
+            startDate: run!.requestedStartDate,
+            endDate: run!.requestedEndDate,
+            asOf: run!.asOf,
+          });
+          return { runId: res.runId };
+        }
+      : undefined,
     getStatus: (t) => hub.projection.getStatus(t, new Date()),
     getActivityLog: (t) => hub.projection.getActivityLog(t),
     subscribe: (t, after, onUpdate) => hub.subscribe(t, after, onUpdate),

@@ -1,5 +1,5 @@
 import { connectNats, drainAndClose, ensureStream, eventStreamConfig, subscribeEvents } from "@sigma/events";
-import { createLogger, defineConfig, loadServiceConfig, onShutdown } from "@sigma/runtime";
+import { createLogger, defineConfig, loadServiceConfig, onShutdown, serviceTokenSource } from "@sigma/runtime";
 import { startStatus } from "./app.js";
 
 // Composition root: the only module with side effects.
@@ -10,6 +10,7 @@ const { base, cfg } = loadServiceConfig(
     eventsStream: { env: "SIGMA_EVENTS_STREAM", kind: "string", default: "SIGMA_EVENTS" },
     eventsPrefix: { env: "SIGMA_EVENTS_PREFIX", kind: "string", default: "sigma.events.v1" },
     httpPort: { env: "STATUS_HTTP_PORT", kind: "port", default: 8080, description: "HTTP/1.1 port of the status web page" },
+    coordinatorUrl: { env: "SIGMA_COORDINATOR_URL", kind: "url", default: "http://127.0.0.1:50051", description: "for the page's Retry button" },
   }),
 );
 const logger = createLogger("status", { level: base.logLevel });
@@ -27,6 +28,8 @@ const service = await startStatus({
   },
   logger,
   auth: base.auth,
+  coordinatorUrl: cfg.coordinatorUrl,
+  serviceToken: serviceTokenSource(base.auth, "service:status"),
 });
 onShutdown(logger, [
   { name: "status", run: () => service.close() },

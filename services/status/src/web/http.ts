@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
@@ -69,6 +70,18 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+/** HTTP statuses for the RPC errors a page action can meet (anything else is a 500). */
+const HTTP_STATUS_OF: Partial<Record<Code, number>> = {
+  [Code.InvalidArgument]: 400,
+  [Code.PermissionDenied]: 403,
+  [Code.Unauthenticated]: 401,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.FailedPrecondition]: 409,
+  [Code.Unimplemented]: 501,
+  [Code.Unavailable]: 503,
+};
 
 const JSON_OPTIONS = { alwaysEmitImplicit: true } as const;
 
@@ -149,6 +162,8 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
     route.handle(req, res, url).catch((error: unknown) => {
       if (error instanceof HttpError) return sendText(res, error.status, error.message);
       if (error instanceof InvalidTargetError) return sendText(res, 400, error.message);
+      // An RPC the page triggered (Retry → coordinator RunBatch) failed: pass its code on.
+      if (error instanceof ConnectError && HTTP_STATUS_OF[error.code]) return sendText(res, HTTP_STATUS_OF[error.code]!, error.rawMessage);
       deps.onError(error, req);
       sendText(res, 500, "internal error");
     });
