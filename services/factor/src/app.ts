@@ -5,6 +5,7 @@ import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "./store/migrations.js";
 import { marketDataPriceSource } from "./usecases/price-source.js";
+import { RunPriceCache, type RunPriceCacheOptions } from "./usecases/run-price-cache.js";
 
 /** Everything the factor service needs to start (validated by main.ts or `sigma dev`). */
 export interface FactorAppOptions {
@@ -19,6 +20,8 @@ export interface FactorAppOptions {
   serviceToken?: () => Promise<string>;
   logger: Logger;
   auth: AuthConfig;
+  /** Run-scoped price cache tuning (defaults: 2 runs, 10 minutes idle). */
+  priceCache?: RunPriceCacheOptions;
 }
 
 /** A started service: where it listens and how to stop it. */
@@ -36,6 +39,8 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedService> 
   // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
   const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
   const store = new PgFactorStore(db, schema);
+  const prices = marketDataPriceSource(marketData);
+  const priceCache = new RunPriceCache(prices, o.priceCache);
   let server;
   try {
     server = await serve({
@@ -44,7 +49,7 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedService> 
       host: o.host,
       logger: o.logger,
       auth: o.auth,
-      services: [defineService(FactorService, factorHandlers({ prices: marketDataPriceSource(marketData), store }))],
+      services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))],
     });
   } catch (err) {
     await closeDataSource(db);

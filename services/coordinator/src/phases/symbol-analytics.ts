@@ -28,7 +28,8 @@ export async function runSymbolAnalyticsChunk(
   seenProblems: Set<string>,
 ): Promise<void> {
   if (ctx.cancelled()) throw new RunCancelledError();
-  const req = { symbols: input.symbols, startDate: input.dates[0]!, endDate: input.dates.at(-1)! };
+  // The run id lets the factor service reuse the prices it loaded for the run's earlier chunks.
+  const req = { symbols: input.symbols, startDate: input.dates[0]!, endDate: input.dates.at(-1)!, runId: ctx.runId };
   const opts = { signal: ctx.signal, timeoutMs: input.timeoutMs };
   const res =
     phase === Phase.SYMBOL_FACTORS ? await factor.computeSymbolFactors(req, opts) : await factor.computeSymbolMetrics(req, opts);

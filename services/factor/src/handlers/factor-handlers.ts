@@ -8,12 +8,15 @@ import { computeFactorsForRange, computeMetricsForRange, type PhaseOutcome } fro
 import { readFactorPanel } from "../usecases/factor-panel.js";
 import type { ReportedProblem } from "../usecases/missing-closes.js";
 import type { PriceSource } from "../usecases/price-source.js";
-import { factorEnum, normalizeSymbols, selectedFactors, validRange } from "./validation.js";
+import type { RunPriceCache } from "../usecases/run-price-cache.js";
+import { factorEnum, normalizeSymbols, runIdOf, selectedFactors, validRange } from "./validation.js";
 
 /** What the factor handlers need. */
 export interface FactorHandlerDeps {
   prices: PriceSource;
   store: FactorRepository;
+  /** Reuses prices between compute calls carrying the same run_id; without it every call reads `prices`. */
+  priceCache?: RunPriceCache;
 }
 
 /** Proto field name of each metric key (protobuf-es camelCase). */
@@ -55,19 +58,24 @@ function problems(list: readonly ReportedProblem[]): PbSymbolProblem[] {
 
 /** FactorService implementation: compute RPCs need the admin role, reads any principal. */
 export function factorHandlers(deps: FactorHandlerDeps): ServiceImpl<typeof FactorService> {
+  /** The use-case dependencies of one compute call: prices through the run's cache when it names a run. */
+  const computeDeps = (runId: string) => ({
+    prices: deps.priceCache && runId !== "" ? deps.priceCache.forRun(runId) : deps.prices,
+    store: deps.store,
+  });
   return {
     async computeSymbolFactors(req, ctx) {
       requireAdmin(ctx);
       const symbols = normalizeSymbols(req.symbols);
       const range = validRange(req.startDate, req.endDate, false);
-      const o = await computeFactorsForRange(deps, { symbols, ...range }, ctx.signal);
+      const o = await computeFactorsForRange(computeDeps(runIdOf(req.runId)), { symbols, ...range }, ctx.signal);
       return { counters: counters(o), problems: problems(o.problems), fits: BigInt(o.fits) };
     },
     async computeSymbolMetrics(req, ctx) {
       requireAdmin(ctx);
       const symbols = normalizeSymbols(req.symbols);
       const range = validRange(req.startDate, req.endDate, false);
-      const o = await computeMetricsForRange(deps, { symbols, ...range }, ctx.signal);
+      const o = await computeMetricsForRange(computeDeps(runIdOf(req.runId)), { symbols, ...range }, ctx.signal);
       return { counters: counters(o), problems: problems(o.problems) };
     },
     async getSymbolFactors(req, ctx) {

@@ -65,3 +65,19 @@ export function factorEnum(id: FactorId): Factor {
   if (!info) throw new Error(`factor id ${id} has no proto enum (contracts and domain disagree)`);
   return info.factor;
 }
+
+/** Longest accepted run_id: run ids are UUID-like; the cap keeps a cache key small. */
+export const MAX_RUN_ID_LENGTH = 128;
+
+/**
+ * The optional run id of a compute request, trimmed ("" = none).
+ *
+ * @throws InvalidArgumentError when it is longer than {@link MAX_RUN_ID_LENGTH} characters.
+ */
+export function runIdOf(runId: string): string {
+  const t = runId.trim();
+  if (t.length > MAX_RUN_ID_LENGTH) {
+    throw new InvalidArgumentError("invalid run_id", { violations: [{ field: "run_id", description: `longer than ${MAX_RUN_ID_LENGTH} characters` }] });
+  }
+  return t;
+}

@@ -1,0 +1,195 @@
+/**
+ * A run-scoped cache of closes in front of a {@link PriceSource}. The coordinator computes phases
+ * 1.5 and 1.75 on consecutive date chunks, and each call needs [chunkStart − 300 trading days,
+ * chunkEnd]: without a cache every call re-reads ~15× more closes than are new. Prices do not change
+ * during a run (phase 1 completes before phase 1.5 starts), so calls of the same run may share them.
+ *
+ * Per run the cache keeps one panel (symbols × dates). It is exact, not approximate: the panel handed
+ * out is cut to precisely the requested [start, end] and symbols, so the computation sees the same
+ * closes as with an uncached read (market-data's dates are the trading calendar of the range).
+ */
+import { nextTradingDay } from "@sigma/calendar";
+import { appendPanel, slicePanel } from "./aligned-panel.js";
+import { type AlignedCloses, type PriceSource, PriceSeriesError } from "./price-source.js";
+
+/** Tuning of a {@link RunPriceCache}. */
+export interface RunPriceCacheOptions {
+  /** Runs kept at once, least recently used evicted first (default 2: the current run and a straggler). */
+  maxRuns?: number;
+  /** A run's panel is dropped after this many milliseconds without a request (default 10 minutes). */
+  idleMs?: number;
+  /** Clock in epoch milliseconds (tests inject one). */
+  now?: () => number;
+}
+
+/** How requests were served since the cache was created. */
+export interface RunPriceCacheStats {
+  /** Served entirely from the cached panel. */
+  hits: number;
+  /** Served after reading only the dates past the cached end. */
+  tailFetches: number;
+  /** Read in full (no panel for the run, other symbols, or an earlier start). */
+  fullFetches: number;
+  /** Requests without a run id, passed straight through. */
+  uncached: number;
+}
+
+/** One run's panel: every symbol in `symbols` has a series over `panel.dates`, i.e. [start, end]. */
+interface Entry {
+  symbols: readonly string[];
+  symbolSet: ReadonlySet<string>;
+  /** Requested bounds the panel covers (need not be trading days). */
+  start: string;
+  end: string;
+  panel: AlignedCloses;
+  lastUsed: number;
+}
+
+export const DEFAULT_CACHE_RUNS = 2;
+export const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
+
+/**
+ * Caches the last panel loaded per run id.
+ *
+ * - Requested symbols ⊆ cached symbols and start ≥ cached start: served from the cache when end ≤
+ *   cached end; otherwise only [nextTradingDay(cached end), end] is read (for all cached symbols) and
+ *   appended. A subset is served because phase 1.5 reads the symbols plus the factor ETFs and phase
+ *   1.75 the symbols alone, alternately per chunk: exact set equality would reload on every call.
+ * - Other symbols, or a start before the cached start: read in full and replace the run's panel.
+ * - After serving, dates before the request's start are dropped (chunks move forward), so a run holds
+ *   about one lookback window of closes.
+ *
+ * Entries are replaced, never mutated, so concurrent calls of one run stay correct (at worst one of
+ * them reads more than needed). A failed read leaves the previous panel in place.
+ */
+export class RunPriceCache {
+  private readonly runs = new Map<string, Entry>();
+  private readonly maxRuns: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private readonly counts: RunPriceCacheStats = { hits: 0, tailFetches: 0, fullFetches: 0, uncached: 0 };
+
+  /**
+   * @throws RangeError when maxRuns < 1 or idleMs ≤ 0.
+   */
+  constructor(private readonly source: PriceSource, opts: RunPriceCacheOptions = {}) {
+    this.maxRuns = opts.maxRuns ?? DEFAULT_CACHE_RUNS;
+    this.idleMs = opts.idleMs ?? DEFAULT_CACHE_IDLE_MS;
+    this.now = opts.now ?? Date.now;
+    if (!Number.isInteger(this.maxRuns) || this.maxRuns < 1) throw new RangeError(`maxRuns must be a positive integer, got ${this.maxRuns}`);
+    if (!(this.idleMs > 0)) throw new RangeError(`idleMs must be positive, got ${this.idleMs}`);
+  }
+
+  /**
+   * A {@link PriceSource} whose reads go through this cache under `runId`; an empty run id gives the
+   * underlying source itself (no caching, the behaviour without a run).
+   */
+  forRun(runId: string): PriceSource {
+    if (runId === "") return this.source;
+    return { closes: (symbols, startDate, endDate, signal) => this.closes(runId, symbols, startDate, endDate, signal) };
+  }
+
+  /**
+   * Closes of `symbols` over [startDate, endDate], from the run's cached panel where possible.
+   *
+   * @param runId "" bypasses the cache.
+   * @returns the same dates and closes as `source.closes(symbols, startDate, endDate)` (fresh arrays).
+   * @throws the source's error; PriceSeriesError when the source omits a requested series or returns
+   *   dates outside the requested range.
+   */
+  async closes(runId: string, symbols: readonly string[], startDate: string, endDate: string, signal?: AbortSignal): Promise<AlignedCloses> {
+    if (runId === "") {
+      this.counts.uncached++;
+      return this.source.closes(symbols, startDate, endDate, signal);
+    }
+    this.evictIdle();
+    const cached = this.runs.get(runId);
+    let entry: Entry;
+    if (cached !== undefined && startDate >= cached.start && symbols.every((s) => cached.symbolSet.has(s))) {
+      if (endDate <= cached.end) {
+        this.counts.hits++;
+        entry = cached;
+      } else {
+        entry = await this.extend(cached, endDate, signal);
+      }
+    } else {
+      entry = await this.load(symbols, startDate, endDate, signal);
+    }
+    entry = { ...trim(entry, startDate), lastUsed: this.now() };
+    this.store(runId, entry);
+    return slicePanel(entry.panel, symbols, startDate, endDate);
+  }
+
+  /** Runs currently cached, least recently used first. */
+  runIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  /** A copy of the request counters. */
+  stats(): RunPriceCacheStats {
+    return { ...this.counts };
+  }
+
+  /** Reads [nextTradingDay(entry.end), endDate] for the entry's symbols and appends it. */
+  private async extend(entry: Entry, endDate: string, signal: AbortSignal | undefined): Promise<Entry> {
+    const tailStart = nextTradingDay(entry.end);
+    // e.g. cached through Friday, asked through Sunday: nothing new to read.
+    if (tailStart > endDate) {
+      this.counts.hits++;
+      return { ...entry, end: endDate };
+    }
+    this.counts.tailFetches++;
+    const tail = await this.source.closes(entry.symbols, tailStart, endDate, signal);
+    requireWithin(tail, tailStart, endDate);
+    return { ...entry, end: endDate, panel: appendPanel(entry.panel, tail) };
+  }
+
+  /** Reads the whole request; it becomes the run's panel. */
+  private async load(symbols: readonly string[], startDate: string, endDate: string, signal: AbortSignal | undefined): Promise<Entry> {
+    this.counts.fullFetches++;
+    const panel = await this.source.closes(symbols, startDate, endDate, signal);
+    requireWithin(panel, startDate, endDate);
+    for (const s of symbols) {
+      const c = panel.closes.get(s);
+      if (c === undefined) throw new PriceSeriesError(`price source returned no series for ${s}`);
+      if (c.length !== panel.dates.length) throw new PriceSeriesError(`series ${s} has ${c.length} closes for ${panel.dates.length} dates`);
+    }
+    const list = [...new Set(symbols)];
+    return { symbols: list, symbolSet: new Set(list), start: startDate, end: endDate, panel, lastUsed: 0 };
+  }
+
+  /** Inserts as most recently used and evicts the least recently used runs beyond maxRuns. */
+  private store(runId: string, entry: Entry): void {
+    this.runs.delete(runId);
+    this.runs.set(runId, entry);
+    for (const id of this.runs.keys()) {
+      if (this.runs.size <= this.maxRuns) break;
+      this.runs.delete(id);
+    }
+  }
+
+  /** Drops runs idle for longer than idleMs (checked on each request: no timer keeps the process alive). */
+  private evictIdle(): void {
+    const now = this.now();
+    for (const [id, e] of this.runs) if (now - e.lastUsed > this.idleMs) this.runs.delete(id);
+  }
+}
+
+/**
+ * The entry without dates before `startDate` (dates kept ≥ startDate, so later chunks, which start
+ * later, are still covered).
+ */
+function trim(entry: Entry, startDate: string): Entry {
+  if (startDate <= entry.start) return entry;
+  const panel = slicePanel(entry.panel, entry.symbols, startDate, entry.end);
+  return { ...entry, start: startDate, panel };
+}
+
+/** The source must answer with dates inside the asked range, or slicing the cache would be wrong. */
+function requireWithin(panel: AlignedCloses, startDate: string, endDate: string): void {
+  const first = panel.dates[0];
+  const last = panel.dates.at(-1);
+  if ((first !== undefined && first < startDate) || (last !== undefined && last > endDate)) {
+    throw new PriceSeriesError(`price source returned ${first}..${last} for ${startDate}..${endDate}`);
+  }
+}
