@@ -7,7 +7,7 @@
  *   cd /work/main && node --import tsx libs/quant/bench/factor-math.bench.ts
  */
 import { performance } from "node:perf_hooks";
-import { SharedRegressorPanel, type PanelRegressionSpec } from "../src/index.js";
+import { SharedRegressorPanel, weekBlockIds, type PanelRegressionSpec } from "../src/index.js";
 
 const SYMBOLS = 1193;
 const DATES = 254;
@@ -36,6 +36,10 @@ const ys = Array.from({ length: SYMBOLS }, () => {
   const b = 0.5 + uniform();
   return Float64Array.from({ length: T }, (_, t) => (t === 0 ? NaN : b * market[t]! + 0.015 * normal()));
 });
+// weekday day numbers from Monday 2023-01-02 (19359), blocked as in the product (fixed two-week spans)
+const days: number[] = [];
+for (let d = 19359; days.length < T; d++) if ((d + 3) % 7 < 5) days.push(d); // (d + 3) % 7: 0 = Monday
+const blockIds = weekBlockIds(days);
 const unit = (j: number): number[] => BASE.map((_, i) => (i === j ? 1 : 0));
 const spread = (a: number, b: number): number[] => BASE.map((_, i) => (i === a ? 1 : i === b ? -1 : 0));
 const specs: PanelRegressionSpec[] = [
@@ -50,7 +54,7 @@ const specs: PanelRegressionSpec[] = [
 
 function run(): { seconds: number; sink: number } {
   const t0 = performance.now();
-  const panel = new SharedRegressorPanel(base, specs, T - DATES, T - 1);
+  const panel = new SharedRegressorPanel(base, specs, T - DATES, T - 1, blockIds);
   let sink = 0;
   for (const y of ys) {
     panel.fitSymbol(y);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { weekBlockIds } from "./calendar-blocks.js";
 import { SharedRegressorPanel, type PanelRegressionSpec } from "./factor-panel.js";
 import { FitStatus } from "./fit-status.js";
 import { rollingOls } from "./ols.js";
@@ -18,10 +19,13 @@ const specs: PanelRegressionSpec[] = [
   { id: "gv", kind: "ols", regressors: [BASE.map((b) => (b === "VUG" ? 1 : b === "VTV" ? -1 : 0))], window: 180, minObs: 60 },
 ];
 const TOL = { abs: 1e-12, rel: 1e-10 };
+/** Days since 1970-01-01 of an ISO date (UTC). */
+const dayNumber = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+const blocks = weekBlockIds(P.dates.map(dayNumber));
 
 test("panel equals the independent rolling fits for every symbol and date (fast path and fallback)", () => {
   const T = P.dates.length;
-  const panel = new SharedRegressorPanel(base, specs, 0, T - 1);
+  const panel = new SharedRegressorPanel(base, specs, 0, T - 1, blocks);
   const styleX = ["VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV"].map(ret);
   const gv = spreadReturns(ret("VUG"), ret("VTV"));
   const symbols = [...P.closes.keys()];
@@ -55,7 +59,7 @@ test("panel equals the independent rolling fits for every symbol and date (fast 
 });
 
 test("SPY market beta on the panel is exactly 1 (to 1e-12) on every fitted date", () => {
-  const panel = new SharedRegressorPanel(base, specs, 30, P.dates.length - 1);
+  const panel = new SharedRegressorPanel(base, specs, 30, P.dates.length - 1, blocks);
   panel.fitSymbol(ret("SPY"));
   const o = panel.outputs[0]!;
   for (let i = 0; i < panel.L; i++) {
@@ -68,15 +72,15 @@ test("SPY market beta on the panel is exactly 1 (to 1e-12) on every fitted date"
 test("a flat regressor is degenerate on the panel", () => {
   const flat = base.map((b) => b.slice());
   flat[1]!.fill(0, 1); // TLT returns all 0 after the first date
-  const panel = new SharedRegressorPanel(flat, [{ id: "ir", kind: "ols", regressors: [unit("TLT")], window: 90, minObs: 30 }], 0, 100);
+  const panel = new SharedRegressorPanel(flat, [{ id: "ir", kind: "ols", regressors: [unit("TLT")], window: 90, minObs: 30 }], 0, 100, blocks);
   panel.fitSymbol(ret("AAPL"));
   assert.equal(panel.outputs[0]!.status[50], FitStatus.DEGENERATE_REGRESSOR);
   assert.equal(panel.outputs[0]!.status[20], FitStatus.INSUFFICIENT_HISTORY);
 });
 
 test("rejects bad input", () => {
-  assert.throws(() => new SharedRegressorPanel(base, specs, 5, 2), RangeError);
-  assert.throws(() => new SharedRegressorPanel(base, [{ ...specs[0]!, regressors: [[1]] }], 0, 2), RangeError);
-  const p = new SharedRegressorPanel(base, specs, 0, 2);
+  assert.throws(() => new SharedRegressorPanel(base, specs, 5, 2, blocks), RangeError);
+  assert.throws(() => new SharedRegressorPanel(base, [{ ...specs[0]!, regressors: [[1]] }], 0, 2, blocks), RangeError);
+  const p = new SharedRegressorPanel(base, specs, 0, 2, blocks);
   assert.throws(() => p.fitSymbol(new Float64Array(3)), RangeError);
 });

@@ -6,18 +6,26 @@
  * with any history start (as long as the history covers the window) gives identical bits. Nothing is
  * accumulated from the start of the loaded arrays and nothing looks past t.
  *
- * Layout. The distinct spec windows W_0 < W_1 < … cut the trailing history of t into segments
- * S_0 = [t − W_0 + 1, t], S_k = [t − W_k + 1, t − W_{k−1}]. Per date (shared by all symbols) each
- * segment holds the rows where every base series is present and the base returns there, shifted by
- * s_j(t) = their mean over S_0's rows (so sums do not cancel; fits are invariant to the shift). The
- * sums of window W_k are the sums of S_0, then S_1, … S_k added in that order, each segment summed in
- * index order: the 90-window sums are reused by the 180-window without changing any rounding.
+ * Fixed calendar blocks. The caller gives a block id per calendar date that depends on the date alone
+ * (see calendar-blocks.ts). A window [lo, t] is cut into pieces by those blocks: the rows of t's block up
+ * to t ("A", loose rows), the blocks strictly between lo's block and t's block ("middle" blocks, complete
+ * inside the window because ids are ordered), and the rows of lo's block from lo on ("C", loose rows).
+ * When lo and t share a block the whole window is loose rows. Which pieces a window has is decided by the
+ * ids of the window's own dates only, never by the dates just outside it (they may not be loaded).
  *
- * Per date the X side (n, means, centered co-moments, standard deviations and, for ridge, the inverted
- * system (Z'Z + αI)⁻¹) is computed once; per symbol and date one pass per segment forms the y-side sums
- * Σ(y − s_y), Σ(y − s_y)², Σ(x_j − s_j)(y − s_y) for every base a regression needs, with s_y the mean of
- * y over S_0's rows (a two-pass shift). Regressors are linear combinations of base series, so spreads
- * (e.g. VUG − VTV) share the base sums.
+ * Per symbol, each block's n, Σy, mean and co-moments centred on the block's own means (Σ(y − ȳ_b)²,
+ * Σ(x_j − x̄_bj)(y − ȳ_b)) are computed once, two-pass in row order. Per date the window sums around a
+ * shift s (the means of the smallest window, y's found from the same pieces: a two-pass shift) are
+ * Σ over loose rows of (x − s_x)(y − s_y), plus per middle block C_b + n_b(x̄_b − s_x)(ȳ_b − s_y) (the
+ * exact merge of centred moments, so no raw sums of squares of uncentred data are ever formed). Fixed
+ * order: A's rows, then middle blocks newest first, then C's rows. Windows are nested (same t), so the
+ * longer window continues the shorter one's "A + middle blocks" sum; both orders are fixed by t's
+ * position among the blocks, so reuse does not change any rounding. Per (symbol, date) the work is about
+ * (rows of two partial blocks + number of middle blocks) terms instead of the whole window.
+ *
+ * The X side (regressor means, centred co-moments, standard deviations and, for ridge, the inverted
+ * system (Z'Z + αI)⁻¹) is computed once per date from direct window sums around the same shift.
+ * Regressors are linear combinations of base series, so spreads (e.g. VUG − VTV) share the base sums.
  *
  * Presence subtlety: n_obs counts the window's dates on which y and every regressor have a return. The
  * shared X side is built on the dates where every base series has a return; it is valid for a symbol at
@@ -25,9 +33,11 @@
  * are present. When that fails (a symbol whose prices stop or have gaps) the date falls back to an exact
  * direct two-pass fit on the jointly present rows of the window (also window-local and deterministic).
  *
- * Caveat: the shift s(t) comes from the smallest window of the panel's specs, so outputs are a function
- * of (window data, spec set); the product's spec set is fixed, so stored values are reproducible.
+ * Caveat: the shift s(t) comes from the smallest window of the panel's specs and the pieces from the block
+ * ids, so outputs are a function of (window data, spec set, block rule); the product fixes both, so stored
+ * values are reproducible.
  */
+import { blockRuns, type BlockRuns } from "./calendar-blocks.js";
 import { RIDGE_ALPHA } from "./constants.js";
 import { directComoments } from "./comoments.js";
 import { FitStatus } from "./fit-status.js";
@@ -74,20 +84,6 @@ interface Sparse {
   w: Float64Array;
 }
 
-/** Rows of one segment for every output date, with the shifted base returns packed per date. */
-interface Segment {
-  /** Bases whose y-side products some regression needs on this segment (ascending). */
-  bases: Int32Array;
-  /** Per date o: rows[rowStart[o] .. rowStart[o + 1]) are the all-bases-present calendar indices. */
-  rowStart: Int32Array;
-  rows: Int32Array;
-  /**
-   * Per date o, base-major block of nb × nRows(o) values b_j[row] − s_j(t), starting at rowStart[o] × nb
-   * (all nb bases, so the X side can use any of them; only `bases` enter the y-side passes).
-   */
-  x: Float64Array;
-}
-
 interface SpecState {
   spec: PanelRegressionSpec;
   /** spec.kind === "ridge" and spec.minObs, copied so the per-date hot path reads one object shape. */
@@ -95,7 +91,7 @@ interface SpecState {
   minObs: number;
   k: number;
   alpha: number;
-  /** Index of the spec's window in the sorted distinct windows (= last segment it uses). */
+  /** Index of the spec's window in the sorted distinct windows. */
   win: number;
   regs: Sparse[];
   /** Regressor series in original units (NaN where a used base is missing), for the exact fallback. */
@@ -122,8 +118,9 @@ interface SpecState {
 /**
  * A panel of regressions sharing base regressor series over the date range [from, to] (calendar indices).
  * Build once, then call {@link fitSymbol} per symbol; outputs are overwritten on every call. Every output
- * at date t depends only on the base and y values inside the regression's window ending at t (see the
- * module notes), so it is bit-identical whatever [from, to] and history start it was computed with.
+ * at date t depends only on the base and y values inside the regression's window ending at t and on the
+ * block ids of the window's dates (see the module notes), so it is bit-identical whatever [from, to] and
+ * history start it was computed with, provided the block ids depend on the dates alone.
  */
 export class SharedRegressorPanel {
   /** Calendar length. */
@@ -141,7 +138,8 @@ export class SharedRegressorPanel {
   private readonly nb: number;
   /** Sorted distinct windows. */
   private readonly windows: Int32Array;
-  private readonly segments: Segment[];
+  /** Per window k: bases whose y-side sums some regression of window ≥ windows[k] needs (ascending). */
+  private readonly basesOf: Int32Array[];
   /** Per output date × nb: the base shifts s_j(t). */
   private readonly shiftOf: Float64Array;
   /** Per window: all-bases-present rows per date (L). */
@@ -151,15 +149,60 @@ export class SharedRegressorPanel {
   /** Per window: Σ(b_i − s_i)(b_j − s_j) per date × nb² (upper triangle i ≤ j). */
   private readonly winXX: Float64Array[];
   private readonly states: SpecState[];
-  // per-symbol scratch, reused
-  /** y − s_y on a segment's rows. */
+
+  // ---- blocks (shared by all symbols)
+  private readonly blocks: BlockRuns;
+  /** Per block: all-bases-present rows; block b's rows are bRows[bRowOff[b] .. bRowOff[b + 1]). */
+  private readonly bRowOff: Int32Array;
+  private readonly bRows: Int32Array;
+  /** Per block, base-major nb × n_b from bRowOff[b] × nb: b_j[row] − x̄_bj (centred on the block mean). */
+  private readonly bXc: Float64Array;
+  /** Blocks [statLo, statHi] are middle blocks of some output date: only they need per-symbol stats. */
+  private readonly statLo: number;
+  private readonly statHi: number;
+
+  // ---- per-date plan (shared by all symbols); o = output date, k = window
+  /** Loose-row pieces: rows pRows[p .. p + len) with base-major values b_j[row] − s_j(t) at pXc[p × nb]. */
+  private readonly pRows: Int32Array;
+  private readonly pXc: Float64Array;
+  /** Per date: piece A (rows of t's block up to t; empty when every window is direct). */
+  private readonly aOff: Int32Array;
+  private readonly aLen: Int32Array;
+  /** Per date × window: piece C (rows of lo's block from lo on) or, when direct, the whole window. */
+  private readonly cOff: Int32Array;
+  private readonly cLen: Int32Array;
+  /** Per date × window: 1 when lo and t share a block (the window is loose rows only). */
+  private readonly direct: Uint8Array;
+  /** Per date: t's block − 1 (the newest middle block). */
+  private readonly midHi: Int32Array;
+  /** Per date × window: the oldest middle block (midHi + 1 when there is none). */
+  private readonly midLo: Int32Array;
+  /** Per date: n_b (x̄_bj − s_j) for blocks midHi down to the largest window's midLo, base-major. */
+  private readonly eOff: Int32Array;
+  private readonly eLen: Int32Array;
+  private readonly E: Float64Array;
+
+  // ---- per-symbol scratch, reused
+  /** Per block (only [statLo, statHi] filled): Σy, ȳ_b, Σ(y − ȳ_b)², and base-major Σ(x_j − x̄_bj)(y − ȳ_b). */
+  private readonly bS: Float64Array;
+  private readonly bM: Float64Array;
+  private readonly bYY: Float64Array;
+  private readonly bXY: Float64Array;
+  /** y − shift on the rows of one piece or block. */
   private readonly yc: Float64Array;
-  /** Per window: n, Σ(y − s_y), Σ(y − s_y)², and Σ(x_j − s_j)(y − s_y) (× nb) of the current date. */
-  private readonly wN: Int32Array;
+  /** ȳ_b − s_y of the middle blocks of the current date (index midHi − b). */
+  private readonly dv: Float64Array;
+  /** Running "A + middle blocks" sums: Σ(y − s_y), Σ(y − s_y)², Σ(x_j − s_j)(y − s_y). */
+  private rY = 0;
+  private rYY = 0;
+  private readonly rXY: Float64Array;
+  /** Sums of the current loose piece: [Σ(y − s_y), Σ(y − s_y)², Σ(x_j − s_j)(y − s_y) × nb]. */
+  private readonly ps: Float64Array;
+  /** Per window: Σ(y − s_y), Σ(y − s_y)², and Σ(x_j − s_j)(y − s_y) (× nb) of the current date. */
   private readonly wY: Float64Array;
   private readonly wYY: Float64Array;
   private readonly wXY: Float64Array;
-  /** Per window: 1 when y is missing on a row of the window where every base is present. */
+  /** Per window: 1 when a y value of the window's all-bases-present rows is missing. */
   private readonly wGap: Uint8Array;
   private readonly g: Float64Array;
 
@@ -167,15 +210,19 @@ export class SharedRegressorPanel {
    * @param base base regressor return series (each of length T; NaN = missing).
    * @param specs regressions to fit.
    * @param from first calendar index to output; @param to last (inclusive, < T).
-   * @throws RangeError on inconsistent lengths, weights or range.
+   * @param blockIds block id per calendar index (length T, non-decreasing). For bit-reproducible outputs
+   *   it must depend on each date alone (e.g. {@link weekBlockIds} of the dates' day numbers); block
+   *   sizes only change speed and the last bits, never the math.
+   * @throws RangeError on inconsistent lengths, weights, range or block ids.
    */
-  constructor(base: readonly Float64Array[], specs: readonly PanelRegressionSpec[], from: number, to: number) {
+  constructor(base: readonly Float64Array[], specs: readonly PanelRegressionSpec[], from: number, to: number, blockIds: ArrayLike<number>) {
     const nb = base.length;
     if (nb === 0) throw new RangeError("SharedRegressorPanel: no base series");
     const T = base[0]!.length;
     for (const b of base) if (b.length !== T) throw new RangeError("SharedRegressorPanel: base lengths differ");
     if (!(from >= 0 && to < T && from <= to)) throw new RangeError(`SharedRegressorPanel: bad range [${from}, ${to}] for T=${T}`);
     if (specs.length === 0) throw new RangeError("SharedRegressorPanel: no regressions");
+    if (blockIds.length !== T) throw new RangeError(`SharedRegressorPanel: ${blockIds.length} block ids for T=${T}`);
     for (const spec of specs) {
       if (!(Number.isInteger(spec.window) && spec.window >= 1)) throw new RangeError(`panel spec ${spec.id}: window must be an integer >= 1`);
     }
@@ -187,6 +234,8 @@ export class SharedRegressorPanel {
     this.L = L;
     this.windows = Int32Array.from(new Set(specs.map((s) => s.window))).sort();
     const m = this.windows.length;
+    const blocks = blockRuns(blockIds);
+    this.blocks = blocks;
 
     const allPresent = new Uint8Array(T);
     for (let t = 0; t < T; t++) {
@@ -195,97 +244,183 @@ export class SharedRegressorPanel {
       allPresent[t] = ok;
     }
     const sparse = specs.map((spec) => toSparse(spec, nb));
+    this.basesOf = Array.from(this.windows, (w) => {
+      const used = new Set<number>();
+      specs.forEach((spec, i) => {
+        if (spec.window >= w) for (const r of sparse[i]!) for (const j of r.idx) used.add(j);
+      });
+      return Int32Array.from([...used].sort((a, b) => a - b));
+    });
+
+    // block rows and block-centred base values
+    this.bRowOff = new Int32Array(blocks.count + 1);
+    const bRowList: number[] = [];
+    for (let b = 0; b < blocks.count; b++) {
+      for (let i = blocks.start[b]!; i <= blocks.end[b]!; i++) if (allPresent[i] === 1) bRowList.push(i);
+      this.bRowOff[b + 1] = bRowList.length;
+    }
+    this.bRows = Int32Array.from(bRowList);
+    this.bXc = new Float64Array(bRowList.length * nb);
+    const bMean = new Float64Array(blocks.count * nb);
+    for (let b = 0; b < blocks.count; b++) {
+      const a = this.bRowOff[b]!;
+      const n = this.bRowOff[b + 1]! - a;
+      for (let j = 0; j < nb; j++) {
+        const bj = base[j]!;
+        let s = 0;
+        for (let r = 0; r < n; r++) s += bj[this.bRows[a + r]!]!;
+        const mean = n > 0 ? s / n : 0;
+        bMean[b * nb + j] = mean;
+        for (let r = 0; r < n; r++) this.bXc[a * nb + j * n + r] = bj[this.bRows[a + r]!]! - mean;
+      }
+    }
+
+    // per-date plan: the pieces, then the shifts, the shifted piece values and the X-side sums
     this.shiftOf = new Float64Array(L * nb);
     this.winN = Array.from({ length: m }, () => new Int32Array(L));
     this.winX = Array.from({ length: m }, () => new Float64Array(L * nb));
     this.winXX = Array.from({ length: m }, () => new Float64Array(L * nb * nb));
-    this.segments = this.buildSegments(base, allPresent, specs, sparse);
-    this.states = specs.map((spec, i) => this.buildState(spec, sparse[i]!, base));
-    this.outputs = this.states.map((s) => s.out);
+    this.aOff = new Int32Array(L);
+    this.aLen = new Int32Array(L);
+    this.cOff = new Int32Array(L * m);
+    this.cLen = new Int32Array(L * m);
+    this.direct = new Uint8Array(L * m);
+    this.midHi = new Int32Array(L);
+    this.midLo = new Int32Array(L * m);
+    this.eOff = new Int32Array(L);
+    this.eLen = new Int32Array(L);
+    const plan = this.planPieces(allPresent);
+    this.pRows = plan.rows;
+    this.pXc = new Float64Array(plan.rows.length * nb);
+    this.E = new Float64Array(plan.eSize);
+    this.statLo = plan.statLo;
+    this.statHi = plan.statHi;
 
-    const maxRows = Math.max(1, ...this.segments.map((seg) => maxSpan(seg.rowStart)));
+    let maxRows = 1;
+    for (let b = 0; b < blocks.count; b++) maxRows = Math.max(maxRows, this.bRowOff[b + 1]! - this.bRowOff[b]!);
+    for (let o = 0; o < L; o++) {
+      maxRows = Math.max(maxRows, this.aLen[o]!);
+      for (let k = 0; k < m; k++) maxRows = Math.max(maxRows, this.cLen[o * m + k]!);
+    }
     this.yc = new Float64Array(maxRows);
-    this.wN = new Int32Array(m);
+    this.dv = new Float64Array(Math.max(1, ...this.eLen));
+    this.bS = new Float64Array(blocks.count);
+    this.bM = new Float64Array(blocks.count);
+    this.bYY = new Float64Array(blocks.count);
+    this.bXY = new Float64Array(blocks.count * nb);
+    this.rXY = new Float64Array(nb);
+    this.ps = new Float64Array(2 + nb);
     this.wY = new Float64Array(m);
     this.wYY = new Float64Array(m);
     this.wXY = new Float64Array(m * nb);
     this.wGap = new Uint8Array(m);
+    this.xSide(base, bMean);
+
+    this.states = specs.map((spec, i) => this.buildState(spec, sparse[i]!, base));
+    this.outputs = this.states.map((s) => s.out);
     const kMax = Math.max(1, ...this.states.map((s) => s.k));
     this.g = new Float64Array(kMax);
   }
 
-  /** Rows and shifted base values of every segment for every output date (see {@link Segment}). */
-  private buildSegments(
-    base: readonly Float64Array[],
-    allPresent: Uint8Array,
-    specs: readonly PanelRegressionSpec[],
-    sparse: readonly Sparse[][],
-  ): Segment[] {
-    const { nb, L, from, windows } = this;
-    const shift = new Float64Array(nb);
-    const segs: Segment[] = [];
-    for (let k = 0; k < windows.length; k++) {
-      const used = new Set<number>();
-      specs.forEach((spec, i) => {
-        if (spec.window >= windows[k]!) for (const r of sparse[i]!) for (const j of r.idx) used.add(j);
-      });
-      const rowStart = new Int32Array(L + 1);
-      const rowList: number[] = [];
-      for (let o = 0; o < L; o++) {
-        const [lo, hi] = segmentBounds(from + o, windows, k);
-        for (let i = lo; i <= hi; i++) if (allPresent[i] === 1) rowList.push(i);
-        rowStart[o + 1] = rowList.length;
-      }
-      segs.push({ bases: Int32Array.from([...used].sort((a, b) => a - b)), rowStart, rows: Int32Array.from(rowList), x: new Float64Array(rowList.length * nb) });
-    }
+  /**
+   * The pieces of every output date and window (see the module notes), the all-bases-present row counts
+   * and the range of blocks that serve as middle blocks. Fills the per-date plan arrays.
+   */
+  private planPieces(allPresent: Uint8Array): { rows: Int32Array; eSize: number; statLo: number; statHi: number } {
+    const { nb, L, from, windows, blocks } = this;
+    const m = windows.length;
+    const rows: number[] = [];
+    let eSize = 0;
+    let statLo = blocks.count;
+    let statHi = -1;
+    /** Append the all-present rows of [lo, hi] as a piece; returns [offset, length]. */
+    const piece = (lo: number, hi: number): [number, number] => {
+      const off = rows.length;
+      for (let i = lo; i <= hi; i++) if (allPresent[i] === 1) rows.push(i);
+      return [off, rows.length - off];
+    };
     for (let o = 0; o < L; o++) {
-      // s_j(t): mean of base j over S_0's rows, summed in index order (0 when S_0 has no row)
-      const s0 = segs[0]!;
-      const a0 = s0.rowStart[o]!;
-      const n0 = s0.rowStart[o + 1]! - a0;
-      for (let j = 0; j < nb; j++) {
-        let sum = 0;
-        for (let r = 0; r < n0; r++) sum += base[j]![s0.rows[a0 + r]!]!;
-        shift[j] = n0 > 0 ? sum / n0 : 0;
-      }
-      for (const seg of segs) {
-        const a = seg.rowStart[o]!;
-        const nr = seg.rowStart[o + 1]! - a;
-        const off = a * nb;
-        for (let j = 0; j < nb; j++) {
-          const bj = base[j]!;
-          const sj = shift[j]!;
-          for (let r = 0; r < nr; r++) seg.x[off + j * nr + r] = bj[seg.rows[a + r]!]! - sj;
-        }
-      }
-      this.shiftOf.set(shift, o * nb);
-      // X-side window sums of the shifted bases: segment 0, then 1, …, each summed in index order
-      let n = 0;
-      const sx = new Float64Array(nb);
-      const sxx = new Float64Array(nb * nb);
-      for (let k = 0; k < segs.length; k++) {
-        const seg = segs[k]!;
-        const a = seg.rowStart[o]!;
-        const nr = seg.rowStart[o + 1]! - a;
-        const x = seg.x;
-        const off = a * nb;
-        n += nr;
-        for (let i = 0; i < nb; i++) {
-          let s1 = 0;
-          for (let r = 0; r < nr; r++) s1 += x[off + i * nr + r]!;
-          sx[i] = sx[i]! + s1;
-          for (let j = i; j < nb; j++) {
-            let s2 = 0;
-            for (let r = 0; r < nr; r++) s2 += x[off + i * nr + r]! * x[off + j * nr + r]!;
-            sxx[i * nb + j] = sxx[i * nb + j]! + s2;
-          }
-        }
+      const t = from + o;
+      const bl = blocks.of[t]!;
+      const midHi = bl - 1;
+      this.midHi[o] = midHi;
+      let anyShared = false;
+      let lowest = midHi + 1;
+      for (let k = 0; k < m; k++) {
+        const lo = Math.max(0, t - windows[k]! + 1);
+        let n = 0;
+        for (let i = lo; i <= t; i++) n += allPresent[i]!;
         this.winN[k]![o] = n;
-        this.winX[k]!.set(sx, o * nb);
-        this.winXX[k]!.set(sxx, o * nb * nb);
+        const bf = blocks.of[lo]!;
+        const direct = bf === bl;
+        const [off, len] = piece(lo, direct ? t : blocks.end[bf]!);
+        this.direct[o * m + k] = direct ? 1 : 0;
+        this.cOff[o * m + k] = off;
+        this.cLen[o * m + k] = len;
+        const midLo = direct ? midHi + 1 : bf + 1;
+        this.midLo[o * m + k] = midLo;
+        if (!direct) anyShared = true;
+        lowest = Math.min(lowest, midLo);
+      }
+      const [aOff, aLen] = anyShared ? piece(blocks.start[bl]!, t) : [0, 0];
+      this.aOff[o] = aOff;
+      this.aLen[o] = aLen;
+      const nMid = midHi - lowest + 1;
+      this.eOff[o] = eSize;
+      this.eLen[o] = nMid;
+      eSize += nMid * nb;
+      if (nMid > 0) {
+        statLo = Math.min(statLo, lowest);
+        statHi = Math.max(statHi, midHi);
       }
     }
-    return segs;
+    return { rows: Int32Array.from(rows), eSize, statLo, statHi };
+  }
+
+  /**
+   * Shared X side. The shift s_j(t) and the window sums of base j are computed by the very same code
+   * and order as a symbol's y side with y = base j, so a symbol equal to a base (SPY on SPY) gets
+   * bit-identical x and y moments (β exactly 1, SS_res exactly 0) as in a direct fit.
+   */
+  private xSide(base: readonly Float64Array[], bMean: Float64Array): void {
+    const { nb, L, windows, pRows, pXc, E, basesOf } = this;
+    const m = windows.length;
+    for (let j = 0; j < nb; j++) {
+      this.blockStats(base[j]!);
+      for (let o = 0; o < L; o++) this.shiftOf[o * nb + j] = this.shiftY(base[j]!, o);
+    }
+    const fill = (o: number, off: number, len: number): void => {
+      for (let j = 0; j < nb; j++) {
+        const bj = base[j]!;
+        const sj = this.shiftOf[o * nb + j]!;
+        for (let r = 0; r < len; r++) pXc[off * nb + j * len + r] = bj[pRows[off + r]!]! - sj;
+      }
+    };
+    for (let o = 0; o < L; o++) {
+      fill(o, this.aOff[o]!, this.aLen[o]!);
+      for (let k = 0; k < m; k++) fill(o, this.cOff[o * m + k]!, this.cLen[o * m + k]!);
+      // E = n_b (x̄_bj − s_j), computed exactly as a y-side n_b (ȳ_b − s_y) would be
+      const midHi = this.midHi[o]!;
+      const nMid = this.eLen[o]!;
+      for (let j = 0; j < nb; j++) {
+        const sj = this.shiftOf[o * nb + j]!;
+        for (let b = midHi; b > midHi - nMid; b--) {
+          E[this.eOff[o]! + j * nMid + (midHi - b)] = (this.bRowOff[b + 1]! - this.bRowOff[b]!) * (bMean[b * nb + j]! - sj);
+        }
+      }
+    }
+    for (let j = 0; j < nb; j++) {
+      this.blockStats(base[j]!);
+      for (let o = 0; o < L; o++) {
+        this.windowSums(base[j]!, o);
+        for (let k = 0; k < m; k++) {
+          this.winX[k]![o * nb + j] = this.wY[k]!;
+          const xx = this.winXX[k]!;
+          xx[o * nb * nb + j * nb + j] = this.wYY[k]!;
+          for (const i of basesOf[k]!) if (i < j) xx[o * nb * nb + i * nb + j] = this.wXY[k * nb + i]!;
+        }
+      }
+    }
   }
 
   private buildState(spec: PanelRegressionSpec, regs: Sparse[], base: readonly Float64Array[]): SpecState {
@@ -408,110 +543,250 @@ export class SharedRegressorPanel {
    * @throws RangeError when y has the wrong length.
    */
   fitSymbol(y: Float64Array): void {
-    const { T, nb, L, segments, windows } = this;
+    const { T, L } = this;
     if (y.length !== T) throw new RangeError(`fitSymbol: y has length ${y.length}, expected ${T}`);
-    const { yc, wN, wY, wYY, wXY, wGap } = this;
-    const m = windows.length;
-    const seg0 = segments[0]!;
-    const rows0 = seg0.rows;
+    this.blockStats(y);
+    const states = this.states;
     for (let o = 0; o < L; o++) {
-      // pass 1: the y shift s_y = mean of y over S_0's rows (index order)
-      const a0 = seg0.rowStart[o]!;
-      const n0 = seg0.rowStart[o + 1]! - a0;
-      let sum = 0;
-      for (let r = 0; r < n0; r++) {
-        const v = y[rows0[a0 + r]!]!;
-        yc[r] = v; // S_0's raw y, reused by pass 2
-        sum += v;
+      const sy = this.windowSums(y, o);
+      for (let i = 0; i < states.length; i++) this.fitDate(states[i]!, y, o, sy);
+    }
+  }
+
+  /**
+   * Pass 1: the shift s_y = mean of y over the smallest window's rows, from its pieces in the fixed
+   * order A, middle blocks newest first, C (0 without rows; NaN when y is missing there, which makes every
+   * window fall back, as it must). Needs {@link blockStats} of y.
+   */
+  private shiftY(y: Float64Array, o: number): number {
+    const m = this.windows.length;
+    let sum = 0;
+    if (this.direct[o * m] === 0) {
+      sum = this.pieceSum(y, this.aOff[o]!, this.aLen[o]!);
+      for (let b = this.midHi[o]!; b >= this.midLo[o * m]!; b--) sum += this.bS[b]!;
+    }
+    sum += this.pieceSum(y, this.cOff[o * m]!, this.cLen[o * m]!);
+    const n0 = this.winN[0]![o]!;
+    return n0 > 0 ? sum / n0 : 0;
+  }
+
+  /**
+   * Pass 2: the shifted window sums of y at output date o into wY, wYY, wXY and wGap (window k only for
+   * basesOf[k]). Needs {@link blockStats} of y. The shared "A + middle blocks" part grows with the window.
+   *
+   * @returns the y shift s_y.
+   */
+  private windowSums(y: Float64Array, o: number): number {
+    const { nb, wY, wYY, wXY, wGap, rXY, ps, cOff, cLen, direct, midLo, basesOf } = this;
+    const m = this.windows.length;
+    const bases0 = basesOf[0]!;
+    const sy = this.shiftY(y, o);
+    let started = false;
+    let cur = this.midHi[o]!;
+    for (let k = 0; k < m; k++) {
+      const bases = basesOf[k]!;
+      const c = o * m + k;
+      const shared = direct[c] === 0;
+      let y1 = 0;
+      let y2 = 0;
+      if (shared) {
+        if (!started) {
+          this.pieceSums(y, sy, this.aOff[o]!, this.aLen[o]!, bases0);
+          this.rY = ps[0]!;
+          this.rYY = ps[1]!;
+          for (let q = 0; q < bases0.length; q++) rXY[bases0[q]!] = ps[2 + bases0[q]!]!;
+          started = true;
+        }
+        if (cur >= midLo[c]!) this.mergeBlocks(o, cur, midLo[c]!, sy, bases);
+        cur = Math.min(cur, midLo[c]! - 1);
+        y1 = this.rY;
+        y2 = this.rYY;
       }
-      const sy = n0 > 0 ? sum / n0 : 0;
-      // pass 2: per segment, shifted sums; window k = window k − 1 + segment k
-      let gap = !Number.isFinite(sum);
-      let n = 0;
-      let sY = 0;
-      let sYY = 0;
-      for (let k = 0; k < m; k++) {
-        if (gap) {
-          wGap[k] = 1;
-          continue;
-        }
-        const seg = segments[k]!;
-        const ra = seg.rowStart[o]!;
-        const nr = seg.rowStart[o + 1]! - ra;
-        const rows = seg.rows;
-        const x = seg.x;
-        let s1 = 0;
-        let s2 = 0;
-        for (let r = 0; r < nr; r++) {
-          const v = (k === 0 ? yc[r]! : y[rows[ra + r]!]!) - sy;
-          yc[r] = v;
-          s1 += v;
-          s2 += v * v;
-        }
-        if (!Number.isFinite(s1 + s2)) {
-          gap = true;
-          wGap[k] = 1;
-          continue;
-        }
-        wGap[k] = 0;
-        n += nr;
-        sY += s1;
-        sYY += s2;
-        wN[k] = n;
-        wY[k] = sY;
-        wYY[k] = sYY;
-        // Σ(x_j − s_j)(y − s_y) per base, four bases per sweep over yc (each sum still in row order)
-        const off = ra * nb;
-        const bases = seg.bases;
-        const nq = bases.length;
-        const cur = k * nb;
-        const prev = (k - 1) * nb;
-        let q = 0;
-        for (; q + 3 < nq; q += 4) {
-          const j0 = bases[q]!;
-          const j1 = bases[q + 1]!;
-          const j2 = bases[q + 2]!;
-          const j3 = bases[q + 3]!;
-          const x0 = off + j0 * nr;
-          const x1 = off + j1 * nr;
-          const x2 = off + j2 * nr;
-          const x3 = off + j3 * nr;
-          let d0 = 0;
-          let d1 = 0;
-          let d2 = 0;
-          let d3 = 0;
-          for (let r = 0; r < nr; r++) {
-            const v = yc[r]!;
-            d0 += x[x0 + r]! * v;
-            d1 += x[x1 + r]! * v;
-            d2 += x[x2 + r]! * v;
-            d3 += x[x3 + r]! * v;
-          }
-          wXY[cur + j0] = k > 0 ? wXY[prev + j0]! + d0 : d0;
-          wXY[cur + j1] = k > 0 ? wXY[prev + j1]! + d1 : d1;
-          wXY[cur + j2] = k > 0 ? wXY[prev + j2]! + d2 : d2;
-          wXY[cur + j3] = k > 0 ? wXY[prev + j3]! + d3 : d3;
-        }
-        for (; q < nq; q++) {
-          const j = bases[q]!;
-          const xo = off + j * nr;
-          let d = 0;
-          for (let r = 0; r < nr; r++) d += x[xo + r]! * yc[r]!;
-          wXY[cur + j] = k > 0 ? wXY[prev + j]! + d : d;
-        }
+      this.pieceSums(y, sy, cOff[c]!, cLen[c]!, bases);
+      const sY = y1 + ps[0]!;
+      const sYY = y2 + ps[1]!;
+      wY[k] = sY;
+      wYY[k] = sYY;
+      wGap[k] = Number.isFinite(sY + sYY) ? 0 : 1;
+      for (let q = 0; q < bases.length; q++) {
+        const j = bases[q]!;
+        wXY[k * nb + j] = shared ? rXY[j]! + ps[2 + j]! : ps[2 + j]!;
       }
-      for (const st of this.states) this.fitDate(st, y, o, sy);
+    }
+    return sy;
+  }
+
+  /**
+   * Per-block stats of y for the blocks some date uses as a middle block: Σy, ȳ_b (0 for a block
+   * without rows), Σ(y − ȳ_b)² and Σ(x_j − x̄_bj)(y − ȳ_b), each two-pass in row order.
+   */
+  private blockStats(y: Float64Array): void {
+    const { nb, bRowOff, bRows, bXc, bS, bM, bYY, bXY, yc } = this;
+    const nBlocks = this.blocks.count;
+    const bases = this.basesOf[0]!;
+    const nq = bases.length;
+    for (let b = this.statLo; b <= this.statHi; b++) {
+      const a = bRowOff[b]!;
+      const n = bRowOff[b + 1]! - a;
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        const v = y[bRows[a + r]!]!;
+        yc[r] = v;
+        s += v;
+      }
+      const mean = n > 0 ? s / n : 0;
+      let s2 = 0;
+      for (let r = 0; r < n; r++) {
+        const d = yc[r]! - mean;
+        yc[r] = d;
+        s2 += d * d;
+      }
+      bS[b] = s;
+      bM[b] = mean;
+      bYY[b] = s2;
+      const off = a * nb;
+      for (let q = 0; q < nq; q++) {
+        const j = bases[q]!;
+        const xo = off + j * n;
+        let d = 0;
+        for (let r = 0; r < n; r++) d += bXc[xo + r]! * yc[r]!;
+        bXY[j * nBlocks + b] = d;
+      }
+    }
+  }
+
+  /** Σ y over a loose piece's rows, in row order. */
+  private pieceSum(y: Float64Array, off: number, len: number): number {
+    const rows = this.pRows;
+    let s = 0;
+    for (let r = 0; r < len; r++) s += y[rows[off + r]!]!;
+    return s;
+  }
+
+  /**
+   * Shifted sums of a loose piece into {@link ps}: Σ(y − s_y), Σ(y − s_y)² and, for `bases`,
+   * Σ(x_j − s_j)(y − s_y), each in row order.
+   */
+  private pieceSums(y: Float64Array, sy: number, off: number, len: number, bases: Int32Array): void {
+    const { pRows, pXc, yc, ps, nb } = this;
+    let s1 = 0;
+    let s2 = 0;
+    for (let r = 0; r < len; r++) {
+      const v = y[pRows[off + r]!]! - sy;
+      yc[r] = v;
+      s1 += v;
+      s2 += v * v;
+    }
+    ps[0] = s1;
+    ps[1] = s2;
+    const xo = off * nb;
+    const nq = bases.length;
+    let q = 0;
+    // four bases per sweep over yc (each sum still in row order, so the bits do not depend on the unroll)
+    for (; q + 3 < nq; q += 4) {
+      const j0 = bases[q]!;
+      const j1 = bases[q + 1]!;
+      const j2 = bases[q + 2]!;
+      const j3 = bases[q + 3]!;
+      const x0 = xo + j0 * len;
+      const x1 = xo + j1 * len;
+      const x2 = xo + j2 * len;
+      const x3 = xo + j3 * len;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let r = 0; r < len; r++) {
+        const v = yc[r]!;
+        d0 += pXc[x0 + r]! * v;
+        d1 += pXc[x1 + r]! * v;
+        d2 += pXc[x2 + r]! * v;
+        d3 += pXc[x3 + r]! * v;
+      }
+      ps[2 + j0] = d0;
+      ps[2 + j1] = d1;
+      ps[2 + j2] = d2;
+      ps[2 + j3] = d3;
+    }
+    for (; q < nq; q++) {
+      const j = bases[q]!;
+      const x = xo + j * len;
+      let d = 0;
+      for (let r = 0; r < len; r++) d += pXc[x + r]! * yc[r]!;
+      ps[2 + j] = d;
+    }
+  }
+
+  /**
+   * Add middle blocks hi down to lo (newest first) to the running sums: the exact merge of the block's
+   * centred moments around the shift, C_b + n_b (x̄_b − s_x)(ȳ_b − s_y).
+   */
+  private mergeBlocks(o: number, hi: number, lo: number, sy: number, bases: Int32Array): void {
+    const { bM, bYY, bXY, dv, E, rXY, bRowOff } = this;
+    const nBlocks = this.blocks.count;
+    const midHi = this.midHi[o]!;
+    const nMid = this.eLen[o]!;
+    const eo = this.eOff[o]!;
+    let sY = this.rY;
+    let sYY = this.rYY;
+    for (let b = hi; b >= lo; b--) {
+      const d = bM[b]! - sy;
+      dv[midHi - b] = d;
+      const nd = (bRowOff[b + 1]! - bRowOff[b]!) * d;
+      sY += nd;
+      sYY += bYY[b]! + nd * d;
+    }
+    this.rY = sY;
+    this.rYY = sYY;
+    const nq = bases.length;
+    let q = 0;
+    // four bases per sweep over the blocks (each sum still newest block first: bits independent of the unroll)
+    for (; q + 3 < nq; q += 4) {
+      const j0 = bases[q]!;
+      const j1 = bases[q + 1]!;
+      const j2 = bases[q + 2]!;
+      const j3 = bases[q + 3]!;
+      const x0 = j0 * nBlocks;
+      const x1 = j1 * nBlocks;
+      const x2 = j2 * nBlocks;
+      const x3 = j3 * nBlocks;
+      const e0 = eo + j0 * nMid + midHi;
+      const e1 = eo + j1 * nMid + midHi;
+      const e2 = eo + j2 * nMid + midHi;
+      const e3 = eo + j3 * nMid + midHi;
+      let a0 = rXY[j0]!;
+      let a1 = rXY[j1]!;
+      let a2 = rXY[j2]!;
+      let a3 = rXY[j3]!;
+      for (let b = hi; b >= lo; b--) {
+        const d = dv[midHi - b]!;
+        a0 += bXY[x0 + b]! + E[e0 - b]! * d;
+        a1 += bXY[x1 + b]! + E[e1 - b]! * d;
+        a2 += bXY[x2 + b]! + E[e2 - b]! * d;
+        a3 += bXY[x3 + b]! + E[e3 - b]! * d;
+      }
+      rXY[j0] = a0;
+      rXY[j1] = a1;
+      rXY[j2] = a2;
+      rXY[j3] = a3;
+    }
+    for (; q < nq; q++) {
+      const j = bases[q]!;
+      const xo = j * nBlocks;
+      const ej = eo + j * nMid + midHi;
+      let acc = rXY[j]!;
+      for (let b = hi; b >= lo; b--) acc += bXY[xo + b]! + E[ej - b]! * dv[midHi - b]!;
+      rXY[j] = acc;
     }
   }
 
   /** One regression at output date o from the window sums of the current symbol (or the fallback). */
   private fitDate(st: SpecState, y: Float64Array, o: number, sy: number): void {
-    const { nb, g } = this;
     const k = st.k;
     const out = st.out;
     const win = st.win;
-    const n = this.wN[win]!;
-    if (this.wGap[win] === 1 || st.nA[o] !== st.nX[o]) {
+    const n = st.nA[o]!;
+    if (this.wGap[win] === 1 || n !== st.nX[o]) {
       this.fallback(st, y, o);
       return;
     }
@@ -529,11 +804,20 @@ export class SharedRegressorPanel {
     out.status[o] = FitStatus.OK;
     const my = this.wY[win]! / n;
     const cyy = this.wYY[win]! - n * my * my;
-    const sxy = this.wXY;
-    const xyOff = win * nb;
-    let intercept = my + sy;
     if (!st.ridge) {
-      const R = st.regs[0]!;
+      this.fitOls(st, o, n, my, cyy, sy);
+      return;
+    }
+    this.fitRidge(st, o, n, my, cyy, sy);
+  }
+
+  /** Univariate OLS at output date o from the current window sums (β = C_xy / C_xx). */
+  private fitOls(st: SpecState, o: number, n: number, my: number, cyy: number, sy: number): void {
+    const out = st.out;
+    const sxy = this.wXY;
+    const xyOff = st.win * this.nb;
+    const intercept = my + sy;
+    const R = st.regs[0]!;
       let s = 0;
       for (let q = 0; q < R.idx.length; q++) s += R.w[q]! * sxy[xyOff + R.idx[q]!]!;
       const mx = st.mean[o]!;
@@ -545,8 +829,17 @@ export class SharedRegressorPanel {
       out.alpha[o] = intercept - beta * (mx + st.shift[o]!);
       out.r2[o] = cyy > 0 ? 1 - ssRes / cyy : NaN;
       out.stderr[o] = n > 2 ? Math.sqrt(ssRes / (n - 2) / cxx) : NaN;
-      return;
     }
+  }
+
+  /** Standardized ridge at output date o from the current window sums and the date's (Z'Z + αI)⁻¹. */
+  private fitRidge(st: SpecState, o: number, n: number, my: number, cyy: number, sy: number): void {
+    const { g } = this;
+    const out = st.out;
+    const k = st.k;
+    const sxy = this.wXY;
+    const xyOff = st.win * this.nb;
+    let intercept = my + sy;
     for (let r = 0; r < k; r++) {
       const R = st.regs[r]!;
       let s = 0;
@@ -624,16 +917,3 @@ function toSparse(spec: PanelRegressionSpec, nb: number): Sparse[] {
   });
 }
 
-/** Inclusive calendar bounds [lo, hi] of segment k at date t (empty when lo > hi). */
-function segmentBounds(t: number, windows: Int32Array, k: number): [number, number] {
-  const hi = k === 0 ? t : t - windows[k - 1]!;
-  const lo = Math.max(0, t - windows[k]! + 1);
-  return [lo, hi];
-}
-
-/** Largest per-date row count of a segment. */
-function maxSpan(rowStart: Int32Array): number {
-  let m = 0;
-  for (let o = 0; o + 1 < rowStart.length; o++) m = Math.max(m, rowStart[o + 1]! - rowStart[o]!);
-  return m;
-}

@@ -10,6 +10,7 @@ export * from "./comoments.js";
 export * from "./small-linalg.js";
 export * from "./ols.js";
 export * from "./ridge.js";
+export * from "./calendar-blocks.js";
 export * from "./factor-panel.js";
 export * from "./volatility.js";
 export * from "./metrics.js";

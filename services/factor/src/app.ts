@@ -5,7 +5,7 @@ import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "./store/migrations.js";
 import { marketDataPriceSource } from "./usecases/price-source.js";
-import { RunPriceCache, type RunPriceCacheOptions } from "./usecases/run-price-cache.js";
+import { RunPriceCache, type RunPriceCacheOptions, type RunPriceCacheStats } from "./usecases/run-price-cache.js";
 
 /** Everything the factor service needs to start (validated by main.ts or `sigma dev`). */
 export interface FactorAppOptions {
@@ -32,8 +32,13 @@ export interface StartedService {
   close(): Promise<void>;
 }
 
-/** Composition root of the factor service: database → market-data client → handlers → server. */
-export async function startFactor(o: FactorAppOptions): Promise<StartedService> {
+/** The started factor service, with the counters of its run price cache (for tests and diagnostics). */
+export interface StartedFactor extends StartedService {
+  priceCacheStats(): RunPriceCacheStats;
+}
+
+/** Composition root of the factor service: database → market-data client → price cache → handlers → server. */
+export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
   const schema = o.schema ?? "factor";
   const db = await createDataSource({ url: o.databaseUrl, schema, entities: [], migrations: FACTOR_MIGRATIONS, logger: o.logger, applicationName: "factor" });
   // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
@@ -60,6 +65,7 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedService> 
     name: "factor",
     port: running.port,
     url: running.url,
+    priceCacheStats: () => priceCache.stats(),
     async close() {
       await running.close();
       await closeDataSource(db);

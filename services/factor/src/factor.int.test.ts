@@ -54,6 +54,7 @@ describe("factor service against real market-data and Postgres", () => {
   const logger = createLogger("factor-it", { level: "silent" });
   let closers: (() => Promise<void>)[] = [];
   let factor: ReturnType<typeof createServiceClient<typeof FactorService>>;
+  let service: Awaited<ReturnType<typeof startFactor>>;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 
   before(async () => {
@@ -63,6 +64,7 @@ describe("factor service against real market-data and Postgres", () => {
     // Sync from the start of the file so the 300-day lookback of the computed range is covered.
     await mdClient.syncPrices({ symbols: SYMBOLS, startDate: "2017-01-03", endDate: END, includeFactorEtfs: true, force: false });
     const svc = await startFactor({ port: 0, databaseUrl, schema: factorSchema, marketDataUrl: md.url, logger, auth: { mode: "dev" } });
+    service = svc;
     closers.unshift(() => svc.close());
     factor = createServiceClient(FactorService, svc.url, { timeoutMs: 120_000 });
   });
@@ -198,6 +200,56 @@ describe("factor service against real market-data and Postgres", () => {
     const again = await factor.computeSymbolMetrics({ symbols: SYMBOLS, startDate: START, endDate: END });
     assert.equal(again.counters!.outputs, res.counters!.outputs);
     assert.equal(await storedRows("symbol_metrics"), rows);
+  });
+
+  /** Every stored row of a table, ordered; float8 comes back as a JS number (NaN included). */
+  async function tableRows(table: string): Promise<Record<string, unknown>[]> {
+    const r = await pool.query(`SELECT * FROM ${factorSchema}.${table} ORDER BY symbol, date`);
+    return r.rows;
+  }
+
+  /** Same rows, same columns, numbers Object.is-identical (bit-identical up to NaN payloads). */
+  function assertIdenticalRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[], what: string): void {
+    assert.equal(actual.length, expected.length, `${what}: row count`);
+    expected.forEach((e, r) => {
+      const a = actual[r]!;
+      assert.deepEqual(Object.keys(a), Object.keys(e));
+      for (const [k, v] of Object.entries(e)) {
+        const x = a[k];
+        if (typeof v === "number") assert.ok(Object.is(x, v), `${what} row ${r} ${k}: ${String(x)} vs ${v}`);
+        else assert.deepEqual(x, v, `${what} row ${r} ${k}`);
+      }
+    });
+  }
+
+  it("stores identical rows with and without the run price cache over a multi-chunk sequence", async () => {
+    const chunks: string[][] = [];
+    const dates = tradingDays(START, END);
+    for (let i = 0; i < dates.length; i += 7) chunks.push(dates.slice(i, i + 7));
+    assert.ok(chunks.length >= 5);
+    const runChunks = async (runId: string) => {
+      // Phase 1.5 then 1.75 on each chunk, as the coordinator's run executor does.
+      for (const c of chunks) {
+        const range = { startDate: c[0]!, endDate: c.at(-1)!, runId };
+        await factor.computeSymbolFactors({ symbols: SYMBOLS, ...range });
+        await factor.computeSymbolMetrics({ symbols: SYMBOLS, ...range });
+      }
+      return { factors: await tableRows("symbol_factors"), metrics: await tableRows("symbol_metrics") };
+    };
+    const before = service.priceCacheStats();
+    const cached = await runChunks(`it-run-${suffix}`);
+    const after = service.priceCacheStats();
+    // The first factor call reads in full; every later chunk reads only its new dates; metrics calls are hits.
+    assert.deepEqual(
+      { full: after.fullFetches - before.fullFetches, tails: after.tailFetches - before.tailFetches, hits: after.hits - before.hits },
+      { full: 1, tails: chunks.length - 1, hits: chunks.length },
+    );
+    const uncached = await runChunks("");
+    assert.equal(service.priceCacheStats().uncached - after.uncached, 2 * chunks.length);
+    assert.equal(uncached.factors.length, SYMBOLS.length * dates.length);
+    assert.ok(uncached.metrics.length > 0);
+    assertIdenticalRows(cached.factors, uncached.factors, "symbol_factors");
+    assertIdenticalRows(cached.metrics, uncached.metrics, "symbol_metrics");
   });
 
   it("fails loudly when symbols have prices but nothing can be computed, and rejects bad input", async () => {

@@ -5,6 +5,7 @@
  * 12 factors) for bulk storage, plus skip counts by reason. The regressions run on the shared-regressor
  * panel of @sigma/quant, so the factor-ETF side is computed once per date for all symbols.
  */
+import { InvalidDateError, toDayNumber } from "@sigma/calendar";
 import {
   FIT_STATUS_NAMES,
   FitStatus,
@@ -18,6 +19,7 @@ import {
   betaQuality,
   clipBeta,
   simpleReturns,
+  weekBlockIds,
   type PanelRegressionSpec,
 } from "@sigma/quant";
 import { closesOf, dateRange, hasAnyClose } from "./calendar-range.js";
@@ -117,6 +119,24 @@ function regressionSpecs(): { spec: PanelRegressionSpec; factors: FactorId[] }[]
   return out;
 }
 
+/**
+ * Summation block id of every calendar date (fixed two-week spans, see `weekBlockIds`): derived from
+ * each date alone, so a stored value keeps its bits whatever range or history start computed it.
+ *
+ * @throws FactorInputError when a date is not a real calendar date (e.g. 2023-02-30).
+ */
+function blockIdsOf(dates: readonly string[]): Int32Array {
+  const days = dates.map((d) => {
+    try {
+      return toDayNumber(d);
+    } catch (e) {
+      if (e instanceof InvalidDateError) throw new FactorInputError(`calendar date is not a real date: ${d}`);
+      throw e;
+    }
+  });
+  return weekBlockIds(days);
+}
+
 function emptySkips(): Record<SkipReason, number> {
   return { NO_PRICES: 0, INSUFFICIENT_HISTORY: 0, DEGENERATE_REGRESSOR: 0, NO_CLOSE: 0 };
 }
@@ -159,7 +179,7 @@ export function computeSymbolFactors(input: SymbolFactorsInput): SymbolFactorsRe
 
   const { from, to } = range;
   const regs = regressionSpecs();
-  const panel = new SharedRegressorPanel(base, regs.map((r) => r.spec), from, to);
+  const panel = new SharedRegressorPanel(base, regs.map((r) => r.spec), from, to, blockIdsOf(dates));
   const colOf = regs.map((r) => r.factors.map((f) => FACTOR_IDS.indexOf(f)));
   const L = panel.L;
   const cap = symbols.length * L;

@@ -8,6 +8,7 @@ import { type AuthConfig, createLogger, createRoutes, createServerInterceptors, 
 import { FACTOR_ETFS, type SymbolFactorTable, type SymbolMetricsTable } from "../domain/index.js";
 import type { FactorRepository, ReplaceScope } from "../store/factor-store.js";
 import type { PriceSource } from "../usecases/price-source.js";
+import { RunPriceCache } from "../usecases/run-price-cache.js";
 import { factorHandlers } from "./factor-handlers.js";
 
 /** Deterministic closes: a random walk from a small LCG, so every regression has variance. */
@@ -90,11 +91,12 @@ class MemoryStore implements FactorRepository {
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 
-function setup(opts: { auth?: AuthConfig; missingEtf?: string } = {}) {
+function setup(opts: { auth?: AuthConfig; missingEtf?: string; cache?: boolean } = {}) {
   const store = new MemoryStore();
   const prices = fakePrices(opts.missingEtf);
+  const priceCache = opts.cache ? new RunPriceCache(prices) : undefined;
   const auth = opts.auth ?? { mode: "dev" };
-  const transport = createRouterTransport(createRoutes({ services: [defineService(FactorService, factorHandlers({ prices, store }))] }), {
+  const transport = createRouterTransport(createRoutes({ services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))] }), {
     router: { interceptors: createServerInterceptors(createLogger("factor-test", { level: "silent" }), auth) },
   });
   return { store, prices, client: createClient(FactorService, transport) };
@@ -212,6 +214,20 @@ describe("factor handlers", () => {
     });
     const jwt = setup({ auth: { mode: "jwt", secret: SECRET } });
     await assert.rejects(jwt.client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01" }), hasCode(Code.Unauthenticated));
+  });
+
+  it("reuses a run's prices across compute calls naming the same run_id, and only then", async () => {
+    const { client, prices } = setup({ cache: true });
+    const range = { symbols: ["ABC"], startDate: "2024-03-01", endDate: "2024-03-28" };
+    await client.computeSymbolFactors({ ...range, runId: "run-1" });
+    // Metrics need a subset of the symbols + ETFs just read: served from the run's panel.
+    await client.computeSymbolMetrics({ ...range, runId: "run-1" });
+    assert.equal(prices.calls, 1);
+    await client.computeSymbolMetrics(range);
+    await client.computeSymbolMetrics({ ...range, runId: "run-2" });
+    assert.equal(prices.calls, 3, "no run id, or another run: read again");
+    await assert.rejects(client.computeSymbolMetrics({ ...range, runId: "r".repeat(129) }), hasCode(Code.InvalidArgument));
+    assert.equal(prices.calls, 3);
   });
 
   it("rejects bad input with every violation, before any price read", async () => {

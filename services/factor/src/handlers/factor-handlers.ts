@@ -60,7 +60,7 @@ function problems(list: readonly ReportedProblem[]): PbSymbolProblem[] {
 export function factorHandlers(deps: FactorHandlerDeps): ServiceImpl<typeof FactorService> {
   /** The use-case dependencies of one compute call: prices through the run's cache when it names a run. */
   const computeDeps = (runId: string) => ({
-    prices: deps.priceCache && runId !== "" ? deps.priceCache.forRun(runId) : deps.prices,
+    prices: deps.priceCache ? deps.priceCache.forRun(runId) : deps.prices,
     store: deps.store,
   });
   return {

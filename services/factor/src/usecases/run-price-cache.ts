@@ -81,11 +81,10 @@ export class RunPriceCache {
   }
 
   /**
-   * A {@link PriceSource} whose reads go through this cache under `runId`; an empty run id gives the
-   * underlying source itself (no caching, the behaviour without a run).
+   * A {@link PriceSource} whose reads go through this cache under `runId`; with an empty run id every
+   * read goes to the underlying source (no caching, the behaviour without a run; counted as uncached).
    */
   forRun(runId: string): PriceSource {
-    if (runId === "") return this.source;
     return { closes: (symbols, startDate, endDate, signal) => this.closes(runId, symbols, startDate, endDate, signal) };
   }
 
