@@ -34,7 +34,7 @@ export const CORRELATION_CLIP = 0.95;
  * A regressor is "zero variance" (degenerate) when its population standard deviation over the window is
  * at most `DEGENERATE_STD_ABS + DEGENERATE_STD_REL × |mean|`. Daily returns of real prices quoted with
  * ~5 significant digits move by ≥ 1e-5, so an absolute floor of 1e-12 only catches flat series
- * (and the rounding residue an incremental update can leave after a flat stretch enters the window).
+ * (and the rounding residue that moment merges around a shift can leave on a flat window).
  */
 export const DEGENERATE_STD_ABS = 1e-12;
 /** Relative part of the degenerate-regressor threshold, see {@link DEGENERATE_STD_ABS}. */

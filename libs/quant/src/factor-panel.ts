@@ -303,7 +303,7 @@ export class SharedRegressorPanel {
       for (let k = 0; k < m; k++) maxRows = Math.max(maxRows, this.cLen[o * m + k]!);
     }
     this.yc = new Float64Array(maxRows);
-    this.dv = new Float64Array(Math.max(1, ...this.eLen));
+    this.dv = new Float64Array(Math.max(1, this.eLen.reduce((a, b) => Math.max(a, b), 0)));
     this.bS = new Float64Array(blocks.count);
     this.bM = new Float64Array(blocks.count);
     this.bYY = new Float64Array(blocks.count);
@@ -782,6 +782,7 @@ export class SharedRegressorPanel {
 
   /** One regression at output date o from the window sums of the current symbol (or the fallback). */
   private fitDate(st: SpecState, y: Float64Array, o: number, sy: number): void {
+    const { nb, g } = this;
     const k = st.k;
     const out = st.out;
     const win = st.win;
@@ -804,20 +805,11 @@ export class SharedRegressorPanel {
     out.status[o] = FitStatus.OK;
     const my = this.wY[win]! / n;
     const cyy = this.wYY[win]! - n * my * my;
-    if (!st.ridge) {
-      this.fitOls(st, o, n, my, cyy, sy);
-      return;
-    }
-    this.fitRidge(st, o, n, my, cyy, sy);
-  }
-
-  /** Univariate OLS at output date o from the current window sums (β = C_xy / C_xx). */
-  private fitOls(st: SpecState, o: number, n: number, my: number, cyy: number, sy: number): void {
-    const out = st.out;
     const sxy = this.wXY;
-    const xyOff = st.win * this.nb;
-    const intercept = my + sy;
-    const R = st.regs[0]!;
+    const xyOff = win * nb;
+    let intercept = my + sy;
+    if (!st.ridge) {
+      const R = st.regs[0]!;
       let s = 0;
       for (let q = 0; q < R.idx.length; q++) s += R.w[q]! * sxy[xyOff + R.idx[q]!]!;
       const mx = st.mean[o]!;
@@ -829,17 +821,8 @@ export class SharedRegressorPanel {
       out.alpha[o] = intercept - beta * (mx + st.shift[o]!);
       out.r2[o] = cyy > 0 ? 1 - ssRes / cyy : NaN;
       out.stderr[o] = n > 2 ? Math.sqrt(ssRes / (n - 2) / cxx) : NaN;
+      return;
     }
-  }
-
-  /** Standardized ridge at output date o from the current window sums and the date's (Z'Z + αI)⁻¹. */
-  private fitRidge(st: SpecState, o: number, n: number, my: number, cyy: number, sy: number): void {
-    const { g } = this;
-    const out = st.out;
-    const k = st.k;
-    const sxy = this.wXY;
-    const xyOff = st.win * this.nb;
-    let intercept = my + sy;
     for (let r = 0; r < k; r++) {
       const R = st.regs[r]!;
       let s = 0;

@@ -95,6 +95,16 @@ test("factors: one date at a time = inside a 60-date range = with the history st
   assertSameBits(overlap, new Map([...longer].filter(([k]) => overlap.has(k))), "overlapping chunks");
 });
 
+test("factors: history starts at odd offsets (summation blocks must be fixed by the dates, not array indices)", () => {
+  const ranged = factorsOf(BASE_START, FIRST, FIRST + COUNT - 1);
+  for (const d of [-37, -1, 3, 13]) assertSameBits(ranged, factorsOf(BASE_START + d, FIRST, FIRST + COUNT - 1), `history start ${d > 0 ? "+" : ""}${d}`);
+  // a chunk boundary in the middle of a block: [FIRST, FIRST + 26] then [FIRST + 27, …]
+  const first = factorsOf(BASE_START, FIRST, FIRST + 26);
+  const second = factorsOf(BASE_START + 7, FIRST + 27, FIRST + COUNT - 1);
+  const both: FactorCells = new Map([...first, ...second]);
+  assertSameBits(ranged, both, "two chunks split inside a block");
+});
+
 test("metrics: one date at a time = inside a 60-date range = with the history starting 40 dates earlier / later", () => {
   const ranged = metricsOf(BASE_START, FIRST, FIRST + COUNT - 1, METRIC_KEYS);
   assert.ok(ranged.size > 40 * COUNT, `rows ${ranged.size}`);
