@@ -1,5 +1,5 @@
 # Thin wrappers over npm scripts. `make demo` and `make test` work on a fresh clone.
-.PHONY: install build generate lint typecheck demo dev test test-unit bench clean
+.PHONY: install build generate lint typecheck demo dev test test-unit bench clean proto-baseline
 
 NPM_STAMP := node_modules/.sigma-installed
 
@@ -37,6 +37,10 @@ test-unit: install
 
 bench: install
 	bash scripts/bench.sh
+
+# Refresh the contract baseline that `buf breaking` compares against (after a compatible change).
+proto-baseline: install
+	npx buf build proto -o proto-baseline.binpb
 
 clean:
 	rm -rf node_modules .sigma
