@@ -458,4 +458,14 @@ describe("market-data service with the http provider (local Polygon stand-in)", 
     const series = await h.client.getPriceSeries({ symbols: ["SPY"], startDate: END, endDate: NEXT });
     assert.deepEqual(series.series[0]!.closes, [spy.get(END), 400.5]);
   });
+
+  it("a forced sync of a range with no bars yet does not flag a known symbol unavailable", async () => {
+    const LATER = "2020-01-27";
+    const res = await h.client.syncPrices({ symbols: ["SPY"], startDate: LATER, endDate: LATER, force: true });
+    const s = res.results[0]!;
+    // No prices in that range is NO_PRICES for this request, not "the provider does not know SPY".
+    assert.equal(s.reason, SkipReason.NO_PRICES, `got ${SkipReason[s.reason]}: ${s.message}`);
+    const listed = (await h.client.listSymbols({ includeFactorEtfs: true })).symbols.find((x) => x.symbol === "SPY")!;
+    assert.equal(listed.unavailable, false);
+  });
 });

@@ -45,12 +45,13 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
   });
   const abort = new AbortController();
   const consumer = (async () => {
-    for (;;) {
+    while (!abort.signal.aborted) {
       try {
         for await (const { seq, event } of o.events.subscribe({ afterSeq: hub.projection.lastSeq, signal: abort.signal })) {
           hub.apply(seq, event);
         }
-        return;
+        // The subscription ended without being aborted (consumer or connection closed): resume.
+        if (!abort.signal.aborted) o.logger.warn({ lastSeq: hub.projection.lastSeq }, "event subscription ended; resubscribing");
       } catch (err) {
         if (abort.signal.aborted) return;
         o.logger.error({ err, lastSeq: hub.projection.lastSeq }, "event consumer failed; resubscribing in 1 s");
@@ -67,13 +68,14 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
           const runId = hub.projection.resolveRunId(target);
           if (!runId) throw new ConnectError(`no run found for ${describeTarget(target)}`, Code.NotFound);
           const { run } = await coordinator.getRun({ runId });
+          if (!run) throw new ConnectError(`run ${runId} not found`, Code.NotFound);
           const res = await coordinator.runBatch({
-            portfolioId: run!.portfolioId,
+            portfolioId: run.portfolioId,
             source: RunSource.ADMIN,
-            forceRerun: run!.forceRerun,
-            startDate: run!.requestedStartDate,
-            endDate: run!.requestedEndDate,
-            asOf: run!.asOf,
+            forceRerun: run.forceRerun,
+            startDate: run.requestedStartDate,
+            endDate: run.requestedEndDate,
+            asOf: run.asOf,
           });
           return { runId: res.runId };
         }
@@ -90,8 +92,10 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
       if (!token) return false;
       try {
         return isAdmin(await verifyToken(o.auth.secret, token));
-      } catch {
-        return false; // invalid or expired token: refused like any other non-admin
+      } catch (err) {
+        // An invalid or expired token is refused like any other non-admin; anything else is a fault.
+        if (err instanceof ConnectError && err.code === Code.Unauthenticated) return false;
+        throw err;
       }
     },
     onError: (err, req) => o.logger.warn({ err, url: req.url }, "web request failed"),

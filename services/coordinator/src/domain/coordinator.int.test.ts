@@ -32,11 +32,12 @@ after(async () => {
 });
 
 /** A market-data stand-in: every symbol fetched unless listed as unavailable; optional gate to block syncs. */
-function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[]; factorFailsOn?: string } = {}) {
+function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[]; factorFailsOn?: string; onMetrics?: () => Promise<void> } = {}) {
   const calls: string[][] = [];
   const factorCalls: { phase: string; symbols: string[]; start: string; end: string }[] = [];
   const analytics = (phase: string) => async (req: { symbols: string[]; startDate: string; endDate: string }) => {
     factorCalls.push({ phase, symbols: req.symbols, start: req.startDate, end: req.endDate });
+    if (phase === "metrics") await opts.onMetrics?.();
     if (opts.factorFailsOn && req.startDate <= opts.factorFailsOn && opts.factorFailsOn <= req.endDate) {
       throw toConnectError(new FailedPreconditionError(`${req.symbols.length} symbols with prices and no ${phase} row`));
     }
@@ -286,4 +287,57 @@ test("RunBatch rejects a bad source, a malformed or future as_of and bad dates, 
     c.runBatch({ ...runInput, forceRerun: false, startDate: "bad", endDate: "2020-01-02" }),
     (e: unknown) => e instanceof InvalidArgumentError && e.violations.map((v) => v.field).join() === "start_date,end_date,start_date",
   );
+});
+
+test("a run that loses its lease during its last chunk neither completes nor publishes a contradicting final event", async () => {
+  const bus = createMemoryBus();
+  let runId = "";
+  const md = fakeMarketData({
+    // While the last (only) chunk computes, another coordinator takes the run over.
+    onMetrics: async () => {
+      await db.query(`DELETE FROM "${schema}".leases WHERE run_id = $1`, [runId]);
+      await db.query(`UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run Y (heartbeat stale)' WHERE id=$1`, [runId]);
+    },
+  });
+  const c = coordinator(md, bus);
+  const out = await c.runBatch(runInput);
+  runId = out.runId;
+  await c.waitFor(out.runId);
+  const run = (await repo.get(out.runId))!;
+  assert.equal(run.status, "failed");
+  assert.equal(run.errorSummary, "lease taken over by run Y (heartbeat stale)");
+  const ac = new AbortController();
+  const finals: string[] = [];
+  setTimeout(() => ac.abort(), 200);
+  for await (const { event } of bus.subscribe({ afterSeq: 0, signal: ac.signal })) {
+    if (event.runId === out.runId && event.payload.case === "runFinished") finals.push(event.payload.value.status);
+  }
+  assert.deepEqual(finals, [], "the holder published no RunFinished (the taker publishes the final event)");
+});
+
+test("a leftover lease of a finished run is removed silently, not reported as a takeover", async () => {
+  const done = "00000000-0000-4000-8000-000000000004";
+  const stale = new Date(Date.now() - 5 * 60_000);
+  await db.query(
+    `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at, finished_at) VALUES ($1,'cron','universe','completed','h',$2,$2,$2)`,
+    [done, stale],
+  );
+  await db.query(`INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'h',$2,$2)`, [done, stale]);
+  const c = coordinator(fakeMarketData());
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  assert.equal((await repo.get(out.runId))!.status, "completed", "no takeover warning");
+  assert.equal((await repo.get(done))!.status, "completed", "the finished run keeps its verdict");
+});
+
+test("the sweep never fails a run executing in its own process, even if its heartbeat lags", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const c = coordinator(fakeMarketData({ gate }), createMemoryBus(), { heartbeatMs: 60_000, leaseTtlMs: 180_000 });
+  const out = await c.runBatch(runInput);
+  await db.query(`UPDATE "${schema}".runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [out.runId]);
+  assert.ok(!(await c.sweep()).includes(out.runId));
+  open();
+  await c.waitFor(out.runId);
+  assert.equal((await repo.get(out.runId))!.status, "completed");
 });

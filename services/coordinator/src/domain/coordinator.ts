@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createClock, isIsoDate, newYorkDate, type Clock } from "@sigma/calendar";
 import { Phase, RunSource } from "@sigma/contracts";
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnimplementedError } from "@sigma/runtime";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from "@sigma/runtime";
 import { planRun, type RunPlan } from "./planner.js";
 import { publishTerminalEvent } from "./reporter.js";
 import { type ActiveRun, executeRun, type ExecutorDeps, type ExecutorSettings, stopRun } from "./run-executor.js";
@@ -60,8 +60,15 @@ const emptyPhase = (phase: Phase): PhaseRecord => ({
 export class Coordinator {
   private readonly active = new Map<string, ActiveRun>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  /** @throws RangeError when the heartbeat is not well inside the lease TTL (≤ TTL/3). */
+  constructor(private readonly deps: CoordinatorDeps) {
+    const { heartbeatMs, leaseTtlMs } = deps.settings;
+    if (heartbeatMs * 3 > leaseTtlMs) {
+      throw new RangeError(`heartbeat interval ${heartbeatMs} ms must be at most a third of the lease TTL ${leaseTtlMs} ms`);
+    }
+  }
 
   /**
    * Start-up recovery plus a periodic sweep (every TTL/2): runs left "running" by a dead
@@ -79,7 +86,7 @@ export class Coordinator {
 
   /** Marks stale runs failed and publishes their final events; returns their ids. */
   async sweep(): Promise<string[]> {
-    const ids = await this.deps.repo.failStaleRuns(this.deps.settings.leaseTtlMs);
+    const ids = await this.deps.repo.failStaleRuns(this.deps.settings.leaseTtlMs, [...this.active.keys()]);
     if (ids.length) this.deps.logger.warn({ runIds: ids }, "marked stale runs failed (coordinator lost)");
     for (const id of ids) await publishTerminalEvent(this.deps.publisher, id, "failed", "coordinator lost (heartbeat stale)", this.deps.logger);
     return ids;
@@ -87,6 +94,7 @@ export class Coordinator {
 
   /** Validates, plans and (unless dry-run) starts a run; returns at once with its id. */
   async runBatch(input: RunBatchInput): Promise<RunBatchOutcome> {
+    if (this.closing) throw new UnavailableError("coordinator is shutting down; retry against another replica or after restart");
     const violations: { field: string; description: string }[] = [];
     if (!VALID_SOURCES.has(input.source)) violations.push({ field: "source", description: `unknown source ${input.source}` });
     const realToday = newYorkDate(new Date());
@@ -195,6 +203,7 @@ export class Coordinator {
 
   /** SIGTERM: cancels every active run (recorded with its true progress) and waits for them. */
   async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
     clearInterval(this.sweepTimer);
     const runs = [...this.active.values()];
     for (const r of runs) stopRun(r, { kind: "cancel", reason: "coordinator shutting down (SIGTERM)" });

@@ -28,6 +28,12 @@ export class LeaseKeeper {
   /** Starts heartbeating. */
   start(): void {
     this.timer = setInterval(() => {
+      // Checked on every tick, so a heartbeat that hangs (stuck connection) is noticed too.
+      const silentMs = Date.now() - this.lastOk;
+      if (silentMs > this.opts.leaseTtlMs) {
+        this.fire({ kind: "lease_lost", detail: `no heartbeat written for ${Math.round(silentMs / 1000)} s (> lease TTL)` });
+        return;
+      }
       this.inFlight ??= this.beat().finally(() => (this.inFlight = undefined));
     }, this.opts.heartbeatMs);
     this.timer.unref();
@@ -37,7 +43,8 @@ export class LeaseKeeper {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.inFlight;
+    // Do not wait for a hung heartbeat forever: it is abandoned after one interval.
+    await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, this.opts.heartbeatMs).unref())]);
   }
 
   private fire(reason: StopReason): void {
@@ -54,11 +61,8 @@ export class LeaseKeeper {
       if (!owned) this.fire({ kind: "lease_lost", detail: "lease taken over or run finalized elsewhere" });
       else if (cancelRequested) this.fire({ kind: "cancel_requested" });
     } catch (err) {
-      const silentMs = Date.now() - this.lastOk;
-      this.logger.error({ err, silentMs }, "heartbeat write failed");
-      if (silentMs > this.opts.leaseTtlMs) {
-        this.fire({ kind: "lease_lost", detail: `no heartbeat written for ${Math.round(silentMs / 1000)} s (> lease TTL)` });
-      }
+      // The tick checks the silence against the TTL; a single failure is only logged.
+      this.logger.error({ err, silentMs: Date.now() - this.lastOk }, "heartbeat write failed");
     }
   }
 }

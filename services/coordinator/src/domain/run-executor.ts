@@ -122,7 +122,7 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
       });
       mdRecord.state = "completed";
     } catch (err) {
-      mdRecord.state = cancelled() ? "cancelled" : "failed";
+      mdRecord.state = active.stop?.kind === "cancel" ? "cancelled" : "failed";
       throw err;
     } finally {
       mdRecord.durationSeconds = (performance.now() - t0) / 1000;
@@ -131,6 +131,9 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
     }
 
     await runChunkedPhases(active, deps, reporter, makeContext, md.available, commit);
+    // Losing the run during the last chunk (its final commit refused) is not a completion. A cancel
+    // that arrives after every date is committed changes nothing: the run did complete.
+    if (active.stop?.kind === "lease_lost") throw new LeaseLostError(active.stop.detail);
 
     run.status = run.problems.length > 0 || run.warnings.length > 0 ? "completed_with_warnings" : "completed";
     if (run.problems.length > 0) run.warnings.push(`${run.problems.length} data-quality problem(s): ${summarizeProblems(run)}`);
@@ -149,13 +152,17 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
   } finally {
     await keeper.stop();
     run.finishedAt = new Date();
-    await reporter.runFinished({
-      status: run.status,
-      errorSummary: run.errorSummary,
-      durationSeconds: (Date.now() - started) / 1000,
-      datesCompleted: run.datesCompleted,
-      datesFailed: run.datesFailed,
-    });
+    // A run that lost its lease was finalized by whoever took it (who published its final
+    // event): this process must not publish a contradicting one.
+    if (active.stop?.kind !== "lease_lost") {
+      await reporter.runFinished({
+        status: run.status,
+        errorSummary: run.errorSummary,
+        durationSeconds: (Date.now() - started) / 1000,
+        datesCompleted: run.datesCompleted,
+        datesFailed: run.datesFailed,
+      });
+    }
     run.eventsUndelivered = reporter.undelivered;
     // Event loss does not change the status (the analytics are stored) but is listed.
     if (run.eventsUndelivered > 0) run.warnings.push(`${run.eventsUndelivered} status event(s) could not be published to NATS`);
@@ -214,13 +221,14 @@ async function runChunkedPhases(
       const rec = contexts.get(ph)!.record;
       rec.durationSeconds = seconds.get(ph) ?? 0;
       const touched = ph === current || rec.counters.outputs > 0;
+      const cancel = active.stop?.kind === "cancel";
       if (!touched) rec.state = "pending";
-      else if (active.stop) rec.state = "cancelled";
+      else if (cancel) rec.state = "cancelled";
       else rec.state = ph === current ? "failed" : "incomplete";
       rec.summary = `${done}/${total} dates committed`;
       if (touched) await reporter.phaseFinished(ph, false, rec.durationSeconds, rec.counters, rec.summary);
     }
-    if (!active.stop) run.datesFailed = total - done;
+    if (active.stop?.kind !== "cancel") run.datesFailed = total - done;
     throw err;
   }
 }

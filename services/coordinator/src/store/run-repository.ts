@@ -75,6 +75,15 @@ function affected(result: unknown): number {
   return returnedRows(result).length;
 }
 
+/**
+ * SQL expression rewriting a run's `phases` so phases still marked running take `$state` — used
+ * when a run is finalized by someone other than its holder (sweep, takeover, offline cancel).
+ */
+function closePhases(stateParam: string): string {
+  return `coalesce((SELECT jsonb_agg(CASE WHEN p->>'state' = 'running' THEN jsonb_set(p, '{state}', to_jsonb(${stateParam}::text)) ELSE p END ORDER BY ord)
+            FROM jsonb_array_elements(phases) WITH ORDINALITY AS e(p, ord)), phases)`;
+}
+
 const nullIfEmpty = (s: string): string | null => (s ? s : null);
 
 /**
@@ -91,20 +100,19 @@ export class RunRepository {
     this.s = quoteIdent(schema);
   }
 
-  /** Inserts a new run row (written synchronously at run start, SPEC §4). */
+  /** Inserts a new run row (written synchronously at run start, SPEC §4); times on the database clock. */
   async insert(run: RunRecord): Promise<void> {
     await this.db.query(
       `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
          status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
          problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,$22,$23,$24)`,
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)`,
       [
         run.id, RUN_SOURCE_TEXT[run.source], run.scope, nullIfEmpty(run.portfolioId),
         nullIfEmpty(run.requestedStartDate), nullIfEmpty(run.requestedEndDate), run.forceRerun, run.status,
         nullIfEmpty(run.asOf), nullIfEmpty(run.targetDate), nullIfEmpty(run.startDate), nullIfEmpty(run.endDate),
         run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases), JSON.stringify(run.problems),
-        JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered, run.holder, run.startedAt,
-        run.heartbeatAt, run.finishedAt,
+        JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered, run.holder, run.finishedAt,
       ],
     );
   }
@@ -180,7 +188,7 @@ export class RunRepository {
         return "requested" as const;
       }
       await m.query(
-        `UPDATE ${this.s}.runs SET status = 'cancelled', finished_at = now(), error_summary = $2 WHERE id = $1`,
+        `UPDATE ${this.s}.runs SET status = 'cancelled', finished_at = now(), error_summary = $2, phases = ${closePhases("'cancelled'")} WHERE id = $1`,
         [runId, `${reason} (holder gone: heartbeat stale)`],
       );
       await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
@@ -193,12 +201,14 @@ export class RunRepository {
    * and drops their leases. Called at start-up and periodically (SPEC §4 run history). Returns the
    * ids marked.
    */
-  async failStaleRuns(ttlMs: number): Promise<string[]> {
+  // `ownRunIds`: runs executing in the calling process are never swept (their heartbeat may only lag).
+  async failStaleRuns(ttlMs: number, ownRunIds: readonly string[] = []): Promise<string[]> {
     const rows = (await this.db.query(
-      `UPDATE ${this.s}.runs SET status='failed', finished_at=now(),
+      `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
          error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
-       WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') RETURNING id`,
-      [ttlMs],
+       WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') AND NOT (id = ANY($2::uuid[]))
+       RETURNING id`,
+      [ttlMs, ownRunIds],
     )) as unknown;
     const ids = returnedRows<{ id: string }>(rows).map((r) => r.id);
     if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
@@ -226,24 +236,32 @@ export class RunRepository {
       const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
       const live = overlapping.find((l) => !l.stale);
       if (live) return { acquired: false as const, conflict: live.lease };
+      const takenOver: LeaseRow[] = [];
       for (const { lease: stale } of overlapping) {
         await m.query(`DELETE FROM ${this.s}.leases WHERE scope_key = $1`, [stale.scopeKey]);
+        // A leftover lease of a run that already finished (its release failed) is just removed;
+        // only a run that was still running is a takeover to record and report.
+        const failed = returnedRows(
+          await m.query(
+            `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
+               error_summary='lease taken over by run ' || $2 || ' (heartbeat stale)'
+             WHERE id=$1 AND status='running' RETURNING id`,
+            [stale.runId, runId],
+          ),
+        );
+        if (!failed.length) continue;
+        takenOver.push(stale);
         await m.query(
           `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
            VALUES ($1,$2,$3,$4,$5,now())`,
           [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId],
-        );
-        await m.query(
-          `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), error_summary='lease taken over by run ' || $2 || ' (heartbeat stale)'
-           WHERE id=$1 AND status='running'`,
-          [stale.runId, runId],
         );
       }
       await m.query(
         `INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`,
         [scopeKey, runId, holder],
       );
-      return { acquired: true as const, takenOver: overlapping.map((l) => l.lease) };
+      return { acquired: true as const, takenOver };
     });
   }
 

@@ -95,6 +95,16 @@ export class PriceStore {
     return out;
   }
 
+  /** The symbols among `symbols` the provider has answered for before (any coverage at all). */
+  async knownSymbols(symbols: readonly string[]): Promise<Set<string>> {
+    const rows = await queryRows<{ symbol: string }>(
+      this.db,
+      `SELECT DISTINCT symbol FROM ${this.t("coverage")} WHERE symbol = ANY($1::text[])`,
+      [symbols],
+    );
+    return new Set(rows.map((r) => r.symbol));
+  }
+
   /** Upserts bars of many symbols in one bulk statement per 50k rows (a refetch replaces). */
   async writeBars(bars: ReadonlyArray<{ symbol: string; bar: DailyBar }>): Promise<number> {
     if (bars.length === 0) return 0;

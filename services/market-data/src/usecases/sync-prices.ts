@@ -44,6 +44,8 @@ export async function syncPrices(
 ): Promise<SymbolSyncOutcome[]> {
   const { store, provider, logger } = deps;
   const coverage = req.force ? new Map() : await store.coverage(req.symbols, req.start, req.end);
+  // Symbols the provider has answered for before, in any range (also with `force`).
+  const knownSymbols = await store.knownSymbols(req.symbols);
   // A live feed may not have published the last day's bar yet: only dates before it are settled,
   // so that day stays uncovered and is asked again next time. File-backed providers are complete.
   const settledThrough = provider.kind === "http" ? previousTradingDay(req.end) : req.end;
@@ -58,7 +60,7 @@ export async function syncPrices(
     // knows. An HTTP feed answers "no bars in this range" (a day not published yet, dates after a
     // delisting) exactly like "unknown symbol"; for a known symbol that means "no bars", not
     // UNAVAILABLE (which would flag e.g. SPY unavailable on every run before the close is out).
-    let known = (coverage.get(symbol)?.length ?? 0) > 0;
+    let known = knownSymbols.has(symbol);
     try {
       for (const r of ranges) {
         const res = await provider.fetchDaily(symbol, r.start, r.end, signal);

@@ -282,3 +282,16 @@ test("invalid stream sequences are rejected", () => {
   assert.throws(() => p.apply(1.5, e), RangeError);
   assert.throws(() => StatusProjection.fromSnapshot({ ...p.toSnapshot(), version: 99 }), /version 99/);
 });
+
+test("events after a run's final event (a coordinator that lost the lease) do not reopen it", () => {
+  const projection = new StatusProjection();
+  const b = new RunEventBuilder("run-late", [], Date.UTC(2020, 0, 23));
+  projection.apply(1, b.runStarted([Phase.MARKET_DATA], "cron", 1));
+  projection.apply(2, b.runFinished("failed", "lease taken over by run X"));
+  assert.deepEqual(projection.apply(3, b.phaseProgress(Phase.MARKET_DATA, 5, 10, "symbols")), []);
+  assert.deepEqual(projection.apply(4, b.runFinished("completed")), []);
+  const view = projection.getStatus({ runId: "run-late" }, new Date());
+  assert.equal(view.state, RunState.FAILED);
+  assert.equal(view.errorSummary, "lease taken over by run X");
+  assert.equal(projection.lastSeq, 4, "ignored events still advance the stream position");
+});

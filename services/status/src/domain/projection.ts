@@ -23,6 +23,9 @@ import type { TargetRef } from "./target.js";
 /** How many activity lines the recent view keeps (SPEC §5). */
 export const RECENT_ACTIVITY_LIMIT = 50;
 
+/** Run states after a RunFinished event. */
+const TERMINAL_STATES: ReadonlySet<RunState> = new Set([RunState.COMPLETED, RunState.COMPLETED_WITH_WARNINGS, RunState.FAILED, RunState.CANCELLED]);
+
 /** Snapshot format version; bump when the record shapes below change. */
 export const SNAPSHOT_VERSION = 1;
 
@@ -136,6 +139,9 @@ export class StatusProjection {
     if (event.runId === "") return [];
 
     const run = this.runFor(seq, event);
+    // A run's final event is final: events published after it (by a coordinator that lost the
+    // run's lease and has not noticed yet) must not reopen or rewrite it.
+    if (TERMINAL_STATES.has(run.state)) return [];
     const runSeq = Number(event.runSeq);
     // JetStream de-duplicates by run_seq only inside its window; a later re-publish must not
     // double-count progress or log lines.
