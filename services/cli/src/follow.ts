@@ -1,5 +1,5 @@
 import { ActivityLevel, phaseInfo, type Run, RunStatus } from "@sigma/contracts";
-import { SingleBar, Presets } from "cli-progress";
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { clients } from "./context.js";
 import { describeError, say } from "./output.js";
 
@@ -15,8 +15,12 @@ type Clients = ReturnType<typeof clients>;
 export async function followRun(c: Clients, runId: string, opts: { json: boolean; progress: boolean; pollMs?: number }): Promise<Run> {
   const abort = new AbortController();
   const interactive = opts.progress && process.stderr.isTTY;
-  const bar = interactive ? new SingleBar({ format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
-  let barPhase = -1;
+  // One bar per phase: phases 1.5 and 1.75 advance together chunk by chunk.
+  const bars = interactive
+    ? new MultiBar({ format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+  const barOf = new Map<number, SingleBar>();
+  const print = (line: string) => (bars ? bars.log(line + "\n") : say(opts.json, line));
   let lastLine = "";
 
   const watch = (async () => {
@@ -32,27 +36,19 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
             const info = phaseInfo(ev.value.phase);
             const total = Number(ev.value.total);
             const current = ev.case === "phaseProgress" ? Number(ev.value.current) : 0;
-            if (bar) {
-              if (barPhase !== ev.value.phase) {
-                if (barPhase !== -1) bar.stop();
-                bar.start(Math.max(total, 1), current, { phase: info.name, unit: ev.value.unit });
-                barPhase = ev.value.phase;
-              } else bar.update(current);
+            if (bars) {
+              const bar = barOf.get(ev.value.phase);
+              if (bar) bar.update(current);
+              else barOf.set(ev.value.phase, bars.create(Math.max(total, 1), current, { phase: info.name.padEnd(22), unit: ev.value.unit }));
             } else if (!opts.json) {
               const line = `${info.name}: ${current}/${total} ${ev.value.unit}`;
               if (line !== lastLine) say(opts.json, line);
               lastLine = line;
             }
           } else if (ev.case === "phaseFinished") {
-            if (bar && barPhase === ev.value.phase) {
-              bar.stop();
-              barPhase = -1;
-            }
-            say(opts.json, `${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`);
+            print(`${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`);
           } else if (ev.case === "activity" && ev.value.level >= ActivityLevel.WARNING) {
-            bar?.stop();
-            barPhase = -1;
-            say(opts.json, `${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${ev.value.message}`);
+            print(`${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${ev.value.message}`);
           }
         }
         return;
@@ -75,6 +71,6 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
     await new Promise((r) => setTimeout(r, 300));
     abort.abort();
     await watch.catch(() => undefined);
-    bar?.stop();
+    bars?.stop();
   }
 }
