@@ -8,13 +8,14 @@ import { startSystem, type System } from "@sigma/testing";
 // progress and frees its lease; a crash (SIGKILL) leaves a lease that blocks overlapping runs only
 // until its heartbeat is older than the TTL, then it is taken over and the dead run marked failed;
 // the committed prefix plus a rerun give the same rows as an uninterrupted run.
-const TTL_MS = 3000;
+// Long enough that restarting the coordinator process (tsx start-up, DB, health) stays well inside it.
+const TTL_MS = 8000;
 let system: System;
 
 before(async () => {
   system = await startSystem({
     asOf: "2020-01-23",
-    serviceEnv: { coordinator: { SIGMA_LEASE_TTL_MS: String(TTL_MS), SIGMA_HEARTBEAT_MS: "300", SIGMA_CHUNK_DAYS: "5" } },
+    serviceEnv: { coordinator: { SIGMA_LEASE_TTL_MS: String(TTL_MS), SIGMA_HEARTBEAT_MS: "500", SIGMA_CHUNK_DAYS: "5" } },
   });
   const add = await system.cli(["symbols", "add", "AAPL", "MSFT", "JPM", "XOM", "GLD", "NVDA"]);
   assert.equal(add.code, 0, add.stderr);

@@ -53,16 +53,18 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   const ac = new AbortController();
   const seen: number[] = [];
   const stream = client(adminToken).watchStatus({ target: runTarget("run-b") }, { signal: ac.signal });
-  const publisher = (async () => {
-    await new Promise((r) => setTimeout(r, 100));
+  // Publish only once the initial state has arrived, so the test does not depend on timing.
+  const publish = async () => {
     await bus.publish(b.phaseProgress(Phase.MARKET_DATA, 3, 3, "symbols"));
     await bus.publish(b.phaseFinished(Phase.MARKET_DATA, true, 1.5, "3/3 symbols (100% coverage)"));
     await bus.publish(b.runFinished("completed"));
-  })();
+  };
+  let publisher: Promise<void> | undefined;
   let last;
   for await (const u of stream) {
     seen.push(Number(u.seq));
     last = u.status!;
+    publisher ??= publish();
     if (last.state === RunState.COMPLETED) break;
   }
   ac.abort();

@@ -248,7 +248,7 @@ test("CancelRun on another coordinator's live run is a request its holder honour
   const seen = await other.cancelRun(out.runId);
   await holder.waitFor(out.runId);
   open();
-  assert.equal(seen.status, "cancelled", "the holder stopped within a few heartbeats");
+  assert.ok(["cancelled", "running"].includes(seen.status), "answers at once or after the holder stopped");
   const run = (await repo.get(out.runId))!;
   assert.equal(run.status, "cancelled");
   assert.equal(run.errorSummary, "cancelled by request");
