@@ -5,5 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
-echo "== phases 1.5 + 1.75 (factor service): 1,193 symbols x 254 dates"
-node --import tsx scripts/bench-factors.ts "$@"
+echo "== factor math alone (libs/quant): 1,193 symbols x 254 dates x 7 regressions"
+node --import tsx libs/quant/bench/factor-math.bench.ts
+echo
+echo "== phases 1.5 + 1.75 (factor use cases + Postgres store): 1,193 symbols x 254 dates"
+out=$(node --import tsx scripts/bench-factors.ts "$@" | tee /dev/stderr)
+floor=$(printf '%s\n' "$out" | sed -n 's/.*; floor \([0-9.]*\) s;.*/\1/p')
+echo
+echo "== universe run through the services (gRPC between them, real Postgres): 1,193 symbols x 252 dates"
+FLOOR_S="${floor:-}" node --import tsx scripts/bench-pipeline.ts
