@@ -59,6 +59,7 @@ export interface RunRecord {
   finishedAt: Date | null;
 }
 
+/** Stored run status → its Protobuf enum. */
 export const RUN_STATUS_TO_PROTO: Record<RunStatusText, RunStatus> = {
   running: RunStatus.RUNNING,
   completed: RunStatus.COMPLETED,
@@ -67,6 +68,7 @@ export const RUN_STATUS_TO_PROTO: Record<RunStatusText, RunStatus> = {
   cancelled: RunStatus.CANCELLED,
 };
 
+/** Run source enum → the text stored in the runs table and sent in RunStarted events. */
 export const RUN_SOURCE_TEXT: Record<RunSource, string> = {
   [RunSource.UNSPECIFIED]: "manual",
   [RunSource.CRON]: "cron",

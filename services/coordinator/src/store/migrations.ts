@@ -82,4 +82,5 @@ export class CoordinatorCancelRequest1700000000001 implements MigrationInterface
   }
 }
 
+/** The coordinator schema's migrations, in order (run at start by createDataSource). */
 export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000, CoordinatorCancelRequest1700000000001];

@@ -47,4 +47,5 @@ export class MarketDataInit1700000000000 implements MigrationInterface {
   }
 }
 
+/** The market-data schema's migrations, in order (run at start by createDataSource). */
 export const MARKET_DATA_MIGRATIONS = [MarketDataInit1700000000000];
