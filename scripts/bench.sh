@@ -9,8 +9,10 @@ echo "== factor math alone (libs/quant): 1,193 symbols x 254 dates x 7 regressio
 node --import tsx libs/quant/bench/factor-math.bench.ts
 echo
 echo "== phases 1.5 + 1.75 (factor use cases + Postgres store): 1,193 symbols x 254 dates"
-out=$(node --import tsx scripts/bench-factors.ts "$@" | tee /dev/stderr)
-floor=$(printf '%s\n' "$out" | sed -n 's/.*; floor \([0-9.]*\) s;.*/\1/p')
+factors_out="$(mktemp)"
+trap 'rm -f "$factors_out"' EXIT
+node --import tsx scripts/bench-factors.ts "$@" | tee "$factors_out"
+floor=$(sed -n 's/.*; floor \([0-9.]*\) s;.*/\1/p' "$factors_out")
 echo
 echo "== universe run through the services (gRPC between them, real Postgres): 1,193 symbols x 252 dates"
 FLOOR_S="${floor:-}" node --import tsx scripts/bench-pipeline.ts
