@@ -185,6 +185,7 @@ async function runChunkedPhases(
   const total = plan.dates.length;
   const contexts = new Map(CHUNKED_PHASES.map((ph) => [ph, makeContext(run.phases.find((p) => p.phase === ph)!)]));
   const seconds = new Map<Phase, number>();
+  const fits = new Map<Phase, number>();
   const seenProblems = new Set<string>();
   for (const ph of CHUNKED_PHASES) {
     contexts.get(ph)!.record.state = "running";
@@ -199,7 +200,8 @@ async function runChunkedPhases(
         current = ph;
         const t0 = performance.now();
         try {
-          await runSymbolAnalyticsChunk(contexts.get(ph)!, deps.factor, ph, { symbols, dates: chunk, timeoutMs: deps.settings.rpcTimeoutMs }, seenProblems);
+          const { fits: n } = await runSymbolAnalyticsChunk(contexts.get(ph)!, deps.factor, ph, { symbols, dates: chunk, timeoutMs: deps.settings.rpcTimeoutMs }, seenProblems);
+          fits.set(ph, (fits.get(ph) ?? 0) + n);
         } finally {
           seconds.set(ph, (seconds.get(ph) ?? 0) + (performance.now() - t0) / 1000);
         }
@@ -213,7 +215,8 @@ async function runChunkedPhases(
       const rec = contexts.get(ph)!.record;
       rec.state = "completed";
       rec.durationSeconds = seconds.get(ph) ?? 0;
-      rec.summary = `${rec.counters.outputs} rows for ${rec.counters.inputs} symbols over ${total} date(s)`;
+      const nFits = fits.get(ph) ?? 0;
+      rec.summary = `${rec.counters.outputs} rows for ${rec.counters.inputs} symbols over ${total} date(s)${nFits ? ` (${nFits} regressions)` : ""}`;
       await reporter.phaseFinished(ph, true, rec.durationSeconds, rec.counters, rec.summary);
     }
   } catch (err) {

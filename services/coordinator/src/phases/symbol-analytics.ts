@@ -18,7 +18,7 @@ export interface SymbolChunkInput {
  * service and folds its counters and problems into the phase record. The factor service fails
  * the call (FAILED_PRECONDITION) when symbols with prices produced no row, so an empty phase can
  * never pass as a success. Inputs are the run's symbols (counted once); outputs and skips add up
- * over chunks.
+ * over chunks. Returns the regressions fitted (phase 1.5; 0 for metrics).
  */
 export async function runSymbolAnalyticsChunk(
   ctx: PhaseContext,
@@ -26,7 +26,7 @@ export async function runSymbolAnalyticsChunk(
   phase: SymbolPhase,
   input: SymbolChunkInput,
   seenProblems: Set<string>,
-): Promise<void> {
+): Promise<{ fits: number }> {
   if (ctx.cancelled()) throw new RunCancelledError();
   // The run id lets the factor service reuse the prices it loaded for the run's earlier chunks.
   const req = { symbols: input.symbols, startDate: input.dates[0]!, endDate: input.dates.at(-1)!, runId: ctx.runId };
@@ -35,6 +35,7 @@ export async function runSymbolAnalyticsChunk(
     phase === Phase.SYMBOL_FACTORS ? await factor.computeSymbolFactors(req, opts) : await factor.computeSymbolMetrics(req, opts);
   fold(ctx, res.counters, input.symbols.length);
   for (const p of res.problems) await recordProblem(ctx, p, seenProblems, phase);
+  return { fits: "fits" in res ? Number(res.fits) : 0 };
 }
 
 function fold(ctx: PhaseContext, counters: PhaseCounters | undefined, symbols: number): void {
