@@ -107,6 +107,10 @@ export function olsFit(y: Float64Array, x: Float64Array, minObs = 2): OlsFit {
  * on the rows of that window and has the same bits whatever the array starts with (SPEC §8); an
  * incremental update would carry rounding from the start of the array.
  *
+ * For many symbols over a shared calendar use {@link SharedRegressorPanel} (factor-panel.ts): the
+ * same numbers from per-block co-moments computed once, which is what the factor service runs;
+ * this function is the simple per-series form and the reference the panel is tested against.
+ *
  * @param y dependent returns, aligned to the calendar (NaN = missing).
  * @param x regressor returns, same alignment.
  * @returns per-date arrays (length T); status INSUFFICIENT_HISTORY when n_obs < minObs,

@@ -131,6 +131,10 @@ export function ridgeFit(y: Float64Array, xs: readonly Float64Array[], alpha = R
  * direct two-pass fit over its own window (O(T·window·k²)), so its bits do not depend on where the
  * arrays start (SPEC §8).
  *
+ * For many symbols over a shared calendar use {@link SharedRegressorPanel} (factor-panel.ts): the
+ * same numbers from per-block co-moments computed once, which is what the factor service runs;
+ * this function is the simple per-series form and the reference the panel is tested against.
+ *
  * @param y dependent returns (NaN = missing); @param xs k regressor return series.
  * @returns per-date results; status INSUFFICIENT_HISTORY when n_obs < minObs or n_obs ≤ k,
  *   DEGENERATE_REGRESSOR when a column has zero variance over the window's usable rows.
