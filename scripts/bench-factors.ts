@@ -15,7 +15,14 @@
 import { parseArgs } from "node:util";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
 import { bulkUpsert, closeDataSource, createDataSource, queryRows, type ColumnSpec } from "@sigma/db";
-import { computeSymbolFactors, computeSymbolMetrics, FACTOR_ETFS, FACTOR_IDS, QUALITY_NONE, type SymbolFactorTable } from "../services/factor/src/domain/index.js";
+import {
+  computeSymbolFactors,
+  computeSymbolMetrics,
+  FACTOR_ETFS,
+  FACTOR_IDS,
+  QUALITY_NONE,
+  type SymbolFactorTable,
+} from "../services/factor/src/domain/index.js";
 import { SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "../services/factor/src/store/columns.js";
 import { factorTableToColumns, PgFactorStore } from "../services/factor/src/store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "../services/factor/src/store/migrations.js";
@@ -58,7 +65,9 @@ function syntheticCloses(symbols: readonly string[], dates: readonly string[]): 
     return c;
   };
   for (const [etf, r] of etfRet) out.set(etf, toCloses(r));
-  const spy = etfRet.get("SPY")!, iwm = etfRet.get("IWM")!, vtv = etfRet.get("VTV")!;
+  const spy = etfRet.get("SPY")!,
+    iwm = etfRet.get("IWM")!,
+    vtv = etfRet.get("VTV")!;
   symbols.forEach((sym, k) => {
     const b = 0.5 + (k % 17) / 10;
     const r = Float64Array.from({ length: T }, (_, t) => b * spy[t]! + 0.3 * iwm[t]! - 0.2 * vtv[t]! + rnd() * 0.02);
@@ -81,7 +90,13 @@ const prices: PriceSource = {
 
 const secs = (t0: number) => (performance.now() - t0) / 1000;
 
-const db = await createDataSource({ url: databaseUrl, schema, entities: [], migrations: FACTOR_MIGRATIONS, applicationName: "bench-factors" });
+const db = await createDataSource({
+  url: databaseUrl,
+  schema,
+  entities: [],
+  migrations: FACTOR_MIGRATIONS,
+  applicationName: "bench-factors",
+});
 const store = new PgFactorStore(db, schema);
 // Time the store's writes separately from the use case around them.
 let writeSeconds = 0;
@@ -108,7 +123,9 @@ const timedStore = {
 
 try {
   const req = { symbols, startDate: START, endDate: END };
-  console.log(`bench-factors: ${N_SYMBOLS} symbols × ${tradingDays(START, END).length} dates (${START}..${END}) + ${LOOKBACK_TRADING_DAYS} lookback, schema ${schema}`);
+  console.log(
+    `bench-factors: ${N_SYMBOLS} symbols × ${tradingDays(START, END).length} dates (${START}..${END}) + ${LOOKBACK_TRADING_DAYS} lookback, schema ${schema}`,
+  );
 
   // Phases 1.5 + 1.75 through the real use cases (in-memory prices, real Postgres store).
   const t0 = performance.now();
@@ -136,15 +153,23 @@ try {
   const floorWrite = await floorLoad(fr.table, mr.table);
   const floor = mathFactors + mathMetrics + floorWrite;
 
-  console.log(`phase 1.5 factors : ${f.outputs} symbol-date rows (${f.outputs * 12} factor values), ${f.fits} fits, skips ${JSON.stringify(f.skipped)}`);
+  console.log(
+    `phase 1.5 factors : ${f.outputs} symbol-date rows (${f.outputs * 12} factor values), ${f.fits} fits, skips ${JSON.stringify(f.skipped)}`,
+  );
   console.log(`phase 1.75 metrics: ${m.outputs} symbol-date rows, skips ${JSON.stringify(m.skipped)}`);
-  console.log(`compute seconds   : ${compute.toFixed(2)}  (pure math alone: factors ${mathFactors.toFixed(2)}, metrics ${mathMetrics.toFixed(2)})`);
+  console.log(
+    `compute seconds   : ${compute.toFixed(2)}  (pure math alone: factors ${mathFactors.toFixed(2)}, metrics ${mathMetrics.toFixed(2)})`,
+  );
   const firstWrite = writeSeconds - rerunWrite;
   console.log(`write seconds     : ${firstWrite.toFixed(2)}  (floor bulk load of the same rows: ${floorWrite.toFixed(2)})`);
-  console.log(`rows/s            : ${(rows / total).toFixed(0)} end-to-end, ${(rows / firstWrite).toFixed(0)} write-only (${((f.outputs * 12) / total).toFixed(0)} factor values/s end-to-end)`);
+  console.log(
+    `rows/s            : ${(rows / total).toFixed(0)} end-to-end, ${(rows / firstWrite).toFixed(0)} write-only (${((f.outputs * 12) / total).toFixed(0)} factor values/s end-to-end)`,
+  );
   console.log(`fits/s            : ${(f.fits / mathFactors).toFixed(0)} (pure math), ${(f.fits / total).toFixed(0)} end-to-end`);
   console.log(`wall (1.5 + 1.75) : ${total.toFixed(2)} s; floor ${floor.toFixed(2)} s; ratio to floor ${(total / floor).toFixed(2)}`);
-  console.log(`rerun phase 1.5   : ${rerunTotal.toFixed(2)} s (write ${rerunWrite.toFixed(2)} s: delete + insert); stored rows ${stored!.n} (= ${f.outputs}: no duplicates)`);
+  console.log(
+    `rerun phase 1.5   : ${rerunTotal.toFixed(2)} s (write ${rerunWrite.toFixed(2)} s: delete + insert); stored rows ${stored!.n} (= ${f.outputs}: no duplicates)`,
+  );
 
   await narrowComparison(fr.table, Number(args["narrow-sample"]));
 } finally {
@@ -162,14 +187,23 @@ async function floorLoad(ft: SymbolFactorTable, mt: Parameters<PgFactorStore["re
   return secs(t0);
 }
 
-async function plainInsert(table: string, columns: readonly ColumnSpec[], data: Record<string, ArrayLike<unknown>>, n: number): Promise<void> {
+async function plainInsert(
+  table: string,
+  columns: readonly ColumnSpec[],
+  data: Record<string, ArrayLike<unknown>>,
+  n: number,
+): Promise<void> {
   const sql = `INSERT INTO ${schema}.${table} (${columns.map((c) => c.name).join(", ")}) SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(", ")})`;
   const B = 20_000;
   for (let s = 0; s < n; s += B) {
     const e = Math.min(n, s + B);
     // Slice first: converting the whole column per batch would make the floor quadratic.
-    const part = (v: ArrayLike<unknown>) => (ArrayBuffer.isView(v) ? Array.from((v as Float64Array).subarray(s, e)) : Array.prototype.slice.call(v, s, e));
-    await db.query(sql, columns.map((c) => part(data[c.name]!).map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v))));
+    const part = (v: ArrayLike<unknown>) =>
+      ArrayBuffer.isView(v) ? Array.from((v as Float64Array).subarray(s, e)) : Array.prototype.slice.call(v, s, e);
+    await db.query(
+      sql,
+      columns.map((c) => part(data[c.name]!).map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v))),
+    );
   }
 }
 
@@ -177,9 +211,20 @@ async function plainInsert(table: string, columns: readonly ColumnSpec[], data: 
 async function narrowComparison(t: SymbolFactorTable, sample: number): Promise<void> {
   const keep = new Set(symbols.slice(0, sample));
   const idx = t.symbol.flatMap((s, r) => (keep.has(s) ? [r] : []));
-  await queryRows(db, `CREATE TABLE ${schema}.narrow (symbol text, date date, factor int2, beta float8, r2 float8, n_obs int4, quality int2, PRIMARY KEY (symbol, date, factor))`);
+  await queryRows(
+    db,
+    `CREATE TABLE ${schema}.narrow (symbol text, date date, factor int2, beta float8, r2 float8, n_obs int4, quality int2, PRIMARY KEY (symbol, date, factor))`,
+  );
   await queryRows(db, `CREATE TABLE ${schema}.wide (LIKE ${schema}.symbol_factors INCLUDING INDEXES)`);
-  const narrow = { symbol: [] as string[], date: [] as string[], factor: [] as number[], beta: [] as number[], r2: [] as number[], n_obs: [] as number[], quality: [] as number[] };
+  const narrow = {
+    symbol: [] as string[],
+    date: [] as string[],
+    factor: [] as number[],
+    beta: [] as number[],
+    r2: [] as number[],
+    n_obs: [] as number[],
+    quality: [] as number[],
+  };
   for (const r of idx) {
     FACTOR_IDS.forEach((_f, j) => {
       const i = r * 12 + j;
@@ -196,22 +241,42 @@ async function narrowComparison(t: SymbolFactorTable, sample: number): Promise<v
   const all = factorTableToColumns(t);
   const wide = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, idx.map((r) => v[r])]));
   const tn = performance.now();
-  const nNarrow = await bulkUpsert(db, {
-    table: `${schema}.narrow`,
-    columns: [
-      { name: "symbol", pgType: "text" }, { name: "date", pgType: "date" }, { name: "factor", pgType: "int2" }, { name: "beta", pgType: "float8" },
-      { name: "r2", pgType: "float8" }, { name: "n_obs", pgType: "int4" }, { name: "quality", pgType: "int2" },
-    ],
-    conflict: ["symbol", "date", "factor"],
-  }, narrow);
+  const nNarrow = await bulkUpsert(
+    db,
+    {
+      table: `${schema}.narrow`,
+      columns: [
+        { name: "symbol", pgType: "text" },
+        { name: "date", pgType: "date" },
+        { name: "factor", pgType: "int2" },
+        { name: "beta", pgType: "float8" },
+        { name: "r2", pgType: "float8" },
+        { name: "n_obs", pgType: "int4" },
+        { name: "quality", pgType: "int2" },
+      ],
+      conflict: ["symbol", "date", "factor"],
+    },
+    narrow,
+  );
   const narrowS = secs(tn);
   const tw = performance.now();
-  const nWide = await bulkUpsert(db, { table: `${schema}.wide`, columns: SYMBOL_FACTOR_COLUMNS, conflict: ["symbol", "date"] }, wide, { batchSize: 20_000 });
+  const nWide = await bulkUpsert(db, { table: `${schema}.wide`, columns: SYMBOL_FACTOR_COLUMNS, conflict: ["symbol", "date"] }, wide, {
+    batchSize: 20_000,
+  });
   const wideS = secs(tw);
-  const [sizes] = await queryRows<{ n: string; w: string }>(db, `SELECT pg_total_relation_size('${schema}.narrow')::text AS n, pg_total_relation_size('${schema}.wide')::text AS w`);
+  const [sizes] = await queryRows<{ n: string; w: string }>(
+    db,
+    `SELECT pg_total_relation_size('${schema}.narrow')::text AS n, pg_total_relation_size('${schema}.wide')::text AS w`,
+  );
   const perSymbolDate = (s: number) => idx.length / s;
   console.log(`layout sample (${keep.size} symbols, ${idx.length} symbol-dates):`);
-  console.log(`  narrow: ${nNarrow} rows in ${narrowS.toFixed(2)} s = ${(nNarrow / narrowS).toFixed(0)} rows/s = ${perSymbolDate(narrowS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.n) / 2 ** 20).toFixed(1)} MiB`);
-  console.log(`  wide  : ${nWide} rows in ${wideS.toFixed(2)} s = ${perSymbolDate(wideS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.w) / 2 ** 20).toFixed(1)} MiB`);
-  console.log(`  full backfill projected: narrow ${(t.rowCount / perSymbolDate(narrowS)).toFixed(1)} s vs wide ${(t.rowCount / perSymbolDate(wideS)).toFixed(1)} s for ${t.rowCount} symbol-dates`);
+  console.log(
+    `  narrow: ${nNarrow} rows in ${narrowS.toFixed(2)} s = ${(nNarrow / narrowS).toFixed(0)} rows/s = ${perSymbolDate(narrowS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.n) / 2 ** 20).toFixed(1)} MiB`,
+  );
+  console.log(
+    `  wide  : ${nWide} rows in ${wideS.toFixed(2)} s = ${perSymbolDate(wideS).toFixed(0)} symbol-dates/s, ${(Number(sizes!.w) / 2 ** 20).toFixed(1)} MiB`,
+  );
+  console.log(
+    `  full backfill projected: narrow ${(t.rowCount / perSymbolDate(narrowS)).toFixed(1)} s vs wide ${(t.rowCount / perSymbolDate(wideS)).toFixed(1)} s for ${t.rowCount} symbol-dates`,
+  );
 }

@@ -42,9 +42,16 @@ try {
   const coordinator = createServiceClient(CoordinatorService, at("coordinator"), { timeoutMs: 60_000 });
   const marketData = createServiceClient(MarketDataService, at("market-data"), { timeoutMs: 60_000 });
   await marketData.addSymbols({ symbols: Array.from({ length: N }, (_, i) => `S${String(i + 1).padStart(4, "0")}`) });
-  console.log(`bench-pipeline: ${N} symbols + 8 factor ETFs, forced run 2024-01-02..2024-12-31 through the services (events: ${stack.events.split(" (")[0]})`);
+  console.log(
+    `bench-pipeline: ${N} symbols + 8 factor ETFs, forced run 2024-01-02..2024-12-31 through the services (events: ${stack.events.split(" (")[0]})`,
+  );
   const t0 = performance.now();
-  const { runId } = await coordinator.runBatch({ source: RunSource.ADMIN, forceRerun: true, startDate: "2024-01-02", endDate: "2024-12-31" });
+  const { runId } = await coordinator.runBatch({
+    source: RunSource.ADMIN,
+    forceRerun: true,
+    startDate: "2024-01-02",
+    endDate: "2024-12-31",
+  });
   let run;
   for (;;) {
     ({ run } = await coordinator.getRun({ runId }));
@@ -57,12 +64,17 @@ try {
   for (const p of run!.phases) {
     const out = Number(p.counters?.outputs ?? 0n);
     if (p.phase !== Phase.MARKET_DATA) rows += out;
-    console.log(`${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)}: ${p.durationSeconds.toFixed(2)} s  (${p.summary})`);
+    console.log(
+      `${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)}: ${p.durationSeconds.toFixed(2)} s  (${p.summary})`,
+    );
   }
   const analytics = run!.phases.filter((p) => p.phase !== Phase.MARKET_DATA).reduce((s, p) => s + p.durationSeconds, 0);
-  console.log(`wall (whole run)  : ${wall.toFixed(2)} s; phases 1.5 + 1.75: ${analytics.toFixed(2)} s, ${Math.round(rows / analytics)} rows/s`);
+  console.log(
+    `wall (whole run)  : ${wall.toFixed(2)} s; phases 1.5 + 1.75: ${analytics.toFixed(2)} s, ${Math.round(rows / analytics)} rows/s`,
+  );
   const floor = Number(process.env.FLOOR_S);
-  if (floor > 0) console.log(`ratio to floor    : phases 1.5 + 1.75 ${(analytics / floor).toFixed(2)} (floor ${floor.toFixed(2)} s from bench-factors)`);
+  if (floor > 0)
+    console.log(`ratio to floor    : phases 1.5 + 1.75 ${(analytics / floor).toFixed(2)} (floor ${floor.toFixed(2)} s from bench-factors)`);
 } finally {
   await stack.close();
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

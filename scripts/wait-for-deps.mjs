@@ -3,8 +3,18 @@
 import net from "node:net";
 
 const targets = [
-  { name: "Postgres", url: new URL(process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432"), port: 5432, hint: "pg_ctlcluster --skip-systemctl-redirect 15 main start (or run .ci/run)" },
-  { name: "NATS", url: new URL(process.env.NATS_URL ?? "nats://127.0.0.1:4222"), port: 4222, hint: "nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server & (or run .ci/run)" },
+  {
+    name: "Postgres",
+    url: new URL(process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432"),
+    port: 5432,
+    hint: "pg_ctlcluster --skip-systemctl-redirect 15 main start (or run .ci/run)",
+  },
+  {
+    name: "NATS",
+    url: new URL(process.env.NATS_URL ?? "nats://127.0.0.1:4222"),
+    port: 4222,
+    hint: "nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server & (or run .ci/run)",
+  },
 ];
 
 const probe = (host, port) =>

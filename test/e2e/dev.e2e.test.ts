@@ -16,7 +16,11 @@ const urls: Record<string, string> = {};
 before(async () => {
   const env = childEnv({ PATH: path.dirname(process.execPath), LOG_LEVEL: "warn", SIGMA_AUTH: "dev" });
   for (const k of ["DATABASE_URL", "NATS_URL", "SIGMA_PRICES", "SIGMA_AS_OF", "SIGMA_JWT_SECRET", "SIGMA_TOKEN"]) delete env[k];
-  dev = spawn(process.execPath, [path.join(repoRoot, "services/cli/bin/sigma.js"), "dev", "--base-port", "0", "--http-port", "0"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  dev = spawn(process.execPath, [path.join(repoRoot, "services/cli/bin/sigma.js"), "dev", "--base-port", "0", "--http-port", "0"], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   dev.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   dev.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const until = Date.now() + 60_000;
@@ -34,7 +38,12 @@ after(async () => {
   }
 });
 
-const cliEnv = () => ({ SIGMA_URL: urls.coordinator!, SIGMA_MARKET_DATA_URL: urls["market-data"]!, SIGMA_FACTOR_URL: urls.factor!, SIGMA_STATUS_URL: urls.status! });
+const cliEnv = () => ({
+  SIGMA_URL: urls.coordinator!,
+  SIGMA_MARKET_DATA_URL: urls["market-data"]!,
+  SIGMA_FACTOR_URL: urls.factor!,
+  SIGMA_STATUS_URL: urls.status!,
+});
 
 test("sigma dev starts on PGlite and the in-process bus, says so, and serves a full run", async () => {
   assert.match(stdout, /database: postgres:\/\/127\.0\.0\.1:\d+\/postgres\?sslmode=disable/);
@@ -45,13 +54,29 @@ test("sigma dev starts on PGlite and the in-process bus, says so, and serves a f
   assert.equal(add.code, 0, add.stderr);
   const run = await runCli(["run", "--json"], { env: cliEnv(), timeoutMs: 120_000 });
   assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-  const record = JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as { status: string; phases: { phase: string; state: string }[]; problems: { symbol: string }[] };
+  const record = JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as {
+    status: string;
+    phases: { phase: string; state: string }[];
+    problems: { symbol: string }[];
+  };
   assert.equal(record.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
-  assert.deepEqual(record.problems.map((p) => p.symbol), ["GGIPX"]);
-  assert.ok(record.phases.every((p) => p.state === "completed"), JSON.stringify(record.phases));
-  const status = await runCli(["status", "--json", (JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as { id: string }).id], { env: cliEnv() });
+  assert.deepEqual(
+    record.problems.map((p) => p.symbol),
+    ["GGIPX"],
+  );
+  assert.ok(
+    record.phases.every((p) => p.state === "completed"),
+    JSON.stringify(record.phases),
+  );
+  const status = await runCli(["status", "--json", (JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))) as { id: string }).id], {
+    env: cliEnv(),
+  });
   assert.equal(status.code, 0, status.stderr);
-  assert.equal((JSON.parse(status.stdout) as { state: string }).state, "RUN_STATE_COMPLETED_WITH_WARNINGS", "the status service saw the run over the in-process bus");
+  assert.equal(
+    (JSON.parse(status.stdout) as { state: string }).state,
+    "RUN_STATE_COMPLETED_WITH_WARNINGS",
+    "the status service saw the run over the in-process bus",
+  );
 });
 
 test("SIGTERM stops sigma dev cleanly", async () => {

@@ -10,7 +10,12 @@ import { cliJson, repoRoot, startSystem, type System } from "@sigma/testing";
 // (csv provider, clock pinned to 2020-01-23); stored betas read back through the CLI must equal the
 // independent reference vectors (statsmodels / scikit-learn, libs/quant/test/vectors) to 1e-9.
 
-interface VectorFactor { beta_clipped: number; r2: number; n_obs: number; quality: string }
+interface VectorFactor {
+  beta_clipped: number;
+  r2: number;
+  n_obs: number;
+  quality: string;
+}
 const vectors = JSON.parse(readFileSync(path.join(repoRoot, "libs/quant/test/vectors/factors.json"), "utf8")) as {
   tolerance: { abs: number; rel: number };
   symbols: string[];
@@ -29,9 +34,18 @@ function assertCloseGaps(problems: readonly SymbolProblem[], firstMissing: { AVP
   assert.deepEqual([...new Set(problems.map((p) => p.symbol))].sort(), ["AVP", "GWR"], JSON.stringify(problems));
   for (const p of problems) {
     assert.equal(p.reason, SkipReason.NO_CLOSE, `${p.symbol}: ${p.message}`);
-    assert.match(p.message, p.symbol === "AVP" ? /^no close on \d+ of \d+ dates \(last close 2020-01-03\)$/ : /^no close on \d+ of \d+ dates \(last close 2019-12-27\)$/);
+    assert.match(
+      p.message,
+      p.symbol === "AVP"
+        ? /^no close on \d+ of \d+ dates \(last close 2020-01-03\)$/
+        : /^no close on \d+ of \d+ dates \(last close 2019-12-27\)$/,
+    );
   }
-  const first = (sym: string) => problems.filter((p) => p.symbol === sym).map((p) => p.date).sort()[0];
+  const first = (sym: string) =>
+    problems
+      .filter((p) => p.symbol === sym)
+      .map((p) => p.date)
+      .sort()[0];
   assert.deepEqual({ AVP: first("AVP"), GWR: first("GWR") }, firstMissing);
 }
 
@@ -48,11 +62,16 @@ after(async () => {
 test("a forced run over 36 dates runs phases 1, 1.5 and 1.75 and stores all 12 factors for every symbol-date", async () => {
   const r = await system.cli(["run", "--force", "--from", FROM, "--to", TO, "--json"], { timeoutMs: 240_000 });
   assert.equal(r.code, 0, `${r.stderr}\n${system.describe()}`);
-  const run = cliJson<{ status: string; datesCompleted: number; phases: { phase: string; state: string; counters: { inputs: string | number; outputs: string | number } }[] }>(r);
+  const run = cliJson<{
+    status: string;
+    datesCompleted: number;
+    phases: { phase: string; state: string; counters: { inputs: string | number; outputs: string | number } }[];
+  }>(r);
   assert.equal(run.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
   assert.equal(run.datesCompleted, DATES.length);
   const byPhase = Object.fromEntries(run.phases.map((p) => [p.phase, p]));
-  for (const phase of ["PHASE_MARKET_DATA", "PHASE_SYMBOL_FACTORS", "PHASE_SYMBOL_METRICS"]) assert.equal(byPhase[phase]?.state, "completed", phase);
+  for (const phase of ["PHASE_MARKET_DATA", "PHASE_SYMBOL_FACTORS", "PHASE_SYMBOL_METRICS"])
+    assert.equal(byPhase[phase]?.state, "completed", phase);
   // 14 symbols (the factor ETFs among them) + the 4 other factor ETFs, one row per symbol-date.
   const symbols = new Set([...vectors.symbols, "SPY", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV", "TLT"]);
   assert.equal(Number(byPhase.PHASE_SYMBOL_FACTORS!.counters.outputs), symbols.size * DATES.length);

@@ -100,7 +100,10 @@ const statusJson = (m: WatchStatusResponse | { status?: WatchStatusResponse["sta
  * with that seq, and every run event after the first message is either delivered as an event
  * message or folded into a later status-only message (no gaps).
  */
-function assertCoversStream(msgs: readonly WatchStatusResponse[], streamEvents: readonly { seq: number; event: { payload: { case?: string } } }[]): void {
+function assertCoversStream(
+  msgs: readonly WatchStatusResponse[],
+  streamEvents: readonly { seq: number; event: { payload: { case?: string } } }[],
+): void {
   const seqs = msgs.map((m) => Number(m.seq));
   for (let i = 1; i < seqs.length; i++) {
     assert.ok(seqs[i]! > seqs[i - 1]!, `seq not strictly increasing at message ${i}: ${describeWatch(msgs)}`);
@@ -144,7 +147,14 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
           `${name} services`,
         );
       }
-      const { stdout } = await execFileP(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", sys.urls.coordinator]);
+      const { stdout } = await execFileP(BUF, [
+        "curl",
+        "--protocol",
+        "grpc",
+        "--http2-prior-knowledge",
+        "--list-methods",
+        sys.urls.coordinator,
+      ]);
       const methods = stdout.trim().split("\n");
       for (const m of ["RunBatch", "GetRun", "ListRuns", "CancelRun"]) {
         assert.ok(methods.includes(`sigma.coordinator.v1.CoordinatorService/${m}`), `${m} in ${stdout}`);
@@ -162,7 +172,10 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const pkg = grpc.loadPackageDefinition(def) as unknown as {
         sigma: { marketdata: { v1: { MarketDataService: grpc.ServiceClientConstructor } } };
       };
-      const client = new pkg.sigma.marketdata.v1.MarketDataService(`127.0.0.1:${sys.ports["market-data"]}`, grpc.credentials.createInsecure());
+      const client = new pkg.sigma.marketdata.v1.MarketDataService(
+        `127.0.0.1:${sys.ports["market-data"]}`,
+        grpc.credentials.createInsecure(),
+      );
       type Unary = (req: object, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => void;
       const call = (method: string, req: object, token?: string) =>
         new Promise<{ err: grpc.ServiceError | null; res: unknown }>((resolve) => {
@@ -211,7 +224,10 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       // Phase 1 comes first; later phases join the run as they are built.
       const md = run.phases[0]!;
       assert.equal(md.phase, Phase.MARKET_DATA);
-      assert.ok(run.phases.every((p) => p.state === "completed"), JSON.stringify(run.phases.map((p) => [p.phase, p.state])));
+      assert.ok(
+        run.phases.every((p) => p.state === "completed"),
+        JSON.stringify(run.phases.map((p) => [p.phase, p.state])),
+      );
       const universe = new Set([...symbols, ...FACTOR_ETFS]);
       assert.equal(Number(md.counters!.inputs), universe.size);
       assert.equal(Number(md.counters!.outputs), universe.size - UNAVAILABLE.length);
@@ -287,7 +303,10 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const view = last.status!;
       assert.equal(view.state, RunState.COMPLETED_WITH_WARNINGS);
       assert.equal(view.runId, runId);
-      assert.ok(view.recentActivity.some((a) => a.message.startsWith("GGIPX: symbol unavailable")), "GGIPX warning in recent activity");
+      assert.ok(
+        view.recentActivity.some((a) => a.message.startsWith("GGIPX: symbol unavailable")),
+        "GGIPX warning in recent activity",
+      );
       assert.deepEqual(
         view.phases.map((p) => p.phase),
         run.phases.map((p) => p.phase),
@@ -303,13 +322,20 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const run = cliJson<{
         id: string;
         status: string;
-        phases: { phase: string; state: string; counters: { inputs: string; outputs: string; skipped: { reason: string; count: string }[] } }[];
+        phases: {
+          phase: string;
+          state: string;
+          counters: { inputs: string; outputs: string; skipped: { reason: string; count: string }[] };
+        }[];
         problems: { symbol: string }[];
       }>(r);
       assert.equal(run.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
       const p = run.phases[0]!;
       assert.equal(p.phase, "PHASE_MARKET_DATA");
-      assert.ok(run.phases.every((x) => x.state === "completed"), JSON.stringify(run.phases));
+      assert.ok(
+        run.phases.every((x) => x.state === "completed"),
+        JSON.stringify(run.phases),
+      );
       const universe = new Set([...(await readPortfolioSymbols(PORTFOLIO)), ...FACTOR_ETFS]);
       assert.equal(Number(p.counters.inputs), universe.size);
       assert.equal(Number(p.counters.outputs), universe.size - 2);
@@ -361,7 +387,10 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
         const probe = await collectWatch(sys.clients.status, { runId, until: () => true }).finally(() => coordinator.resume());
         assert.ok(probe[0]!.seq >= lastSeq, `status rebuilt at least up to seq ${lastSeq}: ${describeWatch(probe)}`);
         second = await resumed;
-        assert.ok(second.every((m) => m.seq > lastSeq), `resumed stream repeated seqs: ${describeWatch(second)}`);
+        assert.ok(
+          second.every((m) => m.seq > lastSeq),
+          `resumed stream repeated seqs: ${describeWatch(second)}`,
+        );
       } finally {
         coordinator.resume();
       }
@@ -424,7 +453,12 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const watched = await collectWatch(sys.clients.status, { runId, until: isTerminal });
       assert.equal(watched.at(-1)!.status?.state, RunState.CANCELLED);
       // The lease is released: a new run may start.
-      const next = await sys.clients.coordinator.runBatch({ source: RunSource.MANUAL, forceRerun: true, startDate: "2020-01-23", endDate: "2020-01-23" });
+      const next = await sys.clients.coordinator.runBatch({
+        source: RunSource.MANUAL,
+        forceRerun: true,
+        startDate: "2020-01-23",
+        endDate: "2020-01-23",
+      });
       assert.ok(next.runId);
       await waitForRunEnd(next.runId);
     }));

@@ -32,7 +32,8 @@ export function checkCompose(compose: unknown, services: readonly SigmaService[]
   const postgresImage = String(get("postgres")?.["image"] ?? "");
   if (!/^postgres:15(\b|[.-])/.test(postgresImage)) problems.push(`postgres: image must be postgres:15, got ${postgresImage}`);
   const nats = get("nats");
-  if (!/^nats:2\.9(\b|[.-])/.test(String(nats?.["image"] ?? ""))) problems.push(`nats: image must be nats:2.9, got ${String(nats?.["image"])}`);
+  if (!/^nats:2\.9(\b|[.-])/.test(String(nats?.["image"] ?? "")))
+    problems.push(`nats: image must be nats:2.9, got ${String(nats?.["image"])}`);
   if (!commandOf(nats).some((a) => a === "-js" || a === "--jetstream")) problems.push("nats: JetStream (-js) must be enabled");
 
   for (const { name, grpcPort } of services) {
@@ -53,7 +54,8 @@ export function checkCompose(compose: unknown, services: readonly SigmaService[]
     for (const [dep, condition] of Object.entries(dependsOn(svc))) {
       if (condition !== "service_healthy") continue;
       const target = get(dep);
-      if (target === undefined || !hasHealthcheck(target)) problems.push(`${name}: waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
+      if (target === undefined || !hasHealthcheck(target))
+        problems.push(`${name}: waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
     }
   }
   return problems;

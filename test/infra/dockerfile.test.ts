@@ -33,7 +33,9 @@ test("Dockerfile: node 20 slim base, runtime deps incl. tsx, non-root uid 1000",
 });
 
 test(".dockerignore keeps the host node_modules and .git out of the build context", () => {
-  const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+  const ignored = read(".dockerignore")
+    .split("\n")
+    .map((l) => l.trim());
   assert.ok(ignored.includes("node_modules"));
   assert.ok(ignored.includes(".git"));
 });

@@ -44,7 +44,11 @@ export function checkPodHardening(podSpec: Obj, where: string): string[] {
   if (at(pod, "runAsUser") !== 1000) problems.push(`${where}: pod securityContext.runAsUser must be 1000`);
   if (at(pod, "seccompProfile", "type") !== "RuntimeDefault") problems.push(`${where}: pod seccompProfile must be RuntimeDefault`);
 
-  const emptyDirs = new Set(list(podSpec["volumes"]).filter((v) => isPlainObject(v["emptyDir"])).map((v) => v["name"]));
+  const emptyDirs = new Set(
+    list(podSpec["volumes"])
+      .filter((v) => isPlainObject(v["emptyDir"]))
+      .map((v) => v["name"]),
+  );
   const containers = list(podSpec["containers"]);
   if (containers.length === 0) problems.push(`${where}: no containers`);
   for (const c of containers) {
@@ -68,7 +72,11 @@ export function checkPodHardening(podSpec: Obj, where: string): string[] {
 
 /** Environment variables of a container with literal values (valueFrom entries are skipped). */
 function literalEnv(container: Obj): Map<string, unknown> {
-  return new Map(list(container["env"]).filter((e) => "value" in e).map((e) => [e["name"] as string, e["value"]]));
+  return new Map(
+    list(container["env"])
+      .filter((e) => "value" in e)
+      .map((e) => [e["name"] as string, e["value"]]),
+  );
 }
 
 function grpcProbePort(container: Obj, probe: string): unknown {
@@ -96,7 +104,8 @@ export function checkServiceWorkload(objects: readonly K8sObject[], service: Sig
   const podLabels = at(deployment, "spec", "template", "metadata", "labels");
   const matchLabels = at(deployment, "spec", "selector", "matchLabels");
   if (!labelsSelect(matchLabels, podLabels)) problems.push(`Deployment/${name}: selector does not match pod labels`);
-  if (!labelsSelect(at(svc, "spec", "selector"), podLabels)) problems.push(`Service/${name}: selector does not match Deployment/${name} pods`);
+  if (!labelsSelect(at(svc, "spec", "selector"), podLabels))
+    problems.push(`Service/${name}: selector does not match Deployment/${name} pods`);
 
   const podSpec = at(deployment, "spec", "template", "spec");
   if (!isPlainObject(podSpec)) return [...problems, `Deployment/${name}: no pod spec`];
@@ -105,7 +114,8 @@ export function checkServiceWorkload(objects: readonly K8sObject[], service: Sig
   const [container] = list(podSpec["containers"]);
   if (container === undefined) return problems;
   const command = [...stringList(container["command"]), ...stringList(container["args"])];
-  if (!command.includes(serviceEntryPoint(name))) problems.push(`Deployment/${name}: command must run ${serviceEntryPoint(name)}, got ${JSON.stringify(command)}`);
+  if (!command.includes(serviceEntryPoint(name)))
+    problems.push(`Deployment/${name}: command must run ${serviceEntryPoint(name)}, got ${JSON.stringify(command)}`);
   const env = literalEnv(container);
   if (env.get("PORT") !== String(grpcPort)) problems.push(`Deployment/${name}: env PORT must be "${grpcPort}"`);
 
@@ -115,17 +125,20 @@ export function checkServiceWorkload(objects: readonly K8sObject[], service: Sig
     if (!containerPorts.includes(port)) problems.push(`Deployment/${name}: containerPort ${port} missing`);
     const sp = servicePorts.find((p) => p["port"] === port);
     if (sp === undefined) problems.push(`Service/${name}: port ${port} missing`);
-    else if (sp["targetPort"] !== port && sp["targetPort"] !== undefined) problems.push(`Service/${name}: port ${port} targets ${String(sp["targetPort"])}`);
+    else if (sp["targetPort"] !== port && sp["targetPort"] !== undefined)
+      problems.push(`Service/${name}: port ${port} targets ${String(sp["targetPort"])}`);
   }
   if (httpPort !== undefined && env.get("STATUS_HTTP_PORT") !== String(httpPort)) {
     problems.push(`Deployment/${name}: env STATUS_HTTP_PORT must be "${httpPort}"`);
   }
   for (const probe of ["readinessProbe", "livenessProbe"]) {
     const port = grpcProbePort(container, probe);
-    if (port !== grpcPort) problems.push(`Deployment/${name}: ${probe} must be grpc on port ${grpcPort}, got ${JSON.stringify(at(container, probe))}`);
+    if (port !== grpcPort)
+      problems.push(`Deployment/${name}: ${probe} must be grpc on port ${grpcPort}, got ${JSON.stringify(at(container, probe))}`);
   }
   const startup = at(container, "startupProbe");
-  if (startup !== undefined && grpcProbePort(container, "startupProbe") !== grpcPort) problems.push(`Deployment/${name}: startupProbe must be grpc on port ${grpcPort}`);
+  if (startup !== undefined && grpcProbePort(container, "startupProbe") !== grpcPort)
+    problems.push(`Deployment/${name}: startupProbe must be grpc on port ${grpcPort}`);
   return problems;
 }
 
@@ -167,8 +180,10 @@ export function checkCronJob(objects: readonly K8sObject[]): string[] {
   problems.push(...checkPodHardening(podSpec, id));
   const [container] = list(podSpec["containers"]);
   const command = container === undefined ? [] : [...stringList(container["command"]), ...stringList(container["args"])];
-  if (!command.includes(CLI_ENTRY_POINT) || !command.includes("trigger")) problems.push(`${id}: command must run ${CLI_ENTRY_POINT} trigger, got ${JSON.stringify(command)}`);
-  if (container !== undefined && literalEnv(container).get("SIGMA_URL") !== "http://coordinator:50051") problems.push(`${id}: SIGMA_URL must be http://coordinator:50051`);
+  if (!command.includes(CLI_ENTRY_POINT) || !command.includes("trigger"))
+    problems.push(`${id}: command must run ${CLI_ENTRY_POINT} trigger, got ${JSON.stringify(command)}`);
+  if (container !== undefined && literalEnv(container).get("SIGMA_URL") !== "http://coordinator:50051")
+    problems.push(`${id}: SIGMA_URL must be http://coordinator:50051`);
   return problems;
 }
 
@@ -188,18 +203,25 @@ export function checkConfigReferences(objects: readonly K8sObject[]): string[] {
       for (const c of list(podSpec["containers"])) {
         const id = `${object.kind}/${object.metadata?.name} container ${String(c["name"])}`;
         for (const source of list(c["envFrom"])) {
-          for (const [field, kind] of [["configMapRef", "ConfigMap"], ["secretRef", "Secret"]] as const) {
+          for (const [field, kind] of [
+            ["configMapRef", "ConfigMap"],
+            ["secretRef", "Secret"],
+          ] as const) {
             const ref = at(source, field, "name");
             if (typeof ref === "string" && keysOf(kind, ref) === undefined) problems.push(`${id}: envFrom ${kind}/${ref} not found`);
           }
         }
         for (const e of list(c["env"])) {
-          for (const [field, kind] of [["configMapKeyRef", "ConfigMap"], ["secretKeyRef", "Secret"]] as const) {
+          for (const [field, kind] of [
+            ["configMapKeyRef", "ConfigMap"],
+            ["secretKeyRef", "Secret"],
+          ] as const) {
             const ref = at(e, "valueFrom", field);
             if (!isPlainObject(ref)) continue;
             const keys = keysOf(kind, String(ref["name"]));
             if (keys === undefined) problems.push(`${id}: env ${String(e["name"])} refers to missing ${kind}/${String(ref["name"])}`);
-            else if (!keys.has(String(ref["key"])) && ref["optional"] !== true) problems.push(`${id}: env ${String(e["name"])}: ${kind}/${String(ref["name"])} has no key ${String(ref["key"])}`);
+            else if (!keys.has(String(ref["key"])) && ref["optional"] !== true)
+              problems.push(`${id}: env ${String(e["name"])}: ${kind}/${String(ref["name"])} has no key ${String(ref["key"])}`);
           }
         }
       }
@@ -217,7 +239,8 @@ export function checkSecretsArePlaceholders(objects: readonly K8sObject[]): stri
   for (const secret of objects.filter((o) => o.kind === "Secret")) {
     if (at(secret, "data") !== undefined) problems.push(`Secret/${secret.metadata?.name}: use stringData placeholders, not data`);
     for (const [key, value] of Object.entries(at(secret, "stringData") ?? {})) {
-      if (typeof value !== "string" || !value.includes("REPLACE-ME")) problems.push(`Secret/${secret.metadata?.name}: ${key} is not a REPLACE-ME placeholder`);
+      if (typeof value !== "string" || !value.includes("REPLACE-ME"))
+        problems.push(`Secret/${secret.metadata?.name}: ${key} is not a REPLACE-ME placeholder`);
     }
   }
   return problems;

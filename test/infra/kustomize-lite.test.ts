@@ -14,7 +14,12 @@ describe("strategicMerge", () => {
 
   test("merges named list items by name and appends new names", () => {
     const base = { containers: [{ name: "server", image: "x", resources: { limits: { cpu: "1" } } }] };
-    const patch = { containers: [{ name: "server", resources: { requests: { cpu: "50m" } } }, { name: "sidecar", image: "y" }] };
+    const patch = {
+      containers: [
+        { name: "server", resources: { requests: { cpu: "50m" } } },
+        { name: "sidecar", image: "y" },
+      ],
+    };
     assert.deepEqual(strategicMerge(base, patch), {
       containers: [
         { name: "server", image: "x", resources: { limits: { cpu: "1" }, requests: { cpu: "50m" } } },
@@ -29,7 +34,10 @@ describe("strategicMerge", () => {
 });
 
 describe("rewriteImage", () => {
-  const rules = [{ name: "sigma", newTag: "dev" }, { name: "reg:5000/team/app", newName: "mirror/app" }];
+  const rules = [
+    { name: "sigma", newTag: "dev" },
+    { name: "reg:5000/team/app", newName: "mirror/app" },
+  ];
   test("sets a tag on bare and tagged names", () => {
     assert.equal(rewriteImage("sigma", rules), "sigma:dev");
     assert.equal(rewriteImage("sigma:0.1.0", rules), "sigma:dev");
@@ -50,12 +58,18 @@ describe("renderKustomizationLite", () => {
     writeFileSync(path.join(root, rel), text);
   };
   write("base/kustomization.yaml", "resources:\n  - app.yaml\nimages:\n  - name: app\n    newTag: '1'\n");
-  write("base/app.yaml", [
-    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: c\n          image: app\n",
-    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  A: a\n",
-    "",
-  ].join("---\n"));
-  write("dev/kustomization.yaml", "namespace: dev\nresources:\n  - ../base\npatches:\n  - path: p.yaml\nimages:\n  - name: app\n    newTag: dev\n");
+  write(
+    "base/app.yaml",
+    [
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: c\n          image: app\n",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  A: a\n",
+      "",
+    ].join("---\n"),
+  );
+  write(
+    "dev/kustomization.yaml",
+    "namespace: dev\nresources:\n  - ../base\npatches:\n  - path: p.yaml\nimages:\n  - name: app\n    newTag: dev\n",
+  );
   write("dev/p.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n");
 
   test("renders resources, patches, namespace and images through a base", () => {

@@ -14,7 +14,15 @@ import { isPlainObject, parseYamlStream, type K8sObject } from "./yaml-docs.js";
 const SUPPORTED_FIELDS = new Set(["apiVersion", "kind", "resources", "patches", "images", "namespace"]);
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 // Kinds that must not get a namespace (only those plausible in this repo).
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass", "CustomResourceDefinition", "PriorityClass"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "PersistentVolume",
+  "StorageClass",
+  "CustomResourceDefinition",
+  "PriorityClass",
+]);
 
 interface ImageRule {
   name: string;
@@ -45,7 +53,9 @@ export function renderKustomizationLite(dir: string): K8sObject[] {
   for (const entry of asList(k["resources"], "resources", file)) {
     if (typeof entry !== "string") throw new Error(`${file}: resources entries must be paths`);
     const target = path.resolve(dir, entry);
-    objects.push(...(statSync(target).isDirectory() ? renderKustomizationLite(target) : parseYamlStream(readFileSync(target, "utf8"), target)));
+    objects.push(
+      ...(statSync(target).isDirectory() ? renderKustomizationLite(target) : parseYamlStream(readFileSync(target, "utf8"), target)),
+    );
   }
 
   for (const patchEntry of asList(k["patches"], "patches", file)) {

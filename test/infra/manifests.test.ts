@@ -40,7 +40,9 @@ for (const dir of KUSTOMIZATIONS) {
   describe(dir, () => {
     test("renders to objects", (t) => {
       const { renderer, objects } = rendered(dir);
-      t.diagnostic(`${dir}: ${objects.length} objects rendered by ${renderer === "kubectl" ? "kubectl kustomize" : "the built-in renderer (kubectl not found)"}`);
+      t.diagnostic(
+        `${dir}: ${objects.length} objects rendered by ${renderer === "kubectl" ? "kubectl kustomize" : "the built-in renderer (kubectl not found)"}`,
+      );
       assert.ok(objects.length > 0);
     });
 
@@ -71,7 +73,9 @@ for (const dir of KUSTOMIZATIONS) {
     });
 
     test("every image is the sigma image", () => {
-      const images = rendered(dir).objects.flatMap((o) => podSpecsOf(o)).flatMap((s) => (s["containers"] as { image: string }[]).map((c) => c.image));
+      const images = rendered(dir)
+        .objects.flatMap((o) => podSpecsOf(o))
+        .flatMap((s) => (s["containers"] as { image: string }[]).map((c) => c.image));
       assert.ok(images.length > SIGMA_SERVICES.length);
       for (const image of images) assert.match(image, /^sigma:[\w.-]+$/);
     });
@@ -93,7 +97,9 @@ describe("k8s/overlays/dev specifics", () => {
   });
 });
 
-test("the built-in renderer matches kubectl kustomize", { skip: kubectlAvailable ? false : "kubectl not installed: nothing to compare against" }, () => {
+test("the built-in renderer matches kubectl kustomize", {
+  skip: kubectlAvailable ? false : "kubectl not installed: nothing to compare against",
+}, () => {
   for (const dir of KUSTOMIZATIONS) {
     const key = (o: K8sObject): string => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
     const sort = (objects: K8sObject[]): K8sObject[] => [...objects].sort((a, b) => key(a).localeCompare(key(b)));
@@ -110,10 +116,11 @@ test("every command entry point exists in the repo", () => {
 
 describe("the checks reject broken manifests", () => {
   const base = (): K8sObject[] => structuredClone(rendered("k8s/base").objects);
-  const deployment = (objects: K8sObject[], name: string): Record<string, any> => objects.find((o) => o.kind === "Deployment" && o.metadata?.name === name) as Record<string, any>;
+  const deployment = (objects: K8sObject[], name: string): Record<string, any> =>
+    objects.find((o) => o.kind === "Deployment" && o.metadata?.name === name) as Record<string, any>;
   const factor = SIGMA_SERVICES.find((s) => s.name === "factor")!;
 
-  test("schema: replicas: \"two\" is rejected", () => {
+  test('schema: replicas: "two" is rejected', () => {
     const objects = base();
     deployment(objects, "factor").spec.replicas = "two";
     assert.match(validateWithModel(deployment(objects, "factor") as K8sObject).join("\n"), /replicas must be integer/);
@@ -165,7 +172,10 @@ describe("the checks reject broken manifests", () => {
 
   test("references: a secretKeyRef to a missing key is reported", () => {
     const objects = base();
-    deployment(objects, "factor").spec.template.spec.containers[0].env.push({ name: "X", valueFrom: { secretKeyRef: { name: "sigma-secrets", key: "NOPE" } } });
+    deployment(objects, "factor").spec.template.spec.containers[0].env.push({
+      name: "X",
+      valueFrom: { secretKeyRef: { name: "sigma-secrets", key: "NOPE" } },
+    });
     assert.match(checkConfigReferences(objects).join("\n"), /no key NOPE/);
   });
 

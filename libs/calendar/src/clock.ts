@@ -88,7 +88,8 @@ export function createClock(opts: ClockOptions = {}): Clock {
   const source = opts.now ?? (() => new Date());
   const now = (): Date => {
     const t = source();
-    if (!(t instanceof Date) || Number.isNaN(t.getTime())) throw new RangeError(`clock: time source returned an invalid Date: ${String(t)}`);
+    if (!(t instanceof Date) || Number.isNaN(t.getTime()))
+      throw new RangeError(`clock: time source returned an invalid Date: ${String(t)}`);
     return new Date(t.getTime());
   };
   return {

@@ -43,7 +43,11 @@ describe("calendar vs real SPY history", () => {
     const computedSet = new Set(computed);
     const missing = spy.filter((d) => !computedSet.has(d));
     const extra = computed.filter((d) => !spySet.has(d));
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, "calendar differs from SPY rows (missing = SPY traded but calendar says closed)");
+    assert.deepEqual(
+      { missing, extra },
+      { missing: [], extra: [] },
+      "calendar differs from SPY rows (missing = SPY traded but calendar says closed)",
+    );
     assert.equal(spy.length, 769);
     assert.deepEqual(computed, spy);
   });

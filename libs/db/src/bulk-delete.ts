@@ -49,12 +49,7 @@ export function buildDeleteSql(spec: DeleteSpec): string {
  * @returns the number of rows deleted (0 for no keys, without touching the database).
  * @throws TypeError / ColumnValueError for bad input; BulkWriteError when a statement fails.
  */
-export async function bulkDelete(
-  q: Queryable,
-  spec: DeleteSpec,
-  keys: RowsInput,
-  options: BulkWriteOptions = {},
-): Promise<number> {
+export async function bulkDelete(q: Queryable, spec: DeleteSpec, keys: RowsInput, options: BulkWriteOptions = {}): Promise<number> {
   const sql = buildDeleteSql(spec);
   const data = toColumnar(spec.keys, keys);
   if (data.length === 0) return 0;

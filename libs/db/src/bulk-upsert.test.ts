@@ -73,17 +73,20 @@ describe("buildUpsertSql", () => {
       () => buildUpsertSql({ ...prices, columns: [...prices.columns, { name: "close", pgType: "float8" }] }),
       /duplicate column close/,
     );
-    assert.throws(
-      () => buildUpsertSql({ ...prices, columns: [{ name: "x", pgType: "text; drop" as "text" }] }),
-      /unsupported column type/,
-    );
+    assert.throws(() => buildUpsertSql({ ...prices, columns: [{ name: "x", pgType: "text; drop" as "text" }] }), /unsupported column type/);
   });
 });
 
 describe("buildDeleteSql", () => {
   it("joins the table against unnest of the key arrays", () => {
     assert.equal(
-      buildDeleteSql({ table: "s.t", keys: [{ name: "a", pgType: "text" }, { name: "d", pgType: "date" }] }),
+      buildDeleteSql({
+        table: "s.t",
+        keys: [
+          { name: "a", pgType: "text" },
+          { name: "d", pgType: "date" },
+        ],
+      }),
       'WITH deleted AS (DELETE FROM "s"."t" AS target USING unnest($1::text[], $2::date[]) AS k("a", "d") ' +
         'WHERE target."a" = k."a" AND target."d" = k."d" RETURNING 1) SELECT count(*)::int AS n FROM deleted',
     );
@@ -103,19 +106,37 @@ describe("bulkUpsert (statement shaping, fake client)", () => {
     const n = await bulkUpsert(
       db,
       prices,
-      { symbol: ["A", "B", "C", "D", "E"], date: ["2020-01-02", "2020-01-02", "2020-01-03", "2020-01-03", "2020-01-06"], close: new Float64Array([1, NaN, 3, 4, 5]) },
+      {
+        symbol: ["A", "B", "C", "D", "E"],
+        date: ["2020-01-02", "2020-01-02", "2020-01-03", "2020-01-03", "2020-01-06"],
+        close: new Float64Array([1, NaN, 3, 4, 5]),
+      },
       { batchSize: 2 },
     );
     assert.equal(n, 5);
-    assert.deepEqual(db.calls.map((c) => (c.sql.startsWith("WITH") ? "upsert" : c.sql)), ["BEGIN", "upsert", "upsert", "upsert", "COMMIT"]);
-    assert.deepEqual(db.calls[1]!.params, [["A", "B"], ["2020-01-02", "2020-01-02"], [1, null]]);
+    assert.deepEqual(
+      db.calls.map((c) => (c.sql.startsWith("WITH") ? "upsert" : c.sql)),
+      ["BEGIN", "upsert", "upsert", "upsert", "COMMIT"],
+    );
+    assert.deepEqual(db.calls[1]!.params, [
+      ["A", "B"],
+      ["2020-01-02", "2020-01-02"],
+      [1, null],
+    ]);
     assert.deepEqual(db.calls[3]!.params, [["E"], ["2020-01-06"], [5]]);
   });
 
   it("converts row objects, missing properties becoming NULL", async () => {
     const db = recorder();
-    await bulkUpsert(db, prices, [{ symbol: "A", date: new Date(Date.UTC(2020, 0, 2)), close: 1.5 }, { symbol: "B", date: "2020-01-03" }]);
-    assert.deepEqual(db.calls[0]!.params, [["A", "B"], ["2020-01-02", "2020-01-03"], [1.5, null]]);
+    await bulkUpsert(db, prices, [
+      { symbol: "A", date: new Date(Date.UTC(2020, 0, 2)), close: 1.5 },
+      { symbol: "B", date: "2020-01-03" },
+    ]);
+    assert.deepEqual(db.calls[0]!.params, [
+      ["A", "B"],
+      ["2020-01-02", "2020-01-03"],
+      [1.5, null],
+    ]);
   });
 
   it("rejects ragged columnar input before writing", async () => {
@@ -135,7 +156,12 @@ describe("bulkUpsert (statement shaping, fake client)", () => {
         return { rows: [{ n: 1 }] };
       },
     };
-    const err = await bulkUpsert(db, prices, { symbol: ["A", "B"], date: ["2020-01-02", "2020-01-02"], close: [1, 2] }, { batchSize: 1 }).catch((e: unknown) => e);
+    const err = await bulkUpsert(
+      db,
+      prices,
+      { symbol: ["A", "B"], date: ["2020-01-02", "2020-01-02"], close: [1, 2] },
+      { batchSize: 1 },
+    ).catch((e: unknown) => e);
     assert.ok(err instanceof BulkWriteError);
     assert.equal((err.cause as Error).message, "boom");
     assert.deepEqual(calls, ["BEGIN", "upsert", "upsert", "ROLLBACK"]);

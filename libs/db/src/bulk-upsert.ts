@@ -127,12 +127,7 @@ export function buildUpsertSql(spec: UpsertSpec): string {
  * @throws TypeError for an invalid spec or ragged columnar input; ColumnValueError for a value that does
  *   not fit its column type; BulkWriteError (with the driver error as cause) when a statement fails.
  */
-export async function bulkUpsert(
-  q: Queryable,
-  spec: UpsertSpec,
-  rows: RowsInput,
-  options: BulkWriteOptions = {},
-): Promise<number> {
+export async function bulkUpsert(q: Queryable, spec: UpsertSpec, rows: RowsInput, options: BulkWriteOptions = {}): Promise<number> {
   const sql = buildUpsertSql(spec);
   const data = toColumnar(spec.columns, rows);
   if (data.length === 0) return 0;

@@ -42,9 +42,7 @@ function migrationsFor(schema: string): Function[] {
   }
   class CreateNotes1700000000001 implements MigrationInterface {
     async up(qr: QueryRunner): Promise<void> {
-      await qr.query(
-        `CREATE TABLE "${schema}".notes (id int4 PRIMARY KEY, body text NOT NULL, meta jsonb, ok bool, at timestamptz)`,
-      );
+      await qr.query(`CREATE TABLE "${schema}".notes (id int4 PRIMARY KEY, body text NOT NULL, meta jsonb, ok bool, at timestamptz)`);
     }
     async down(qr: QueryRunner): Promise<void> {
       await qr.query(`DROP TABLE "${schema}".notes`);
@@ -124,11 +122,13 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
     });
 
     it("creates the schema, the migrated tables and the migrations table inside it", async () => {
-      const rows = (await ds.query(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
-        [schema],
-      )) as { table_name: string }[];
-      assert.deepEqual(rows.map((r) => r.table_name), ["migrations", "notes", "prices"]);
+      const rows = (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [
+        schema,
+      ])) as { table_name: string }[];
+      assert.deepEqual(
+        rows.map((r) => r.table_name),
+        ["migrations", "notes", "prices"],
+      );
       assert.equal(await count(ds, `"${schema}".migrations`), 2);
     });
 
@@ -159,7 +159,12 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
 
     it("upserts: inserts, updates on conflict, and a rerun gives the same rows without duplicates", async () => {
       const spec = priceSpec(schema);
-      const first = { symbol: ["AAA", "AAA", "BBB"], date: ["2020-01-02", "2020-01-03", "2020-01-02"], close: [10, 11, 20], volume: [100, 110, 200] };
+      const first = {
+        symbol: ["AAA", "AAA", "BBB"],
+        date: ["2020-01-02", "2020-01-03", "2020-01-02"],
+        close: [10, 11, 20],
+        volume: [100, 110, 200],
+      };
       assert.equal(await bulkUpsert(ds, spec, first), 3);
       const second = { symbol: ["AAA", "CCC"], date: ["2020-01-03", "2020-01-02"], close: [11.5, 30], volume: [111, 300] };
       assert.equal(await bulkUpsert(ds, spec, second), 2);
@@ -173,10 +178,24 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
       assert.equal(await bulkUpsert(ds, spec, second), 2);
       assert.deepEqual(await selectPrices(ds, schema), expected);
       // DO NOTHING keeps existing rows and counts only inserts.
-      assert.equal(await bulkUpsert(ds, { ...spec, update: [] }, { symbol: ["AAA", "DDD"], date: ["2020-01-02", "2020-01-02"], close: [99, 40], volume: [1, 400] }), 1);
+      assert.equal(
+        await bulkUpsert(
+          ds,
+          { ...spec, update: [] },
+          { symbol: ["AAA", "DDD"], date: ["2020-01-02", "2020-01-02"], close: [99, 40], volume: [1, 400] },
+        ),
+        1,
+      );
       assert.equal((await selectPrices(ds, schema))[0]!.close, 10);
       // skipUnchanged counts only rows whose values changed.
-      assert.equal(await bulkUpsert(ds, { ...spec, skipUnchanged: true }, { symbol: ["AAA", "BBB"], date: ["2020-01-02", "2020-01-02"], close: [10, 21], volume: [100, 200] }), 1);
+      assert.equal(
+        await bulkUpsert(
+          ds,
+          { ...spec, skipUnchanged: true },
+          { symbol: ["AAA", "BBB"], date: ["2020-01-02", "2020-01-02"], close: [10, 21], volume: [100, 200] },
+        ),
+        1,
+      );
       await ds.query(`DELETE FROM "${schema}".prices`);
     });
 
@@ -187,7 +206,13 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
         { symbol: "UND", date: "2020-01-02" },
       ]);
       const rows = await selectPrices(ds, schema);
-      assert.deepEqual(rows.map((r) => [r.symbol, r.close, r.volume]), [["NAN", null, null], ["UND", null, null]]);
+      assert.deepEqual(
+        rows.map((r) => [r.symbol, r.close, r.volume]),
+        [
+          ["NAN", null, null],
+          ["UND", null, null],
+        ],
+      );
       await ds.query(`DELETE FROM "${schema}".prices`);
     });
 
@@ -234,14 +259,24 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
       await qr.release();
       assert.equal(await count(ds, `"${schema}".prices`), 0);
 
-      await ds.transaction((em) => bulkUpsert(em, spec, { symbol: ["EM"], date: ["2020-01-02"], close: [2], volume: [2] }, { batchSize: 1 }));
+      await ds.transaction((em) =>
+        bulkUpsert(em, spec, { symbol: ["EM"], date: ["2020-01-02"], close: [2], volume: [2] }, { batchSize: 1 }),
+      );
       const pool = new pg.Pool({ connectionString: getUrl(), max: 2 });
       try {
-        await bulkUpsert(pool, spec, { symbol: ["PA", "PB"], date: ["2020-01-02", "2020-01-02"], close: [3, 4], volume: [3, 4] }, { batchSize: 1 });
+        await bulkUpsert(
+          pool,
+          spec,
+          { symbol: ["PA", "PB"], date: ["2020-01-02", "2020-01-02"], close: [3, 4], volume: [3, 4] },
+          { batchSize: 1 },
+        );
       } finally {
         await pool.end();
       }
-      assert.deepEqual((await selectPrices(ds, schema)).map((r) => r.symbol), ["EM", "PA", "PB"]);
+      assert.deepEqual(
+        (await selectPrices(ds, schema)).map((r) => r.symbol),
+        ["EM", "PA", "PB"],
+      );
       assert.deepEqual((await ds.getRepository(PriceRow).findOneByOrFail({ symbol: "PA" })).close, 3);
       await ds.query(`DELETE FROM "${schema}".prices`);
     });
@@ -264,8 +299,14 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
         (await selectPrices(ds, schema)).map((r) => `${r.symbol}@${r.date}=${r.close}`),
         ["A@2020-01-02=1", "A@2020-01-03=30", "B@2020-01-02=2", "D@2020-01-03=60"],
       );
-      assert.equal(await bulkDelete(ds, { table: `${schema}.prices`, keys: [{ name: "symbol", pgType: "text" }] }, { symbol: ["A", "Z"] }), 2);
-      assert.deepEqual((await selectPrices(ds, schema)).map((r) => r.symbol), ["B", "D"]);
+      assert.equal(
+        await bulkDelete(ds, { table: `${schema}.prices`, keys: [{ name: "symbol", pgType: "text" }] }, { symbol: ["A", "Z"] }),
+        2,
+      );
+      assert.deepEqual(
+        (await selectPrices(ds, schema)).map((r) => r.symbol),
+        ["B", "D"],
+      );
       await ds.query(`DELETE FROM "${schema}".prices`);
     });
 
@@ -276,10 +317,10 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
       assert.equal(n, csv.symbol.length);
       assert.equal(await count(ds, `"${schema}".prices`), csv.symbol.length);
       for (const i of [0, Math.floor(csv.symbol.length / 2), csv.symbol.length - 1]) {
-        const [row] = (await ds.query(
-          `SELECT close, volume FROM "${schema}".prices WHERE symbol = $1 AND date = $2`,
-          [csv.symbol[i], csv.date[i]],
-        )) as { close: number | null; volume: string | null }[];
+        const [row] = (await ds.query(`SELECT close, volume FROM "${schema}".prices WHERE symbol = $1 AND date = $2`, [
+          csv.symbol[i],
+          csv.date[i],
+        ])) as { close: number | null; volume: string | null }[];
         assert.equal(row!.close, Number.isNaN(csv.close[i]!) ? null : csv.close[i]);
         assert.equal(row!.volume, Number.isNaN(csv.volume[i]!) ? null : String(csv.volume[i]));
       }
@@ -309,9 +350,13 @@ function backendSuite(name: string, getUrl: () => string, options: { dropSchema:
       t0 = performance.now();
       assert.equal(await bulkUpsert(ds, spec, rows), 100_000);
       const updateMs = performance.now() - t0;
-      t.diagnostic(`${name}: insert ${Math.round(100_000 / (insertMs / 1000))} rows/s, conflict-update ${Math.round(100_000 / (updateMs / 1000))} rows/s (diagnostic only)`);
+      t.diagnostic(
+        `${name}: insert ${Math.round(100_000 / (insertMs / 1000))} rows/s, conflict-update ${Math.round(100_000 / (updateMs / 1000))} rows/s (diagnostic only)`,
+      );
       assert.equal(await count(ds, `"${schema}".prices`), 100_000);
-      const [row] = (await ds.query(`SELECT close FROM "${schema}".prices WHERE symbol = 'S399' AND date = $1`, [rows.date[249]])) as { close: number }[];
+      const [row] = (await ds.query(`SELECT close FROM "${schema}".prices WHERE symbol = 'S399' AND date = $1`, [rows.date[249]])) as {
+        close: number;
+      }[];
       assert.equal(row!.close, rows.close[399 * days + 249]);
     });
   });

@@ -15,7 +15,10 @@ describe("toPgArray", () => {
   });
 
   it("rejects non-integers and infinities for integer types, reporting column and index", () => {
-    assert.throws(() => conv("int4", [1, 2.5]), (e: unknown) => e instanceof ColumnValueError && e.index === 1 && e.column === "c");
+    assert.throws(
+      () => conv("int4", [1, 2.5]),
+      (e: unknown) => e instanceof ColumnValueError && e.index === 1 && e.column === "c",
+    );
     assert.throws(() => conv("int8", [Infinity]), ColumnValueError);
     assert.throws(() => conv("int8", ["12a"]), ColumnValueError);
   });

@@ -51,8 +51,22 @@ export class ColumnValueError extends TypeError {
 type Converter = (value: unknown, column: string, index: number) => unknown;
 
 const PG_TYPES: ReadonlySet<string> = new Set<PgType>([
-  "text", "varchar", "uuid", "date", "timestamp", "timestamptz", "float4", "float8", "numeric",
-  "int2", "int4", "int8", "bool", "json", "jsonb", "bytea",
+  "text",
+  "varchar",
+  "uuid",
+  "date",
+  "timestamp",
+  "timestamptz",
+  "float4",
+  "float8",
+  "numeric",
+  "int2",
+  "int4",
+  "int8",
+  "bool",
+  "json",
+  "jsonb",
+  "bytea",
 ]);
 
 /**

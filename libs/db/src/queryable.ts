@@ -51,11 +51,7 @@ function isPgPool(q: Queryable): q is PgPoolLike {
  * @returns the result rows.
  * @throws whatever the driver throws (constraint violations, syntax errors, connection loss).
  */
-export async function queryRows<R = Record<string, unknown>>(
-  q: Queryable,
-  sql: string,
-  params: unknown[] = [],
-): Promise<R[]> {
+export async function queryRows<R = Record<string, unknown>>(q: Queryable, sql: string, params: unknown[] = []): Promise<R[]> {
   const result: unknown = await q.query(sql, params);
   if (Array.isArray(result)) return result as R[];
   if (result !== null && typeof result === "object" && Array.isArray((result as { rows?: unknown }).rows)) {

@@ -77,7 +77,13 @@ export async function drainAndClose(nc: NatsConnection, timeoutMs = 5000): Promi
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     // drain() rejects only when the connection closed concurrently; closed() below still settles it.
-    const outcome = await Promise.race([nc.drain().then(() => "drained" as const, (err: unknown) => err), deadline]);
+    const outcome = await Promise.race([
+      nc.drain().then(
+        () => "drained" as const,
+        (err: unknown) => err,
+      ),
+      deadline,
+    ]);
     clearTimeout(timer);
     if (outcome === "timeout" && !nc.isClosed()) await nc.close();
   } else if (nc.isDraining()) {

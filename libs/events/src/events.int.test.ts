@@ -62,7 +62,10 @@ describe("events over NATS JetStream", () => {
     const ac = new AbortController();
     const got = await take(subscribeEvents({ nc, stream, signal: ac.signal }), N);
     ac.abort();
-    assert.deepEqual(got.map((g) => g.seq), Array.from({ length: N }, (_, i) => i + 1));
+    assert.deepEqual(
+      got.map((g) => g.seq),
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
     for (const g of got) assert.ok(equals(RunEventSchema, g.event, sampleEvent(runId, g.seq)), `event ${g.seq}`);
   });
 
@@ -71,7 +74,11 @@ describe("events over NATS JetStream", () => {
       const ac = new AbortController();
       const got = await take(subscribeEvents({ nc, stream, afterSeq: k, signal: ac.signal }), N - k);
       ac.abort();
-      assert.deepEqual(got.map((g) => g.seq), Array.from({ length: N - k }, (_, i) => k + 1 + i), `afterSeq ${k}`);
+      assert.deepEqual(
+        got.map((g) => g.seq),
+        Array.from({ length: N - k }, (_, i) => k + 1 + i),
+        `afterSeq ${k}`,
+      );
     }
   });
 
@@ -123,13 +130,19 @@ describe("events over NATS JetStream", () => {
     const ac = new AbortController();
     const got = await take(subscribeEvents({ nc, stream, runId: other, signal: ac.signal }), 1);
     ac.abort();
-    assert.deepEqual(got.map((g) => [g.seq, g.event.runId]), [[res.seq, other]]);
+    assert.deepEqual(
+      got.map((g) => [g.seq, g.event.runId]),
+      [[res.seq, other]],
+    );
   });
 
   it("reports a stored message that is not a RunEvent instead of skipping it silently", async () => {
     const bad = await nc.jetstream().publish(runSubject(cfg, `bad-${id}`), new Uint8Array([0xff, 0xff]));
     const ac = new AbortController();
-    await assert.rejects(take(subscribeEvents({ nc, stream, afterSeq: bad.seq - 1, signal: ac.signal }), 1), /cannot decode RunEvent at stream seq/);
+    await assert.rejects(
+      take(subscribeEvents({ nc, stream, afterSeq: bad.seq - 1, signal: ac.signal }), 1),
+      /cannot decode RunEvent at stream seq/,
+    );
     const skipped: number[] = [];
     const next = await publisher.publish(sampleEvent(runId, 100));
     const got = await take(
@@ -138,7 +151,10 @@ describe("events over NATS JetStream", () => {
     );
     ac.abort();
     assert.deepEqual(skipped, [bad.seq]);
-    assert.deepEqual(got.map((g) => g.seq), [next.seq]);
+    assert.deepEqual(
+      got.map((g) => g.seq),
+      [next.seq],
+    );
   });
 
   it("a publisher owning its connection (from a URL) creates the stream and delivers", async () => {
@@ -159,14 +175,22 @@ describe("events over NATS JetStream", () => {
     const dead = createNatsPublisher({ url: "nats://127.0.0.1:1", stream, timeoutMs: 200, logger });
     for (let i = 1; i <= 3; i++) assert.deepEqual(await dead.publish(sampleEvent(runId, i)), { delivered: false });
     assert.equal(dead.undelivered(), 3);
-    assert.ok(warnings.some((w) => "undelivered" in w), "an undelivered warning was logged");
+    assert.ok(
+      warnings.some((w) => "undelivered" in w),
+      "an undelivered warning was logged",
+    );
     await dead.close(); // must not hang on the retry loop
     assert.deepEqual(await dead.publish(sampleEvent(runId, 4)), { delivered: false });
     assert.equal(dead.undelivered(), 4);
   });
 
   it("counts a publish into a missing stream as undelivered (no stream ensured)", async () => {
-    const p = createNatsPublisher({ nc, stream: { name: `TEST_MISSING_${id}`, subjectPrefix: `t${id}m.sigma.events.v1` }, ensureStream: false, timeoutMs: 500 });
+    const p = createNatsPublisher({
+      nc,
+      stream: { name: `TEST_MISSING_${id}`, subjectPrefix: `t${id}m.sigma.events.v1` },
+      ensureStream: false,
+      timeoutMs: 500,
+    });
     assert.deepEqual(await p.publish(sampleEvent(runId, 1)), { delivered: false });
     assert.equal(p.undelivered(), 1);
     await p.close();

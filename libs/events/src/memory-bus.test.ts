@@ -11,8 +11,14 @@ describe("memory bus", () => {
     const ac = new AbortController();
     const got = await take(subscribeEvents({ bus, signal: ac.signal }), 5);
     ac.abort();
-    assert.deepEqual(got.map((g) => g.seq), [1, 2, 3, 4, 5]);
-    assert.deepEqual(got.map((g) => Number(g.event.runSeq)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      got.map((g) => g.seq),
+      [1, 2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      got.map((g) => Number(g.event.runSeq)),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(got[0]!.event.payload.case, "runStarted");
     assert.equal(got[2]!.event.payload.case === "activity" && got[2]!.event.payload.value.message, "line 3 ü");
   });
@@ -26,7 +32,10 @@ describe("memory bus", () => {
     await bus.publish(sampleEvent("r1", 8));
     const got = await pending;
     ac.abort();
-    assert.deepEqual(got.map((g) => g.seq), [5, 6, 7, 8]);
+    assert.deepEqual(
+      got.map((g) => g.seq),
+      [5, 6, 7, 8],
+    );
   });
 
   it("drops a republished run_id:run_seq as a duplicate", async () => {
@@ -47,7 +56,13 @@ describe("memory bus", () => {
     const ac = new AbortController();
     const got = await take(bus.subscribe({ signal: ac.signal, runId: "a" }), 2);
     ac.abort();
-    assert.deepEqual(got.map((g) => [g.seq, g.event.runId]), [[1, "a"], [3, "a"]]);
+    assert.deepEqual(
+      got.map((g) => [g.seq, g.event.runId]),
+      [
+        [1, "a"],
+        [3, "a"],
+      ],
+    );
   });
 
   it("ends a waiting subscription when its signal aborts, and every subscription on close", async () => {

@@ -109,10 +109,7 @@ export function createNatsPublisher(options: NatsPublisherOptions): EventPublish
   const fail = (event: RunEvent, reason: string): PublishResult => {
     undeliveredCount += 1;
     if (!failing || undeliveredCount % LOG_EVERY_N_UNDELIVERED === 0) {
-      log?.warn(
-        { runId: event.runId, runSeq: event.runSeq.toString(), undelivered: undeliveredCount, reason },
-        "run event not delivered",
-      );
+      log?.warn({ runId: event.runId, runSeq: event.runSeq.toString(), undelivered: undeliveredCount, reason }, "run event not delivered");
     }
     failing = true;
     return { delivered: false };

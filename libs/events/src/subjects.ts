@@ -54,7 +54,11 @@ export function eventStreamConfig(overrides: Partial<EventStreamConfig> = {}): E
   if (!cfg.subjectPrefix.split(".").every((t) => SUBJECT_TOKEN.test(t))) {
     throw new TypeError(`invalid subject prefix ${JSON.stringify(cfg.subjectPrefix)}: lowercase dotted tokens expected`);
   }
-  for (const [key, value] of [["maxAgeMs", cfg.maxAgeMs], ["duplicateWindowMs", cfg.duplicateWindowMs], ["replicas", cfg.replicas]] as const) {
+  for (const [key, value] of [
+    ["maxAgeMs", cfg.maxAgeMs],
+    ["duplicateWindowMs", cfg.duplicateWindowMs],
+    ["replicas", cfg.replicas],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`${key} must be a positive integer, got ${value}`);
   }
   return cfg;

@@ -25,18 +25,27 @@ export function sampleEvent(runId: string, seq: number): RunEvent {
   if (seq === 1) {
     return create(RunEventSchema, {
       ...base,
-      payload: { case: "runStarted", value: create(RunStartedSchema, { source: "manual", scope: "portfolio", datesTotal: 254, phases: [Phase.MARKET_DATA] }) },
+      payload: {
+        case: "runStarted",
+        value: create(RunStartedSchema, { source: "manual", scope: "portfolio", datesTotal: 254, phases: [Phase.MARKET_DATA] }),
+      },
     });
   }
   if (seq % 2 === 0) {
     return create(RunEventSchema, {
       ...base,
-      payload: { case: "phaseProgress", value: create(PhaseProgressSchema, { phase: Phase.MARKET_DATA, current: BigInt(seq), total: 1000n, unit: "symbols" }) },
+      payload: {
+        case: "phaseProgress",
+        value: create(PhaseProgressSchema, { phase: Phase.MARKET_DATA, current: BigInt(seq), total: 1000n, unit: "symbols" }),
+      },
     });
   }
   return create(RunEventSchema, {
     ...base,
-    payload: { case: "activity", value: create(ActivityLineSchema, { level: ActivityLevel.WARNING, message: `line ${seq} ü`, symbol: "HZNP", date: "2020-01-23" }) },
+    payload: {
+      case: "activity",
+      value: create(ActivityLineSchema, { level: ActivityLevel.WARNING, message: `line ${seq} ü`, symbol: "HZNP", date: "2020-01-23" }),
+    },
   });
 }
 

@@ -69,4 +69,6 @@ const runs = [run(), run(), run()];
 const best = Math.min(...runs.map((r) => r.seconds));
 const fits = SYMBOLS * DATES * specs.length;
 console.log(`factor math: ${SYMBOLS} symbols × ${DATES} dates × ${specs.length} regressions = ${fits.toLocaleString("en-US")} fits`);
-console.log(`best of 3: ${best.toFixed(3)} s, ${Math.round(fits / best).toLocaleString("en-US")} fits/s (runs: ${runs.map((r) => r.seconds.toFixed(3)).join(", ")} s)`);
+console.log(
+  `best of 3: ${best.toFixed(3)} s, ${Math.round(fits / best).toLocaleString("en-US")} fits/s (runs: ${runs.map((r) => r.seconds.toFixed(3)).join(", ")} s)`,
+);

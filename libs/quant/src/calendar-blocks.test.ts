@@ -10,10 +10,16 @@ test("week blocks start on a Monday of the fixed epoch and span 7 × weeks calen
   assert.deepEqual([...weekBlockIds([day("1970-01-04"), day("1970-01-05"), day("1970-01-18"), day("1970-01-19")])], [-1, 0, 0, 1]);
   // two-week blocks from that epoch: 2023-12-25 (Monday) opens one, 2024-01-08 and 2024-01-22 the next ones
   const ids = weekBlockIds(["2023-12-24", "2023-12-25", "2024-01-05", "2024-01-08", "2024-01-19", "2024-01-22"].map(day));
-  assert.deepEqual([...ids].map((v) => v - ids[1]!), [-1, 0, 0, 1, 1, 2]);
+  assert.deepEqual(
+    [...ids].map((v) => v - ids[1]!),
+    [-1, 0, 0, 1, 1, 2],
+  );
   assert.equal(ids[1], (day("2023-12-25") - 4) / 14);
   // one-week blocks change every Monday
-  assert.deepEqual([...weekBlockIds([day("2024-01-07"), day("2024-01-08")], 1)].map((v, _, a) => v - a[0]!), [0, 1]);
+  assert.deepEqual(
+    [...weekBlockIds([day("2024-01-07"), day("2024-01-08")], 1)].map((v, _, a) => v - a[0]!),
+    [0, 1],
+  );
   // dates before 1970 floor (not truncate) toward the past: Sunday 1969-12-21 | Monday 1969-12-22
   assert.deepEqual([...weekBlockIds([day("1969-12-21"), day("1969-12-22")])], [-2, -1]);
 });

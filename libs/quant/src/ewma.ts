@@ -39,12 +39,7 @@ export interface EwmaResult {
  * @param t last index included.
  * @returns null when t − window + 1 < 0 or any return in the window is missing.
  */
-export function ewmaCovariance(
-  series: readonly Float64Array[],
-  t: number,
-  window = EWMA_WINDOW,
-  lambda = EWMA_LAMBDA,
-): EwmaResult | null {
+export function ewmaCovariance(series: readonly Float64Array[], t: number, window = EWMA_WINDOW, lambda = EWMA_LAMBDA): EwmaResult | null {
   const d = series.length;
   const start = t - window + 1;
   if (start < 0) return null;

@@ -38,7 +38,10 @@ test("panel equals the independent rolling fits for every symbol and date (fast 
     const g = rollingOls(y, gv, { window: 180, minObs: 60 });
     const [om, os, og] = panel.outputs;
     for (let t = 0; t < T; t++) {
-      for (const [o, r, k] of [[om!, m, 1], [og!, g, 1]] as const) {
+      for (const [o, r, k] of [
+        [om!, m, 1],
+        [og!, g, 1],
+      ] as const) {
         assert.equal(o.status[t], r.status[t], `${sym} ${o.id} status @${t}`);
         assert.equal(o.nObs[t], r.nObs[t], `${sym} ${o.id} n @${t}`);
         if (r.status[t] !== FitStatus.OK) continue;
@@ -74,7 +77,10 @@ test("base gaps (a whole block and single dates missing) still match the indepen
     const st = rollingRidge(y, styleX, { window: 90, minObs: 30, alpha: 1 });
     const g = rollingOls(y, gv, { window: 180, minObs: 60 });
     for (let t = 0; t < T; t++) {
-      for (const [o, r] of [[om!, m], [og!, g]] as const) {
+      for (const [o, r] of [
+        [om!, m],
+        [og!, g],
+      ] as const) {
         assert.equal(o.status[t], r.status[t], `${sym} ${o.id} status @${t}`);
         assert.equal(o.nObs[t], r.nObs[t], `${sym} ${o.id} n @${t}`);
         if (r.status[t] !== FitStatus.OK) continue;
@@ -144,7 +150,13 @@ test("SPY market beta on the panel is exactly 1 (to 1e-12) on every fitted date"
 test("a flat regressor is degenerate on the panel", () => {
   const flat = base.map((b) => b.slice());
   flat[1]!.fill(0, 1); // TLT returns all 0 after the first date
-  const panel = new SharedRegressorPanel(flat, [{ id: "ir", kind: "ols", regressors: [unit("TLT")], window: 90, minObs: 30 }], 0, 100, blocks);
+  const panel = new SharedRegressorPanel(
+    flat,
+    [{ id: "ir", kind: "ols", regressors: [unit("TLT")], window: 90, minObs: 30 }],
+    0,
+    100,
+    blocks,
+  );
   panel.fitSymbol(ret("AAPL"));
   assert.equal(panel.outputs[0]!.status[50], FitStatus.DEGENERATE_REGRESSOR);
   assert.equal(panel.outputs[0]!.status[20], FitStatus.INSUFFICIENT_HISTORY);
@@ -154,7 +166,17 @@ test("rejects bad input", () => {
   assert.throws(() => new SharedRegressorPanel(base, specs, 5, 2, blocks), RangeError);
   assert.throws(() => new SharedRegressorPanel(base, [{ ...specs[0]!, regressors: [[1]] }], 0, 2, blocks), RangeError);
   assert.throws(() => new SharedRegressorPanel(base, specs, 0, 2, blocks.subarray(1)), RangeError);
-  assert.throws(() => new SharedRegressorPanel(base, specs, 0, 2, blocks.map((b, i) => (i === 5 ? b - 1 : b))), RangeError);
+  assert.throws(
+    () =>
+      new SharedRegressorPanel(
+        base,
+        specs,
+        0,
+        2,
+        blocks.map((b, i) => (i === 5 ? b - 1 : b)),
+      ),
+    RangeError,
+  );
   const p = new SharedRegressorPanel(base, specs, 0, 2, blocks);
   assert.throws(() => p.fitSymbol(new Float64Array(3)), RangeError);
 });

@@ -224,7 +224,8 @@ export class SharedRegressorPanel {
     if (specs.length === 0) throw new RangeError("SharedRegressorPanel: no regressions");
     if (blockIds.length !== T) throw new RangeError(`SharedRegressorPanel: ${blockIds.length} block ids for T=${T}`);
     for (const spec of specs) {
-      if (!(Number.isInteger(spec.window) && spec.window >= 1)) throw new RangeError(`panel spec ${spec.id}: window must be an integer >= 1`);
+      if (!(Number.isInteger(spec.window) && spec.window >= 1))
+        throw new RangeError(`panel spec ${spec.id}: window must be an integer >= 1`);
     }
     this.T = T;
     this.nb = nb;
@@ -303,7 +304,12 @@ export class SharedRegressorPanel {
       for (let k = 0; k < m; k++) maxRows = Math.max(maxRows, this.cLen[o * m + k]!);
     }
     this.yc = new Float64Array(maxRows);
-    this.dv = new Float64Array(Math.max(1, this.eLen.reduce((a, b) => Math.max(a, b), 0)));
+    this.dv = new Float64Array(
+      Math.max(
+        1,
+        this.eLen.reduce((a, b) => Math.max(a, b), 0),
+      ),
+    );
     this.bS = new Float64Array(blocks.count);
     this.bM = new Float64Array(blocks.count);
     this.bYY = new Float64Array(blocks.count);
@@ -899,4 +905,3 @@ function toSparse(spec: PanelRegressionSpec, nb: number): Sparse[] {
     return { idx: Int32Array.from(idx), w: Float64Array.from(ws) };
   });
 }
-

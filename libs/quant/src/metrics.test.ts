@@ -52,13 +52,19 @@ test("SMA is a direct window sum: equals technicalindicators to 1e-12 and does n
       const ref = SMA.calculate({ period, values: avail });
       const got = Array.from(ours).filter(Number.isFinite);
       assert.equal(got.length, ref.length, `${sym} SMA(${period}) count`);
-      got.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 1e-12 * Math.abs(ref[i]!), `${sym} SMA(${period}) #${i}: ${v} vs ${ref[i]}`));
+      got.forEach((v, i) =>
+        assert.ok(Math.abs(v - ref[i]!) <= 1e-12 * Math.abs(ref[i]!), `${sym} SMA(${period}) #${i}: ${v} vs ${ref[i]}`),
+      );
       // dropping 100 leading closes leaves every value that still has `period` closes bit-identical
       const later = smaSeries(c.subarray(100), period);
       for (let t = 100 + period - 1 + 20; t < c.length; t++) assert.ok(Object.is(later[t - 100], ours[t]), `${sym} SMA(${period}) @${t}`);
     }
   }
-  const fromTen = smaSeries(Float64Array.from({ length: 20 }, (_, i) => i + 1), 3, 10);
+  const fromTen = smaSeries(
+    Float64Array.from({ length: 20 }, (_, i) => i + 1),
+    3,
+    10,
+  );
   assert.ok(nan(fromTen[9]!), "before from: not computed");
   assert.equal(fromTen[10], (9 + 10 + 11) / 3);
   assert.throws(() => smaSeries(new Float64Array(3), 0), RangeError);

@@ -109,8 +109,16 @@ test("invariances: SPY on SPY is 1; scaling y scales beta; shifting y keeps beta
   }
   const y = ret("JPM");
   const base = rollingOls(y, x, { window: 90, minObs: 30 });
-  const scaled = rollingOls(y.map((v) => 3.5 * v), x, { window: 90, minObs: 30 });
-  const shifted = rollingOls(y.map((v) => v + 0.25), x, { window: 90, minObs: 30 });
+  const scaled = rollingOls(
+    y.map((v) => 3.5 * v),
+    x,
+    { window: 90, minObs: 30 },
+  );
+  const shifted = rollingOls(
+    y.map((v) => v + 0.25),
+    x,
+    { window: 90, minObs: 30 },
+  );
   for (let t = 30; t < x.length; t++) {
     assertClose(scaled.beta[t]!, 3.5 * base.beta[t]!, { abs: 1e-13, rel: 1e-11 }, `scaled @${t}`);
     assertClose(scaled.r2[t]!, base.r2[t]!, { abs: 1e-12, rel: 0 }, `scaled r2 @${t}`);

@@ -58,15 +58,7 @@ export function isZeroStd(std: number, mean: number): boolean {
  * @param cxx Σ(x−x̄)²; @param cxy Σ(x−x̄)(y−ȳ); @param cyy Σ(y−ȳ)².
  * @param minObs minimum n (below → INSUFFICIENT_HISTORY).
  */
-export function olsFromMoments(
-  n: number,
-  mx: number,
-  my: number,
-  cxx: number,
-  cxy: number,
-  cyy: number,
-  minObs: number,
-): OlsFit {
+export function olsFromMoments(n: number, mx: number, my: number, cxx: number, cxy: number, cyy: number, minObs: number): OlsFit {
   const fit: OlsFit = { status: FitStatus.OK, beta: NaN, alpha: NaN, r2: NaN, stderr: NaN, nObs: n };
   if (n < minObs || n < 2) {
     fit.status = FitStatus.INSUFFICIENT_HISTORY;

@@ -38,7 +38,12 @@ test("zero-variance column is degenerate; n must exceed k", () => {
   const xs = X.map((x) => x.slice(1, n + 1));
   xs[2] = new Float64Array(n).fill(0.002);
   assert.equal(ridgeFit(ret("JPM").slice(1, n + 1), xs).status, FitStatus.DEGENERATE_REGRESSOR);
-  const few = ridgeFit(ret("JPM").slice(1, 7), X.map((x) => x.slice(1, 7)), 1, 1);
+  const few = ridgeFit(
+    ret("JPM").slice(1, 7),
+    X.map((x) => x.slice(1, 7)),
+    1,
+    1,
+  );
   assert.equal(few.status, FitStatus.INSUFFICIENT_HISTORY, "n = 6 = k");
 });
 
@@ -49,7 +54,12 @@ test("rolling ridge matches the direct fit on every date (incl. gaps)", () => {
     const r = rollingRidge(y, X, { window: 90, minObs: 30 });
     for (let t = 0; t < y.length; t++) {
       const lo = Math.max(0, t - 89);
-      const d = ridgeFit(y.subarray(lo, t + 1), X.map((x) => x.subarray(lo, t + 1)), 1.0, 30);
+      const d = ridgeFit(
+        y.subarray(lo, t + 1),
+        X.map((x) => x.subarray(lo, t + 1)),
+        1.0,
+        30,
+      );
       assert.equal(r.status[t], d.status, `${sym} @${t}`);
       assert.equal(r.nObs[t], d.nObs);
       if (d.status !== FitStatus.OK) continue;
@@ -85,8 +95,16 @@ test("rolling ridge reproduces sklearn StandardScaler + Ridge(alpha=1) vectors",
 test("invariances: scaling y scales betas, shifting y keeps them", () => {
   const y = ret("MSFT");
   const base = rollingRidge(y, X, { window: 90, minObs: 30 });
-  const scaled = rollingRidge(y.map((v) => -2 * v), X, { window: 90, minObs: 30 });
-  const shifted = rollingRidge(y.map((v) => v + 1), X, { window: 90, minObs: 30 });
+  const scaled = rollingRidge(
+    y.map((v) => -2 * v),
+    X,
+    { window: 90, minObs: 30 },
+  );
+  const shifted = rollingRidge(
+    y.map((v) => v + 1),
+    X,
+    { window: 90, minObs: 30 },
+  );
   for (let i = 30 * 6; i < base.betas.length; i++) {
     assertClose(scaled.betas[i]!, -2 * base.betas[i]!, { abs: 1e-13, rel: 1e-10 }, `scaled ${i}`);
     assertClose(shifted.betas[i]!, base.betas[i]!, { abs: 1e-12, rel: 1e-9 }, `shifted ${i}`);

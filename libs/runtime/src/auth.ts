@@ -88,11 +88,7 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
   if (typeof sub !== "string" || sub === "") {
     throw new ConnectError("invalid token: missing sub", Code.Unauthenticated);
   }
-  if (
-    !Array.isArray(roles) ||
-    !roles.every((r): r is Role => r === "user" || r === "admin") ||
-    !roles.includes("user")
-  ) {
+  if (!Array.isArray(roles) || !roles.every((r): r is Role => r === "user" || r === "admin") || !roles.includes("user")) {
     throw new ConnectError("invalid token: bad roles claim", Code.Unauthenticated);
   }
   return { sub, roles };

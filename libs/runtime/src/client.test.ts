@@ -15,8 +15,14 @@ describe("backoffDelayMs", () => {
   });
 
   it("applies full jitter in [0, cap)", () => {
-    assert.equal(backoffDelayMs(3, 100, 2000, () => 0), 0);
-    assert.equal(backoffDelayMs(3, 100, 2000, () => 0.5), 200);
+    assert.equal(
+      backoffDelayMs(3, 100, 2000, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelayMs(3, 100, 2000, () => 0.5),
+      200,
+    );
     for (let i = 0; i < 100; i++) {
       const d = backoffDelayMs(4, 100, 2000);
       assert.ok(d >= 0 && d < 800, String(d));

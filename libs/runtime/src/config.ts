@@ -83,9 +83,7 @@ export class ConfigError extends Error {
   constructor(problems: readonly ConfigProblem[]) {
     super(
       `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems
-          .map((p) => `  ${p.env}: ${p.problem}${p.description ? ` — ${p.description}` : ""}`)
-          .join("\n"),
+        problems.map((p) => `  ${p.env}: ${p.problem}${p.description ? ` — ${p.description}` : ""}`).join("\n"),
     );
     this.problems = problems;
   }
@@ -172,10 +170,7 @@ function parseValue(field: FieldSpec, raw: string): { value: unknown } | { probl
  * @throws ConfigError listing every missing/invalid variable, one line each.
  * @throws Error when the spec itself is malformed (an enum field without `values`).
  */
-export function loadConfig<const S extends ConfigSpec>(
-  spec: S,
-  env: Record<string, string | undefined> = process.env,
-): ConfigOf<S> {
+export function loadConfig<const S extends ConfigSpec>(spec: S, env: Record<string, string | undefined> = process.env): ConfigOf<S> {
   const out: Record<string, unknown> = {};
   const problems: ConfigProblem[] = [];
   for (const [key, field] of Object.entries(spec)) {

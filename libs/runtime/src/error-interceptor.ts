@@ -80,10 +80,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
  * Wraps a response stream so errors raised while producing messages are mapped too, and the
  * RPC is logged when the stream completes, fails, or the consumer stops early (cancellation).
  */
-async function* mapStream<T>(
-  res: { message: AsyncIterable<T> },
-  finish: (err: ConnectError | undefined) => void,
-): AsyncGenerator<T> {
+async function* mapStream<T>(res: { message: AsyncIterable<T> }, finish: (err: ConnectError | undefined) => void): AsyncGenerator<T> {
   let completed = false;
   try {
     yield* res.message;

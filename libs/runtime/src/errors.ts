@@ -59,12 +59,7 @@ export class InvalidArgumentError extends DomainError {
 
   constructor(message: string, options?: DomainErrorOptions & { violations?: readonly FieldViolation[] }) {
     const violations = options?.violations ?? [];
-    super(
-      violations.length === 0
-        ? message
-        : `${message}\n${violations.map((v) => `${v.field}: ${v.description}`).join("\n")}`,
-      options,
-    );
+    super(violations.length === 0 ? message : `${message}\n${violations.map((v) => `${v.field}: ${v.description}`).join("\n")}`, options);
     this.violations = violations;
   }
 }

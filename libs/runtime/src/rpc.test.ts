@@ -111,9 +111,7 @@ describe("authInterceptor", () => {
       ["Basic dTpw", /not a bearer token/],
     ] as const) {
       const { transport } = setup(jwt);
-      const err = await rejection(
-        createClient(MarketDataService, transport).getProviderInfo({}, { headers: { authorization: header } }),
-      );
+      const err = await rejection(createClient(MarketDataService, transport).getProviderInfo({}, { headers: { authorization: header } }));
       assert.equal(err.code, Code.Unauthenticated);
       assert.match(err.rawMessage, msg);
     }
@@ -261,9 +259,11 @@ describe("retryInterceptor", () => {
 
   it("retries UNAVAILABLE until success, counting attempts", async () => {
     const retries: number[] = [];
-    const { transport, counters } = setup({ mode: "dev" }, [
-      retryInterceptor({ retries: 3, ...fast, onRetry: (i) => retries.push(i.attempt) }),
-    ], 2);
+    const { transport, counters } = setup(
+      { mode: "dev" },
+      [retryInterceptor({ retries: 3, ...fast, onRetry: (i) => retries.push(i.attempt) })],
+      2,
+    );
     await createClient(MarketDataService, transport).syncPrices({});
     assert.equal(counters.syncPrices, 3);
     assert.deepEqual(retries, [1, 2]);

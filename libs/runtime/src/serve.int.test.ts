@@ -306,7 +306,10 @@ describe("close()", () => {
       }
     };
     await Promise.all([drain(watch), drain(stuck)]);
-    assert.ok(log.lines.some((l) => /drain timeout/.test(String(l.msg))), "the stuck stream was destroyed");
+    assert.ok(
+      log.lines.some((l) => /drain timeout/.test(String(l.msg))),
+      "the stuck stream was destroyed",
+    );
     // New connections are refused.
     const probe = net.connect(server.port, "127.0.0.1");
     const [err] = await once(probe, "error");

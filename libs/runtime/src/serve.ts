@@ -208,10 +208,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     }
   }
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-  logger.info(
-    { port, httpPort, host, services: opts.services.map((s) => s.service.typeName) },
-    `${opts.name} listening`,
-  );
+  logger.info({ port, httpPort, host, services: opts.services.map((s) => s.service.typeName) }, `${opts.name} listening`);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -26,7 +26,13 @@ const baseSpec = defineConfig({
   port: { env: "PORT", kind: "port", description: "gRPC/Connect listen port" },
   host: { env: "HOST", kind: "string", default: "0.0.0.0", description: "listen address" },
   logLevel: { env: "LOG_LEVEL", kind: "enum", values: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info" },
-  authMode: { env: "SIGMA_AUTH", kind: "enum", values: ["jwt", "dev"], default: "jwt", description: "jwt (bearer tokens) or dev (everyone is admin; explicit opt-in)" },
+  authMode: {
+    env: "SIGMA_AUTH",
+    kind: "enum",
+    values: ["jwt", "dev"],
+    default: "jwt",
+    description: "jwt (bearer tokens) or dev (everyone is admin; explicit opt-in)",
+  },
   jwtSecret: { env: "SIGMA_JWT_SECRET", kind: "string", description: "HS256 secret (>= 32 bytes), required when SIGMA_AUTH=jwt" },
 });
 
@@ -53,7 +59,8 @@ export function loadBaseServiceEnv(
   let auth: AuthConfig = { mode: "dev" };
   if (cfg) {
     if (cfg.authMode === "jwt") {
-      if (!cfg.jwtSecret) problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
+      if (!cfg.jwtSecret)
+        problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
       else {
         auth = { mode: "jwt", secret: cfg.jwtSecret };
         try {

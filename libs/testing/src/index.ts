@@ -13,4 +13,11 @@ export { childEnv, ServiceProcess, startServiceProcess, type ProcessExit, type S
 export { cliJson, runCli, type CliResult, type RunCliOptions } from "./cli.js";
 export { SERVICE_NAMES, startSystem, type System, type SystemClients, type SystemOptions } from "./system.js";
 export { parsePortfolioSymbols, readPortfolioSymbols } from "./portfolio-csv.js";
-export { collectWatch, describeWatch, eventKind, readRunEvents, type CollectWatchOptions, type ReadRunEventsOptions } from "./run-events.js";
+export {
+  collectWatch,
+  describeWatch,
+  eventKind,
+  readRunEvents,
+  type CollectWatchOptions,
+  type ReadRunEventsOptions,
+} from "./run-events.js";

@@ -53,7 +53,10 @@ export async function createTestStream(natsUrl: string = process.env.SIGMA_TEST_
   };
 }
 
-async function withJsm<T>(natsUrl: string, fn: (jsm: Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["jetstreamManager"]>>) => Promise<T>): Promise<T> {
+async function withJsm<T>(
+  natsUrl: string,
+  fn: (jsm: Awaited<ReturnType<Awaited<ReturnType<typeof connect>>["jetstreamManager"]>>) => Promise<T>,
+): Promise<T> {
   const nc = await connect({ servers: natsUrl, name: "sigma-testing", timeout: 5000 });
   try {
     return await fn(await nc.jetstreamManager());

@@ -19,7 +19,10 @@ export function parsePortfolioSymbols(text: string): string[] {
     .filter((l) => l !== "" && !l.startsWith("#"));
   const header = lines.shift();
   if (header === undefined) throw new Error("portfolio CSV has no header line");
-  const col = header.split(",").map((h) => h.trim()).indexOf("Symbol");
+  const col = header
+    .split(",")
+    .map((h) => h.trim())
+    .indexOf("Symbol");
   if (col < 0) throw new Error(`portfolio CSV header has no Symbol column: ${header}`);
   const out = new Set<string>();
   lines.forEach((line, i) => {

@@ -25,7 +25,9 @@ export interface TestDatabase {
  * @returns the database and how to drop it.
  * @throws the pg error when the server is unreachable or the user lacks the privilege.
  */
-export async function createTestDatabase(adminUrl: string = process.env.SIGMA_TEST_DATABASE_URL || DEFAULT_ADMIN_DATABASE_URL): Promise<TestDatabase> {
+export async function createTestDatabase(
+  adminUrl: string = process.env.SIGMA_TEST_DATABASE_URL || DEFAULT_ADMIN_DATABASE_URL,
+): Promise<TestDatabase> {
   const name = `sigma_test_${randomBytes(8).toString("hex")}`;
   await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);

@@ -4,14 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Client } from "@connectrpc/connect";
-import {
-  CoordinatorService,
-  FactorService,
-  MarketDataService,
-  RiskService,
-  SnapshotService,
-  StatusService,
-} from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
 import type { EventStreamConfig } from "@sigma/events";
 import { createServiceClient, issueToken, type ServiceName } from "@sigma/runtime";
 import { runCli, type CliResult, type RunCliOptions } from "./cli.js";
@@ -166,7 +159,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     // that every started process is known to stop() even when another failed.
     const started = await Promise.allSettled(SERVICE_NAMES.map(start));
     const failed = started.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length) throw new AggregateError(failed.map((f) => f.reason), failed.map((f) => (f.reason as Error).message).join("\n"));
+    if (failed.length)
+      throw new AggregateError(
+        failed.map((f) => f.reason),
+        failed.map((f) => (f.reason as Error).message).join("\n"),
+      );
 
     const clientOpts = { token: adminToken, timeoutMs: 60_000 };
     const clients: SystemClients = {
@@ -211,7 +208,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         if (old && !old.exit) {
           const exit = await old.stop();
           // A clean SIGTERM shutdown exits 0; anything else is worth failing the test over.
-          if (exit.code !== 0) throw new Error(`${name} did not shut down cleanly (code=${exit.code} signal=${exit.signal})\n${old.describe(60)}`);
+          if (exit.code !== 0)
+            throw new Error(`${name} did not shut down cleanly (code=${exit.code} signal=${exit.signal})\n${old.describe(60)}`);
         }
         return start(name);
       },

@@ -17,7 +17,10 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
   const interactive = opts.progress && process.stderr.isTTY;
   // One bar per phase: phases 1.5 and 1.75 advance together chunk by chunk.
   const bars = interactive
-    ? new MultiBar({ format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic)
+    ? new MultiBar(
+        { format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        Presets.shades_classic,
+      )
     : undefined;
   const barOf = new Map<number, SingleBar>();
   const print = (line: string) => (bars ? bars.log(line + "\n") : say(opts.json, line));
@@ -27,7 +30,10 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
     let after = 0n;
     for (let attempt = 0; attempt < 5 && !abort.signal.aborted; attempt++) {
       try {
-        for await (const u of c.status.watchStatus({ target: { target: { case: "runId", value: runId } }, resumeAfter: after }, { signal: abort.signal, timeoutMs: 0 })) {
+        for await (const u of c.status.watchStatus(
+          { target: { target: { case: "runId", value: runId } }, resumeAfter: after },
+          { signal: abort.signal, timeoutMs: 0 },
+        )) {
           after = u.seq;
           attempt = 0;
           const ev = u.event?.payload;
@@ -39,14 +45,17 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
             if (bars) {
               const bar = barOf.get(ev.value.phase);
               if (bar) bar.update(current);
-              else barOf.set(ev.value.phase, bars.create(Math.max(total, 1), current, { phase: info.name.padEnd(22), unit: ev.value.unit }));
+              else
+                barOf.set(ev.value.phase, bars.create(Math.max(total, 1), current, { phase: info.name.padEnd(22), unit: ev.value.unit }));
             } else if (!opts.json) {
               const line = `${info.name}: ${current}/${total} ${ev.value.unit}`;
               if (line !== lastLine) say(opts.json, line);
               lastLine = line;
             }
           } else if (ev.case === "phaseFinished") {
-            print(`${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`);
+            print(
+              `${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`,
+            );
           } else if (ev.case === "activity" && ev.value.level >= ActivityLevel.WARNING) {
             print(`${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${ev.value.message}`);
           }

@@ -5,7 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClock } from "@sigma/calendar";
 import { startEmbeddedPostgres } from "@sigma/db";
-import { connectNats, createMemoryBus, ensureStream, eventStreamConfig, createNatsPublisher, drainAndClose, type EventPublisher, type EventSource, subscribeEvents } from "@sigma/events";
+import {
+  connectNats,
+  createMemoryBus,
+  ensureStream,
+  eventStreamConfig,
+  createNatsPublisher,
+  drainAndClose,
+  type EventPublisher,
+  type EventSource,
+  subscribeEvents,
+} from "@sigma/events";
 import { type AuthConfig, DEFAULT_PORTS, type Logger, type ServiceName, serviceTokenSource } from "@sigma/runtime";
 import { startCoordinator } from "@sigma/coordinator-service/app";
 import { startMarketData } from "@sigma/market-data-service/app";
@@ -120,7 +130,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       closers.push(() => drainAndClose(nc));
       await ensureStream(await nc.jetstreamManager(), eventStreamConfig());
       publisher = createNatsPublisher({ nc, logger: o.logger });
-      source = { subscribe: (s) => subscribeEvents({ ...s, nc, onDecodeError: (err) => o.logger.error({ err }, "skipped an undecodable event") }) };
+      source = {
+        subscribe: (s) => subscribeEvents({ ...s, nc, onDecodeError: (err) => o.logger.error({ err }, "skipped an undecodable event") }),
+      };
       events = `NATS JetStream at ${natsUrl}`;
     } else {
       const bus = createMemoryBus();

@@ -49,8 +49,19 @@ export const DEFAULT_SETTINGS: Omit<CoordinatorSettings, "holderId"> = {
 /** Composition root of the coordinator: database → clients → domain → handlers → server. */
 export async function startCoordinator(o: CoordinatorAppOptions): Promise<StartedCoordinator> {
   const schema = o.schema ?? "coordinator";
-  const db = await createDataSource({ url: o.databaseUrl, schema, entities: [], migrations: COORDINATOR_MIGRATIONS, logger: o.logger, applicationName: "coordinator" });
-  const settings: CoordinatorSettings = { holderId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ...DEFAULT_SETTINGS, ...o.settings };
+  const db = await createDataSource({
+    url: o.databaseUrl,
+    schema,
+    entities: [],
+    migrations: COORDINATOR_MIGRATIONS,
+    logger: o.logger,
+    applicationName: "coordinator",
+  });
+  const settings: CoordinatorSettings = {
+    holderId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...DEFAULT_SETTINGS,
+    ...o.settings,
+  };
   const clientOpts = { token: o.serviceToken, timeoutMs: settings.rpcTimeoutMs };
   const coordinator = new Coordinator({
     repo: new RunRepository(db, schema),

@@ -40,7 +40,14 @@ export interface StartedFactor extends StartedService {
 /** Composition root of the factor service: database → market-data client → price cache → handlers → server. */
 export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
   const schema = o.schema ?? "factor";
-  const db = await createDataSource({ url: o.databaseUrl, schema, entities: [], migrations: FACTOR_MIGRATIONS, logger: o.logger, applicationName: "factor" });
+  const db = await createDataSource({
+    url: o.databaseUrl,
+    schema,
+    entities: [],
+    migrations: FACTOR_MIGRATIONS,
+    logger: o.logger,
+    applicationName: "factor",
+  });
   // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
   const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
   const store = new PgFactorStore(db, schema);

@@ -92,7 +92,10 @@ describe("factor service against real market-data and Postgres", () => {
       res.counters!.skipped.map((s) => [s.reason, s.count]),
       [[SkipReason.NO_PRICES, 1n]],
     );
-    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), [["ZZZZ", SkipReason.NO_PRICES, "no close on or before 2020-01-23", ""], ...GAPS]);
+    assert.deepEqual(
+      res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
+      [["ZZZZ", SkipReason.NO_PRICES, "no close on or before 2020-01-23", ""], ...GAPS],
+    );
     assert.equal(res.fits, BigInt(SYMBOLS.length * dates.length * 7));
     assert.equal(await storedRows("symbol_factors"), SYMBOLS.length * dates.length);
 
@@ -129,8 +132,19 @@ describe("factor service against real market-data and Postgres", () => {
   });
 
   it("reads one date when end_date is empty, and filters factors", async () => {
-    const res = await factor.getSymbolFactors({ symbols: ["aapl", "SPY"], startDate: "2020-01-23", endDate: "", factors: [FACTORS[0]!.factor] });
-    assert.deepEqual(res.rows.map((r) => [r.symbol, r.date, r.betas.length]), [["AAPL", "2020-01-23", 1], ["SPY", "2020-01-23", 1]]);
+    const res = await factor.getSymbolFactors({
+      symbols: ["aapl", "SPY"],
+      startDate: "2020-01-23",
+      endDate: "",
+      factors: [FACTORS[0]!.factor],
+    });
+    assert.deepEqual(
+      res.rows.map((r) => [r.symbol, r.date, r.betas.length]),
+      [
+        ["AAPL", "2020-01-23", 1],
+        ["SPY", "2020-01-23", 1],
+      ],
+    );
     // SPY regressed on itself: beta 1, r² 1 (SPEC §3).
     close(res.rows[1]!.betas[0]!.beta, 1, { abs: 1e-12, rel: 0 }, "SPY market beta");
   });
@@ -142,7 +156,10 @@ describe("factor service against real market-data and Postgres", () => {
     const D = panel.dates.length;
     assert.deepEqual(panel.dates, tradingDays(START, END));
     assert.deepEqual(panel.symbols, [...SYMBOLS, "ZZZZ"]);
-    assert.deepEqual(panel.columns.map((c) => c.factor), FACTORS.map((f) => f.factor));
+    assert.deepEqual(
+      panel.columns.map((c) => c.factor),
+      FACTORS.map((f) => f.factor),
+    );
     const byKey = new Map(rows.map((r) => [`${r.symbol} ${r.date}`, r]));
     let cells = 0;
     for (const col of panel.columns) {
@@ -152,10 +169,17 @@ describe("factor service against real market-data and Postgres", () => {
           const i = s * D + d;
           const b = byKey.get(`${symbol} ${date}`)?.betas.find((x) => x.factor === col.factor);
           if (b === undefined) {
-            assert.ok(Number.isNaN(col.betas[i]!) && col.nObs[i] === 0 && col.quality[i] === BetaQuality.UNSPECIFIED, `${symbol} ${date} empty`);
+            assert.ok(
+              Number.isNaN(col.betas[i]!) && col.nObs[i] === 0 && col.quality[i] === BetaQuality.UNSPECIFIED,
+              `${symbol} ${date} empty`,
+            );
             return;
           }
-          assert.deepEqual([col.betas[i], col.r2[i], col.nObs[i], col.quality[i]], [b.beta, b.r2, b.nObs, b.quality], `${symbol} ${date} ${col.factor}`);
+          assert.deepEqual(
+            [col.betas[i], col.r2[i], col.nObs[i], col.quality[i]],
+            [b.beta, b.r2, b.nObs, b.quality],
+            `${symbol} ${date} ${col.factor}`,
+          );
           cells++;
         });
       });
@@ -172,16 +196,38 @@ describe("factor service against real market-data and Postgres", () => {
     const rows = await storedRows("symbol_metrics");
     assert.equal(res.counters!.outputs, BigInt(rows));
     assert.equal(rows, SYMBOLS.length * 36 - 13 - 17);
-    assert.deepEqual(res.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, 30n]]);
-    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), GAPS);
+    assert.deepEqual(
+      res.counters!.skipped.map((s) => [s.reason, s.count]),
+      [[SkipReason.NO_CLOSE, 30n]],
+    );
+    assert.deepEqual(
+      res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
+      GAPS,
+    );
     const read = await factor.getSymbolMetrics({ symbols: SYMBOLS, startDate: START, endDate: END });
     assert.equal(read.rows.length, rows);
     let compared = 0;
     for (const [date, bySymbol] of Object.entries(metricVectors.rows)) {
       if (date < START || date > END) continue;
       for (const [symbol, byKey] of Object.entries(bySymbol)) {
-        const row = read.rows.find((r) => r.symbol === symbol && r.date === date) as unknown as Record<string, number | undefined> | undefined;
-        const fields: Record<string, string> = { return_1d: "return1d", return_5d: "return5d", return_21d: "return21d", return_63d: "return63d", return_252d: "return252d", return_mtd: "returnMtd", return_ytd: "returnYtd", realized_vol_21d: "realizedVol21d", realized_vol_63d: "realizedVol63d", rsi_14: "rsi14", sma_50: "sma50", sma_200: "sma200", drawdown_252d: "drawdown252d" };
+        const row = read.rows.find((r) => r.symbol === symbol && r.date === date) as unknown as
+          | Record<string, number | undefined>
+          | undefined;
+        const fields: Record<string, string> = {
+          return_1d: "return1d",
+          return_5d: "return5d",
+          return_21d: "return21d",
+          return_63d: "return63d",
+          return_252d: "return252d",
+          return_mtd: "returnMtd",
+          return_ytd: "returnYtd",
+          realized_vol_21d: "realizedVol21d",
+          realized_vol_63d: "realizedVol63d",
+          rsi_14: "rsi14",
+          sma_50: "sma50",
+          sma_200: "sma200",
+          drawdown_252d: "drawdown252d",
+        };
         for (const k of METRIC_KEYS) {
           const expected = byKey[k];
           const actual = row?.[fields[k]!];
@@ -255,11 +301,14 @@ describe("factor service against real market-data and Postgres", () => {
   it("fails loudly when symbols have prices but nothing can be computed, and rejects bad input", async () => {
     // Prices exist for AVP before 2020-01-06 only: no close in the range → FAILED_PRECONDITION, never success.
     const code = (c: Code) => (err: unknown) => err instanceof ConnectError && err.code === c;
-    await assert.rejects(factor.computeSymbolMetrics({ symbols: ["AVP"], startDate: "2020-01-20", endDate: "2020-01-23" }), (err: unknown) => {
-      assert.ok(code(Code.FailedPrecondition)(err));
-      assert.match((err as ConnectError).rawMessage, /AVP: NO_CLOSE, no close on 3 of 3 dates \(last close 2020-01-03\)/);
-      return true;
-    });
+    await assert.rejects(
+      factor.computeSymbolMetrics({ symbols: ["AVP"], startDate: "2020-01-20", endDate: "2020-01-23" }),
+      (err: unknown) => {
+        assert.ok(code(Code.FailedPrecondition)(err));
+        assert.match((err as ConnectError).rawMessage, /AVP: NO_CLOSE, no close on 3 of 3 dates \(last close 2020-01-03\)/);
+        return true;
+      },
+    );
     await assert.rejects(factor.getSymbolFactors({ symbols: ["AAPL"], startDate: "2020-13-01", endDate: "" }), code(Code.InvalidArgument));
     await assert.rejects(factor.computeSymbolFactors({ symbols: [], startDate: START, endDate: END }), code(Code.InvalidArgument));
   });

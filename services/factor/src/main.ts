@@ -7,7 +7,12 @@ const { base, cfg } = loadServiceConfig(
   defineConfig({
     databaseUrl: { env: "DATABASE_URL", kind: "url", required: true, description: "postgres://user@host:5432/db" },
     schema: { env: "DB_SCHEMA", kind: "string", default: "factor" },
-    marketDataUrl: { env: "SIGMA_MARKET_DATA_URL", kind: "url", default: "http://127.0.0.1:50052", description: "market-data service base URL" },
+    marketDataUrl: {
+      env: "SIGMA_MARKET_DATA_URL",
+      kind: "url",
+      default: "http://127.0.0.1:50052",
+      description: "market-data service base URL",
+    },
   }),
 );
 const logger = createLogger("factor", { level: base.logLevel });

@@ -34,7 +34,14 @@ export interface StartedService {
 export async function startMarketData(o: MarketDataAppOptions): Promise<StartedService> {
   const schema = o.schema ?? "market_data";
   const provider = createProvider(o.prices, { env: o.env ?? process.env });
-  const db = await createDataSource({ url: o.databaseUrl, schema, entities: [], migrations: MARKET_DATA_MIGRATIONS, logger: o.logger, applicationName: "market-data" });
+  const db = await createDataSource({
+    url: o.databaseUrl,
+    schema,
+    entities: [],
+    migrations: MARKET_DATA_MIGRATIONS,
+    logger: o.logger,
+    applicationName: "market-data",
+  });
   const store = new PriceStore(db, schema);
   const server = await serve({
     name: "market-data",
@@ -42,7 +49,12 @@ export async function startMarketData(o: MarketDataAppOptions): Promise<StartedS
     host: o.host,
     logger: o.logger,
     auth: o.auth,
-    services: [defineService(MarketDataService, marketDataHandlers({ store, provider, logger: o.logger, fetchConcurrency: o.fetchConcurrency ?? 8 }))],
+    services: [
+      defineService(
+        MarketDataService,
+        marketDataHandlers({ store, provider, logger: o.logger, fetchConcurrency: o.fetchConcurrency ?? 8 }),
+      ),
+    ],
   });
   o.logger.info({ port: server.port, provider: provider.describe() }, "market-data service listening");
   return {

@@ -220,7 +220,10 @@ describe("market-data service with the csv provider (real price file)", () => {
     );
     const [sSpy, sAvp, sG, sQ] = res.series;
     assert.equal(sSpy!.empty, false);
-    assert.deepEqual(sSpy!.closes, days.map((d) => spy.get(d)));
+    assert.deepEqual(
+      sSpy!.closes,
+      days.map((d) => spy.get(d)),
+    );
     assert.equal(sAvp!.empty, false);
     assert.equal(sAvp!.closes.length, days.length);
     days.forEach((d, i) => {
@@ -231,7 +234,10 @@ describe("market-data service with the csv provider (real price file)", () => {
     for (const s of [sG!, sQ!]) {
       assert.equal(s.empty, true, s.symbol);
       assert.equal(s.closes.length, days.length);
-      assert.ok(s.closes.every((c) => Number.isNaN(c)), s.symbol);
+      assert.ok(
+        s.closes.every((c) => Number.isNaN(c)),
+        s.symbol,
+      );
     }
   });
 
@@ -271,14 +277,18 @@ describe("market-data service validation and the symbol universe", () => {
     await expectInvalidArgument(h.client.syncPrices({ symbols: ["SPY"], startDate: "2020-13-01", endDate: "2020-01-23" }));
     await expectInvalidArgument(h.client.syncPrices({ symbols: ["SPY"], startDate: "2020-01-02", endDate: "20200123" }));
     await expectInvalidArgument(h.client.syncPrices({ symbols: ["SPY"], startDate: "2020-01-23", endDate: "2020-01-02" }));
-    const msg = await expectInvalidArgument(h.client.syncPrices({ symbols: ["SPY", "BAD SYMBOL!"], startDate: "2020-01-02", endDate: "2020-01-23" }));
+    const msg = await expectInvalidArgument(
+      h.client.syncPrices({ symbols: ["SPY", "BAD SYMBOL!"], startDate: "2020-01-02", endDate: "2020-01-23" }),
+    );
     assert.match(msg, /BAD SYMBOL!/);
     assert.match(msg, /symbols\[1\]/);
     assert.deepEqual(await h.tableCounts(), empty, "a rejected sync writes nothing");
 
     await expectInvalidArgument(h.client.getPriceSeries({ symbols: ["SPY"], startDate: "2020-02-30", endDate: "2020-03-02" }));
     await expectInvalidArgument(h.client.getPriceSeries({ symbols: ["SPY"], startDate: "2020-03-02", endDate: "2020-03-01" }));
-    const gMsg = await expectInvalidArgument(h.client.getPriceSeries({ symbols: ["BAD SYMBOL!"], startDate: "2020-01-02", endDate: "2020-01-03" }));
+    const gMsg = await expectInvalidArgument(
+      h.client.getPriceSeries({ symbols: ["BAD SYMBOL!"], startDate: "2020-01-02", endDate: "2020-01-03" }),
+    );
     assert.match(gMsg, /BAD SYMBOL!/);
     await expectInvalidArgument(h.client.getPriceSeries({ symbols: [], startDate: "2020-01-02", endDate: "2020-01-03" }));
 
@@ -417,7 +427,10 @@ describe("market-data service with the http provider (local Polygon stand-in)", 
 
     const series = await h.client.getPriceSeries({ symbols: ["SPY"], startDate: START, endDate: END });
     assert.deepEqual(series.dates, days);
-    assert.deepEqual(series.series[0]!.closes, days.map((d) => spy.get(d)));
+    assert.deepEqual(
+      series.series[0]!.closes,
+      days.map((d) => spy.get(d)),
+    );
   });
 
   it("a repeat sync issues no requests for the symbol already fetched", async () => {

@@ -18,7 +18,13 @@ let userToken: string;
 before(async () => {
   adminToken = await issueToken(secret, "ops", ["user", "admin"]);
   userToken = await issueToken(secret, "alice", ["user"]);
-  status = await startStatus({ port: 0, httpPort: 0, events: bus, logger: createLogger("status-test", { level: "silent" }), auth: { mode: "jwt", secret } });
+  status = await startStatus({
+    port: 0,
+    httpPort: 0,
+    events: bus,
+    logger: createLogger("status-test", { level: "silent" }),
+    auth: { mode: "jwt", secret },
+  });
 });
 
 after(async () => {
@@ -37,10 +43,18 @@ test("a non-admin gets PERMISSION_DENIED whether or not the run exists; no token
   const b = new RunEventBuilder("run-a", [], Date.now());
   await bus.publish(b.runStarted([Phase.MARKET_DATA], "cron", 1));
   for (const runId of ["run-a", "no-such-run"]) {
-    await assert.rejects(client(userToken).getStatus({ target: runTarget(runId) }), (e: unknown) => ConnectError.from(e).code === Code.PermissionDenied);
+    await assert.rejects(
+      client(userToken).getStatus({ target: runTarget(runId) }),
+      (e: unknown) => ConnectError.from(e).code === Code.PermissionDenied,
+    );
   }
-  await assert.rejects(client().getStatus({ target: runTarget("run-a") }), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
-  const res = await fetch(`http://127.0.0.1:${status.httpPort}/api/status?run=run-a`, { headers: { authorization: `Bearer ${userToken}` } });
+  await assert.rejects(
+    client().getStatus({ target: runTarget("run-a") }),
+    (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated,
+  );
+  const res = await fetch(`http://127.0.0.1:${status.httpPort}/api/status?run=run-a`, {
+    headers: { authorization: `Bearer ${userToken}` },
+  });
   assert.equal(res.status, 403);
 });
 
@@ -69,7 +83,11 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   }
   ac.abort();
   await publisher;
-  assert.deepEqual(seen, [first.seq! + 1, first.seq! + 2, first.seq! + 3, first.seq! + 4], "initial state at the last applied seq, then one update per event");
+  assert.deepEqual(
+    seen,
+    [first.seq! + 1, first.seq! + 2, first.seq! + 3, first.seq! + 4],
+    "initial state at the last applied seq, then one update per event",
+  );
   assert.equal(last!.phases[0]!.summary, "3/3 symbols (100% coverage)");
 
   // Resume after the first update: the current state, then nothing older is replayed.
@@ -77,7 +95,10 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   const ac2 = new AbortController();
   setTimeout(() => ac2.abort(), 300);
   try {
-    for await (const u of client(adminToken).watchStatus({ target: runTarget("run-b"), resumeAfter: BigInt(first.seq! + 1) }, { signal: ac2.signal })) {
+    for await (const u of client(adminToken).watchStatus(
+      { target: runTarget("run-b"), resumeAfter: BigInt(first.seq! + 1) },
+      { signal: ac2.signal },
+    )) {
       resumed.push(Number(u.seq));
     }
   } catch (e) {
@@ -126,7 +147,11 @@ test("the page's Retry re-submits the run's request to the coordinator (admin on
     const { seq } = await bus.publish(b.runStarted([Phase.MARKET_DATA], "cron", 1));
     await bus.publish(b.runFinished("failed", "Market Data Collection failed"));
     for (let i = 0; i < 100 && withRetry.hub.projection.lastSeq < seq! + 1; i++) await new Promise((r) => setTimeout(r, 20));
-    const post = (token: string) => fetch(`http://127.0.0.1:${withRetry.httpPort}/api/retry?run=run-failed`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    const post = (token: string) =>
+      fetch(`http://127.0.0.1:${withRetry.httpPort}/api/retry?run=run-failed`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
     assert.equal((await post(userToken)).status, 403);
     const ok = await post(adminToken);
     assert.equal(ok.status, 200);

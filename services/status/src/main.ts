@@ -10,7 +10,12 @@ const { base, cfg } = loadServiceConfig(
     eventsStream: { env: "SIGMA_EVENTS_STREAM", kind: "string", default: "SIGMA_EVENTS" },
     eventsPrefix: { env: "SIGMA_EVENTS_PREFIX", kind: "string", default: "sigma.events.v1" },
     httpPort: { env: "STATUS_HTTP_PORT", kind: "port", default: 8080, description: "HTTP/1.1 port of the status web page" },
-    coordinatorUrl: { env: "SIGMA_COORDINATOR_URL", kind: "url", default: "http://127.0.0.1:50051", description: "for the page's Retry button" },
+    coordinatorUrl: {
+      env: "SIGMA_COORDINATOR_URL",
+      kind: "url",
+      default: "http://127.0.0.1:50051",
+      description: "for the page's Retry button",
+    },
   }),
 );
 const logger = createLogger("status", { level: base.logLevel });

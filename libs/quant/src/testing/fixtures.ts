@@ -44,7 +44,11 @@ export function loadPricePanel(): PricePanel {
   if (!spy) throw new Error("price file has no SPY");
   const dates = [...spy.keys()].sort();
   const closes = new Map<string, Float64Array>();
-  for (const [sym, m] of bySym) closes.set(sym, Float64Array.from(dates, (d) => m.get(d) ?? NaN));
+  for (const [sym, m] of bySym)
+    closes.set(
+      sym,
+      Float64Array.from(dates, (d) => m.get(d) ?? NaN),
+    );
   cached = { dates, closes };
   return cached;
 }

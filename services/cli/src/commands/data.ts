@@ -22,9 +22,22 @@ export function dataCommands(program: Command): void {
     .action(async (o, cmd: Command) => {
       const json = Boolean(cmd.optsWithGlobals().json);
       const res = await clients(cliEnv()).marketData.listSymbols({ includeFactorEtfs: o.etfs });
-      if (json) return printJson(res.symbols.map((s) => ({ symbol: s.symbol, factorEtf: s.factorEtf, firstDate: s.firstDate, lastDate: s.lastDate, priceRows: Number(s.priceRows), unavailable: s.unavailable })));
+      if (json)
+        return printJson(
+          res.symbols.map((s) => ({
+            symbol: s.symbol,
+            factorEtf: s.factorEtf,
+            firstDate: s.firstDate,
+            lastDate: s.lastDate,
+            priceRows: Number(s.priceRows),
+            unavailable: s.unavailable,
+          })),
+        );
       for (const s of res.symbols) {
-        say(json, `${s.symbol.padEnd(8)} ${s.factorEtf ? "ETF " : "    "} ${s.priceRows.toString().padStart(6)} rows  ${s.firstDate || "-"}..${s.lastDate || "-"}${s.unavailable ? "  unavailable" : ""}`);
+        say(
+          json,
+          `${s.symbol.padEnd(8)} ${s.factorEtf ? "ETF " : "    "} ${s.priceRows.toString().padStart(6)} rows  ${s.firstDate || "-"}..${s.lastDate || "-"}${s.unavailable ? "  unavailable" : ""}`,
+        );
       }
     });
 

@@ -32,7 +32,10 @@ export function devCommand(program: Command): void {
         auth,
         logger,
       });
-      say(json, `sigma dev is up (prices: ${env.SIGMA_PRICES || "synthetic"}${env.SIGMA_AS_OF ? `, clock pinned to ${env.SIGMA_AS_OF}` : ""})`);
+      say(
+        json,
+        `sigma dev is up (prices: ${env.SIGMA_PRICES || "synthetic"}${env.SIGMA_AS_OF ? `, clock pinned to ${env.SIGMA_AS_OF}` : ""})`,
+      );
       say(json, `  database: ${stack.databaseUrl.replace(/\/\/[^@]*@/, "//")}`);
       say(json, `  events:   ${stack.events}`);
       for (const e of stack.endpoints) say(json, `  ${e.name.padEnd(12)} ${e.url}`);

@@ -62,7 +62,14 @@ export function metricsJson(symbols: readonly string[], res: GetSymbolMetricsRes
 
 /** The symbols as the services normalize them (comma or space separated, upper-cased, `.` → `-`). */
 function parseSymbols(list: string): string[] {
-  return [...new Set(list.split(/[,\s]+/).filter(Boolean).map((s) => s.toUpperCase().replaceAll(".", "-")))];
+  return [
+    ...new Set(
+      list
+        .split(/[,\s]+/)
+        .filter(Boolean)
+        .map((s) => s.toUpperCase().replaceAll(".", "-")),
+    ),
+  ];
 }
 
 function fmt(v: number | null, digits: number): string {

@@ -23,11 +23,17 @@ export function runJson(run: Run): unknown {
 /** Prints a finished run for people: status, per-phase counters, per-symbol problems. */
 export function printRunSummary(run: Run, json: boolean): void {
   const seconds = run.finishedAt && run.startedAt ? (timestampMs(run.finishedAt) - timestampMs(run.startedAt)) / 1000 : 0;
-  say(json, `run ${run.id}: ${STATUS_TEXT[run.status]} (${run.datesCompleted}/${run.datesTotal} dates ${run.startDate}..${run.endDate}, ${formatSeconds(seconds)})`);
+  say(
+    json,
+    `run ${run.id}: ${STATUS_TEXT[run.status]} (${run.datesCompleted}/${run.datesTotal} dates ${run.startDate}..${run.endDate}, ${formatSeconds(seconds)})`,
+  );
   for (const p of run.phases) {
     const c = p.counters;
     const skipped = (c?.skipped ?? []).map((s) => `${SkipReason[s.reason]}=${s.count}`).join(" ");
-    say(json, `  ${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)} ${p.state.padEnd(10)} ${p.durationSeconds.toFixed(2)}s  in=${c?.inputs ?? 0} out=${c?.outputs ?? 0}${skipped ? ` skipped: ${skipped}` : ""}  ${p.summary}`);
+    say(
+      json,
+      `  ${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)} ${p.state.padEnd(10)} ${p.durationSeconds.toFixed(2)}s  in=${c?.inputs ?? 0} out=${c?.outputs ?? 0}${skipped ? ` skipped: ${skipped}` : ""}  ${p.summary}`,
+    );
   }
   for (const pr of run.problems) say(json, `  ! ${pr.symbol}: ${pr.message} [${SkipReason[pr.reason]}]`);
   for (const w of run.warnings) say(json, `  warning: ${w}`);
@@ -59,7 +65,17 @@ export function runCommands(program: Command): void {
         asOf: o.asOf ?? "",
       });
       if (res.dryRun || res.alreadyUpToDate || !res.runId) {
-        if (json) printJson({ dryRun: res.dryRun, alreadyUpToDate: res.alreadyUpToDate, targetDate: res.targetDate, startDate: res.startDate, endDate: res.endDate, datesTotal: res.datesTotal, cells: res.cells.map((x) => ({ portfolioId: x.portfolioId, date: x.date })), message: res.message });
+        if (json)
+          printJson({
+            dryRun: res.dryRun,
+            alreadyUpToDate: res.alreadyUpToDate,
+            targetDate: res.targetDate,
+            startDate: res.startDate,
+            endDate: res.endDate,
+            datesTotal: res.datesTotal,
+            cells: res.cells.map((x) => ({ portfolioId: x.portfolioId, date: x.date })),
+            message: res.message,
+          });
         else say(json, res.message);
         return;
       }
@@ -104,7 +120,10 @@ export function runCommands(program: Command): void {
       if (json) return printJson(runs.map(runJson));
       for (const r of runs) {
         const started = r.startedAt ? new Date(Number(r.startedAt.seconds) * 1000).toISOString() : "";
-        say(json, `${r.id}  ${STATUS_TEXT[r.status].padEnd(24)} ${RunSource[r.source].toLowerCase().padEnd(10)} ${r.scope.padEnd(12)} ${r.startDate}..${r.endDate}  ${started}`);
+        say(
+          json,
+          `${r.id}  ${STATUS_TEXT[r.status].padEnd(24)} ${RunSource[r.source].toLowerCase().padEnd(10)} ${r.scope.padEnd(12)} ${r.startDate}..${r.endDate}  ${started}`,
+        );
       }
     });
 

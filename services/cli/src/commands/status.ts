@@ -14,10 +14,16 @@ const ICON: Record<PhaseState, string> = {
 
 function printStatus(v: StatusView, json: boolean): void {
   if (json) return printJson(toJson(StatusViewSchema, v, { alwaysEmitImplicit: true }));
-  say(json, `run ${v.runId || "-"}: ${RunState[v.state].toLowerCase()}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`);
+  say(
+    json,
+    `run ${v.runId || "-"}: ${RunState[v.state].toLowerCase()}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`,
+  );
   for (const p of v.phases) {
     const progress = p.total > 0n ? ` ${p.current}/${p.total} ${p.unit}` : "";
-    say(json, `  ${ICON[p.state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`);
+    say(
+      json,
+      `  ${ICON[p.state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`,
+    );
   }
   for (const a of v.recentActivity.slice(-10)) say(json, `    ${a.message}`);
 }
@@ -32,7 +38,9 @@ export function statusCommand(program: Command): void {
     .option("--watch", "stream every change until the run ends", false)
     .action(async (runId: string | undefined, o, cmd: Command) => {
       const json = Boolean(cmd.optsWithGlobals().json);
-      const target: StatusTarget["target"] = o.portfolio ? { case: "portfolioId", value: o.portfolio } : { case: "runId", value: runId ?? "" };
+      const target: StatusTarget["target"] = o.portfolio
+        ? { case: "portfolioId", value: o.portfolio }
+        : { case: "runId", value: runId ?? "" };
       const c = clients(cliEnv());
       if (!o.watch) {
         const { status } = await c.status.getStatus({ target: { target } });

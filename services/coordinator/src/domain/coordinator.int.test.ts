@@ -4,7 +4,16 @@ import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { createClock } from "@sigma/calendar";
-import { FACTOR_ETFS, FactorService, MarketDataService, Phase, RunSource, SkipReason, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import {
+  FACTOR_ETFS,
+  FactorService,
+  MarketDataService,
+  Phase,
+  RunSource,
+  SkipReason,
+  SymbolStatus,
+  SymbolSyncResultSchema,
+} from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { createMemoryBus, createNatsPublisher, type EventPublisher } from "@sigma/events";
 import { AlreadyExistsError, createLogger, FailedPreconditionError, InvalidArgumentError, toConnectError } from "@sigma/runtime";
@@ -32,7 +41,16 @@ after(async () => {
 });
 
 /** A market-data stand-in: every symbol fetched unless listed as unavailable; optional gate to block syncs. */
-function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: Promise<void>; universe?: string[]; factorFailsOn?: string; onMetrics?: () => Promise<void> } = {}) {
+function fakeMarketData(
+  opts: {
+    unavailable?: string[];
+    fail?: boolean;
+    gate?: Promise<void>;
+    universe?: string[];
+    factorFailsOn?: string;
+    onMetrics?: () => Promise<void>;
+  } = {},
+) {
   const calls: string[][] = [];
   const factorCalls: { phase: string; symbols: string[]; start: string; end: string }[] = [];
   const analytics = (phase: string) => async (req: { symbols: string[]; startDate: string; endDate: string }) => {
@@ -59,9 +77,12 @@ function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: P
       }
       return {
         results: req.symbols.map((symbol) =>
-          create(SymbolSyncResultSchema, opts.fail || opts.unavailable?.includes(symbol)
-            ? { symbol, status: SymbolStatus.UNAVAILABLE, reason: SkipReason.SYMBOL_UNAVAILABLE, message: "not in price file" }
-            : { symbol, status: SymbolStatus.FETCHED, rowsFetched: 10n, firstDate: "2019-01-02", lastDate: "2020-01-23" }),
+          create(
+            SymbolSyncResultSchema,
+            opts.fail || opts.unavailable?.includes(symbol)
+              ? { symbol, status: SymbolStatus.UNAVAILABLE, reason: SkipReason.SYMBOL_UNAVAILABLE, message: "not in price file" }
+              : { symbol, status: SymbolStatus.FETCHED, rowsFetched: 10n, firstDate: "2019-01-02", lastDate: "2020-01-23" },
+          ),
         ),
       };
     },
@@ -73,7 +94,11 @@ function fakeMarketData(opts: { unavailable?: string[]; fail?: boolean; gate?: P
   return { client: createClient(MarketDataService, transport), factor: createClient(FactorService, transport), calls, factorCalls };
 }
 
-function coordinator(md: ReturnType<typeof fakeMarketData>, publisher: EventPublisher = createMemoryBus(), settings: Partial<CoordinatorSettings> = {}) {
+function coordinator(
+  md: ReturnType<typeof fakeMarketData>,
+  publisher: EventPublisher = createMemoryBus(),
+  settings: Partial<CoordinatorSettings> = {},
+) {
   return new Coordinator({
     repo,
     marketData: md.client,
@@ -81,11 +106,27 @@ function coordinator(md: ReturnType<typeof fakeMarketData>, publisher: EventPubl
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
     logger,
-    settings: { holderId: `test-${randomBytes(3).toString("hex")}`, leaseTtlMs: 60_000, heartbeatMs: 50, chunkSize: 21, syncBatchSize: 2, rpcTimeoutMs: 5_000, ...settings },
+    settings: {
+      holderId: `test-${randomBytes(3).toString("hex")}`,
+      leaseTtlMs: 60_000,
+      heartbeatMs: 50,
+      chunkSize: 21,
+      syncBatchSize: 2,
+      rpcTimeoutMs: 5_000,
+      ...settings,
+    },
   });
 }
 
-const runInput = { portfolioId: "", source: RunSource.ADMIN, forceRerun: true, startDate: "2020-01-02", endDate: "2020-01-23", dryRun: false, asOf: "" };
+const runInput = {
+  portfolioId: "",
+  source: RunSource.ADMIN,
+  forceRerun: true,
+  startDate: "2020-01-02",
+  endDate: "2020-01-23",
+  dryRun: false,
+  asOf: "",
+};
 
 test("a run syncs every symbol plus the factor ETFs, records counters and problems, and publishes ordered events", async () => {
   const bus = createMemoryBus();
@@ -103,7 +144,10 @@ test("a run syncs every symbol plus the factor ETFs, records counters and proble
   assert.equal(p1.counters.outputs, FACTOR_ETFS.length + 2);
   assert.equal(p1.counters.skipped[SkipReason.SYMBOL_UNAVAILABLE], 1);
   assert.equal(p1.summary, "10/11 symbols (91% coverage)");
-  assert.deepEqual(run.problems.map((p) => p.symbol), ["GGIPX"]);
+  assert.deepEqual(
+    run.problems.map((p) => p.symbol),
+    ["GGIPX"],
+  );
   assert.equal(md.calls.flat().length, 11, "each symbol synced once, in batches of 2");
   assert.ok(md.calls.every((b) => b.length <= 2));
   // Events: ordered run_seq, first run_started, last run_finished, a warning line for GGIPX.
@@ -127,7 +171,11 @@ test("a run syncs every symbol plus the factor ETFs, records counters and proble
     assert.equal(rec.counters.inputs, FACTOR_ETFS.length + 2);
     assert.equal(rec.counters.outputs, (FACTOR_ETFS.length + 2) * 15);
   }
-  assert.deepEqual(md.factorCalls.map((c) => c.phase), ["factors", "metrics"], "15 dates fit one 21-day chunk");
+  assert.deepEqual(
+    md.factorCalls.map((c) => c.phase),
+    ["factors", "metrics"],
+    "15 dates fit one 21-day chunk",
+  );
   assert.ok(!md.factorCalls[0]!.symbols.includes("GGIPX"), "unavailable symbols are not analysed");
   assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".leases`))[0].n, 0, "lease released");
 });
@@ -179,7 +227,10 @@ test("a stale lease is taken over and recorded; a stale running run is marked fa
     `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at) VALUES ($1,'cron','universe','running','lost-host',$2,$2)`,
     [oldRun, stale],
   );
-  await db.query(`INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'lost-host',$2,$2)`, [oldRun, stale]);
+  await db.query(
+    `INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'lost-host',$2,$2)`,
+    [oldRun, stale],
+  );
   const c = coordinator(fakeMarketData());
   const out = await c.runBatch(runInput);
   await c.waitFor(out.runId);
@@ -231,7 +282,9 @@ test("a run whose lease is taken over stops and never overwrites the takeover's 
   const out = await c.runBatch(runInput);
   // What another coordinator's takeover does (see acquireLease): drop the lease, fail the run.
   await db.query(`DELETE FROM "${schema}".leases WHERE run_id = $1`, [out.runId]);
-  await db.query(`UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run X (heartbeat stale)' WHERE id=$1`, [out.runId]);
+  await db.query(`UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run X (heartbeat stale)' WHERE id=$1`, [
+    out.runId,
+  ]);
   await c.waitFor(out.runId); // the heartbeat (50 ms) notices and aborts the blocked phase
   open();
   const run = (await repo.get(out.runId))!;
@@ -282,7 +335,10 @@ test("RunBatch rejects a bad source, a malformed or future as_of and bad dates, 
     c.runBatch({ ...runInput, source: 42 as RunSource, asOf: "2999-01-01" }),
     (e: unknown) => e instanceof InvalidArgumentError && e.violations.map((v) => v.field).join() === "source,as_of",
   );
-  await assert.rejects(c.runBatch({ ...runInput, asOf: "2020-02-30" }), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]!.field === "as_of");
+  await assert.rejects(
+    c.runBatch({ ...runInput, asOf: "2020-02-30" }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]!.field === "as_of",
+  );
   await assert.rejects(
     c.runBatch({ ...runInput, forceRerun: false, startDate: "bad", endDate: "2020-01-02" }),
     (e: unknown) => e instanceof InvalidArgumentError && e.violations.map((v) => v.field).join() === "start_date,end_date,start_date",
@@ -296,7 +352,10 @@ test("a run that loses its lease during its last chunk neither completes nor pub
     // While the last (only) chunk computes, another coordinator takes the run over.
     onMetrics: async () => {
       await db.query(`DELETE FROM "${schema}".leases WHERE run_id = $1`, [runId]);
-      await db.query(`UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run Y (heartbeat stale)' WHERE id=$1`, [runId]);
+      await db.query(
+        `UPDATE "${schema}".runs SET status='failed', error_summary='lease taken over by run Y (heartbeat stale)' WHERE id=$1`,
+        [runId],
+      );
     },
   });
   const c = coordinator(md, bus);
@@ -322,7 +381,10 @@ test("a leftover lease of a finished run is removed silently, not reported as a 
     `INSERT INTO "${schema}".runs (id, source, scope, status, holder, started_at, heartbeat_at, finished_at) VALUES ($1,'cron','universe','completed','h',$2,$2,$2)`,
     [done, stale],
   );
-  await db.query(`INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'h',$2,$2)`, [done, stale]);
+  await db.query(`INSERT INTO "${schema}".leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ('global',$1,'h',$2,$2)`, [
+    done,
+    stale,
+  ]);
   const c = coordinator(fakeMarketData());
   const out = await c.runBatch(runInput);
   await c.waitFor(out.runId);

@@ -77,9 +77,12 @@ export class Coordinator {
    */
   async start(): Promise<string[]> {
     const ids = await this.sweep();
-    this.sweepTimer = setInterval(() => {
-      this.sweep().catch((err) => this.deps.logger.error({ err }, "stale-run sweep failed"));
-    }, Math.max(1000, this.deps.settings.leaseTtlMs / 2));
+    this.sweepTimer = setInterval(
+      () => {
+        this.sweep().catch((err) => this.deps.logger.error({ err }, "stale-run sweep failed"));
+      },
+      Math.max(1000, this.deps.settings.leaseTtlMs / 2),
+    );
     this.sweepTimer.unref();
     return ids;
   }
@@ -88,7 +91,8 @@ export class Coordinator {
   async sweep(): Promise<string[]> {
     const ids = await this.deps.repo.failStaleRuns(this.deps.settings.leaseTtlMs, [...this.active.keys()]);
     if (ids.length) this.deps.logger.warn({ runIds: ids }, "marked stale runs failed (coordinator lost)");
-    for (const id of ids) await publishTerminalEvent(this.deps.publisher, id, "failed", "coordinator lost (heartbeat stale)", this.deps.logger);
+    for (const id of ids)
+      await publishTerminalEvent(this.deps.publisher, id, "failed", "coordinator lost (heartbeat stale)", this.deps.logger);
     return ids;
   }
 
@@ -99,7 +103,8 @@ export class Coordinator {
     if (!VALID_SOURCES.has(input.source)) violations.push({ field: "source", description: `unknown source ${input.source}` });
     const realToday = newYorkDate(new Date());
     if (input.asOf && !isIsoDate(input.asOf)) violations.push({ field: "as_of", description: `not a YYYY-MM-DD date: "${input.asOf}"` });
-    else if (input.asOf && input.asOf > realToday) violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
+    else if (input.asOf && input.asOf > realToday)
+      violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
     if (violations.length) throw new InvalidArgumentError("invalid RunBatch request", { violations });
     if (input.portfolioId) {
       throw new UnimplementedError("portfolio-scoped runs (portfolio import, snapshots and per-portfolio watermarks are not built yet)");
@@ -119,10 +124,18 @@ export class Coordinator {
     const runId = randomUUID();
     const lease = await repo.acquireLease("global", runId, settings.holderId, settings.leaseTtlMs);
     if (!lease.acquired) {
-      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope`, { existingId: lease.conflict.runId });
+      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope`, {
+        existingId: lease.conflict.runId,
+      });
     }
     for (const old of lease.takenOver) {
-      await publishTerminalEvent(this.deps.publisher, old.runId, "failed", `lease taken over by run ${runId} (heartbeat stale)`, this.deps.logger);
+      await publishTerminalEvent(
+        this.deps.publisher,
+        old.runId,
+        "failed",
+        `lease taken over by run ${runId} (heartbeat stale)`,
+        this.deps.logger,
+      );
     }
     const now = new Date();
     const record: RunRecord = {

@@ -19,7 +19,17 @@ test("start/end without force_rerun is INVALID_ARGUMENT, never silently ignored"
 
 test("a forced range gives every trading date in it", () => {
   const plan = planRun({ ...base, forceRerun: true, startDate: "2019-12-20", endDate: "2020-01-03" }, "2020-01-23");
-  assert.deepEqual(plan.dates, ["2019-12-20", "2019-12-23", "2019-12-24", "2019-12-26", "2019-12-27", "2019-12-30", "2019-12-31", "2020-01-02", "2020-01-03"]);
+  assert.deepEqual(plan.dates, [
+    "2019-12-20",
+    "2019-12-23",
+    "2019-12-24",
+    "2019-12-26",
+    "2019-12-27",
+    "2019-12-30",
+    "2019-12-31",
+    "2020-01-02",
+    "2020-01-03",
+  ]);
 });
 
 test("a forced start alone runs through the target date", () => {

@@ -49,10 +49,14 @@ export function planRun(req: RunRequest, targetDate: string): RunPlan {
   const end = req.endDate || targetDate;
   if (start > end) violations.push({ field: "start_date", description: `${start} is after end_date ${end}` });
   if (end > targetDate) {
-    violations.push({ field: "end_date", description: `${end} is after the target date ${targetDate} (the latest trading day whose close has passed)` });
+    violations.push({
+      field: "end_date",
+      description: `${end} is after the target date ${targetDate} (the latest trading day whose close has passed)`,
+    });
   }
   const dates = violations.length ? [] : tradingDays(start, end);
-  if (!violations.length && dates.length === 0) violations.push({ field: "start_date", description: `no trading day in [${start}, ${end}]` });
+  if (!violations.length && dates.length === 0)
+    violations.push({ field: "start_date", description: `no trading day in [${start}, ${end}]` });
   if (violations.length) throw new InvalidArgumentError("invalid run range", { violations });
   return { targetDate, dates, historyStartDate: addTradingDays(dates[0]!, -LOOKBACK_TRADING_DAYS) };
 }

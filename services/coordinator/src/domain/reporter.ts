@@ -57,11 +57,25 @@ export class RunReporter {
     if (!delivered) this.undeliveredCount += 1;
   }
 
-  runStarted(p: { source: string; scope: string; startDate: string; endDate: string; datesTotal: number; phases: Phase[]; forceRerun: boolean }): Promise<void> {
+  runStarted(p: {
+    source: string;
+    scope: string;
+    startDate: string;
+    endDate: string;
+    datesTotal: number;
+    phases: Phase[];
+    forceRerun: boolean;
+  }): Promise<void> {
     return this.emit({ case: "runStarted", value: create(RunStartedSchema, p) });
   }
 
-  runFinished(p: { status: string; errorSummary: string; durationSeconds: number; datesCompleted: number; datesFailed: number }): Promise<void> {
+  runFinished(p: {
+    status: string;
+    errorSummary: string;
+    durationSeconds: number;
+    datesCompleted: number;
+    datesFailed: number;
+  }): Promise<void> {
     return this.emit({ case: "runFinished", value: create(RunFinishedSchema, p) });
   }
 
@@ -125,7 +139,13 @@ export const TERMINAL_RUN_SEQ = 2n ** 31n - 1n;
  * Publishes the final RunFinished event for a run whose holder is gone, so status views do not
  * show it running forever. Never throws (publishing failures are counted by the publisher).
  */
-export async function publishTerminalEvent(publisher: EventPublisher, runId: string, status: string, errorSummary: string, logger: Logger): Promise<void> {
+export async function publishTerminalEvent(
+  publisher: EventPublisher,
+  runId: string,
+  status: string,
+  errorSummary: string,
+  logger: Logger,
+): Promise<void> {
   const event = create(RunEventSchema, {
     runId,
     emittedAt: timestampFromDate(new Date()),

@@ -71,7 +71,12 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
   const reporter = new RunReporter(run.id, run.portfolioId ? [run.portfolioId] : [], deps.publisher, logger);
   const started = Date.now();
   const keeper = new LeaseKeeper(repo, run.id, run.holder, settings, logger, (reason) =>
-    stopRun(active, reason.kind === "cancel_requested" ? { kind: "cancel", reason: "cancelled by request" } : { kind: "lease_lost", detail: reason.detail }),
+    stopRun(
+      active,
+      reason.kind === "cancel_requested"
+        ? { kind: "cancel", reason: "cancelled by request" }
+        : { kind: "lease_lost", detail: reason.detail },
+    ),
   );
   keeper.start();
 
@@ -126,7 +131,13 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
       throw err;
     } finally {
       mdRecord.durationSeconds = (performance.now() - t0) / 1000;
-      await reporter.phaseFinished(Phase.MARKET_DATA, mdRecord.state === "completed", mdRecord.durationSeconds, mdRecord.counters, mdRecord.summary);
+      await reporter.phaseFinished(
+        Phase.MARKET_DATA,
+        mdRecord.state === "completed",
+        mdRecord.durationSeconds,
+        mdRecord.counters,
+        mdRecord.summary,
+      );
       await commit();
     }
 
@@ -145,7 +156,9 @@ export async function executeRun(active: ActiveRun, deps: ExecutorDeps): Promise
     } else {
       run.status = "failed";
       run.errorSummary =
-        stop?.kind === "lease_lost" ? `lease lost: ${stop.detail}` : describeFailure(err, run.phases.find((p) => p.state === "failed")?.phase);
+        stop?.kind === "lease_lost"
+          ? `lease lost: ${stop.detail}`
+          : describeFailure(err, run.phases.find((p) => p.state === "failed")?.phase);
       logger.error({ err }, "run failed");
       await reporter.error(`Run failed: ${run.errorSummary}`);
     }
@@ -200,7 +213,13 @@ async function runChunkedPhases(
         current = ph;
         const t0 = performance.now();
         try {
-          const { fits: n } = await runSymbolAnalyticsChunk(contexts.get(ph)!, deps.factor, ph, { symbols, dates: chunk, timeoutMs: deps.settings.rpcTimeoutMs }, seenProblems);
+          const { fits: n } = await runSymbolAnalyticsChunk(
+            contexts.get(ph)!,
+            deps.factor,
+            ph,
+            { symbols, dates: chunk, timeoutMs: deps.settings.rpcTimeoutMs },
+            seenProblems,
+          );
           fits.set(ph, (fits.get(ph) ?? 0) + n);
         } finally {
           seconds.set(ph, (seconds.get(ph) ?? 0) + (performance.now() - t0) / 1000);
@@ -240,7 +259,8 @@ async function runChunkedPhases(
 async function finalSave(repo: RunRepository, run: RunRecord, logger: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!(await repo.save(run))) logger.warn("final run record not written: the run was finalized elsewhere (lease taken over or cancelled)");
+      if (!(await repo.save(run)))
+        logger.warn("final run record not written: the run was finalized elsewhere (lease taken over or cancelled)");
       return;
     } catch (err) {
       if (attempt >= 4) {

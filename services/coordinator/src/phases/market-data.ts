@@ -78,7 +78,10 @@ export async function runMarketDataPhase(
           unavailable.push(r.symbol);
           addSkip(counters, SkipReason.PROVIDER_ERROR);
           ctx.problem({ symbol: r.symbol, reason: SkipReason.PROVIDER_ERROR, message: r.message || "provider error", date: "" });
-          await ctx.reporter.warn(`${r.symbol}: price fetch failed (${r.message || "provider error"})`, { symbol: r.symbol, phase: Phase.MARKET_DATA });
+          await ctx.reporter.warn(`${r.symbol}: price fetch failed (${r.message || "provider error"})`, {
+            symbol: r.symbol,
+            phase: Phase.MARKET_DATA,
+          });
         }
       }
     }

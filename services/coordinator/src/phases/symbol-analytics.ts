@@ -31,8 +31,7 @@ export async function runSymbolAnalyticsChunk(
   // The run id lets the factor service reuse the prices it loaded for the run's earlier chunks.
   const req = { symbols: input.symbols, startDate: input.dates[0]!, endDate: input.dates.at(-1)!, runId: ctx.runId };
   const opts = { signal: ctx.signal, timeoutMs: input.timeoutMs };
-  const res =
-    phase === Phase.SYMBOL_FACTORS ? await factor.computeSymbolFactors(req, opts) : await factor.computeSymbolMetrics(req, opts);
+  const res = phase === Phase.SYMBOL_FACTORS ? await factor.computeSymbolFactors(req, opts) : await factor.computeSymbolMetrics(req, opts);
   fold(ctx, res.counters, input.symbols.length);
   for (const p of res.problems) await recordProblem(ctx, p, seenProblems, phase);
   return { fits: "fits" in res ? Number(res.fits) : 0 };

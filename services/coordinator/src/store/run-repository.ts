@@ -12,9 +12,7 @@ export interface LeaseRow {
 }
 
 /** Outcome of a lease acquisition. */
-export type LeaseResult =
-  | { acquired: true; takenOver: LeaseRow[] }
-  | { acquired: false; conflict: LeaseRow };
+export type LeaseResult = { acquired: true; takenOver: LeaseRow[] } | { acquired: false; conflict: LeaseRow };
 
 const GLOBAL = "global";
 
@@ -108,11 +106,28 @@ export class RunRepository {
          problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)`,
       [
-        run.id, RUN_SOURCE_TEXT[run.source], run.scope, nullIfEmpty(run.portfolioId),
-        nullIfEmpty(run.requestedStartDate), nullIfEmpty(run.requestedEndDate), run.forceRerun, run.status,
-        nullIfEmpty(run.asOf), nullIfEmpty(run.targetDate), nullIfEmpty(run.startDate), nullIfEmpty(run.endDate),
-        run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases), JSON.stringify(run.problems),
-        JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered, run.holder, run.finishedAt,
+        run.id,
+        RUN_SOURCE_TEXT[run.source],
+        run.scope,
+        nullIfEmpty(run.portfolioId),
+        nullIfEmpty(run.requestedStartDate),
+        nullIfEmpty(run.requestedEndDate),
+        run.forceRerun,
+        run.status,
+        nullIfEmpty(run.asOf),
+        nullIfEmpty(run.targetDate),
+        nullIfEmpty(run.startDate),
+        nullIfEmpty(run.endDate),
+        run.datesTotal,
+        run.datesCompleted,
+        run.datesFailed,
+        JSON.stringify(run.phases),
+        JSON.stringify(run.problems),
+        JSON.stringify(run.warnings),
+        run.errorSummary,
+        run.eventsUndelivered,
+        run.holder,
+        run.finishedAt,
       ],
     );
   }
@@ -129,9 +144,18 @@ export class RunRepository {
          finished_at=$11
        WHERE id=$1 AND holder=$12 AND status='running' RETURNING id`,
       [
-        run.id, run.status, run.datesTotal, run.datesCompleted, run.datesFailed, JSON.stringify(run.phases),
-        JSON.stringify(run.problems), JSON.stringify(run.warnings), run.errorSummary, run.eventsUndelivered,
-        run.finishedAt, run.holder,
+        run.id,
+        run.status,
+        run.datesTotal,
+        run.datesCompleted,
+        run.datesFailed,
+        JSON.stringify(run.phases),
+        JSON.stringify(run.problems),
+        JSON.stringify(run.warnings),
+        run.errorSummary,
+        run.eventsUndelivered,
+        run.finishedAt,
+        run.holder,
       ],
     )) as unknown;
     return affected(rows) > 0;
@@ -230,7 +254,12 @@ export class RunRepository {
         [ttlMs],
       )) as Record<string, unknown>[];
       const leases = rows.map((r) => ({
-        lease: { scopeKey: String(r.scope_key), runId: String(r.run_id), holder: String(r.holder), heartbeatAt: new Date(r.heartbeat_at as string) },
+        lease: {
+          scopeKey: String(r.scope_key),
+          runId: String(r.run_id),
+          holder: String(r.holder),
+          heartbeatAt: new Date(r.heartbeat_at as string),
+        },
         stale: Boolean(r.stale),
       }));
       const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
@@ -257,10 +286,11 @@ export class RunRepository {
           [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId],
         );
       }
-      await m.query(
-        `INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`,
-        [scopeKey, runId, holder],
-      );
+      await m.query(`INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`, [
+        scopeKey,
+        runId,
+        holder,
+      ]);
       return { acquired: true as const, takenOver };
     });
   }
@@ -272,10 +302,9 @@ export class RunRepository {
 
   /** Lease takeovers recorded for a run (the run that took over). */
   async takeoversBy(runId: string): Promise<{ scopeKey: string; previousRunId: string }[]> {
-    const rows = (await this.db.query(
-      `SELECT scope_key, previous_run_id FROM ${this.s}.lease_takeovers WHERE new_run_id = $1`,
-      [runId],
-    )) as Record<string, unknown>[];
+    const rows = (await this.db.query(`SELECT scope_key, previous_run_id FROM ${this.s}.lease_takeovers WHERE new_run_id = $1`, [
+      runId,
+    ])) as Record<string, unknown>[];
     return rows.map((r) => ({ scopeKey: String(r.scope_key), previousRunId: String(r.previous_run_id) }));
   }
 }

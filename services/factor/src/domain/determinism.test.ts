@@ -46,7 +46,11 @@ function factorCells(t: SymbolFactorTable, into: FactorCells = new Map()): Facto
 }
 
 function metricCells(t: SymbolMetricsTable, keys: readonly MetricKey[], into: MetricCells = new Map()): MetricCells {
-  for (let r = 0; r < t.rowCount; r++) into.set(`${t.symbol[r]}|${t.date[r]}`, keys.map((k) => t.columns[k][r]!));
+  for (let r = 0; r < t.rowCount; r++)
+    into.set(
+      `${t.symbol[r]}|${t.date[r]}`,
+      keys.map((k) => t.columns[k][r]!),
+    );
   return into;
 }
 
@@ -77,7 +81,10 @@ function factorsOf(h: number, from: number, to: number): FactorCells {
 }
 
 function metricsOf(h: number, from: number, to: number, keys: readonly MetricKey[]): MetricCells {
-  return metricCells(computeSymbolMetrics({ ...history(h, to), symbols: SYMBOLS, startDate: dateAt(from), endDate: dateAt(to) }).table, keys);
+  return metricCells(
+    computeSymbolMetrics({ ...history(h, to), symbols: SYMBOLS, startDate: dateAt(from), endDate: dateAt(to) }).table,
+    keys,
+  );
 }
 
 test("factors: one date at a time = inside a 60-date range = with the history starting 40 dates earlier / later", () => {
@@ -88,7 +95,8 @@ test("factors: one date at a time = inside a 60-date range = with the history st
     for (const [k, v] of factorsOf(BASE_START, i, i)) daily.set(k, v);
   }
   assertSameBits(ranged, daily, "60-date range vs daily runs");
-  for (const d of SHIFTS) assertSameBits(ranged, factorsOf(BASE_START + d, FIRST, FIRST + COUNT - 1), `history start ${d > 0 ? "+" : ""}${d}`);
+  for (const d of SHIFTS)
+    assertSameBits(ranged, factorsOf(BASE_START + d, FIRST, FIRST + COUNT - 1), `history start ${d > 0 ? "+" : ""}${d}`);
   // a chunk that ends later (the resumed backfill's next chunk overlaps this one's last dates)
   const longer = factorsOf(BASE_START, FIRST + 20, FIRST + COUNT + 8);
   const overlap = new Map([...ranged].filter(([k]) => longer.has(k) && k.split("|")[1]! >= dateAt(FIRST + 20)));
@@ -97,7 +105,8 @@ test("factors: one date at a time = inside a 60-date range = with the history st
 
 test("factors: history starts at odd offsets (summation blocks must be fixed by the dates, not array indices)", () => {
   const ranged = factorsOf(BASE_START, FIRST, FIRST + COUNT - 1);
-  for (const d of [-37, -1, 3, 13]) assertSameBits(ranged, factorsOf(BASE_START + d, FIRST, FIRST + COUNT - 1), `history start ${d > 0 ? "+" : ""}${d}`);
+  for (const d of [-37, -1, 3, 13])
+    assertSameBits(ranged, factorsOf(BASE_START + d, FIRST, FIRST + COUNT - 1), `history start ${d > 0 ? "+" : ""}${d}`);
   // a chunk boundary in the middle of a block: [FIRST, FIRST + 26] then [FIRST + 27, …]
   const first = factorsOf(BASE_START, FIRST, FIRST + 26);
   const second = factorsOf(BASE_START + 7, FIRST + 27, FIRST + COUNT - 1);
@@ -114,5 +123,6 @@ test("metrics: one date at a time = inside a 60-date range = with the history st
   // RSI (SPEC §3.1: Wilder over ALL available closes) depends on where history starts by definition
   const windowed = METRIC_KEYS.filter((k) => k !== "rsi_14");
   const base = metricsOf(BASE_START, FIRST, FIRST + COUNT - 1, windowed);
-  for (const d of SHIFTS) assertSameBits(base, metricsOf(BASE_START + d, FIRST, FIRST + COUNT - 1, windowed), `history start ${d > 0 ? "+" : ""}${d}`);
+  for (const d of SHIFTS)
+    assertSameBits(base, metricsOf(BASE_START + d, FIRST, FIRST + COUNT - 1, windowed), `history start ${d > 0 ? "+" : ""}${d}`);
 });

@@ -80,10 +80,16 @@ test("SPY market beta is 1 to 1e-12 on every date; ETFs get betas", () => {
 test("a symbol without prices is a NO_PRICES problem; missing ETF or bad range is an input error", () => {
   const res = computeSymbolFactors({ ...P, symbols: ["NOPE"], startDate: "2019-01-02", endDate: "2019-01-31" });
   assert.equal(res.skips.NO_PRICES, 1);
-  assert.deepEqual(res.problems.map((p) => p.reason), ["NO_PRICES"]);
+  assert.deepEqual(
+    res.problems.map((p) => p.reason),
+    ["NO_PRICES"],
+  );
   const closes = new Map(P.closes);
   closes.delete("USMV");
-  assert.throws(() => computeSymbolFactors({ dates: P.dates, closes, symbols: ["AAPL"], startDate: "2019-01-02", endDate: "2019-01-31" }), FactorInputError);
+  assert.throws(
+    () => computeSymbolFactors({ dates: P.dates, closes, symbols: ["AAPL"], startDate: "2019-01-02", endDate: "2019-01-31" }),
+    FactorInputError,
+  );
   assert.throws(() => computeSymbolFactors({ ...P, symbols: ["AAPL"], startDate: "2019-02-01", endDate: "2019-01-31" }), FactorInputError);
 });
 

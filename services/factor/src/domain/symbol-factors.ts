@@ -97,8 +97,14 @@ function etfIndex(sym: string): number {
 /** The 7 regressions of SPEC §3 over the base series FACTOR_ETFS, with the factor columns they fill. */
 function regressionSpecs(): { spec: PanelRegressionSpec; factors: FactorId[] }[] {
   const out: { spec: PanelRegressionSpec; factors: FactorId[] }[] = [
-    { spec: { id: "market", kind: "ols", regressors: [unit(etfIndex("SPY"))], window: MARKET_WINDOW, minObs: MARKET_MIN_OBS }, factors: ["market"] },
-    { spec: { id: "ir", kind: "ols", regressors: [unit(etfIndex("TLT"))], window: MARKET_WINDOW, minObs: MARKET_MIN_OBS }, factors: ["ir"] },
+    {
+      spec: { id: "market", kind: "ols", regressors: [unit(etfIndex("SPY"))], window: MARKET_WINDOW, minObs: MARKET_MIN_OBS },
+      factors: ["market"],
+    },
+    {
+      spec: { id: "ir", kind: "ols", regressors: [unit(etfIndex("TLT"))], window: MARKET_WINDOW, minObs: MARKET_MIN_OBS },
+      factors: ["ir"],
+    },
     {
       spec: {
         id: "style",
@@ -179,7 +185,13 @@ export function computeSymbolFactors(input: SymbolFactorsInput): SymbolFactorsRe
 
   const { from, to } = range;
   const regs = regressionSpecs();
-  const panel = new SharedRegressorPanel(base, regs.map((r) => r.spec), from, to, blockIdsOf(dates));
+  const panel = new SharedRegressorPanel(
+    base,
+    regs.map((r) => r.spec),
+    from,
+    to,
+    blockIdsOf(dates),
+  );
   const colOf = regs.map((r) => r.factors.map((f) => FACTOR_IDS.indexOf(f)));
   const L = panel.L;
   const cap = symbols.length * L;
@@ -196,7 +208,11 @@ export function computeSymbolFactors(input: SymbolFactorsInput): SymbolFactorsRe
     const c = closesOf(closes, sym, T);
     if (c === undefined || !hasAnyClose(c, to)) {
       skips.NO_PRICES++;
-      problems.push({ symbol: sym, reason: "NO_PRICES", detail: c === undefined ? "no price series" : `no close on or before ${dates[to]}` });
+      problems.push({
+        symbol: sym,
+        reason: "NO_PRICES",
+        detail: c === undefined ? "no price series" : `no close on or before ${dates[to]}`,
+      });
       continue;
     }
     panel.fitSymbol(simpleReturns(c));
@@ -237,7 +253,8 @@ export function computeSymbolFactors(input: SymbolFactorsInput): SymbolFactorsRe
         rows++;
       }
     }
-    if (rows === before) problems.push({ symbol: sym, reason: "INSUFFICIENT_HISTORY", detail: "no factor has enough returns in the range" });
+    if (rows === before)
+      problems.push({ symbol: sym, reason: "INSUFFICIENT_HISTORY", detail: "no factor has enough returns in the range" });
   }
   return {
     table: {

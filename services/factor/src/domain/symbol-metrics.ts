@@ -4,15 +4,7 @@
  * Pure: calendar-aligned closes in, a columnar table out (NaN = null, i.e. too little history). Dates
  * without a close on t produce no row and count as NO_CLOSE.
  */
-import {
-  kDayReturns,
-  periodToDateReturns,
-  rollingDrawdown,
-  rollingRealizedVol,
-  rsiSeries,
-  simpleReturns,
-  smaSeries,
-} from "@sigma/quant";
+import { kDayReturns, periodToDateReturns, rollingDrawdown, rollingRealizedVol, rsiSeries, simpleReturns, smaSeries } from "@sigma/quant";
 import { closesOf, dateRange, hasAnyClose } from "./calendar-range.js";
 import type { SkipReason, SymbolProblem } from "./factor-ids.js";
 
@@ -118,7 +110,11 @@ export function computeSymbolMetrics(input: SymbolMetricsInput): SymbolMetricsRe
       const c = closesOf(closes, sym, T);
       if (c === undefined || !hasAnyClose(c, range.to)) {
         skips.NO_PRICES++;
-        problems.push({ symbol: sym, reason: "NO_PRICES", detail: c === undefined ? "no price series" : `no close on or before ${dates[range.to]}` });
+        problems.push({
+          symbol: sym,
+          reason: "NO_PRICES",
+          detail: c === undefined ? "no price series" : `no close on or before ${dates[range.to]}`,
+        });
         continue;
       }
       // the series only depend on closes up to each date, so computing them once over the calendar is causal

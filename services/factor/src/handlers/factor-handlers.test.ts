@@ -96,9 +96,12 @@ function setup(opts: { auth?: AuthConfig; missingEtf?: string; cache?: boolean }
   const prices = fakePrices(opts.missingEtf);
   const priceCache = opts.cache ? new RunPriceCache(prices) : undefined;
   const auth = opts.auth ?? { mode: "dev" };
-  const transport = createRouterTransport(createRoutes({ services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))] }), {
-    router: { interceptors: createServerInterceptors(createLogger("factor-test", { level: "silent" }), auth) },
-  });
+  const transport = createRouterTransport(
+    createRoutes({ services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))] }),
+    {
+      router: { interceptors: createServerInterceptors(createLogger("factor-test", { level: "silent" }), auth) },
+    },
+  );
   return { store, prices, client: createClient(FactorService, transport) };
 }
 
@@ -107,13 +110,23 @@ const hasCode = (c: Code) => (err: unknown) => err instanceof ConnectError && er
 describe("factor handlers", () => {
   it("computes, counts skips by reason and reads back typed betas", async () => {
     const { client, prices } = setup();
-    const res = await client.computeSymbolFactors({ symbols: ["abc", "SPY", "ZZZZ", "abc"], startDate: "2024-03-01", endDate: "2024-03-28" });
+    const res = await client.computeSymbolFactors({
+      symbols: ["abc", "SPY", "ZZZZ", "abc"],
+      startDate: "2024-03-01",
+      endDate: "2024-03-28",
+    });
     const days = tradingDays("2024-03-01", "2024-03-28").length;
     assert.equal(prices.calls, 1, "one price request for symbols + ETFs");
     assert.equal(res.counters!.inputs, 3n, "duplicates collapse after normalization");
     assert.equal(res.counters!.outputs, BigInt(2 * days));
-    assert.deepEqual(res.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_PRICES, 1n]]);
-    assert.deepEqual(res.problems.map((p) => [p.symbol, p.reason]), [["ZZZZ", SkipReason.NO_PRICES]]);
+    assert.deepEqual(
+      res.counters!.skipped.map((s) => [s.reason, s.count]),
+      [[SkipReason.NO_PRICES, 1n]],
+    );
+    assert.deepEqual(
+      res.problems.map((p) => [p.symbol, p.reason]),
+      [["ZZZZ", SkipReason.NO_PRICES]],
+    );
     assert.equal(res.fits, BigInt(2 * days * 7));
 
     const read = await client.getSymbolFactors({ symbols: ["SPY"], startDate: "2024-03-28", factors: [Factor.MARKET, Factor.IR] });
@@ -131,7 +144,10 @@ describe("factor handlers", () => {
     const res = await client.computeSymbolMetrics({ symbols: ["ABC", "NEWCO"], startDate: "2024-03-01", endDate: "2024-03-28" });
     const days = tradingDays("2024-03-01", "2024-03-28");
     // Per-date skips are still counted; the symbol is reported once (never silently stale).
-    assert.deepEqual(res.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, BigInt(days.length - 5)]]);
+    assert.deepEqual(
+      res.counters!.skipped.map((s) => [s.reason, s.count]),
+      [[SkipReason.NO_CLOSE, BigInt(days.length - 5)]],
+    );
     assert.deepEqual(
       res.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
       [["NEWCO", SkipReason.NO_CLOSE, `no close on ${days.length - 5} of ${days.length} dates (last close 2024-03-28)`, "2024-03-01"]],
@@ -150,10 +166,19 @@ describe("factor handlers", () => {
     const days = tradingDays("2024-03-01", "2024-03-28");
     const f = await client.computeSymbolFactors({ symbols: ["ABC", "HALT"], startDate: "2024-03-01", endDate: "2024-03-28" });
     const want = [["HALT", SkipReason.NO_CLOSE, `no close on 3 of ${days.length} dates (last close ${days.at(-4)})`, days.at(-3)]];
-    assert.deepEqual(f.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), want);
+    assert.deepEqual(
+      f.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
+      want,
+    );
     const m = await client.computeSymbolMetrics({ symbols: ["ABC", "HALT"], startDate: "2024-03-01", endDate: "2024-03-28" });
-    assert.deepEqual(m.problems.map((p) => [p.symbol, p.reason, p.message, p.date]), want);
-    assert.deepEqual(m.counters!.skipped.map((s) => [s.reason, s.count]), [[SkipReason.NO_CLOSE, 3n]]);
+    assert.deepEqual(
+      m.problems.map((p) => [p.symbol, p.reason, p.message, p.date]),
+      want,
+    );
+    assert.deepEqual(
+      m.counters!.skipped.map((s) => [s.reason, s.count]),
+      [[SkipReason.NO_CLOSE, 3n]],
+    );
     assert.equal(m.counters!.outputs, BigInt(2 * days.length - 3));
   });
 
@@ -165,7 +190,11 @@ describe("factor handlers", () => {
     const rows = await client.getSymbolFactors(req);
     assert.deepEqual(panel.symbols, ["SPY", "ABC", "NOROWS"]);
     assert.deepEqual(panel.dates, tradingDays("2024-02-28", "2024-03-28"));
-    assert.deepEqual(panel.columns.map((c) => c.factor), [Factor.MARKET, Factor.IR], "canonical factor order");
+    assert.deepEqual(
+      panel.columns.map((c) => c.factor),
+      [Factor.MARKET, Factor.IR],
+      "canonical factor order",
+    );
     const D = panel.dates.length;
     let seen = 0;
     for (const col of panel.columns) {
@@ -195,17 +224,23 @@ describe("factor handlers", () => {
 
   it("validates panel requests (fields named, size capped) and requires a principal", async () => {
     const { client } = setup();
-    await assert.rejects(client.getFactorPanel({ symbols: ["ok", "no way"], startDate: "2024-03-01", endDate: "2024-02-30" }), (err: unknown) => {
-      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
-      assert.match(err.rawMessage, /symbols\[1\]/);
-      return true;
-    });
+    await assert.rejects(
+      client.getFactorPanel({ symbols: ["ok", "no way"], startDate: "2024-03-01", endDate: "2024-02-30" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+        assert.match(err.rawMessage, /symbols\[1\]/);
+        return true;
+      },
+    );
     await assert.rejects(client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01", endDate: "bad" }), (err: unknown) => {
       assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
       assert.match(err.rawMessage, /end_date/);
       return true;
     });
-    await assert.rejects(client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01", factors: [Factor.UNSPECIFIED] }), hasCode(Code.InvalidArgument));
+    await assert.rejects(
+      client.getFactorPanel({ symbols: ["A"], startDate: "2024-03-01", factors: [Factor.UNSPECIFIED] }),
+      hasCode(Code.InvalidArgument),
+    );
     const many = Array.from({ length: 2000 }, (_, i) => `S${i}`);
     await assert.rejects(client.getFactorPanel({ symbols: many, startDate: "2016-01-01", endDate: "2019-12-31" }), (err: unknown) => {
       assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
@@ -232,28 +267,46 @@ describe("factor handlers", () => {
 
   it("rejects bad input with every violation, before any price read", async () => {
     const { client, prices } = setup();
-    await assert.rejects(client.computeSymbolFactors({ symbols: ["bad symbol!", ""], startDate: "2024-02-30", endDate: "x" }), (err: unknown) => {
-      assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
-      assert.match(err.rawMessage, /symbols\[0\]/);
-      return true;
-    });
-    await assert.rejects(client.computeSymbolFactors({ symbols: ["A"], startDate: "2024-03-10", endDate: "2024-03-01" }), hasCode(Code.InvalidArgument));
-    await assert.rejects(client.getSymbolFactors({ symbols: ["A"], startDate: "2024-03-01", factors: [Factor.UNSPECIFIED] }), hasCode(Code.InvalidArgument));
+    await assert.rejects(
+      client.computeSymbolFactors({ symbols: ["bad symbol!", ""], startDate: "2024-02-30", endDate: "x" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+        assert.match(err.rawMessage, /symbols\[0\]/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.computeSymbolFactors({ symbols: ["A"], startDate: "2024-03-10", endDate: "2024-03-01" }),
+      hasCode(Code.InvalidArgument),
+    );
+    await assert.rejects(
+      client.getSymbolFactors({ symbols: ["A"], startDate: "2024-03-01", factors: [Factor.UNSPECIFIED] }),
+      hasCode(Code.InvalidArgument),
+    );
     // A weekend has no trading date: nothing to compute is a caller error, not a silent success.
-    await assert.rejects(client.computeSymbolMetrics({ symbols: ["A"], startDate: "2024-03-02", endDate: "2024-03-03" }), hasCode(Code.InvalidArgument));
+    await assert.rejects(
+      client.computeSymbolMetrics({ symbols: ["A"], startDate: "2024-03-02", endDate: "2024-03-03" }),
+      hasCode(Code.InvalidArgument),
+    );
     assert.equal(prices.calls, 0);
   });
 
   it("fails loudly (FAILED_PRECONDITION, nothing written) when eligible symbols yield no row or an ETF lacks prices", async () => {
     const a = setup();
     // NEWCO has 5 closes: below every minimum, so no factor row at all.
-    await assert.rejects(a.client.computeSymbolFactors({ symbols: ["NEWCO"], startDate: "2024-03-01", endDate: "2024-03-28" }), hasCode(Code.FailedPrecondition));
+    await assert.rejects(
+      a.client.computeSymbolFactors({ symbols: ["NEWCO"], startDate: "2024-03-01", endDate: "2024-03-28" }),
+      hasCode(Code.FailedPrecondition),
+    );
     const b = setup({ missingEtf: "TLT" });
-    await assert.rejects(b.client.computeSymbolFactors({ symbols: ["ABC"], startDate: "2024-03-01", endDate: "2024-03-28" }), (err: unknown) => {
-      assert.ok(err instanceof ConnectError && err.code === Code.FailedPrecondition);
-      assert.match(err.rawMessage, /TLT/);
-      return true;
-    });
+    await assert.rejects(
+      b.client.computeSymbolFactors({ symbols: ["ABC"], startDate: "2024-03-01", endDate: "2024-03-28" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConnectError && err.code === Code.FailedPrecondition);
+        assert.match(err.rawMessage, /TLT/);
+        return true;
+      },
+    );
     assert.equal(a.store.writes + b.store.writes, 0);
   });
 
@@ -261,7 +314,10 @@ describe("factor handlers", () => {
     const { client } = setup({ auth: { mode: "jwt", secret: SECRET } });
     const user = await issueToken(SECRET, "reader", ["user"], "5m");
     const headers = { authorization: `Bearer ${user}` };
-    await assert.rejects(client.computeSymbolFactors({ symbols: ["ABC"], startDate: "2024-03-01", endDate: "2024-03-28" }, { headers }), hasCode(Code.PermissionDenied));
+    await assert.rejects(
+      client.computeSymbolFactors({ symbols: ["ABC"], startDate: "2024-03-01", endDate: "2024-03-28" }, { headers }),
+      hasCode(Code.PermissionDenied),
+    );
     await assert.rejects(client.getSymbolMetrics({ symbols: ["ABC"], startDate: "2024-03-01" }), hasCode(Code.Unauthenticated));
   });
 });

@@ -1,6 +1,13 @@
 /** FactorService: proto ↔ use-case translation, validation and authorization; no business logic. */
 import type { ServiceImpl } from "@connectrpc/connect";
-import { type BetaQuality, type FactorService, type PhaseCounters, SkipReason as PbSkipReason, type SymbolMetrics, type SymbolProblem as PbSymbolProblem } from "@sigma/contracts";
+import {
+  type BetaQuality,
+  type FactorService,
+  type PhaseCounters,
+  SkipReason as PbSkipReason,
+  type SymbolMetrics,
+  type SymbolProblem as PbSymbolProblem,
+} from "@sigma/contracts";
 import { requireAdmin, requirePrincipal } from "@sigma/runtime";
 import { FACTOR_IDS, METRIC_KEYS, QUALITY_NONE, type MetricKey, type SkipReason } from "../domain/index.js";
 import type { FactorRepository } from "../store/factor-store.js";
@@ -53,7 +60,13 @@ function counters(o: PhaseOutcome): PhaseCounters {
 }
 
 function problems(list: readonly ReportedProblem[]): PbSymbolProblem[] {
-  return list.map((p) => ({ $typeName: "sigma.common.v1.SymbolProblem", symbol: p.symbol, reason: pbReason(p.reason), message: p.detail, date: p.date ?? "" }));
+  return list.map((p) => ({
+    $typeName: "sigma.common.v1.SymbolProblem",
+    symbol: p.symbol,
+    reason: pbReason(p.reason),
+    message: p.detail,
+    date: p.date ?? "",
+  }));
 }
 
 /** FactorService implementation: compute RPCs need the admin role, reads any principal. */

@@ -77,7 +77,9 @@ export const MAX_RUN_ID_LENGTH = 128;
 export function runIdOf(runId: string): string {
   const t = runId.trim();
   if (t.length > MAX_RUN_ID_LENGTH) {
-    throw new InvalidArgumentError("invalid run_id", { violations: [{ field: "run_id", description: `longer than ${MAX_RUN_ID_LENGTH} characters` }] });
+    throw new InvalidArgumentError("invalid run_id", {
+      violations: [{ field: "run_id", description: `longer than ${MAX_RUN_ID_LENGTH} characters` }],
+    });
   }
   return t;
 }

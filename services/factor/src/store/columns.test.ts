@@ -8,7 +8,10 @@ describe("factor storage columns", () => {
   it("has 4 columns per factor plus the key, and 13 metrics plus the key", () => {
     assert.equal(SYMBOL_FACTOR_COLUMNS.length, 2 + 4 * 12);
     assert.equal(SYMBOL_METRIC_COLUMNS.length, 2 + 13);
-    assert.match(columnDdl(SYMBOL_FACTOR_COLUMNS), /^market_beta float8,\n\s+market_r2 float8,\n\s+market_n_obs int4,\n\s+market_quality int2,/);
+    assert.match(
+      columnDdl(SYMBOL_FACTOR_COLUMNS),
+      /^market_beta float8,\n\s+market_r2 float8,\n\s+market_n_obs int4,\n\s+market_quality int2,/,
+    );
     assert.doesNotMatch(columnDdl(SYMBOL_METRIC_COLUMNS), /symbol|date /);
   });
 

@@ -83,7 +83,12 @@ export class PgFactorStore implements FactorRepository {
   }
 
   /** Deletes the scope's rows and inserts the new ones in ONE transaction, so readers never see a half-replaced range. */
-  private async replace(table: string, columns: typeof SYMBOL_FACTOR_COLUMNS, scope: ReplaceScope, rows: Record<string, ArrayLike<unknown>>): Promise<number> {
+  private async replace(
+    table: string,
+    columns: typeof SYMBOL_FACTOR_COLUMNS,
+    scope: ReplaceScope,
+    rows: Record<string, ArrayLike<unknown>>,
+  ): Promise<number> {
     return withTransaction(this.db, async (tx) => {
       await queryRows(
         tx,
@@ -91,7 +96,10 @@ export class PgFactorStore implements FactorRepository {
          SELECT count(*)::int AS n FROM d`,
         [scope.symbols, scope.startDate, scope.endDate],
       );
-      return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, { batchSize: WRITE_BATCH, atomic: false });
+      return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, {
+        batchSize: WRITE_BATCH,
+        atomic: false,
+      });
     });
   }
 

@@ -46,7 +46,8 @@ export function appendPanel(head: AlignedCloses, tail: AlignedCloses): AlignedCl
   for (const [s, c] of head.closes) {
     const t = tail.closes.get(s);
     if (t === undefined) throw new PriceSeriesError(`appended prices have no series for ${s}`);
-    if (t.length !== tail.dates.length) throw new PriceSeriesError(`appended series ${s} has ${t.length} closes for ${tail.dates.length} dates`);
+    if (t.length !== tail.dates.length)
+      throw new PriceSeriesError(`appended series ${s} has ${t.length} closes for ${tail.dates.length} dates`);
     const out = new Float64Array(n + t.length);
     out.set(c, 0);
     out.set(t, n);

@@ -80,12 +80,22 @@ function asInvalidArgument<T>(fn: () => T): T {
 }
 
 /** Fails loudly when symbols had prices but nothing would be written (never a silent "success"). */
-function requireOutput(phase: string, req: ComputeRequest, rows: number, skipped: Record<SkipReason, number>, problems: readonly ReportedProblem[]): void {
+function requireOutput(
+  phase: string,
+  req: ComputeRequest,
+  rows: number,
+  skipped: Record<SkipReason, number>,
+  problems: readonly ReportedProblem[],
+): void {
   const eligible = req.symbols.length - skipped.NO_PRICES;
   if (eligible > 0 && rows === 0) {
-    const sample = problems.slice(0, 5).map((p) => `${p.symbol}: ${p.reason}, ${p.detail}`).join("; ");
+    const sample = problems
+      .slice(0, 5)
+      .map((p) => `${p.symbol}: ${p.reason}, ${p.detail}`)
+      .join("; ");
     throw new FailedPreconditionError(
-      `${phase}: ${eligible} symbol(s) have prices but no row could be computed for ${req.startDate}..${req.endDate}` + (sample ? ` (${sample})` : ""),
+      `${phase}: ${eligible} symbol(s) have prices but no row could be computed for ${req.startDate}..${req.endDate}` +
+        (sample ? ` (${sample})` : ""),
     );
   }
 }
@@ -109,7 +119,9 @@ function requireFactorEtfs(prices: AlignedCloses, req: ComputeRequest): void {
     return true;
   });
   if (missing.length > 0) {
-    throw new FailedPreconditionError(`no prices for factor ETF(s) ${missing.join(", ")} in ${req.startDate}..${req.endDate}: run market data (phase 1) first`);
+    throw new FailedPreconditionError(
+      `no prices for factor ETF(s) ${missing.join(", ")} in ${req.startDate}..${req.endDate}: run market data (phase 1) first`,
+    );
   }
 }
 
@@ -130,7 +142,13 @@ export async function computeFactorsForRange(deps: ComputeDeps, req: ComputeRequ
   const prices = await deps.prices.closes(fetchSymbols, from, req.endDate, signal);
   requireFactorEtfs(prices, req);
   const result = asInvalidArgument(() =>
-    computeSymbolFactors({ dates: prices.dates, closes: prices.closes, symbols: req.symbols, startDate: req.startDate, endDate: req.endDate }),
+    computeSymbolFactors({
+      dates: prices.dates,
+      closes: prices.closes,
+      symbols: req.symbols,
+      startDate: req.startDate,
+      endDate: req.endDate,
+    }),
   );
   const problems = withMissingCloses(result.problems, prices, req);
   requireOutput("symbol factors", req, result.table.rowCount, result.skips, problems);
@@ -152,7 +170,13 @@ export async function computeMetricsForRange(deps: ComputeDeps, req: ComputeRequ
   const from = lookbackStart(req);
   const prices = await deps.prices.closes(req.symbols, from, req.endDate, signal);
   const result = asInvalidArgument(() =>
-    computeSymbolMetrics({ dates: prices.dates, closes: prices.closes, symbols: req.symbols, startDate: req.startDate, endDate: req.endDate }),
+    computeSymbolMetrics({
+      dates: prices.dates,
+      closes: prices.closes,
+      symbols: req.symbols,
+      startDate: req.startDate,
+      endDate: req.endDate,
+    }),
   );
   const problems = withMissingCloses(result.problems, prices, req);
   requireOutput("symbol metrics", req, result.table.rowCount, result.skips, problems);

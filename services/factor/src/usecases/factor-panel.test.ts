@@ -39,11 +39,18 @@ describe("buildFactorPanel", () => {
 
   it("scatters rows symbol-major and leaves missing cells NaN / 0 / none", () => {
     // Stored order differs from the panel's symbol order on purpose.
-    const t = table([["B", "2020-01-03"], ["A", "2020-01-02"], ["A", "2020-01-06"]]);
+    const t = table([
+      ["B", "2020-01-03"],
+      ["A", "2020-01-02"],
+      ["A", "2020-01-06"],
+    ]);
     const p = buildFactorPanel(t, ["A", "B"], dates, ["market", "ir", "momentum"]);
     assert.deepEqual(p.symbols, ["A", "B"]);
     assert.deepEqual(p.dates, dates);
-    assert.deepEqual(p.columns.map((c) => c.factor), ["market", "ir", "momentum"]);
+    assert.deepEqual(
+      p.columns.map((c) => c.factor),
+      ["market", "ir", "momentum"],
+    );
     const [market, ir, momentum] = p.columns;
     assert.deepEqual(Array.from(market!.beta), [100, NaN, 200, NaN, 0, NaN]);
     assert.deepEqual(Array.from(market!.nObs), [60, 0, 60, 0, 60, 0]);
@@ -102,7 +109,10 @@ describe("readFactorPanel", () => {
       return true;
     });
     // A centuries-long range is rejected by the lower bound, before its calendar is built.
-    await assert.rejects(readFactorPanel(s, { symbols: ["A"], ...{ startDate: "1000-01-01", endDate: "9999-12-31" }, factors: FACTOR_IDS }), InvalidArgumentError);
+    await assert.rejects(
+      readFactorPanel(s, { symbols: ["A"], ...{ startDate: "1000-01-01", endDate: "9999-12-31" }, factors: FACTOR_IDS }),
+      InvalidArgumentError,
+    );
     assert.equal(s.reads, 0);
     await readFactorPanel(s, { ...req, factors: ["market"] });
     assert.equal(s.reads, 1);

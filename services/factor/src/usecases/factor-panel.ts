@@ -56,7 +56,12 @@ export interface FactorPanelRequest {
  * @throws RangeError when the table holds a symbol or date outside the axes (store and calendar
  *   disagree, e.g. a row stored on a non-trading date): never dropped silently.
  */
-export function buildFactorPanel(table: SymbolFactorTable, symbols: readonly string[], dates: readonly string[], factors: readonly FactorId[]): FactorPanel {
+export function buildFactorPanel(
+  table: SymbolFactorTable,
+  symbols: readonly string[],
+  dates: readonly string[],
+  factors: readonly FactorId[],
+): FactorPanel {
   const S = symbols.length;
   const D = dates.length;
   const symbolIndex = new Map(symbols.map((s, i) => [s, i]));
@@ -65,13 +70,22 @@ export function buildFactorPanel(table: SymbolFactorTable, symbols: readonly str
   const columns = factors.map((factor): FactorPanelColumn & { j: number } => {
     const j = table.factors.indexOf(factor);
     if (j < 0) throw new RangeError(`factor ${factor} is not in the stored table`);
-    return { factor, j, beta: new Float64Array(S * D).fill(NaN), r2: new Float64Array(S * D).fill(NaN), nObs: new Int32Array(S * D), quality: new Uint8Array(S * D) };
+    return {
+      factor,
+      j,
+      beta: new Float64Array(S * D).fill(NaN),
+      r2: new Float64Array(S * D).fill(NaN),
+      nObs: new Int32Array(S * D),
+      quality: new Uint8Array(S * D),
+    };
   });
   for (let r = 0; r < table.rowCount; r++) {
     const s = symbolIndex.get(table.symbol[r]!);
     const d = dateIndex.get(table.date[r]!);
     if (s === undefined || d === undefined) {
-      throw new RangeError(`stored row ${table.symbol[r]} ${table.date[r]} is outside the panel (${S} symbols, ${dates[0] ?? "-"}..${dates.at(-1) ?? "-"} trading dates)`);
+      throw new RangeError(
+        `stored row ${table.symbol[r]} ${table.date[r]} is outside the panel (${S} symbols, ${dates[0] ?? "-"}..${dates.at(-1) ?? "-"} trading dates)`,
+      );
     }
     const cell = s * D + d;
     for (const c of columns) {
@@ -122,5 +136,14 @@ function requireWithinCap(symbols: number, dates: number, factors: number, quali
 }
 
 function emptyTable(): SymbolFactorTable {
-  return { factors: FACTOR_IDS, rowCount: 0, symbol: [], date: [], beta: new Float64Array(0), r2: new Float64Array(0), nObs: new Int32Array(0), quality: new Uint8Array(0) };
+  return {
+    factors: FACTOR_IDS,
+    rowCount: 0,
+    symbol: [],
+    date: [],
+    beta: new Float64Array(0),
+    r2: new Float64Array(0),
+    nObs: new Int32Array(0),
+    quality: new Uint8Array(0),
+  };
 }

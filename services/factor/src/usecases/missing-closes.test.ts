@@ -12,7 +12,9 @@ describe("missingCloseProblems", () => {
     const p = prices({ AVP: series(10, 11, NaN, NaN, NaN, NaN), FULL: series(1, 2, 3, 4, 5, 6) });
     // Range starts after the lookback: 4 of 5 range dates lack a close.
     const out = missingCloseProblems(p, ["FULL", "AVP"], "2020-01-03", "2020-01-09");
-    assert.deepEqual(out, [{ symbol: "AVP", reason: "NO_CLOSE", detail: "no close on 4 of 5 dates (last close 2020-01-03)", date: "2020-01-06" }]);
+    assert.deepEqual(out, [
+      { symbol: "AVP", reason: "NO_CLOSE", detail: "no close on 4 of 5 dates (last close 2020-01-03)", date: "2020-01-06" },
+    ]);
   });
 
   it("reports an unpublished day inside the range and a listing inside the range", () => {
@@ -36,7 +38,11 @@ describe("missingCloseProblems", () => {
   });
 
   it("leaves NO_PRICES cases, unknown symbols and already-reported symbols to their single problem", () => {
-    const p = prices({ NONE: series(NaN, NaN, NaN, NaN, NaN, NaN), LATE: series(NaN, NaN, NaN, NaN, NaN, 6), DUP: series(1, NaN, 3, 4, 5, 6) });
+    const p = prices({
+      NONE: series(NaN, NaN, NaN, NaN, NaN, NaN),
+      LATE: series(NaN, NaN, NaN, NaN, NaN, 6),
+      DUP: series(1, NaN, 3, 4, 5, 6),
+    });
     assert.deepEqual(missingCloseProblems(p, ["NONE", "ZZZZ", "LATE", "DUP"], "2020-01-02", "2020-01-08", new Set(["DUP"])), []);
   });
 

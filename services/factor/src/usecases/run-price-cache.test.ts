@@ -82,7 +82,10 @@ describe("RunPriceCache", () => {
     const a = await cache.closes("r1", SYMS, "2024-01-02", "2024-01-31");
     a.closes.get("AAA")!.fill(0);
     a.dates.length = 0;
-    assertIdentical(await cache.closes("r1", SYMS, "2024-01-02", "2024-01-31"), await countingSource().closes(SYMS, "2024-01-02", "2024-01-31"));
+    assertIdentical(
+      await cache.closes("r1", SYMS, "2024-01-02", "2024-01-31"),
+      await countingSource().closes(SYMS, "2024-01-02", "2024-01-31"),
+    );
   });
 
   it("reads only the missing tail of consecutive chunks, identical to uncached reads", async () => {
@@ -104,7 +107,11 @@ describe("RunPriceCache", () => {
     // Each tail starts the trading day after the previous chunk's end and reads the cached symbols.
     for (let k = 1; k < chunks; k++) {
       const prevEnd = dates[k * 21 - 1]!;
-      assert.deepEqual(src.calls[k], { symbols: [...ETFS, ...SYMS], start: nextTradingDay(prevEnd), end: dates[Math.min(k * 21 + 20, dates.length - 1)] });
+      assert.deepEqual(src.calls[k], {
+        symbols: [...ETFS, ...SYMS],
+        start: nextTradingDay(prevEnd),
+        end: dates[Math.min(k * 21 + 20, dates.length - 1)],
+      });
     }
     const closesRead = src.calls.reduce((n, c) => n + tradingDays(c.start, c.end).length * c.symbols.length, 0);
     const uncachedRead = direct.calls.reduce((n, c) => n + tradingDays(c.start, c.end).length * c.symbols.length, 0);
@@ -191,7 +198,9 @@ describe("RunPriceCache", () => {
 
     const partial = new RunPriceCache({ closes: async (_s, start, end) => ({ dates: tradingDays(start, end), closes: new Map() }) });
     await assert.rejects(partial.closes("r1", ["AAA"], "2024-01-02", "2024-01-31"), PriceSeriesError);
-    const wrongDates = new RunPriceCache({ closes: async (s) => ({ dates: ["2023-12-29"], closes: new Map(s.map((x) => [x, new Float64Array(1)])) }) });
+    const wrongDates = new RunPriceCache({
+      closes: async (s) => ({ dates: ["2023-12-29"], closes: new Map(s.map((x) => [x, new Float64Array(1)])) }),
+    });
     await assert.rejects(wrongDates.closes("r1", ["AAA"], "2024-01-02", "2024-01-31"), PriceSeriesError);
   });
 

@@ -72,11 +72,15 @@ export class RunPriceCache {
   /**
    * @throws RangeError when maxRuns < 1 or idleMs ≤ 0.
    */
-  constructor(private readonly source: PriceSource, opts: RunPriceCacheOptions = {}) {
+  constructor(
+    private readonly source: PriceSource,
+    opts: RunPriceCacheOptions = {},
+  ) {
     this.maxRuns = opts.maxRuns ?? DEFAULT_CACHE_RUNS;
     this.idleMs = opts.idleMs ?? DEFAULT_CACHE_IDLE_MS;
     this.now = opts.now ?? Date.now;
-    if (!Number.isInteger(this.maxRuns) || this.maxRuns < 1) throw new RangeError(`maxRuns must be a positive integer, got ${this.maxRuns}`);
+    if (!Number.isInteger(this.maxRuns) || this.maxRuns < 1)
+      throw new RangeError(`maxRuns must be a positive integer, got ${this.maxRuns}`);
     if (!(this.idleMs > 0)) throw new RangeError(`idleMs must be positive, got ${this.idleMs}`);
   }
 
@@ -96,7 +100,13 @@ export class RunPriceCache {
    * @throws the source's error; PriceSeriesError when the source omits a requested series or returns
    *   dates outside the requested range.
    */
-  async closes(runId: string, symbols: readonly string[], startDate: string, endDate: string, signal?: AbortSignal): Promise<AlignedCloses> {
+  async closes(
+    runId: string,
+    symbols: readonly string[],
+    startDate: string,
+    endDate: string,
+    signal?: AbortSignal,
+  ): Promise<AlignedCloses> {
     if (runId === "") {
       this.counts.uncached++;
       return this.source.closes(symbols, startDate, endDate, signal);

@@ -47,7 +47,11 @@ export function marketDataHandlers(deps: MarketDataHandlerDeps): ServiceImpl<typ
       requireAdmin(ctx);
       const symbols = normalizeAll(req.symbols);
       const etfs = symbols.filter((s) => FACTOR_ETFS.includes(s));
-      const added = (await store.addSymbols(symbols.filter((s) => !etfs.includes(s)), false)) + (await store.addSymbols(etfs, true));
+      const added =
+        (await store.addSymbols(
+          symbols.filter((s) => !etfs.includes(s)),
+          false,
+        )) + (await store.addSymbols(etfs, true));
       return { symbols, added };
     },
     async listSymbols(req, ctx) {
@@ -61,8 +65,14 @@ export function marketDataHandlers(deps: MarketDataHandlerDeps): ServiceImpl<typ
       let symbols = normalizeAll(req.symbols);
       if (symbols.length === 0) symbols = (await store.listSymbols(true)).map((s) => s.symbol);
       if (req.includeFactorEtfs) symbols = [...new Set([...FACTOR_ETFS, ...symbols])];
-      await store.addSymbols(symbols.filter((s) => FACTOR_ETFS.includes(s)), true);
-      await store.addSymbols(symbols.filter((s) => !FACTOR_ETFS.includes(s)), false);
+      await store.addSymbols(
+        symbols.filter((s) => FACTOR_ETFS.includes(s)),
+        true,
+      );
+      await store.addSymbols(
+        symbols.filter((s) => !FACTOR_ETFS.includes(s)),
+        false,
+      );
       const results = await syncPrices(
         { store, provider, logger: deps.logger, concurrency: deps.fetchConcurrency },
         { symbols, start: req.startDate, end: req.endDate, force: req.force },
@@ -87,9 +97,13 @@ export function marketDataHandlers(deps: MarketDataHandlerDeps): ServiceImpl<typ
       requirePrincipal(ctx);
       requireRange(req.startDate, req.endDate);
       const symbols = normalizeAll(req.symbols);
-      if (symbols.length === 0) throw new InvalidArgumentError("symbols is required", { violations: [{ field: "symbols", description: "required" }] });
+      if (symbols.length === 0)
+        throw new InvalidArgumentError("symbols is required", { violations: [{ field: "symbols", description: "required" }] });
       const aligned = await readAlignedSeries(store, symbols, req.startDate, req.endDate);
-      return { dates: aligned.dates, series: aligned.series.map((s) => ({ symbol: s.symbol, closes: Array.from(s.closes), empty: s.empty })) };
+      return {
+        dates: aligned.dates,
+        series: aligned.series.map((s) => ({ symbol: s.symbol, closes: Array.from(s.closes), empty: s.empty })),
+      };
     },
     async getProviderInfo(_req, ctx) {
       requirePrincipal(ctx);

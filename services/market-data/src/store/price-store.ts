@@ -179,7 +179,11 @@ export class PriceStore {
   }
 
   /** First/last stored date and row count per symbol within [start, end]. */
-  async storedSpan(symbols: readonly string[], start: string, end: string): Promise<Map<string, { first: string; last: string; rows: number }>> {
+  async storedSpan(
+    symbols: readonly string[],
+    start: string,
+    end: string,
+  ): Promise<Map<string, { first: string; last: string; rows: number }>> {
     const rows = await queryRows<{ symbol: string; f: string; l: string; n: number }>(
       this.db,
       `SELECT symbol, min(date)::text AS f, max(date)::text AS l, count(*)::int AS n FROM ${this.t("daily_prices")}

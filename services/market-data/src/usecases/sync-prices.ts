@@ -1,7 +1,14 @@
 import { SkipReason, SymbolStatus } from "@sigma/contracts";
 import type { Logger } from "pino";
 import { previousTradingDay } from "@sigma/calendar";
-import { coverageAfterFetch, type DailyBar, type DateRange, type PriceProvider, ProviderError, planMissingRanges } from "../domain/index.js";
+import {
+  coverageAfterFetch,
+  type DailyBar,
+  type DateRange,
+  type PriceProvider,
+  ProviderError,
+  planMissingRanges,
+} from "../domain/index.js";
 import type { PriceStore } from "../store/price-store.js";
 
 /** Outcome of syncing one symbol (mirrors sigma.marketdata.v1.SymbolSyncResult). */
@@ -111,7 +118,13 @@ export async function syncPrices(
       case "ok":
       case "up_to_date": {
         if (!span) {
-          return { ...base, status: SymbolStatus.UNAVAILABLE, rowsFetched: 0, reason: SkipReason.NO_PRICES, message: `no prices between ${req.start} and ${req.end}` };
+          return {
+            ...base,
+            status: SymbolStatus.UNAVAILABLE,
+            rowsFetched: 0,
+            reason: SkipReason.NO_PRICES,
+            message: `no prices between ${req.start} and ${req.end}`,
+          };
         }
         const rows = f.kind === "ok" ? f.bars.length : 0;
         return {

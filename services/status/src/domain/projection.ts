@@ -24,7 +24,12 @@ import type { TargetRef } from "./target.js";
 export const RECENT_ACTIVITY_LIMIT = 50;
 
 /** Run states after a RunFinished event. */
-const TERMINAL_STATES: ReadonlySet<RunState> = new Set([RunState.COMPLETED, RunState.COMPLETED_WITH_WARNINGS, RunState.FAILED, RunState.CANCELLED]);
+const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
+  RunState.COMPLETED,
+  RunState.COMPLETED_WITH_WARNINGS,
+  RunState.FAILED,
+  RunState.CANCELLED,
+]);
 
 /** Snapshot format version; bump when the record shapes below change. */
 export const SNAPSHOT_VERSION = 1;
@@ -373,11 +378,7 @@ function applyPayload(run: RunRecord, seq: number, atMs: number | null, event: R
       // The warnings themselves were logged as they happened; repeating them as one more
       // warning line would double-list them on the completion screen.
       const level =
-        run.state === RunState.FAILED
-          ? ActivityLevel.ERROR
-          : run.state === RunState.CANCELLED
-            ? ActivityLevel.WARNING
-            : ActivityLevel.INFO;
+        run.state === RunState.FAILED ? ActivityLevel.ERROR : run.state === RunState.CANCELLED ? ActivityLevel.WARNING : ActivityLevel.INFO;
       const why = finished.errorSummary ? `: ${finished.errorSummary}` : "";
       log(run, seq, atMs, level, `Run ${label}${why}`);
       return;
@@ -492,9 +493,7 @@ export function recentActivity(activity: readonly ActivityRecord[]): ActivityRec
 function phaseView(p: PhaseRecord, nowMs: number, running: boolean): PhaseView {
   const info = PHASE_ORDER.has(p.phase) ? phaseInfo(p.phase) : undefined;
   const liveDuration =
-    running && p.state === PhaseState.RUNNING && p.startedAtMs !== null
-      ? Math.max(0, (nowMs - p.startedAtMs) / 1000)
-      : p.durationSeconds;
+    running && p.state === PhaseState.RUNNING && p.startedAtMs !== null ? Math.max(0, (nowMs - p.startedAtMs) / 1000) : p.durationSeconds;
   return create(PhaseViewSchema, {
     phase: p.phase,
     label: info?.label ?? "",
@@ -531,8 +530,7 @@ function elapsedSeconds(run: RunRecord, nowMs: number): number {
 
 function buildView(run: RunRecord, target: TargetRef, nowMs: number): StatusView {
   const running = run.state === RunState.RUNNING;
-  const portfolioId =
-    "portfolioId" in target ? target.portfolioId : run.portfolioIds.length === 1 ? run.portfolioIds[0]! : "";
+  const portfolioId = "portfolioId" in target ? target.portfolioId : run.portfolioIds.length === 1 ? run.portfolioIds[0]! : "";
   return create(StatusViewSchema, {
     state: run.state,
     runId: run.runId,

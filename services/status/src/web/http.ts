@@ -23,10 +23,7 @@ export type WebRequest = IncomingMessage | Http2ServerRequest;
  * The response matching {@link WebRequest}, with write/writeHead narrowed to one common
  * signature (the same patch as connect-node's `NodeServerResponse`, which is assignable to it).
  */
-export type WebResponse = (
-  | Omit<ServerResponse, "write" | "writeHead" | "on">
-  | Omit<Http2ServerResponse, "write" | "writeHead" | "on">
-) & {
+export type WebResponse = (Omit<ServerResponse, "write" | "writeHead" | "on"> | Omit<Http2ServerResponse, "write" | "writeHead" | "on">) & {
   write(chunk: string | Uint8Array): boolean;
   writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
   on(event: "close", listener: () => void): unknown;

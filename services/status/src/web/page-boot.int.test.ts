@@ -108,9 +108,7 @@ function bootPage(search: string): Map<string, FakeElement> {
     sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => storage.set(k, v) },
     // Once the test is over, requests hang instead of reconnecting in a loop.
     fetch: (path: string, init: RequestInit = {}) =>
-      stopFetches.signal.aborted
-        ? new Promise(() => undefined)
-        : fetch(base + path, { ...init, signal: stopFetches.signal }),
+      stopFetches.signal.aborted ? new Promise(() => undefined) : fetch(base + path, { ...init, signal: stopFetches.signal }),
     setTimeout: (f: () => void, ms: number) => unref(setTimeout(f, ms)),
     setInterval: (f: () => void, ms: number) => unref(setInterval(f, ms)),
     AbortController,

@@ -6,11 +6,26 @@ describe("backoffDelay", () => {
   const opts = { baseMs: 100, capMs: 1000 };
 
   it("doubles per attempt within the jitter band [0.5, 1) and respects the cap", () => {
-    assert.equal(backoffDelay(1, opts, () => 0), 50);
-    assert.equal(backoffDelay(2, opts, () => 0), 100);
-    assert.equal(backoffDelay(3, opts, () => 0.999999), 400);
-    assert.equal(backoffDelay(10, opts, () => 0), 500);
-    assert.equal(backoffDelay(10, opts, () => 0.999999), 1000);
+    assert.equal(
+      backoffDelay(1, opts, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(2, opts, () => 0),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, opts, () => 0.999999),
+      400,
+    );
+    assert.equal(
+      backoffDelay(10, opts, () => 0),
+      500,
+    );
+    assert.equal(
+      backoffDelay(10, opts, () => 0.999999),
+      1000,
+    );
   });
 });
 

@@ -30,7 +30,10 @@ describe("createProvider", () => {
   });
 
   it("fails clearly on a missing API key", () => {
-    assert.throws(() => createProvider("http", { env: {} }), (e: unknown) => e instanceof ProviderConfigError && /SIGMA_POLYGON_API_KEY/.test(e.message));
+    assert.throws(
+      () => createProvider("http", { env: {} }),
+      (e: unknown) => e instanceof ProviderConfigError && /SIGMA_POLYGON_API_KEY/.test(e.message),
+    );
     assert.throws(() => createProvider("http", { env: { SIGMA_POLYGON_API_KEY: "  " } }), ProviderConfigError);
   });
 

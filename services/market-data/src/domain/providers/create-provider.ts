@@ -43,11 +43,13 @@ export function createProvider(spec: string, options: CreateProviderOptions = {}
       if (arg !== undefined) throw new ProviderConfigError(`SIGMA_PRICES "synthetic" takes no argument, got ${JSON.stringify(spec)}`);
       return new SyntheticPriceProvider();
     case "csv": {
-      if (!arg || arg.trim() === "") throw new ProviderConfigError(`SIGMA_PRICES csv needs a file path ("csv:PATH"), got ${JSON.stringify(spec)}`);
+      if (!arg || arg.trim() === "")
+        throw new ProviderConfigError(`SIGMA_PRICES csv needs a file path ("csv:PATH"), got ${JSON.stringify(spec)}`);
       return new CsvPriceProvider(path.resolve(options.cwd ?? process.cwd(), arg.trim()));
     }
     case "http": {
-      if (arg !== undefined) throw new ProviderConfigError(`SIGMA_PRICES "http" takes no argument (set SIGMA_POLYGON_URL), got ${JSON.stringify(spec)}`);
+      if (arg !== undefined)
+        throw new ProviderConfigError(`SIGMA_PRICES "http" takes no argument (set SIGMA_POLYGON_URL), got ${JSON.stringify(spec)}`);
       const apiKey = options.http?.apiKey ?? env.SIGMA_POLYGON_API_KEY ?? "";
       if (apiKey.trim() === "") {
         throw new ProviderConfigError("SIGMA_PRICES=http needs SIGMA_POLYGON_API_KEY (the Polygon API key); it is missing or empty");
@@ -56,7 +58,8 @@ export function createProvider(spec: string, options: CreateProviderOptions = {}
       let requestsPerMinute = options.http?.requestsPerMinute;
       if (requestsPerMinute === undefined && rpmText !== undefined && rpmText.trim() !== "") {
         requestsPerMinute = Number(rpmText);
-        if (!(requestsPerMinute > 0)) throw new ProviderConfigError(`SIGMA_POLYGON_RPM must be a positive number, got ${JSON.stringify(rpmText)}`);
+        if (!(requestsPerMinute > 0))
+          throw new ProviderConfigError(`SIGMA_POLYGON_RPM must be a positive number, got ${JSON.stringify(rpmText)}`);
       }
       return new HttpPriceProvider({
         ...options.http,

@@ -41,7 +41,16 @@ describe("CsvPriceProvider on the shared price file", () => {
     const r = await provider.fetchDaily("brk.b", "2019-12-24", "2020-01-06");
     assert.ok(r.status === "ok");
     const dates = r.bars.map((b) => b.date);
-    assert.deepEqual(dates, ["2019-12-24", "2019-12-26", "2019-12-27", "2019-12-30", "2019-12-31", "2020-01-02", "2020-01-03", "2020-01-06"]);
+    assert.deepEqual(dates, [
+      "2019-12-24",
+      "2019-12-26",
+      "2019-12-27",
+      "2019-12-30",
+      "2019-12-31",
+      "2020-01-02",
+      "2020-01-03",
+      "2020-01-06",
+    ]);
   });
 
   it("lists the file's symbols", async () => {
@@ -54,7 +63,10 @@ describe("parsePriceCsv", () => {
   const header = "date,symbol,open,high,low,close,volume";
 
   it("accepts columns in any order, CRLF, blank lines, unsorted rows and extra columns", () => {
-    const text = "Volume,Close,Low,High,Open,Symbol,Date,note\r\n" + "100,11,9,12,10,abc,2020-01-03,x\r\n\r\n" + "200,10.5,9,11,10,ABC,2020-01-02,y\r\n";
+    const text =
+      "Volume,Close,Low,High,Open,Symbol,Date,note\r\n" +
+      "100,11,9,12,10,abc,2020-01-03,x\r\n\r\n" +
+      "200,10.5,9,11,10,ABC,2020-01-02,y\r\n";
     const idx = parsePriceCsv(text, "t.csv");
     const abc = idx.get("ABC")!;
     assert.deepEqual(abc.dates, ["2020-01-02", "2020-01-03"]);
@@ -74,10 +86,17 @@ describe("parsePriceCsv", () => {
       [`${header}\n2020/01/02,ABC,10,11,9,10,100\n`, /t\.csv:2: date is not YYYY-MM-DD/],
       [`${header}\n2020-01-02,A B,10,11,9,10,100\n`, /t\.csv:2: invalid symbol/],
       [`${header}\n2020-01-02,ABC,10,11\n`, /t\.csv:2: expected at least 7 fields/],
-      [`${header}\n2020-01-02,ABC,10,11,9,10,100\n2020-01-03,XYZ,1,1,1,1,1\n2020-01-02,abc,10,11,9,10,100\n`, /t\.csv:4: duplicate row for ABC on 2020-01-02/],
+      [
+        `${header}\n2020-01-02,ABC,10,11,9,10,100\n2020-01-03,XYZ,1,1,1,1,1\n2020-01-02,abc,10,11,9,10,100\n`,
+        /t\.csv:4: duplicate row for ABC on 2020-01-02/,
+      ],
     ];
     for (const [text, message] of cases) {
-      assert.throws(() => parsePriceCsv(text, "t.csv"), (err: unknown) => err instanceof CsvFormatError && message.test(err.message), message.source);
+      assert.throws(
+        () => parsePriceCsv(text, "t.csv"),
+        (err: unknown) => err instanceof CsvFormatError && message.test(err.message),
+        message.source,
+      );
     }
   });
 

@@ -54,7 +54,10 @@ const REQUIRED = ["date", "symbol", "open", "high", "low", "close", "volume"] as
  */
 export function parsePriceCsv(text: string, source: string): PriceIndex {
   const lines = text.split("\n");
-  const header = (lines[0] ?? "").replace(/\r$/, "").split(",").map((h) => h.trim().toLowerCase());
+  const header = (lines[0] ?? "")
+    .replace(/\r$/, "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase());
   const col: Record<string, number> = {};
   for (const name of REQUIRED) {
     const i = header.indexOf(name);

@@ -117,7 +117,11 @@ describe("HttpPriceProvider", () => {
 
   it("honours Retry-After seconds", async () => {
     const t = fakeTime();
-    script = [{ status: 429, headers: { "retry-after": "2" } }, { status: 429, headers: { "retry-after": "0" } }, ok([agg("2020-01-23", 1)])];
+    script = [
+      { status: 429, headers: { "retry-after": "2" } },
+      { status: 429, headers: { "retry-after": "0" } },
+      ok([agg("2020-01-23", 1)]),
+    ];
     const r = await provider(t).fetchDaily("SPY", "2020-01-23", "2020-01-23");
     assert.equal(r.status, "ok");
     assert.deepEqual(t.sleeps, [2000, 0]);
@@ -209,7 +213,10 @@ describe("HttpPriceProvider", () => {
     ];
     const r = await provider(fakeTime()).fetchDaily("SPY", "2020-01-22", "2020-01-24");
     assert.ok(r.status === "ok");
-    assert.deepEqual(r.bars.map((b) => b.date), ["2020-01-22", "2020-01-23"]);
+    assert.deepEqual(
+      r.bars.map((b) => b.date),
+      ["2020-01-22", "2020-01-23"],
+    );
     assert.equal(seen[1]!.searchParams.get("cursor"), "abc");
     assert.equal(seen[1]!.searchParams.get("apiKey"), "test-key");
   });

@@ -139,10 +139,13 @@ export class HttpPriceProvider implements PriceProvider {
       }
       const status = page.body.status;
       if ((!results || results.length === 0) && status !== "OK" && status !== "DELAYED") {
-        throw new ProviderError(`${sym}: provider status ${JSON.stringify(status)}: ${String(page.body.error ?? page.body.message ?? "")}`, {
-          retryable: false,
-          attempts: counter.requests,
-        });
+        throw new ProviderError(
+          `${sym}: provider status ${JSON.stringify(status)}: ${String(page.body.error ?? page.body.message ?? "")}`,
+          {
+            retryable: false,
+            attempts: counter.requests,
+          },
+        );
       }
       for (const raw of (results ?? []) as AggBar[]) {
         const bar = toBar(raw, sym, counter.requests);

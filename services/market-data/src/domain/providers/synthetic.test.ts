@@ -50,7 +50,10 @@ describe("SyntheticPriceProvider determinism", () => {
     const alone = barsOf(await a.fetchDaily("AAPL", "2020-01-23", "2020-01-23"));
     const range = barsOf(await b.fetchDaily("AAPL", "2018-06-01", "2020-03-31"));
     assert.equal(alone.length, 1);
-    assert.deepEqual(range.find((x) => x.date === "2020-01-23"), alone[0]);
+    assert.deepEqual(
+      range.find((x) => x.date === "2020-01-23"),
+      alone[0],
+    );
     const again = barsOf(await a.fetchDaily("AAPL", "2018-06-01", "2020-03-31"));
     assert.deepEqual(again, range);
   });
@@ -74,14 +77,20 @@ describe("SyntheticPriceProvider determinism", () => {
     const p = new SyntheticPriceProvider();
     const x = barsOf(await p.fetchDaily("AAA", "2020-01-02", "2020-01-10"));
     const y = barsOf(await p.fetchDaily("AAB", "2020-01-02", "2020-01-10"));
-    assert.notDeepEqual(x.map((b) => b.close), y.map((b) => b.close));
+    assert.notDeepEqual(
+      x.map((b) => b.close),
+      y.map((b) => b.close),
+    );
   });
 });
 
 describe("SyntheticPriceProvider bars", () => {
   it("has exactly one bar per trading day, ascending, with consistent OHLCV", async () => {
     const bars = barsOf(await new SyntheticPriceProvider().fetchDaily("MSFT", "2019-11-01", "2020-01-31"));
-    assert.deepEqual(bars.map((b) => b.date), tradingDays("2019-11-01", "2020-01-31"));
+    assert.deepEqual(
+      bars.map((b) => b.date),
+      tradingDays("2019-11-01", "2020-01-31"),
+    );
     for (const b of bars) {
       assert.ok(isTradingDay(b.date));
       assert.ok(b.low <= Math.min(b.open, b.close) && b.high >= Math.max(b.open, b.close), JSON.stringify(b));

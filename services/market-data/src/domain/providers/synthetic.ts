@@ -74,9 +74,7 @@ export const SYNTHETIC_FACTOR_ETFS: readonly string[] = Object.keys(ETF_MODELS);
  * @param symbol - a normalized symbol.
  */
 export function syntheticUnavailableReason(symbol: string): string | undefined {
-  return /^[A-Z]{4}X$/.test(symbol)
-    ? "synthetic provider does not cover mutual funds (5-letter symbols ending in X)"
-    : undefined;
+  return /^[A-Z]{4}X$/.test(symbol) ? "synthetic provider does not cover mutual funds (5-letter symbols ending in X)" : undefined;
 }
 
 /** Deterministic model parameters of a symbol: fixed for the factor ETFs, hash-derived otherwise. */
