@@ -11,6 +11,8 @@ export SIGMA_SHARED_DIR="${SIGMA_SHARED_DIR:-$(cd .. && pwd)/shared}"
 
 echo "== contracts (buf lint, format, generated code)"
 node scripts/check-generated.mjs
+echo "== format and lint (biome)"
+npx biome check --error-on-warnings .
 echo "== typecheck"
 npx tsc -p tsconfig.json
 

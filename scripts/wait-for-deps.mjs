@@ -19,8 +19,14 @@ const targets = [
 
 const probe = (host, port) =>
   new Promise((resolve) => {
-    const s = net.connect({ host, port, timeout: 1000 }, () => (s.destroy(), resolve(true)));
-    s.on("error", () => resolve(false)).on("timeout", () => (s.destroy(), resolve(false)));
+    const s = net.connect({ host, port, timeout: 1000 }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false)).on("timeout", () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 
 let failed = false;

@@ -93,7 +93,7 @@ describe("k8s/overlays/dev specifics", () => {
       assert.equal((d["spec"] as { replicas: number }).replicas, 1, `Deployment/${d.metadata?.name}`);
     }
     const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.name === "sigma-config");
-    assert.equal((config?.["data"] as Record<string, string>)["LOG_LEVEL"], "debug");
+    assert.equal((config?.["data"] as Record<string, string> | undefined)?.["LOG_LEVEL"], "debug");
   });
 });
 

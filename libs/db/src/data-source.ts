@@ -7,7 +7,9 @@ import type { LogSink } from "./log-sink.js";
 import { createTypeOrmLogger } from "./typeorm-logger.js";
 
 // TypeORM types entity and migration lists loosely (classes, schemas or glob strings); keep its types.
+// biome-ignore lint/complexity/noBannedTypes: TypeORM declares entity classes as Function
 type EntityList = MixedList<Function | string | EntitySchema>;
+// biome-ignore lint/complexity/noBannedTypes: TypeORM declares migration classes as Function
 type MigrationList = MixedList<Function | string>;
 
 /** Options of {@link createDataSource}. */

@@ -28,6 +28,7 @@ class PriceRow {
 }
 
 /** Migrations are written per service with schema-qualified SQL; here the schema is per test run. */
+// biome-ignore lint/complexity/noBannedTypes: TypeORM declares migration classes as Function
 function migrationsFor(schema: string): Function[] {
   class CreatePrices1700000000000 implements MigrationInterface {
     async up(qr: QueryRunner): Promise<void> {

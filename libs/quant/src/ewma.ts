@@ -91,7 +91,7 @@ export function clipCorrelation(corr: Float64Array, d: number, bound = CORRELATI
     for (let b = 0; b < d; b++) {
       if (a === b) continue;
       const v = out[a * d + b]!;
-      out[a * d + b] = v > bound ? bound : v < -bound ? -bound : v;
+      out[a * d + b] = v > bound ? bound : Math.max(v, -bound);
     }
   }
   return out;

@@ -48,7 +48,7 @@ function grpcUnary(
   metadata = new grpc.Metadata(),
 ): Promise<{ err: grpc.ServiceError | null; res: Record<string, unknown> | undefined }> {
   return new Promise((resolve) => {
-    (client as unknown as Record<string, Function>)[method]!.call(
+    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.call(
       client,
       req,
       metadata,

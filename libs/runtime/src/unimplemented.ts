@@ -18,6 +18,7 @@ export function unimplementedService<S extends DescService>(
   for (const method of service.methods) {
     const capability = (capabilities as Record<string, string | undefined>)[method.localName] ?? fallback;
     if (method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming") {
+      // biome-ignore lint/correctness/useYield: the stream fails before its first message
       impl[method.localName] = async function* () {
         throw new UnimplementedError(capability);
       };

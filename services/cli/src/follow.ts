@@ -23,7 +23,7 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
       )
     : undefined;
   const barOf = new Map<number, SingleBar>();
-  const print = (line: string) => (bars ? bars.log(line + "\n") : say(opts.json, line));
+  const print = (line: string) => (bars ? bars.log(`${line}\n`) : say(opts.json, line));
   let lastLine = "";
 
   const watch = (async () => {

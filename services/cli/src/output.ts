@@ -2,12 +2,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 
 /** Prints a value as pretty JSON on stdout (the --json contract: stdout carries only JSON). */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? Number(v) : v), 2) + "\n");
+  process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? Number(v) : v), 2)}\n`);
 }
 
 /** Human output goes to stdout unless --json, where it goes to stderr. */
 export function say(json: boolean, line: string): void {
-  (json ? process.stderr : process.stdout).write(line + "\n");
+  (json ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
 /** A CLI failure with the exit code to use. */

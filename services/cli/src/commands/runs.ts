@@ -1,6 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Command } from "commander";
+import type { Command } from "commander";
 import { phaseInfo, type Run, RunSchema, RunSource, RunStatus, SkipReason } from "@sigma/contracts";
 import { clients, cliEnv } from "../context.js";
 import { followRun } from "../follow.js";

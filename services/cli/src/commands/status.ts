@@ -13,7 +13,10 @@ const ICON: Record<PhaseState, string> = {
 };
 
 function printStatus(v: StatusView, json: boolean): void {
-  if (json) return printJson(toJson(StatusViewSchema, v, { alwaysEmitImplicit: true }));
+  if (json) {
+    printJson(toJson(StatusViewSchema, v, { alwaysEmitImplicit: true }));
+    return;
+  }
   say(
     json,
     `run ${v.runId || "-"}: ${RunState[v.state].toLowerCase()}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`,

@@ -232,7 +232,7 @@ export class Coordinator {
     const until = Date.now() + maxMs;
     while (Date.now() < until) {
       const run = await this.deps.repo.get(runId);
-      if (!run || run.status !== "running") return;
+      if (run?.status !== "running") return;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -1,4 +1,4 @@
-import { Phase, RunSource, RunStatus, SkipReason } from "@sigma/contracts";
+import { type Phase, RunSource, RunStatus, type SkipReason } from "@sigma/contracts";
 
 /** Run lifecycle states as stored in the runs table (SPEC §4 run history). */
 export type RunStatusText = "running" | "completed" | "completed_with_warnings" | "failed" | "cancelled";

@@ -1,5 +1,5 @@
 import type { Client } from "@connectrpc/connect";
-import { FACTOR_ETFS, MarketDataService, Phase, SkipReason, SymbolStatus } from "@sigma/contracts";
+import { FACTOR_ETFS, type MarketDataService, Phase, SkipReason, SymbolStatus } from "@sigma/contracts";
 import { addSkip } from "../domain/run-record.js";
 import { PhaseFailedError, RunCancelledError, type PhaseContext } from "./phase-context.js";
 

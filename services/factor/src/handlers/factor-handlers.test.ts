@@ -5,7 +5,7 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { tradingDays } from "@sigma/calendar";
 import { BetaQuality, Factor, FactorService, SkipReason } from "@sigma/contracts";
 import { type AuthConfig, createLogger, createRoutes, createServerInterceptors, defineService, issueToken } from "@sigma/runtime";
-import { FACTOR_ETFS, type SymbolFactorTable, type SymbolMetricsTable } from "../domain/index.js";
+import type { SymbolFactorTable, SymbolMetricsTable } from "../domain/index.js";
 import type { FactorRepository, ReplaceScope } from "../store/factor-store.js";
 import type { PriceSource } from "../usecases/price-source.js";
 import { RunPriceCache } from "../usecases/run-price-cache.js";

@@ -1,6 +1,6 @@
 /** Request validation shared by the factor handlers: every problem is reported at once (INVALID_ARGUMENT). */
 import { isIsoDate } from "@sigma/calendar";
-import { Factor, FACTORS } from "@sigma/contracts";
+import { type Factor, FACTORS } from "@sigma/contracts";
 import { type FieldViolation, InvalidArgumentError } from "@sigma/runtime";
 import { FACTOR_IDS, type FactorId } from "../domain/index.js";
 
