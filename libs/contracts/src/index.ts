@@ -13,5 +13,10 @@ export * from "./gen/sigma/risk/v1/risk_pb.js";
 export * from "./gen/sigma/events/v1/events_pb.js";
 export * from "./gen/sigma/status/v1/status_pb.js";
 export * from "./gen/sigma/coordinator/v1/coordinator_pb.js";
+// One run/phase state vocabulary: the common enums win over the deprecated per-service ones of
+// the same name, which stay reachable under Legacy* names for the deprecated fields.
+export { PhaseState, PhaseStateSchema, RunStatus, RunStatusSchema } from "./gen/sigma/common/v1/common_pb.js";
+export { RunStatus as LegacyRunStatus, RunStatusSchema as LegacyRunStatusSchema } from "./gen/sigma/coordinator/v1/coordinator_pb.js";
+export { PhaseState as LegacyPhaseState, PhaseStateSchema as LegacyPhaseStateSchema } from "./gen/sigma/status/v1/status_pb.js";
 export * from "./phases.js";
 export * from "./factors.js";

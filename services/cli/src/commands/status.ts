@@ -10,6 +10,8 @@ const ICON: Record<PhaseState, string> = {
   [PhaseState.RUNNING]: "▶",
   [PhaseState.COMPLETED]: "✓",
   [PhaseState.FAILED]: "✗",
+  [PhaseState.INCOMPLETE]: "◐",
+  [PhaseState.CANCELLED]: "⊘",
 };
 
 function printStatus(v: StatusView, json: boolean): void {

@@ -7,6 +7,7 @@ import {
   PHASES,
   Phase,
   PhaseState,
+  type LegacyPhaseState,
   PhaseViewSchema,
   RunState,
   StatusViewSchema,
@@ -498,7 +499,9 @@ function phaseView(p: PhaseRecord, nowMs: number, running: boolean): PhaseView {
     phase: p.phase,
     label: info?.label ?? "",
     name: info?.name ?? phaseName(p.phase),
-    state: p.state,
+    // The deprecated field keeps its four values (1..4 are numbered alike in both enums).
+    state: Math.min(p.state, PhaseState.FAILED) as number as LegacyPhaseState,
+    phaseState: p.state,
     durationSeconds: liveDuration,
     current: BigInt(p.current),
     total: BigInt(p.total),

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Phase, PhaseCounters, SymbolProblem } from "../../common/v1/common_pb.js";
+import type { Phase, PhaseCounters, PhaseState, RunStatus as RunStatus$1, SymbolProblem } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/coordinator/v1/coordinator.proto.
  */
 export const file_sigma_coordinator_v1_coordinator: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaWdtYS9jb29yZGluYXRvci92MS9jb29yZGluYXRvci5wcm90bxIUc2lnbWEuY29vcmRpbmF0b3IudjEiswEKD1J1bkJhdGNoUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEhMKC2ZvcmNlX3JlcnVuGAMgASgIEhIKCnN0YXJ0X2RhdGUYBCABKAkSEAoIZW5kX2RhdGUYBSABKAkSDwoHZHJ5X3J1bhgGIAEoCBINCgVhc19vZhgHIAEoCSIqCgRDZWxsEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJItsBChBSdW5CYXRjaFJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIaChJhbHJlYWR5X3VwX3RvX2RhdGUYAiABKAgSEwoLdGFyZ2V0X2RhdGUYAyABKAkSEgoKc3RhcnRfZGF0ZRgEIAEoCRIQCghlbmRfZGF0ZRgFIAEoCRITCgtkYXRlc190b3RhbBgGIAEoBRIpCgVjZWxscxgHIAMoCzIaLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNlbGwSDwoHZHJ5X3J1bhgIIAEoCBIPCgdtZXNzYWdlGAkgASgJImYKF09uYm9hcmRQb3J0Zm9saW9SZXF1ZXN0EgsKA2NzdhgBIAEoDBIMCgRuYW1lGAIgASgJEhwKD3N0YXJ0aW5nX2VxdWl0eRgDIAEoAUgAiAEBQhIKEF9zdGFydGluZ19lcXVpdHkiQAoYT25ib2FyZFBvcnRmb2xpb1Jlc3BvbnNlEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkinQEKCFBoYXNlUnVuEiUKBXBoYXNlGAEgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEg0KBXN0YXRlGAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESMAoIY291bnRlcnMYBCABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIPCgdzdW1tYXJ5GAUgASgJIq8FCgNSdW4SCgoCaWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEg0KBXNjb3BlGAMgASgJEhQKDHBvcnRmb2xpb19pZBgEIAEoCRIcChRyZXF1ZXN0ZWRfc3RhcnRfZGF0ZRgFIAEoCRIaChJyZXF1ZXN0ZWRfZW5kX2RhdGUYBiABKAkSEwoLZm9yY2VfcmVydW4YByABKAgSLwoGc3RhdHVzGAggASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU3RhdHVzEi4KCnN0YXJ0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxoZWFydGJlYXRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RhcmdldF9kYXRlGAwgASgJEhIKCnN0YXJ0X2RhdGUYDSABKAkSEAoIZW5kX2RhdGUYDiABKAkSEwoLZGF0ZXNfdG90YWwYDyABKAUSFwoPZGF0ZXNfY29tcGxldGVkGBAgASgFEhQKDGRhdGVzX2ZhaWxlZBgRIAEoBRIuCgZwaGFzZXMYEiADKAsyHi5zaWdtYS5jb29yZGluYXRvci52MS5QaGFzZVJ1bhIwCghwcm9ibGVtcxgTIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtEhUKDWVycm9yX3N1bW1hcnkYFCABKAkSGgoSZXZlbnRzX3VuZGVsaXZlcmVkGBUgASgFEg0KBWFzX29mGBYgASgJEhAKCHdhcm5pbmdzGBcgAygJIjgKDkdldFJ1blJlc3BvbnNlEiYKA3J1bhgBIAEoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biJRCg9MaXN0UnVuc1JlcXVlc3QSDQoFbGltaXQYASABKAUSLwoGc3RhdHVzGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU3RhdHVzIjsKEExpc3RSdW5zUmVzcG9uc2USJwoEcnVucxgBIAMoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biIiChBDYW5jZWxSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSI7ChFDYW5jZWxSdW5SZXNwb25zZRImCgNydW4YASABKAsyGS5zaWdtYS5jb29yZGluYXRvci52MS5SdW4qhAEKCVJ1blNvdXJjZRIaChZSVU5fU09VUkNFX1VOU1BFQ0lGSUVEEAASEwoPUlVOX1NPVVJDRV9DUk9OEAESGQoVUlVOX1NPVVJDRV9PTkJPQVJESU5HEAISFAoQUlVOX1NPVVJDRV9BRE1JThADEhUKEVJVTl9TT1VSQ0VfTUFOVUFMEAQqsgEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19SVU5OSU5HEAESGAoUUlVOX1NUQVRVU19DT01QTEVURUQQAhImCiJSVU5fU1RBVFVTX0NPTVBMRVRFRF9XSVRIX1dBUk5JTkdTEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFMvADChJDb29yZGluYXRvclNlcnZpY2USWQoIUnVuQmF0Y2gSJS5zaWdtYS5jb29yZGluYXRvci52MS5SdW5CYXRjaFJlcXVlc3QaJi5zaWdtYS5jb29yZGluYXRvci52MS5SdW5CYXRjaFJlc3BvbnNlEnEKEE9uYm9hcmRQb3J0Zm9saW8SLS5zaWdtYS5jb29yZGluYXRvci52MS5PbmJvYXJkUG9ydGZvbGlvUmVxdWVzdBouLnNpZ21hLmNvb3JkaW5hdG9yLnYxLk9uYm9hcmRQb3J0Zm9saW9SZXNwb25zZRJTCgZHZXRSdW4SIy5zaWdtYS5jb29yZGluYXRvci52MS5HZXRSdW5SZXF1ZXN0GiQuc2lnbWEuY29vcmRpbmF0b3IudjEuR2V0UnVuUmVzcG9uc2USWQoITGlzdFJ1bnMSJS5zaWdtYS5jb29yZGluYXRvci52MS5MaXN0UnVuc1JlcXVlc3QaJi5zaWdtYS5jb29yZGluYXRvci52MS5MaXN0UnVuc1Jlc3BvbnNlElwKCUNhbmNlbFJ1bhImLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNhbmNlbFJ1blJlcXVlc3QaJy5zaWdtYS5jb29yZGluYXRvci52MS5DYW5jZWxSdW5SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_sigma_common_v1_common]);
+  fileDesc("CiZzaWdtYS9jb29yZGluYXRvci92MS9jb29yZGluYXRvci5wcm90bxIUc2lnbWEuY29vcmRpbmF0b3IudjEiswEKD1J1bkJhdGNoUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEhMKC2ZvcmNlX3JlcnVuGAMgASgIEhIKCnN0YXJ0X2RhdGUYBCABKAkSEAoIZW5kX2RhdGUYBSABKAkSDwoHZHJ5X3J1bhgGIAEoCBINCgVhc19vZhgHIAEoCSIqCgRDZWxsEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJItsBChBSdW5CYXRjaFJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIaChJhbHJlYWR5X3VwX3RvX2RhdGUYAiABKAgSEwoLdGFyZ2V0X2RhdGUYAyABKAkSEgoKc3RhcnRfZGF0ZRgEIAEoCRIQCghlbmRfZGF0ZRgFIAEoCRITCgtkYXRlc190b3RhbBgGIAEoBRIpCgVjZWxscxgHIAMoCzIaLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNlbGwSDwoHZHJ5X3J1bhgIIAEoCBIPCgdtZXNzYWdlGAkgASgJImYKF09uYm9hcmRQb3J0Zm9saW9SZXF1ZXN0EgsKA2NzdhgBIAEoDBIMCgRuYW1lGAIgASgJEhwKD3N0YXJ0aW5nX2VxdWl0eRgDIAEoAUgAiAEBQhIKEF9zdGFydGluZ19lcXVpdHkiQAoYT25ib2FyZFBvcnRmb2xpb1Jlc3BvbnNlEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAki0wEKCFBoYXNlUnVuEiUKBXBoYXNlGAEgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEhEKBXN0YXRlGAIgASgJQgIYARIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBEjAKCGNvdW50ZXJzGAQgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSDwoHc3VtbWFyeRgFIAEoCRIwCgtwaGFzZV9zdGF0ZRgGIAEoDjIbLnNpZ21hLmNvbW1vbi52MS5QaGFzZVN0YXRlIuMFCgNSdW4SCgoCaWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEg0KBXNjb3BlGAMgASgJEhQKDHBvcnRmb2xpb19pZBgEIAEoCRIcChRyZXF1ZXN0ZWRfc3RhcnRfZGF0ZRgFIAEoCRIaChJyZXF1ZXN0ZWRfZW5kX2RhdGUYBiABKAkSEwoLZm9yY2VfcmVydW4YByABKAgSMwoGc3RhdHVzGAggASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU3RhdHVzQgIYARIuCgpzdGFydGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMaGVhcnRiZWF0X2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0YXJnZXRfZGF0ZRgMIAEoCRISCgpzdGFydF9kYXRlGA0gASgJEhAKCGVuZF9kYXRlGA4gASgJEhMKC2RhdGVzX3RvdGFsGA8gASgFEhcKD2RhdGVzX2NvbXBsZXRlZBgQIAEoBRIUCgxkYXRlc19mYWlsZWQYESABKAUSLgoGcGhhc2VzGBIgAygLMh4uc2lnbWEuY29vcmRpbmF0b3IudjEuUGhhc2VSdW4SMAoIcHJvYmxlbXMYEyADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbRIVCg1lcnJvcl9zdW1tYXJ5GBQgASgJEhoKEmV2ZW50c191bmRlbGl2ZXJlZBgVIAEoBRINCgVhc19vZhgWIAEoCRIQCgh3YXJuaW5ncxgXIAMoCRIuCgpydW5fc3RhdHVzGBggASgOMhouc2lnbWEuY29tbW9uLnYxLlJ1blN0YXR1cyI4Cg5HZXRSdW5SZXNwb25zZRImCgNydW4YASABKAsyGS5zaWdtYS5jb29yZGluYXRvci52MS5SdW4ihQEKD0xpc3RSdW5zUmVxdWVzdBINCgVsaW1pdBgBIAEoBRIzCgZzdGF0dXMYAiABKA4yHy5zaWdtYS5jb29yZGluYXRvci52MS5SdW5TdGF0dXNCAhgBEi4KCnJ1bl9zdGF0dXMYAyABKA4yGi5zaWdtYS5jb21tb24udjEuUnVuU3RhdHVzIjsKEExpc3RSdW5zUmVzcG9uc2USJwoEcnVucxgBIAMoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biIiChBDYW5jZWxSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSI7ChFDYW5jZWxSdW5SZXNwb25zZRImCgNydW4YASABKAsyGS5zaWdtYS5jb29yZGluYXRvci52MS5SdW4qhAEKCVJ1blNvdXJjZRIaChZSVU5fU09VUkNFX1VOU1BFQ0lGSUVEEAASEwoPUlVOX1NPVVJDRV9DUk9OEAESGQoVUlVOX1NPVVJDRV9PTkJPQVJESU5HEAISFAoQUlVOX1NPVVJDRV9BRE1JThADEhUKEVJVTl9TT1VSQ0VfTUFOVUFMEAQqtgEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19SVU5OSU5HEAESGAoUUlVOX1NUQVRVU19DT01QTEVURUQQAhImCiJSVU5fU1RBVFVTX0NPTVBMRVRFRF9XSVRIX1dBUk5JTkdTEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFGgIYATLwAwoSQ29vcmRpbmF0b3JTZXJ2aWNlElkKCFJ1bkJhdGNoEiUuc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuQmF0Y2hSZXF1ZXN0GiYuc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuQmF0Y2hSZXNwb25zZRJxChBPbmJvYXJkUG9ydGZvbGlvEi0uc2lnbWEuY29vcmRpbmF0b3IudjEuT25ib2FyZFBvcnRmb2xpb1JlcXVlc3QaLi5zaWdtYS5jb29yZGluYXRvci52MS5PbmJvYXJkUG9ydGZvbGlvUmVzcG9uc2USUwoGR2V0UnVuEiMuc2lnbWEuY29vcmRpbmF0b3IudjEuR2V0UnVuUmVxdWVzdBokLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkdldFJ1blJlc3BvbnNlElkKCExpc3RSdW5zEiUuc2lnbWEuY29vcmRpbmF0b3IudjEuTGlzdFJ1bnNSZXF1ZXN0GiYuc2lnbWEuY29vcmRpbmF0b3IudjEuTGlzdFJ1bnNSZXNwb25zZRJcCglDYW5jZWxSdW4SJi5zaWdtYS5jb29yZGluYXRvci52MS5DYW5jZWxSdW5SZXF1ZXN0Gicuc2lnbWEuY29vcmRpbmF0b3IudjEuQ2FuY2VsUnVuUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_sigma_common_v1_common]);
 
 /**
  * RunBatchRequest is the one entry point of every run.
@@ -240,9 +240,10 @@ export type PhaseRun = Message<"sigma.coordinator.v1.PhaseRun"> & {
   phase: Phase;
 
   /**
-   * pending, running, completed, failed, skipped.
+   * Deprecated: read phase_state.
    *
-   * @generated from field: string state = 2;
+   * @generated from field: string state = 2 [deprecated = true];
+   * @deprecated
    */
   state: string;
 
@@ -260,6 +261,11 @@ export type PhaseRun = Message<"sigma.coordinator.v1.PhaseRun"> & {
    * @generated from field: string summary = 5;
    */
   summary: string;
+
+  /**
+   * @generated from field: sigma.common.v1.PhaseState phase_state = 6;
+   */
+  phaseState: PhaseState;
 };
 
 /**
@@ -313,7 +319,10 @@ export type Run = Message<"sigma.coordinator.v1.Run"> & {
   forceRerun: boolean;
 
   /**
-   * @generated from field: sigma.coordinator.v1.RunStatus status = 8;
+   * Deprecated: read run_status (same values).
+   *
+   * @generated from field: sigma.coordinator.v1.RunStatus status = 8 [deprecated = true];
+   * @deprecated
    */
   status: RunStatus;
 
@@ -393,6 +402,11 @@ export type Run = Message<"sigma.coordinator.v1.Run"> & {
    * @generated from field: repeated string warnings = 23;
    */
   warnings: string[];
+
+  /**
+   * @generated from field: sigma.common.v1.RunStatus run_status = 24;
+   */
+  runStatus: RunStatus$1;
 };
 
 /**
@@ -433,11 +447,19 @@ export type ListRunsRequest = Message<"sigma.coordinator.v1.ListRunsRequest"> & 
   limit: number;
 
   /**
-   * Filter by status; unspecified means all.
+   * Deprecated: use run_status.
    *
-   * @generated from field: sigma.coordinator.v1.RunStatus status = 2;
+   * @generated from field: sigma.coordinator.v1.RunStatus status = 2 [deprecated = true];
+   * @deprecated
    */
   status: RunStatus;
+
+  /**
+   * Filter by status; unspecified means all.
+   *
+   * @generated from field: sigma.common.v1.RunStatus run_status = 3;
+   */
+  runStatus: RunStatus$1;
 };
 
 /**
@@ -543,9 +565,11 @@ export const RunSourceSchema: GenEnum<RunSource> = /*@__PURE__*/
   enumDesc(file_sigma_coordinator_v1_coordinator, 0);
 
 /**
- * RunStatus is the lifecycle state of a run record.
+ * RunStatus is the lifecycle state of a run record. Deprecated: use sigma.common.v1.RunStatus
+ * (same values), which the run events and the status service share.
  *
  * @generated from enum sigma.coordinator.v1.RunStatus
+ * @deprecated
  */
 export enum RunStatus {
   /**
@@ -581,6 +605,7 @@ export enum RunStatus {
 
 /**
  * Describes the enum sigma.coordinator.v1.RunStatus.
+ * @deprecated
  */
 export const RunStatusSchema: GenEnum<RunStatus> = /*@__PURE__*/
   enumDesc(file_sigma_coordinator_v1_coordinator, 1);

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Phase, PhaseCounters } from "../../common/v1/common_pb.js";
+import type { Phase, PhaseCounters, PhaseState, RunStatus } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/events/v1/events.proto.
  */
 export const file_sigma_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChxzaWdtYS9ldmVudHMvdjEvZXZlbnRzLnByb3RvEg9zaWdtYS5ldmVudHMudjEixgMKCFJ1bkV2ZW50Eg4KBnJ1bl9pZBgBIAEoCRIVCg1wb3J0Zm9saW9faWRzGAIgAygJEi4KCmVtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3J1bl9zZXEYBCABKAMSMgoLcnVuX3N0YXJ0ZWQYCiABKAsyGy5zaWdtYS5ldmVudHMudjEuUnVuU3RhcnRlZEgAEjQKDHJ1bl9maW5pc2hlZBgLIAEoCzIcLnNpZ21hLmV2ZW50cy52MS5SdW5GaW5pc2hlZEgAEjYKDXBoYXNlX3N0YXJ0ZWQYDCABKAsyHS5zaWdtYS5ldmVudHMudjEuUGhhc2VTdGFydGVkSAASOAoOcGhhc2VfcHJvZ3Jlc3MYDSABKAsyHi5zaWdtYS5ldmVudHMudjEuUGhhc2VQcm9ncmVzc0gAEjgKDnBoYXNlX2ZpbmlzaGVkGA4gASgLMh4uc2lnbWEuZXZlbnRzLnYxLlBoYXNlRmluaXNoZWRIABIxCghhY3Rpdml0eRgPIAEoCzIdLnNpZ21hLmV2ZW50cy52MS5BY3Rpdml0eUxpbmVIAEIJCgdwYXlsb2FkIqMBCgpSdW5TdGFydGVkEg4KBnNvdXJjZRgBIAEoCRINCgVzY29wZRgCIAEoCRISCgpzdGFydF9kYXRlGAMgASgJEhAKCGVuZF9kYXRlGAQgASgJEhMKC2RhdGVzX3RvdGFsGAUgASgFEiYKBnBoYXNlcxgGIAMoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRITCgtmb3JjZV9yZXJ1bhgHIAEoCCJ9CgtSdW5GaW5pc2hlZBIOCgZzdGF0dXMYASABKAkSFQoNZXJyb3Jfc3VtbWFyeRgCIAEoCRIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBEhcKD2RhdGVzX2NvbXBsZXRlZBgEIAEoBRIUCgxkYXRlc19mYWlsZWQYBSABKAUiUgoMUGhhc2VTdGFydGVkEiUKBXBoYXNlGAEgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEg0KBXRvdGFsGAIgASgDEgwKBHVuaXQYAyABKAkiZAoNUGhhc2VQcm9ncmVzcxIlCgVwaGFzZRgBIAEoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRIPCgdjdXJyZW50GAIgASgDEg0KBXRvdGFsGAMgASgDEgwKBHVuaXQYBCABKAkipAEKDVBoYXNlRmluaXNoZWQSJQoFcGhhc2UYASABKA4yFi5zaWdtYS5jb21tb24udjEuUGhhc2USDwoHc3VjY2VzcxgCIAEoCBIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBEjAKCGNvdW50ZXJzGAQgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSDwoHc3VtbWFyeRgFIAEoCSKTAQoMQWN0aXZpdHlMaW5lEi0KBWxldmVsGAEgASgOMh4uc2lnbWEuZXZlbnRzLnYxLkFjdGl2aXR5TGV2ZWwSDwoHbWVzc2FnZRgCIAEoCRIOCgZzeW1ib2wYAyABKAkSDAoEZGF0ZRgEIAEoCRIlCgVwaGFzZRgFIAEoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZSp+Cg1BY3Rpdml0eUxldmVsEh4KGkFDVElWSVRZX0xFVkVMX1VOU1BFQ0lGSUVEEAASFwoTQUNUSVZJVFlfTEVWRUxfSU5GTxABEhoKFkFDVElWSVRZX0xFVkVMX1dBUk5JTkcQAhIYChRBQ1RJVklUWV9MRVZFTF9FUlJPUhADYgZwcm90bzM", [file_google_protobuf_timestamp, file_sigma_common_v1_common]);
+  fileDesc("ChxzaWdtYS9ldmVudHMvdjEvZXZlbnRzLnByb3RvEg9zaWdtYS5ldmVudHMudjEixgMKCFJ1bkV2ZW50Eg4KBnJ1bl9pZBgBIAEoCRIVCg1wb3J0Zm9saW9faWRzGAIgAygJEi4KCmVtaXR0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3J1bl9zZXEYBCABKAMSMgoLcnVuX3N0YXJ0ZWQYCiABKAsyGy5zaWdtYS5ldmVudHMudjEuUnVuU3RhcnRlZEgAEjQKDHJ1bl9maW5pc2hlZBgLIAEoCzIcLnNpZ21hLmV2ZW50cy52MS5SdW5GaW5pc2hlZEgAEjYKDXBoYXNlX3N0YXJ0ZWQYDCABKAsyHS5zaWdtYS5ldmVudHMudjEuUGhhc2VTdGFydGVkSAASOAoOcGhhc2VfcHJvZ3Jlc3MYDSABKAsyHi5zaWdtYS5ldmVudHMudjEuUGhhc2VQcm9ncmVzc0gAEjgKDnBoYXNlX2ZpbmlzaGVkGA4gASgLMh4uc2lnbWEuZXZlbnRzLnYxLlBoYXNlRmluaXNoZWRIABIxCghhY3Rpdml0eRgPIAEoCzIdLnNpZ21hLmV2ZW50cy52MS5BY3Rpdml0eUxpbmVIAEIJCgdwYXlsb2FkIqMBCgpSdW5TdGFydGVkEg4KBnNvdXJjZRgBIAEoCRINCgVzY29wZRgCIAEoCRISCgpzdGFydF9kYXRlGAMgASgJEhAKCGVuZF9kYXRlGAQgASgJEhMKC2RhdGVzX3RvdGFsGAUgASgFEiYKBnBoYXNlcxgGIAMoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRITCgtmb3JjZV9yZXJ1bhgHIAEoCCKxAQoLUnVuRmluaXNoZWQSEgoGc3RhdHVzGAEgASgJQgIYARIVCg1lcnJvcl9zdW1tYXJ5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESFwoPZGF0ZXNfY29tcGxldGVkGAQgASgFEhQKDGRhdGVzX2ZhaWxlZBgFIAEoBRIuCgpydW5fc3RhdHVzGAYgASgOMhouc2lnbWEuY29tbW9uLnYxLlJ1blN0YXR1cyJSCgxQaGFzZVN0YXJ0ZWQSJQoFcGhhc2UYASABKA4yFi5zaWdtYS5jb21tb24udjEuUGhhc2USDQoFdG90YWwYAiABKAMSDAoEdW5pdBgDIAEoCSJkCg1QaGFzZVByb2dyZXNzEiUKBXBoYXNlGAEgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEg8KB2N1cnJlbnQYAiABKAMSDQoFdG90YWwYAyABKAMSDAoEdW5pdBgEIAEoCSLUAQoNUGhhc2VGaW5pc2hlZBIlCgVwaGFzZRgBIAEoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRITCgdzdWNjZXNzGAIgASgIQgIYARIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBEjAKCGNvdW50ZXJzGAQgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSDwoHc3VtbWFyeRgFIAEoCRIqCgVzdGF0ZRgGIAEoDjIbLnNpZ21hLmNvbW1vbi52MS5QaGFzZVN0YXRlIpMBCgxBY3Rpdml0eUxpbmUSLQoFbGV2ZWwYASABKA4yHi5zaWdtYS5ldmVudHMudjEuQWN0aXZpdHlMZXZlbBIPCgdtZXNzYWdlGAIgASgJEg4KBnN5bWJvbBgDIAEoCRIMCgRkYXRlGAQgASgJEiUKBXBoYXNlGAUgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlKn4KDUFjdGl2aXR5TGV2ZWwSHgoaQUNUSVZJVFlfTEVWRUxfVU5TUEVDSUZJRUQQABIXChNBQ1RJVklUWV9MRVZFTF9JTkZPEAESGgoWQUNUSVZJVFlfTEVWRUxfV0FSTklORxACEhgKFEFDVElWSVRZX0xFVkVMX0VSUk9SEANiBnByb3RvMw", [file_google_protobuf_timestamp, file_sigma_common_v1_common]);
 
 /**
  * RunEvent is the envelope of every activity event the coordinator publishes on NATS JetStream.
@@ -151,9 +151,10 @@ export const RunStartedSchema: GenMessage<RunStarted> = /*@__PURE__*/
  */
 export type RunFinished = Message<"sigma.events.v1.RunFinished"> & {
   /**
-   * One of: completed, completed_with_warnings, failed, cancelled.
+   * Deprecated: read run_status. One of: completed, completed_with_warnings, failed, cancelled.
    *
-   * @generated from field: string status = 1;
+   * @generated from field: string status = 1 [deprecated = true];
+   * @deprecated
    */
   status: string;
 
@@ -176,6 +177,13 @@ export type RunFinished = Message<"sigma.events.v1.RunFinished"> & {
    * @generated from field: int32 dates_failed = 5;
    */
   datesFailed: number;
+
+  /**
+   * The run's final status.
+   *
+   * @generated from field: sigma.common.v1.RunStatus run_status = 6;
+   */
+  runStatus: RunStatus;
 };
 
 /**
@@ -260,7 +268,10 @@ export type PhaseFinished = Message<"sigma.events.v1.PhaseFinished"> & {
   phase: Phase;
 
   /**
-   * @generated from field: bool success = 2;
+   * Deprecated: read state (a bool loses cancelled and incomplete).
+   *
+   * @generated from field: bool success = 2 [deprecated = true];
+   * @deprecated
    */
   success: boolean;
 
@@ -278,6 +289,13 @@ export type PhaseFinished = Message<"sigma.events.v1.PhaseFinished"> & {
    * @generated from field: string summary = 5;
    */
   summary: string;
+
+  /**
+   * How the phase ended: completed, failed, incomplete or cancelled.
+   *
+   * @generated from field: sigma.common.v1.PhaseState state = 6;
+   */
+  state: PhaseState;
 };
 
 /**

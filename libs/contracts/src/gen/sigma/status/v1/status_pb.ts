@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Phase } from "../../common/v1/common_pb.js";
+import type { Phase, PhaseState as PhaseState$1, RunStatus } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
 import type { ActivityLevel, RunEvent } from "../../events/v1/events_pb.js";
 import { file_sigma_events_v1_events } from "../../events/v1/events_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/status/v1/status.proto.
  */
 export const file_sigma_status_v1_status: GenFile = /*@__PURE__*/
-  fileDesc("ChxzaWdtYS9zdGF0dXMvdjEvc3RhdHVzLnByb3RvEg9zaWdtYS5zdGF0dXMudjEiQgoMU3RhdHVzVGFyZ2V0EhAKBnJ1bl9pZBgBIAEoCUgAEhYKDHBvcnRmb2xpb19pZBgCIAEoCUgAQggKBnRhcmdldCJBChBHZXRTdGF0dXNSZXF1ZXN0Ei0KBnRhcmdldBgBIAEoCzIdLnNpZ21hLnN0YXR1cy52MS5TdGF0dXNUYXJnZXQi1AEKCVBoYXNlVmlldxIlCgVwaGFzZRgBIAEoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRINCgVsYWJlbBgCIAEoCRIMCgRuYW1lGAMgASgJEioKBXN0YXRlGAQgASgOMhsuc2lnbWEuc3RhdHVzLnYxLlBoYXNlU3RhdGUSGAoQZHVyYXRpb25fc2Vjb25kcxgFIAEoARIPCgdjdXJyZW50GAYgASgDEg0KBXRvdGFsGAcgASgDEgwKBHVuaXQYCCABKAkSDwoHc3VtbWFyeRgJIAEoCSKiAQoNQWN0aXZpdHlFbnRyeRILCgNzZXEYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBWxldmVsGAMgASgOMh4uc2lnbWEuZXZlbnRzLnYxLkFjdGl2aXR5TGV2ZWwSDwoHbWVzc2FnZRgEIAEoCRIOCgZzeW1ib2wYBSABKAkSDAoEZGF0ZRgGIAEoCSLkAwoKU3RhdHVzVmlldxIoCgVzdGF0ZRgBIAEoDjIZLnNpZ21hLnN0YXR1cy52MS5SdW5TdGF0ZRIOCgZydW5faWQYAiABKAkSFAoMcG9ydGZvbGlvX2lkGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2VsYXBzZWRfc2Vjb25kcxgFIAEoARItCg1jdXJyZW50X3BoYXNlGAYgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEhgKEHBoYXNlc19jb21wbGV0ZWQYByABKAUSFAoMcGhhc2VzX3RvdGFsGAggASgFEg8KB3BlcmNlbnQYCSABKAESKgoGcGhhc2VzGAogAygLMhouc2lnbWEuc3RhdHVzLnYxLlBoYXNlVmlldxI3Cg9yZWNlbnRfYWN0aXZpdHkYCyADKAsyHi5zaWdtYS5zdGF0dXMudjEuQWN0aXZpdHlFbnRyeRIVCg1lcnJvcl9zdW1tYXJ5GAwgASgJEg4KBnNvdXJjZRgNIAEoCRIQCghsYXN0X3NlcRgOIAEoAxIvCgtmaW5pc2hlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQAoRR2V0U3RhdHVzUmVzcG9uc2USKwoGc3RhdHVzGAEgASgLMhsuc2lnbWEuc3RhdHVzLnYxLlN0YXR1c1ZpZXciRgoVR2V0QWN0aXZpdHlMb2dSZXF1ZXN0Ei0KBnRhcmdldBgBIAEoCzIdLnNpZ21hLnN0YXR1cy52MS5TdGF0dXNUYXJnZXQiWQoWR2V0QWN0aXZpdHlMb2dSZXNwb25zZRIOCgZydW5faWQYASABKAkSLwoHZW50cmllcxgCIAMoCzIeLnNpZ21hLnN0YXR1cy52MS5BY3Rpdml0eUVudHJ5IlkKEldhdGNoU3RhdHVzUmVxdWVzdBItCgZ0YXJnZXQYASABKAsyHS5zaWdtYS5zdGF0dXMudjEuU3RhdHVzVGFyZ2V0EhQKDHJlc3VtZV9hZnRlchgCIAEoAyJ5ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIrCgZzdGF0dXMYAiABKAsyGy5zaWdtYS5zdGF0dXMudjEuU3RhdHVzVmlldxIoCgVldmVudBgDIAEoCzIZLnNpZ21hLmV2ZW50cy52MS5SdW5FdmVudCrEAQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTUlVOX1NUQVRFX05PVF9GT1VORBABEhUKEVJVTl9TVEFURV9SVU5OSU5HEAISFwoTUlVOX1NUQVRFX0NPTVBMRVRFRBADEiUKIVJVTl9TVEFURV9DT01QTEVURURfV0lUSF9XQVJOSU5HUxAEEhQKEFJVTl9TVEFURV9GQUlMRUQQBRIXChNSVU5fU1RBVEVfQ0FOQ0VMTEVEEAYqjgEKClBoYXNlU3RhdGUSGwoXUEhBU0VfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNQSEFTRV9TVEFURV9QRU5ESU5HEAESFwoTUEhBU0VfU1RBVEVfUlVOTklORxACEhkKFVBIQVNFX1NUQVRFX0NPTVBMRVRFRBADEhYKElBIQVNFX1NUQVRFX0ZBSUxFRBAEMqICCg1TdGF0dXNTZXJ2aWNlElIKCUdldFN0YXR1cxIhLnNpZ21hLnN0YXR1cy52MS5HZXRTdGF0dXNSZXF1ZXN0GiIuc2lnbWEuc3RhdHVzLnYxLkdldFN0YXR1c1Jlc3BvbnNlEmEKDkdldEFjdGl2aXR5TG9nEiYuc2lnbWEuc3RhdHVzLnYxLkdldEFjdGl2aXR5TG9nUmVxdWVzdBonLnNpZ21hLnN0YXR1cy52MS5HZXRBY3Rpdml0eUxvZ1Jlc3BvbnNlEloKC1dhdGNoU3RhdHVzEiMuc2lnbWEuc3RhdHVzLnYxLldhdGNoU3RhdHVzUmVxdWVzdBokLnNpZ21hLnN0YXR1cy52MS5XYXRjaFN0YXR1c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_sigma_common_v1_common, file_sigma_events_v1_events]);
+  fileDesc("ChxzaWdtYS9zdGF0dXMvdjEvc3RhdHVzLnByb3RvEg9zaWdtYS5zdGF0dXMudjEiQgoMU3RhdHVzVGFyZ2V0EhAKBnJ1bl9pZBgBIAEoCUgAEhYKDHBvcnRmb2xpb19pZBgCIAEoCUgAQggKBnRhcmdldCJBChBHZXRTdGF0dXNSZXF1ZXN0Ei0KBnRhcmdldBgBIAEoCzIdLnNpZ21hLnN0YXR1cy52MS5TdGF0dXNUYXJnZXQiigIKCVBoYXNlVmlldxIlCgVwaGFzZRgBIAEoDjIWLnNpZ21hLmNvbW1vbi52MS5QaGFzZRINCgVsYWJlbBgCIAEoCRIMCgRuYW1lGAMgASgJEi4KBXN0YXRlGAQgASgOMhsuc2lnbWEuc3RhdHVzLnYxLlBoYXNlU3RhdGVCAhgBEhgKEGR1cmF0aW9uX3NlY29uZHMYBSABKAESDwoHY3VycmVudBgGIAEoAxINCgV0b3RhbBgHIAEoAxIMCgR1bml0GAggASgJEg8KB3N1bW1hcnkYCSABKAkSMAoLcGhhc2Vfc3RhdGUYCiABKA4yGy5zaWdtYS5jb21tb24udjEuUGhhc2VTdGF0ZSKiAQoNQWN0aXZpdHlFbnRyeRILCgNzZXEYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBWxldmVsGAMgASgOMh4uc2lnbWEuZXZlbnRzLnYxLkFjdGl2aXR5TGV2ZWwSDwoHbWVzc2FnZRgEIAEoCRIOCgZzeW1ib2wYBSABKAkSDAoEZGF0ZRgGIAEoCSKUBAoKU3RhdHVzVmlldxIoCgVzdGF0ZRgBIAEoDjIZLnNpZ21hLnN0YXR1cy52MS5SdW5TdGF0ZRIOCgZydW5faWQYAiABKAkSFAoMcG9ydGZvbGlvX2lkGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2VsYXBzZWRfc2Vjb25kcxgFIAEoARItCg1jdXJyZW50X3BoYXNlGAYgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEhgKEHBoYXNlc19jb21wbGV0ZWQYByABKAUSFAoMcGhhc2VzX3RvdGFsGAggASgFEg8KB3BlcmNlbnQYCSABKAESKgoGcGhhc2VzGAogAygLMhouc2lnbWEuc3RhdHVzLnYxLlBoYXNlVmlldxI3Cg9yZWNlbnRfYWN0aXZpdHkYCyADKAsyHi5zaWdtYS5zdGF0dXMudjEuQWN0aXZpdHlFbnRyeRIVCg1lcnJvcl9zdW1tYXJ5GAwgASgJEg4KBnNvdXJjZRgNIAEoCRIQCghsYXN0X3NlcRgOIAEoAxIvCgtmaW5pc2hlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcnVuX3N0YXR1cxgQIAEoDjIaLnNpZ21hLmNvbW1vbi52MS5SdW5TdGF0dXMiQAoRR2V0U3RhdHVzUmVzcG9uc2USKwoGc3RhdHVzGAEgASgLMhsuc2lnbWEuc3RhdHVzLnYxLlN0YXR1c1ZpZXciRgoVR2V0QWN0aXZpdHlMb2dSZXF1ZXN0Ei0KBnRhcmdldBgBIAEoCzIdLnNpZ21hLnN0YXR1cy52MS5TdGF0dXNUYXJnZXQiWQoWR2V0QWN0aXZpdHlMb2dSZXNwb25zZRIOCgZydW5faWQYASABKAkSLwoHZW50cmllcxgCIAMoCzIeLnNpZ21hLnN0YXR1cy52MS5BY3Rpdml0eUVudHJ5IlkKEldhdGNoU3RhdHVzUmVxdWVzdBItCgZ0YXJnZXQYASABKAsyHS5zaWdtYS5zdGF0dXMudjEuU3RhdHVzVGFyZ2V0EhQKDHJlc3VtZV9hZnRlchgCIAEoAyJ5ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIrCgZzdGF0dXMYAiABKAsyGy5zaWdtYS5zdGF0dXMudjEuU3RhdHVzVmlldxIoCgVldmVudBgDIAEoCzIZLnNpZ21hLmV2ZW50cy52MS5SdW5FdmVudCrEAQoIUnVuU3RhdGUSGQoVUlVOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTUlVOX1NUQVRFX05PVF9GT1VORBABEhUKEVJVTl9TVEFURV9SVU5OSU5HEAISFwoTUlVOX1NUQVRFX0NPTVBMRVRFRBADEiUKIVJVTl9TVEFURV9DT01QTEVURURfV0lUSF9XQVJOSU5HUxAEEhQKEFJVTl9TVEFURV9GQUlMRUQQBRIXChNSVU5fU1RBVEVfQ0FOQ0VMTEVEEAYqkgEKClBoYXNlU3RhdGUSGwoXUEhBU0VfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNQSEFTRV9TVEFURV9QRU5ESU5HEAESFwoTUEhBU0VfU1RBVEVfUlVOTklORxACEhkKFVBIQVNFX1NUQVRFX0NPTVBMRVRFRBADEhYKElBIQVNFX1NUQVRFX0ZBSUxFRBAEGgIYATKiAgoNU3RhdHVzU2VydmljZRJSCglHZXRTdGF0dXMSIS5zaWdtYS5zdGF0dXMudjEuR2V0U3RhdHVzUmVxdWVzdBoiLnNpZ21hLnN0YXR1cy52MS5HZXRTdGF0dXNSZXNwb25zZRJhCg5HZXRBY3Rpdml0eUxvZxImLnNpZ21hLnN0YXR1cy52MS5HZXRBY3Rpdml0eUxvZ1JlcXVlc3QaJy5zaWdtYS5zdGF0dXMudjEuR2V0QWN0aXZpdHlMb2dSZXNwb25zZRJaCgtXYXRjaFN0YXR1cxIjLnNpZ21hLnN0YXR1cy52MS5XYXRjaFN0YXR1c1JlcXVlc3QaJC5zaWdtYS5zdGF0dXMudjEuV2F0Y2hTdGF0dXNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp, file_sigma_common_v1_common, file_sigma_events_v1_events]);
 
 /**
  * StatusTarget selects what to look at: a run id or a portfolio id (its latest run).
@@ -94,7 +94,10 @@ export type PhaseView = Message<"sigma.status.v1.PhaseView"> & {
   name: string;
 
   /**
-   * @generated from field: sigma.status.v1.PhaseState state = 4;
+   * Deprecated: read phase_state.
+   *
+   * @generated from field: sigma.status.v1.PhaseState state = 4 [deprecated = true];
+   * @deprecated
    */
   state: PhaseState;
 
@@ -124,6 +127,11 @@ export type PhaseView = Message<"sigma.status.v1.PhaseView"> & {
    * @generated from field: string summary = 9;
    */
   summary: string;
+
+  /**
+   * @generated from field: sigma.common.v1.PhaseState phase_state = 10;
+   */
+  phaseState: PhaseState$1;
 };
 
 /**
@@ -261,6 +269,13 @@ export type StatusView = Message<"sigma.status.v1.StatusView"> & {
    * @generated from field: google.protobuf.Timestamp finished_at = 15;
    */
   finishedAt?: Timestamp | undefined;
+
+  /**
+   * The run's status in the shared vocabulary (unspecified when state is NOT_FOUND).
+   *
+   * @generated from field: sigma.common.v1.RunStatus run_status = 16;
+   */
+  runStatus: RunStatus;
 };
 
 /**
@@ -438,9 +453,10 @@ export const RunStateSchema: GenEnum<RunState> = /*@__PURE__*/
   enumDesc(file_sigma_status_v1_status, 0);
 
 /**
- * PhaseState is the state of one phase within a run.
+ * PhaseState is the state of one phase within a run. Deprecated: use sigma.common.v1.PhaseState.
  *
  * @generated from enum sigma.status.v1.PhaseState
+ * @deprecated
  */
 export enum PhaseState {
   /**
@@ -471,6 +487,7 @@ export enum PhaseState {
 
 /**
  * Describes the enum sigma.status.v1.PhaseState.
+ * @deprecated
  */
 export const PhaseStateSchema: GenEnum<PhaseState> = /*@__PURE__*/
   enumDesc(file_sigma_status_v1_status, 1);
