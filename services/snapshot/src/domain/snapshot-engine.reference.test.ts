@@ -73,7 +73,16 @@ const MONEY = [
   "options_delta_dollars",
 ] as const;
 const RATIOS = ["daily_return", "hhi", "effective_num_positions", "top_3_concentration", "top_10_concentration"] as const;
-const COUNTS = ["num_positions", "num_long", "num_short", "num_stale", "num_model_priced", "num_unpriced", "num_private", "num_quoted"] as const;
+const COUNTS = [
+  "num_positions",
+  "num_long",
+  "num_short",
+  "num_stale",
+  "num_model_priced",
+  "num_unpriced",
+  "num_private",
+  "num_quoted",
+] as const;
 
 const camel = (k: string) => k.replace(/_(\d|[a-z])/g, (_m, c: string) => c.toUpperCase());
 
@@ -120,7 +129,10 @@ for (const [name, ref] of Object.entries<{
       assert.equal(m.symbol, want.symbol);
       assert.equal(m.priceStatus, want.price_status);
       const tol = 1e-6 * last.nav;
-      assert.ok(Math.abs(m.lastPrice - (want.last_price as number)) <= 1e-9 * Math.abs(want.last_price as number), `${m.symbol} last_price`);
+      assert.ok(
+        Math.abs(m.lastPrice - (want.last_price as number)) <= 1e-9 * Math.abs(want.last_price as number),
+        `${m.symbol} last_price`,
+      );
       assert.ok(Math.abs(m.marketValue - (want.market_value as number)) <= tol, `${m.symbol} market_value`);
       assert.ok(Math.abs(m.unrealizedPnl - (want.unrealized_pnl as number)) <= tol, `${m.symbol} unrealized_pnl`);
       assert.ok(Math.abs(m.weight - (want.weight as number)) <= 1e-9, `${m.symbol} weight`);

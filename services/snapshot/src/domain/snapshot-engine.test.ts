@@ -65,7 +65,10 @@ describe("first date", () => {
 test("a position is active on its entry date: marked at that close, counted, and books close − entry price", () => {
   const prices = panel({ AAA: [100, 100, 100, 100, 100, 100, 100, 100], BBB: [N, N, 52, 53, 54, 55, 56, 57] });
   const r = computeSnapshots({
-    positions: [pos({ symbol: "AAA", quantity: 1, entryPrice: 100 }), pos({ symbol: "BBB", quantity: 5, entryPrice: 50, entryDate: "2019-01-04" })],
+    positions: [
+      pos({ symbol: "AAA", quantity: 1, entryPrice: 100 }),
+      pos({ symbol: "BBB", quantity: 5, entryPrice: 50, entryDate: "2019-01-04" }),
+    ],
     prices,
     endDate: "2019-01-07",
   });
@@ -195,7 +198,11 @@ describe("options", () => {
   });
 
   test("on expiry the option exits at intrinsic value (S = the underlying's last close on or before expiry) and has no market value", () => {
-    const r = computeSnapshots({ positions: [call({ expirationDate: "2019-01-05" })], prices: panel({ XYZ: closes }, dates), endDate: "2019-01-07" });
+    const r = computeSnapshots({
+      positions: [call({ expirationDate: "2019-01-05" })],
+      prices: panel({ XYZ: closes }, dates),
+      endDate: "2019-01-07",
+    });
     const fri = dates.indexOf("2019-01-04");
     const prev = blackScholes("call", closes[fri]!, 100, 1 / 365, vol("2019-01-04")).price;
     const mon = byDate(r, "2019-01-07");
