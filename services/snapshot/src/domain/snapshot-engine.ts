@@ -164,7 +164,7 @@ export function computeSnapshots(req: SnapshotRequest): SnapshotResult {
   const endIndex = dates.indexOf(req.endDate);
   if (endIndex < 0) throw new PanelRangeError(`end date ${req.endDate} is not a trading date of the price panel`);
   if (req.positions.length === 0) return { firstDate: "", snapshots: [], marks: [] };
-  const earliestEntry = req.positions.reduce((m, p) => (p.entryDate < m ? p.entryDate : m), req.positions[0]!.entryDate);
+  const earliestEntry = req.positions.map((p) => p.entryDate).sort()[0]!;
   const firstIndex = firstIndexOnOrAfter(dates, earliestEntry);
   if (firstIndex === 0 && dates[0]! > earliestEntry) {
     throw new PanelRangeError(`price panel starts ${dates[0]} after the earliest entry date ${earliestEntry}`);
