@@ -38,8 +38,12 @@ function canonical(name: string): string {
 
 const BY_CANONICAL = new Map<string, PortfolioColumn>(PORTFOLIO_COLUMNS.map((c) => [canonical(c), c]));
 
-/** Position of a column in the canonical header (unknown names sort last), for ordering problems. */
+/**
+ * Position of a column in the canonical header, for ordering problems: problems of a whole row
+ * (column "") come first and names that are not canonical columns last.
+ */
 export function columnOrder(column: string): number {
+  if (column === "") return -1;
   const i = PORTFOLIO_COLUMNS.indexOf(column as PortfolioColumn);
   return i < 0 ? PORTFOLIO_COLUMNS.length : i;
 }
