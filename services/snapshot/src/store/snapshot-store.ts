@@ -3,12 +3,7 @@
  * rows in one transaction (never a half-written snapshot, never a duplicate on rerun).
  */
 import { bulkUpsert, queryRows, type Queryable, withTransaction } from "@sigma/db";
-import type {
-  PortfolioRecord,
-  PortfolioSnapshot,
-  SnapshotRepository,
-  StoredPosition,
-} from "../domain/portfolio.js";
+import type { PortfolioRecord, PortfolioSnapshot, SnapshotRepository, StoredPosition } from "../domain/portfolio.js";
 import type { PositionMark, PriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
 import {
   POSITION_COLUMNS,
@@ -250,7 +245,11 @@ export class PgSnapshotStore implements SnapshotRepository {
         );
       const found = await queryRows(tx, `SELECT 1 FROM ${this.t("portfolios")} WHERE id = $1 FOR UPDATE`, [portfolioId]);
       if (found.length === 0) return undefined;
-      const counts = { positions: await count("positions"), snapshots: await count("snapshots"), positionValues: await count("position_values") };
+      const counts = {
+        positions: await count("positions"),
+        snapshots: await count("snapshots"),
+        positionValues: await count("position_values"),
+      };
       await queryRows(tx, `DELETE FROM ${this.t("portfolios")} WHERE id = $1`, [portfolioId]);
       return counts;
     });
