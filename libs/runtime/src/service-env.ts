@@ -62,17 +62,18 @@ export function loadBaseServiceEnv(
     else throw err;
   }
   let auth: AuthConfig = { mode: "dev" };
-  if (cfg) {
-    if (cfg.authMode === "jwt") {
-      if (!cfg.jwtSecret)
-        problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
-      else {
-        auth = { mode: "jwt", secret: cfg.jwtSecret };
-        try {
-          validateAuthConfig(auth);
-        } catch (err) {
-          problems.push({ env: "SIGMA_JWT_SECRET", problem: (err as Error).message });
-        }
+  // Read from the raw values so the secret is checked even when another variable is bad.
+  const authMode = env.SIGMA_AUTH || "jwt";
+  const jwtSecret = env.SIGMA_JWT_SECRET;
+  if (authMode === "jwt") {
+    if (!jwtSecret)
+      problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
+    else {
+      auth = { mode: "jwt", secret: jwtSecret };
+      try {
+        validateAuthConfig(auth);
+      } catch (err) {
+        problems.push({ env: "SIGMA_JWT_SECRET", problem: (err as Error).message });
       }
     }
   }
@@ -105,18 +106,19 @@ export function loadServiceConfig<const S extends Parameters<typeof loadConfig>[
   service: ServiceName,
   spec: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
-  check?: (cfg: ReturnType<typeof loadConfig<S>>) => ConfigProblem[],
+  check?: (cfg: ReturnType<typeof loadConfig<S>> | undefined) => ConfigProblem[],
 ): { base: BaseServiceEnv; cfg: ReturnType<typeof loadConfig<S>> } {
   let cfg: ReturnType<typeof loadConfig<S>> | undefined;
   const problems: ConfigProblem[] = [];
   try {
     cfg = loadConfig(spec, env);
-    // Rules across variables (e.g. SIGMA_PRICES=http needs SIGMA_POLYGON_API_KEY) join the same list.
-    if (check) problems.push(...check(cfg));
   } catch (err) {
     if (err instanceof ConfigError) problems.push(...err.problems);
     else throw err;
   }
+  // Rules across variables (e.g. SIGMA_PRICES=http needs SIGMA_POLYGON_API_KEY) join the same list;
+  // `check` sees undefined when a variable failed to parse.
+  if (check) problems.push(...check(cfg));
   const base = loadBaseServiceEnv(service, env, problems);
   return { base, cfg: cfg! };
 }

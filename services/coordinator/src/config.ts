@@ -47,7 +47,7 @@ export function loadCoordinatorConfig(
   opts: LoadCoordinatorConfigOptions = {},
 ): CoordinatorConfig {
   const { base, cfg } = loadServiceConfig("coordinator", coordinatorConfigSpec, env, (c) =>
-    (opts.requireNats ?? true) && !c.natsUrl
+    (opts.requireNats ?? true) && !(c?.natsUrl ?? env.NATS_URL)
       ? [{ env: "NATS_URL", problem: "missing (required)", description: "nats://host:4222 (JetStream)" }]
       : [],
   );

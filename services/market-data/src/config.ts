@@ -32,7 +32,8 @@ export function providerFromConfig(cfg: ConfigOf<typeof marketDataConfigSpec>): 
 }
 
 /** The provider rules that span variables: a parsable SIGMA_PRICES, its API key, an existing CSV file. */
-function providerProblems(cfg: ConfigOf<typeof marketDataConfigSpec>): ConfigProblem[] {
+function providerProblems(cfg: ConfigOf<typeof marketDataConfigSpec> | undefined): ConfigProblem[] {
+  if (!cfg) return [];
   if (cfg.prices.trim().toLowerCase() === "http" && !cfg.polygonApiKey?.trim()) {
     return [{ env: "SIGMA_POLYGON_API_KEY", problem: "missing (required when SIGMA_PRICES=http)" }];
   }

@@ -39,7 +39,7 @@ export function loadStatusConfig(
   opts: LoadStatusConfigOptions = {},
 ): StatusConfig {
   const { base, cfg } = loadServiceConfig("status", statusConfigSpec, env, (c) =>
-    (opts.requireNats ?? true) && !c.natsUrl
+    (opts.requireNats ?? true) && !(c?.natsUrl ?? env.NATS_URL)
       ? [{ env: "NATS_URL", problem: "missing (required)", description: "nats://host:4222 (JetStream)" }]
       : [],
   );
