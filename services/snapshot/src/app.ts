@@ -1,25 +1,26 @@
 import { SnapshotService } from "@sigma/contracts";
-import { type AuthConfig, defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import { defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import type { SnapshotConfig } from "./config.js";
 
-/** Options of the snapshot service. Its store arrives with portfolio import (not built yet). */
-export interface SnapshotAppOptions {
-  port: number;
-  host?: string;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadSnapshotConfig, type SnapshotConfig } from "./config.js";
+
+/** What the snapshot service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface SnapshotShared {
   logger: Logger;
-  auth: AuthConfig;
 }
 
 /**
  * Starts the snapshot service. Every RPC is declared and answers UNIMPLEMENTED naming the
  * capability it waits for; health and reflection are live.
  */
-export async function startSnapshot(o: SnapshotAppOptions) {
+export async function startSnapshot(config: SnapshotConfig, o: SnapshotShared) {
   const server = await serve({
     name: "snapshot",
-    port: o.port,
-    host: o.host,
+    port: config.port,
+    host: config.host,
     logger: o.logger,
-    auth: o.auth,
+    auth: config.auth,
     services: [
       defineService(
         SnapshotService,

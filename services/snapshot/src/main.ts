@@ -1,8 +1,9 @@
-import { createLogger, defineConfig, loadServiceConfig, onShutdown } from "@sigma/runtime";
+import { createLogger, loadConfigOrExit, onShutdown } from "@sigma/runtime";
 import { startSnapshot } from "./app.js";
+import { loadSnapshotConfig } from "./config.js";
 
 // Composition root: the only module with side effects.
-const { base } = loadServiceConfig("snapshot", defineConfig({}));
-const logger = createLogger("snapshot", { level: base.logLevel });
-const service = await startSnapshot({ port: base.port, host: base.host, auth: base.auth, logger });
+const config = loadConfigOrExit("snapshot", () => loadSnapshotConfig());
+const logger = createLogger("snapshot", { level: config.logLevel });
+const service = await startSnapshot(config, { logger });
 onShutdown(logger, [{ name: "snapshot", run: () => service.close() }]);
