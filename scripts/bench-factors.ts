@@ -22,12 +22,16 @@ import {
   FACTOR_IDS,
   QUALITY_NONE,
   type SymbolFactorTable,
-} from "../services/factor/src/domain/index.js";
-import { SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "../services/factor/src/store/columns.js";
-import { factorTableToColumns, PgFactorStore } from "../services/factor/src/store/factor-store.js";
-import { FACTOR_MIGRATIONS } from "../services/factor/src/store/migrations.js";
-import { computeFactorsForRange, computeMetricsForRange, LOOKBACK_TRADING_DAYS } from "../services/factor/src/usecases/compute-range.js";
-import type { PriceSource } from "../services/factor/src/usecases/price-source.js";
+  computeFactorsForRange,
+  computeMetricsForRange,
+  FACTOR_MIGRATIONS,
+  factorTableToColumns,
+  LOOKBACK_TRADING_DAYS,
+  PgFactorStore,
+  type PriceSource,
+  SYMBOL_FACTOR_COLUMNS,
+  SYMBOL_METRIC_COLUMNS,
+} from "@sigma/factor-service";
 
 const { values: args } = parseArgs({
   options: {

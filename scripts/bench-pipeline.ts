@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { CoordinatorService, MarketDataService, Phase, phaseInfo, RunSource, RunStatus } from "@sigma/contracts";
 import { createLogger, createServiceClient } from "@sigma/runtime";
-import { startStack } from "../services/cli/src/stack.js";
+import { startStack } from "@sigma/cli";
 
 const { values: args } = parseArgs({ options: { symbols: { type: "string", default: "1193" } } });
 const N = Number(args.symbols);
@@ -27,14 +27,16 @@ url.pathname = `/${dbName}`;
 
 const logger = createLogger("bench", { level: "warn" });
 const stack = await startStack({
-  databaseUrl: url.toString(),
-  natsUrl: process.env.NATS_URL || undefined,
-  prices: "synthetic",
+  env: {
+    DATABASE_URL: url.toString(),
+    NATS_URL: process.env.NATS_URL,
+    SIGMA_PRICES: "synthetic",
+    SIGMA_AS_OF: "2024-12-31",
+    SIGMA_AUTH: "dev",
+  },
   host: "127.0.0.1",
   ports: { coordinator: 0, "market-data": 0, factor: 0, snapshot: 0, risk: 0, status: 0 },
   statusHttpPort: 0,
-  asOf: "2024-12-31",
-  auth: { mode: "dev" },
   logger,
 });
 try {

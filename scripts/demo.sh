@@ -15,7 +15,7 @@ export SIGMA_STATUS_URL="http://127.0.0.1:$((BASE_PORT + 5))"
 unset SIGMA_TOKEN SIGMA_JWT_SECRET
 
 echo "== starting the Sigma stack (sigma dev; log: $LOG)"
-SIGMA_AUTH=dev $SIGMA dev --base-port "$BASE_PORT" --http-port "${SIGMA_DEMO_HTTP_PORT:-8080}" >"$LOG" 2>&1 &
+SIGMA_AUTH=dev $SIGMA dev --ephemeral --base-port "$BASE_PORT" --http-port "${SIGMA_DEMO_HTTP_PORT:-8080}" >"$LOG" 2>&1 &
 DEV_PID=$!
 cleanup() { kill "$DEV_PID" 2>/dev/null && wait "$DEV_PID" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -13,6 +13,8 @@ echo "== contracts (buf lint, format, generated code)"
 node scripts/check-generated.mjs
 echo "== format and lint (biome)"
 npx biome check --error-on-warnings .
+echo "== dependency rules (dependency-cruiser, .dependency-cruiser.cjs)"
+node scripts/check-deps.mjs
 echo "== typecheck"
 npx tsc -p tsconfig.json
 

@@ -16,11 +16,15 @@ const urls: Record<string, string> = {};
 before(async () => {
   const env = childEnv({ PATH: path.dirname(process.execPath), LOG_LEVEL: "warn", SIGMA_AUTH: "dev" });
   for (const k of ["DATABASE_URL", "NATS_URL", "SIGMA_PRICES", "SIGMA_AS_OF", "SIGMA_JWT_SECRET", "SIGMA_TOKEN"]) delete env[k];
-  dev = spawn(process.execPath, [path.join(repoRoot, "services/cli/bin/sigma.js"), "dev", "--base-port", "0", "--http-port", "0"], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  dev = spawn(
+    process.execPath,
+    [path.join(repoRoot, "services/cli/bin/sigma.js"), "dev", "--ephemeral", "--base-port", "0", "--http-port", "0"],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   dev.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   dev.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const until = Date.now() + 60_000;

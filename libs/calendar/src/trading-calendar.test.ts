@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { PRICES_CSV } from "@sigma/testing/paths";
 import { SPECIAL_CLOSURES } from "./holidays.js";
 import { InvalidDateError, addCalendarDays } from "./iso-date.js";
 import {
@@ -16,8 +15,7 @@ import {
   tradingDays,
 } from "./trading-calendar.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const pricesCsv = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
+const pricesCsv = PRICES_CSV;
 
 /** Dates on which `symbol` has a row in the long-format price file, ascending and unique. */
 function datesWithRows(symbol: string): string[] {

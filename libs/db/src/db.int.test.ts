@@ -6,8 +6,7 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PRICES_CSV } from "@sigma/testing/paths";
 import pg from "pg";
 import { Column, Entity, PrimaryColumn, type DataSource, type MigrationInterface, type QueryRunner } from "typeorm";
 import { closeDataSource, createDataSource, MigrationError } from "./data-source.js";
@@ -16,8 +15,6 @@ import { bulkDelete, replaceRows } from "./bulk-delete.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
 
 const REAL_PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const PRICES_CSV = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
 
 @Entity({ name: "prices" })
 class PriceRow {

@@ -5,7 +5,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { CORRELATION_HEADERS } from "./context.js";
+import { CORRELATION_HEADERS, type Correlation, currentCorrelation } from "./context.js";
 
 /** Retry policy of `retryInterceptor`. */
 export interface RetryOptions {
@@ -88,13 +88,6 @@ export function bearerInterceptor(token: string | (() => string | Promise<string
   };
 }
 
-/** Correlation fields to forward on every call (bound to the server's per-RPC log lines). */
-export interface Correlation {
-  runId?: string;
-  phase?: string;
-  date?: string;
-}
-
 /** Client interceptor adding the correlation headers (`sigma-run-id`, `sigma-phase`, `sigma-date`). */
 export function correlationInterceptor(get: () => Correlation): Interceptor {
   return (next) => async (req) => {
@@ -137,6 +130,8 @@ export function createServiceClient<S extends DescService>(service: S, baseUrl: 
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported URL scheme in ${baseUrl}`);
   const interceptors: Interceptor[] = [retryInterceptor({ retries: opts.retries ?? 3, ...opts.retry })];
   if (opts.token !== undefined) interceptors.push(bearerInterceptor(opts.token));
+  // Every call forwards the caller's run id / phase / date, so the callee's per-RPC logger carries them.
+  interceptors.push(correlationInterceptor(currentCorrelation));
   interceptors.push(...(opts.interceptors ?? []));
   // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
   const transport = createGrpcTransport({ baseUrl, interceptors });

@@ -2,6 +2,7 @@
  * Per-RPC values that interceptors put into the Connect context for handlers to read
  * (`ctx.values.get(key)`): the authenticated principal and the per-RPC child logger.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createContextKey } from "@connectrpc/connect";
 import { pino } from "pino";
 import type { Logger } from "pino";
@@ -43,6 +44,42 @@ export const CORRELATION_HEADERS = {
   phase: "sigma-phase",
   date: "sigma-date",
 } as const;
+
+/** Correlation fields of the work in progress (forwarded on every outgoing call, bound to log lines). */
+export interface Correlation {
+  runId?: string;
+  phase?: string;
+  date?: string;
+}
+
+/**
+ * The correlation of the current asynchronous call chain. Servers enter it for every RPC (from the
+ * request's correlation headers) and callers enter it around the work of a run phase; clients made
+ * by `createServiceClient` forward it, so one run's log lines can be followed across services
+ * without passing ids through every function.
+ */
+const correlationStore = new AsyncLocalStorage<Correlation>();
+
+/**
+ * Runs `fn` with `c` merged over the current correlation (fields of `c` that are undefined or
+ * empty keep the outer value). Everything `fn` starts, including promises it awaits later,
+ * sees the merged value through {@link currentCorrelation}.
+ *
+ * @returns whatever `fn` returns.
+ */
+export function withCorrelation<T>(c: Correlation, fn: () => T): T {
+  const merged: Correlation = { ...correlationStore.getStore() };
+  for (const key of ["runId", "phase", "date"] as const) {
+    const v = c[key];
+    if (v) merged[key] = v;
+  }
+  return correlationStore.run(merged, fn);
+}
+
+/** The correlation of the current call chain (an empty object outside any {@link withCorrelation}). */
+export function currentCorrelation(): Correlation {
+  return correlationStore.getStore() ?? {};
+}
 
 /**
  * True for the infrastructure services every server hosts (grpc.health.v1.Health and

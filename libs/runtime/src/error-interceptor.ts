@@ -4,7 +4,7 @@
  */
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { CORRELATION_HEADERS, isInfrastructureService, loggerKey, principalKey } from "./context.js";
+import { CORRELATION_HEADERS, isInfrastructureService, loggerKey, principalKey, withCorrelation } from "./context.js";
 import { codeName, toConnectError } from "./errors.js";
 
 /** Codes that indicate a server bug or broken dependency rather than a caller mistake. */
@@ -62,7 +62,8 @@ export function errorInterceptor(logger: Logger): Interceptor {
 
     let res;
     try {
-      res = await next(req);
+      // The handler's own outgoing calls forward the caller's correlation (see createServiceClient).
+      res = await withCorrelation(bindings, () => next(req));
     } catch (e) {
       const ce = toConnectError(e);
       finish(ce);

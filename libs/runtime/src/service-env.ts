@@ -14,6 +14,11 @@ export const DEFAULT_PORTS = {
 /** A service name with a default port. */
 export type ServiceName = keyof typeof DEFAULT_PORTS;
 
+/** The default gRPC base URL of a service on this machine (used as the default of `SIGMA_<NAME>_URL`). */
+export function defaultServiceUrl(service: ServiceName): string {
+  return `http://127.0.0.1:${DEFAULT_PORTS[service]}`;
+}
+
 /** Settings every service reads from its environment. */
 export interface BaseServiceEnv {
   port: number;
@@ -57,17 +62,18 @@ export function loadBaseServiceEnv(
     else throw err;
   }
   let auth: AuthConfig = { mode: "dev" };
-  if (cfg) {
-    if (cfg.authMode === "jwt") {
-      if (!cfg.jwtSecret)
-        problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
-      else {
-        auth = { mode: "jwt", secret: cfg.jwtSecret };
-        try {
-          validateAuthConfig(auth);
-        } catch (err) {
-          problems.push({ env: "SIGMA_JWT_SECRET", problem: (err as Error).message });
-        }
+  // Read from the raw values so the secret is checked even when another variable is bad.
+  const authMode = env.SIGMA_AUTH || "jwt";
+  const jwtSecret = env.SIGMA_JWT_SECRET;
+  if (authMode === "jwt") {
+    if (!jwtSecret)
+      problems.push({ env: "SIGMA_JWT_SECRET", problem: "required when SIGMA_AUTH=jwt (set SIGMA_AUTH=dev to run without auth)" });
+    else {
+      auth = { mode: "jwt", secret: jwtSecret };
+      try {
+        validateAuthConfig(auth);
+      } catch (err) {
+        problems.push({ env: "SIGMA_JWT_SECRET", problem: (err as Error).message });
       }
     }
   }
@@ -100,6 +106,7 @@ export function loadServiceConfig<const S extends Parameters<typeof loadConfig>[
   service: ServiceName,
   spec: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  check?: (cfg: ReturnType<typeof loadConfig<S>> | undefined) => ConfigProblem[],
 ): { base: BaseServiceEnv; cfg: ReturnType<typeof loadConfig<S>> } {
   let cfg: ReturnType<typeof loadConfig<S>> | undefined;
   const problems: ConfigProblem[] = [];
@@ -109,6 +116,31 @@ export function loadServiceConfig<const S extends Parameters<typeof loadConfig>[
     if (err instanceof ConfigError) problems.push(...err.problems);
     else throw err;
   }
+  // Rules across variables (e.g. SIGMA_PRICES=http needs SIGMA_POLYGON_API_KEY) join the same list;
+  // `check` sees undefined when a variable failed to parse.
+  if (check) problems.push(...check(cfg));
   const base = loadBaseServiceEnv(service, env, problems);
   return { base, cfg: cfg! };
+}
+
+/** Exit code of a process that refused to start because of its configuration. */
+export const CONFIG_EXIT_CODE = 2;
+
+/**
+ * Runs a configuration loader at start-up. On a {@link ConfigError} it prints every problem (the
+ * error's message, no stack trace: the operator needs the list, not our call stack) to stderr and
+ * exits with {@link CONFIG_EXIT_CODE}; any other error propagates.
+ *
+ * @param name Process name printed before the list, e.g. "factor".
+ * @param load The loader, e.g. `() => loadFactorConfig()`.
+ * @returns the loaded configuration.
+ */
+export function loadConfigOrExit<T>(name: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${name}: ${err.message}\n`);
+    process.exit(CONFIG_EXIT_CODE);
+  }
 }

@@ -3,7 +3,7 @@
  * databases and NATS streams, free loopback ports, service processes with captured output and
  * health-checked readiness, the whole six-service system, and the CLI as a subprocess.
  */
-export { repoRoot, sharedDataPath, PRICES_CSV } from "./paths.js";
+export { PRICES_CSV, repoRoot, sharedDataPath, sharedDir } from "./paths.js";
 export { freePort, freePorts } from "./ports.js";
 export { createTestDatabase, DEFAULT_ADMIN_DATABASE_URL, type TestDatabase } from "./postgres.js";
 export { createTestStream, DEFAULT_NATS_URL, type TestStream } from "./nats.js";

@@ -9,13 +9,23 @@ import { fileURLToPath } from "node:url";
 export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
- * Absolute path of a file under the shared data folder next to the repository
- * (`<repoRoot>/../shared/data/<rel>`); it is never copied into the repository.
+ * The shared folder (spec, real prices): `SIGMA_SHARED_DIR` when set (CI lays it elsewhere), else
+ * `shared/` next to the repository. Its files are never copied into the repository.
+ *
+ * @param env - environment to read (default `process.env`).
+ */
+export function sharedDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const fromEnv = env.SIGMA_SHARED_DIR?.trim();
+  return fromEnv ? path.resolve(fromEnv) : path.resolve(repoRoot, "../shared");
+}
+
+/**
+ * Absolute path of a file under the shared data folder (`<sharedDir>/data/<rel>`).
  *
  * @param rel - path below `shared/data`, e.g. "prices/daily_prices.csv".
  */
 export function sharedDataPath(rel: string): string {
-  return path.resolve(repoRoot, "../shared/data", rel);
+  return path.join(sharedDir(), "data", rel);
 }
 
 /** The real daily prices file (long format date,symbol,open,high,low,close,volume). */

@@ -1,30 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "@sigma/calendar";
+import { type Clock, createClock } from "@sigma/calendar";
 import { CoordinatorService, FactorService, MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
-import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
+import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
+import type { CoordinatorConfig } from "./config.js";
 import { Coordinator, type CoordinatorSettings } from "./domain/coordinator.js";
 import { coordinatorHandlers } from "./handlers/coordinator-handlers.js";
 import { COORDINATOR_MIGRATIONS } from "./store/migrations.js";
 import { RunRepository } from "./store/run-repository.js";
 
-/** Everything the coordinator needs to start. */
-export interface CoordinatorAppOptions {
-  port: number;
-  host?: string;
-  databaseUrl: string;
-  schema?: string;
-  marketDataUrl: string;
-  factorUrl: string;
-  /** Token the coordinator presents to other services (JWT mode); unused in dev mode. */
-  serviceToken?: () => Promise<string>;
-  publisher: EventPublisher;
-  clock: Clock;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadCoordinatorConfig, type CoordinatorConfig } from "./config.js";
+
+/** What the coordinator shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface CoordinatorShared {
   logger: Logger;
-  auth: AuthConfig;
-  settings?: Partial<CoordinatorSettings>;
+  /** Where run events go (NATS in production, possibly the in-process bus in `sigma dev`). */
+  publisher: EventPublisher;
+  /** Overrides the clock built from SIGMA_AS_OF (tests). */
+  clock?: Clock;
 }
 
 /** A started coordinator: its server plus the domain object (tests and `sigma dev` use it). */
@@ -37,20 +33,13 @@ export interface StartedCoordinator {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Default tunables (SPEC §4: 60 s lease TTL, 21-day chunks). */
-export const DEFAULT_SETTINGS: Omit<CoordinatorSettings, "holderId"> = {
-  leaseTtlMs: 60_000,
-  heartbeatMs: 10_000,
-  chunkSize: 21,
-  syncBatchSize: 25,
-  rpcTimeoutMs: 15 * 60_000,
-};
-
 /** Composition root of the coordinator: database → clients → domain → handlers → server. */
-export async function startCoordinator(o: CoordinatorAppOptions): Promise<StartedCoordinator> {
-  const schema = o.schema ?? "coordinator";
+export async function startCoordinator(config: CoordinatorConfig, o: CoordinatorShared): Promise<StartedCoordinator> {
+  const schema = config.schema;
+  const clock = o.clock ?? createClock({ asOf: config.asOf });
+  if (clock.pinned) o.logger.warn({ asOf: clock.asOf }, "clock pinned by SIGMA_AS_OF");
   const db = await createDataSource({
-    url: o.databaseUrl,
+    url: config.databaseUrl,
     schema,
     entities: [],
     migrations: COORDINATOR_MIGRATIONS,
@@ -59,26 +48,29 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
   });
   const settings: CoordinatorSettings = {
     holderId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    ...DEFAULT_SETTINGS,
-    ...o.settings,
+    leaseTtlMs: config.leaseTtlMs,
+    heartbeatMs: config.heartbeatMs,
+    chunkSize: config.chunkSize,
+    syncBatchSize: config.syncBatchSize,
+    rpcTimeoutMs: config.rpcTimeoutMs,
   };
-  const clientOpts = { token: o.serviceToken, timeoutMs: settings.rpcTimeoutMs };
+  const clientOpts = { token: serviceTokenSource(config.auth, "service:coordinator"), timeoutMs: settings.rpcTimeoutMs };
   const coordinator = new Coordinator({
     repo: new RunRepository(db, schema),
-    marketData: createServiceClient(MarketDataService, o.marketDataUrl, clientOpts),
-    factor: createServiceClient(FactorService, o.factorUrl, clientOpts),
+    marketData: createServiceClient(MarketDataService, config.marketDataUrl, clientOpts),
+    factor: createServiceClient(FactorService, config.factorUrl, clientOpts),
     publisher: o.publisher,
-    clock: o.clock,
+    clock,
     logger: o.logger,
     settings,
   });
   await coordinator.start();
   const server = await serve({
     name: "coordinator",
-    port: o.port,
-    host: o.host,
+    port: config.port,
+    host: config.host,
     logger: o.logger,
-    auth: o.auth,
+    auth: config.auth,
     services: [defineService(CoordinatorService, coordinatorHandlers(coordinator))],
   });
   o.logger.info({ port: server.port, holder: settings.holderId }, "coordinator listening");

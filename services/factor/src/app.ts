@@ -1,25 +1,33 @@
 import { FactorService, MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
-import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
+import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
+import type { FactorConfig } from "./config.js";
 import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "./store/migrations.js";
 import { marketDataPriceSource } from "./usecases/price-source.js";
 import { RunPriceCache, type RunPriceCacheOptions, type RunPriceCacheStats } from "./usecases/run-price-cache.js";
 
-/** Everything the factor service needs to start (validated by main.ts or `sigma dev`). */
-export interface FactorAppOptions {
-  port: number;
-  host?: string;
-  databaseUrl: string;
-  /** Postgres schema this service owns (default "factor"). */
-  schema?: string;
-  /** Base URL of the market-data service, e.g. "http://127.0.0.1:50052". */
-  marketDataUrl: string;
-  /** Bearer token source for calls to market-data (undefined in dev auth mode). */
-  serviceToken?: () => Promise<string>;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadFactorConfig, type FactorConfig } from "./config.js";
+// For the benchmark of phases 1.5 + 1.75 (scripts/bench-factors.ts), which drives the use cases and the store directly.
+export { SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "./store/columns.js";
+export { factorTableToColumns, PgFactorStore } from "./store/factor-store.js";
+export { FACTOR_MIGRATIONS } from "./store/migrations.js";
+export { computeFactorsForRange, computeMetricsForRange, LOOKBACK_TRADING_DAYS } from "./usecases/compute-range.js";
+export type { PriceSource } from "./usecases/price-source.js";
+export {
+  computeSymbolFactors,
+  computeSymbolMetrics,
+  FACTOR_ETFS,
+  FACTOR_IDS,
+  QUALITY_NONE,
+  type SymbolFactorTable,
+} from "./domain/index.js";
+
+/** What the factor service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface FactorShared {
   logger: Logger;
-  auth: AuthConfig;
   /** Run-scoped price cache tuning (defaults: 2 runs, 10 minutes idle). */
   priceCache?: RunPriceCacheOptions;
 }
@@ -38,18 +46,20 @@ export interface StartedFactor extends StartedService {
 }
 
 /** Composition root of the factor service: database → market-data client → price cache → handlers → server. */
-export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
-  const schema = o.schema ?? "factor";
+export async function startFactor(config: FactorConfig, o: FactorShared): Promise<StartedFactor> {
+  const schema = config.schema;
   const db = await createDataSource({
-    url: o.databaseUrl,
+    url: config.databaseUrl,
     schema,
     entities: [],
     migrations: FACTOR_MIGRATIONS,
     logger: o.logger,
     applicationName: "factor",
   });
-  // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
-  const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
+  const marketData = createServiceClient(MarketDataService, config.marketDataUrl, {
+    token: serviceTokenSource(config.auth, "service:factor"),
+    timeoutMs: config.marketDataTimeoutMs,
+  });
   const store = new PgFactorStore(db, schema);
   const prices = marketDataPriceSource(marketData);
   const priceCache = new RunPriceCache(prices, o.priceCache);
@@ -57,10 +67,10 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
   try {
     server = await serve({
       name: "factor",
-      port: o.port,
-      host: o.host,
+      port: config.port,
+      host: config.host,
       logger: o.logger,
-      auth: o.auth,
+      auth: config.auth,
       services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))],
     });
   } catch (err) {

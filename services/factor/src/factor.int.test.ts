@@ -7,18 +7,17 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
 import { BetaQuality, FactorService, FACTORS, MarketDataService, SkipReason } from "@sigma/contracts";
 import { createLogger, createServiceClient } from "@sigma/runtime";
-import { startMarketData } from "@sigma/market-data-service/app";
-import { startFactor } from "./app.js";
+import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
+import { PRICES_CSV, repoRoot } from "@sigma/testing/paths";
+import { loadFactorConfig, startFactor } from "./app.js";
 import { METRIC_KEYS } from "./domain/index.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const csv = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
+const csv = PRICES_CSV;
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const suffix = `${process.pid}_${Date.now()}`;
 const mdSchema = `md_it_${suffix}`;
@@ -58,12 +57,13 @@ describe("factor service against real market-data and Postgres", () => {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 
   before(async () => {
-    const md = await startMarketData({ port: 0, databaseUrl, schema: mdSchema, prices: `csv:${csv}`, logger, auth: { mode: "dev" } });
+    const env = { PORT: "0", HOST: "127.0.0.1", SIGMA_AUTH: "dev", DATABASE_URL: databaseUrl };
+    const md = await startMarketData(loadMarketDataConfig({ ...env, DB_SCHEMA: mdSchema, SIGMA_PRICES: `csv:${csv}` }), { logger });
     closers.push(() => md.close());
     const mdClient = createServiceClient(MarketDataService, md.url);
     // Sync from the start of the file so the 300-day lookback of the computed range is covered.
     await mdClient.syncPrices({ symbols: SYMBOLS, startDate: "2017-01-03", endDate: END, includeFactorEtfs: true, force: false });
-    const svc = await startFactor({ port: 0, databaseUrl, schema: factorSchema, marketDataUrl: md.url, logger, auth: { mode: "dev" } });
+    const svc = await startFactor(loadFactorConfig({ ...env, DB_SCHEMA: factorSchema, SIGMA_MARKET_DATA_URL: md.url }), { logger });
     service = svc;
     closers.unshift(() => svc.close());
     factor = createServiceClient(FactorService, svc.url, { timeoutMs: 120_000 });

@@ -1,25 +1,17 @@
 import { MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
-import { type AuthConfig, defineService, type Logger, serve } from "@sigma/runtime";
-import { createProvider } from "./domain/index.js";
+import { defineService, type Logger, serve } from "@sigma/runtime";
+import { type MarketDataConfig, providerFromConfig } from "./config.js";
 import { marketDataHandlers } from "./handlers/market-data-handlers.js";
 import { MARKET_DATA_MIGRATIONS } from "./store/migrations.js";
 import { PriceStore } from "./store/price-store.js";
 
-/** Everything the market-data service needs to start (validated by main.ts or `sigma dev`). */
-export interface MarketDataAppOptions {
-  port: number;
-  host?: string;
-  databaseUrl: string;
-  /** Postgres schema this service owns (default "market_data"). */
-  schema?: string;
-  /** Provider spec: "synthetic" | "csv:PATH" | "http" (SPEC §6). */
-  prices: string;
-  /** Environment for provider settings (API key, base URL, rate limit). */
-  env?: Readonly<Record<string, string | undefined>>;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadMarketDataConfig, type MarketDataConfig } from "./config.js";
+
+/** What the market-data service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface MarketDataShared {
   logger: Logger;
-  auth: AuthConfig;
-  fetchConcurrency?: number;
 }
 
 /** A started service: where it listens and how to stop it. */
@@ -31,11 +23,11 @@ export interface StartedService {
 }
 
 /** Composition root of the market-data service: database → provider → handlers → server. */
-export async function startMarketData(o: MarketDataAppOptions): Promise<StartedService> {
-  const schema = o.schema ?? "market_data";
-  const provider = createProvider(o.prices, { env: o.env ?? process.env });
+export async function startMarketData(config: MarketDataConfig, o: MarketDataShared): Promise<StartedService> {
+  const schema = config.schema;
+  const provider = providerFromConfig(config);
   const db = await createDataSource({
-    url: o.databaseUrl,
+    url: config.databaseUrl,
     schema,
     entities: [],
     migrations: MARKET_DATA_MIGRATIONS,
@@ -45,16 +37,11 @@ export async function startMarketData(o: MarketDataAppOptions): Promise<StartedS
   const store = new PriceStore(db, schema);
   const server = await serve({
     name: "market-data",
-    port: o.port,
-    host: o.host,
+    port: config.port,
+    host: config.host,
     logger: o.logger,
-    auth: o.auth,
-    services: [
-      defineService(
-        MarketDataService,
-        marketDataHandlers({ store, provider, logger: o.logger, fetchConcurrency: o.fetchConcurrency ?? 8 }),
-      ),
-    ],
+    auth: config.auth,
+    services: [defineService(MarketDataService, marketDataHandlers({ store, provider, fetchConcurrency: config.fetchConcurrency }))],
   });
   o.logger.info({ port: server.port, provider: provider.describe() }, "market-data service listening");
   return {

@@ -13,18 +13,17 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
 import { MarketDataService, SkipReason, SymbolStatus } from "@sigma/contracts";
 import { createLogger, createServiceClient } from "@sigma/runtime";
-import { repoRoot } from "@sigma/testing";
+import { PRICES_CSV } from "@sigma/testing/paths";
 import pg from "pg";
-import { startMarketData, type StartedService } from "./app.js";
+import { loadMarketDataConfig, startMarketData, type StartedService } from "./app.js";
 
 const DATABASE_URL = process.env.SIGMA_TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-const PRICES = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
+const PRICES = PRICES_CSV;
 
 /** date -> close of one symbol, read straight from the file (the test's own oracle). */
 function fileCloses(symbol: string): Map<string, number> {
@@ -55,16 +54,16 @@ interface Harness {
 async function startHarness(prices: string, env?: Record<string, string>): Promise<Harness> {
   // Lower-case hex only: the store interpolates the schema unquoted, and identifiers cannot be bound.
   const schema = `md_it_${randomBytes(6).toString("hex")}`;
-  const service = await startMarketData({
-    port: 0,
-    host: "127.0.0.1",
-    databaseUrl: DATABASE_URL,
-    schema,
-    prices,
-    env: env ?? {},
-    logger: createLogger("t", { level: "silent" }),
-    auth: { mode: "dev" },
+  const config = loadMarketDataConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    SIGMA_AUTH: "dev",
+    DATABASE_URL,
+    DB_SCHEMA: schema,
+    SIGMA_PRICES: prices,
+    ...env,
   });
+  const service = await startMarketData(config, { logger: createLogger("t", { level: "silent" }) });
   const client = createServiceClient(MarketDataService, service.url, { retries: 0 });
   const pgClient = new pg.Client({ connectionString: DATABASE_URL });
   await pgClient.connect();

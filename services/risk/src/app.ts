@@ -1,25 +1,26 @@
 import { RiskService } from "@sigma/contracts";
-import { type AuthConfig, defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import { defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import type { RiskConfig } from "./config.js";
 
-/** Options of the risk service. Its store arrives with phases 3-6 (not built yet). */
-export interface RiskAppOptions {
-  port: number;
-  host?: string;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadRiskConfig, type RiskConfig } from "./config.js";
+
+/** What the risk service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface RiskShared {
   logger: Logger;
-  auth: AuthConfig;
 }
 
 /**
  * Starts the risk service. Every RPC is declared and answers UNIMPLEMENTED naming the capability
  * it waits for; health and reflection are live.
  */
-export async function startRisk(o: RiskAppOptions) {
+export async function startRisk(config: RiskConfig, o: RiskShared) {
   const server = await serve({
     name: "risk",
-    port: o.port,
-    host: o.host,
+    port: config.port,
+    host: config.host,
     logger: o.logger,
-    auth: o.auth,
+    auth: config.auth,
     services: [
       defineService(
         RiskService,

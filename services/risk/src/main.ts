@@ -1,8 +1,9 @@
-import { createLogger, defineConfig, loadServiceConfig, onShutdown } from "@sigma/runtime";
+import { createLogger, loadConfigOrExit, onShutdown } from "@sigma/runtime";
 import { startRisk } from "./app.js";
+import { loadRiskConfig } from "./config.js";
 
 // Composition root: the only module with side effects.
-const { base } = loadServiceConfig("risk", defineConfig({}));
-const logger = createLogger("risk", { level: base.logLevel });
-const service = await startRisk({ port: base.port, host: base.host, auth: base.auth, logger });
+const config = loadConfigOrExit("risk", () => loadRiskConfig());
+const logger = createLogger("risk", { level: config.logLevel });
+const service = await startRisk(config, { logger });
 onShutdown(logger, [{ name: "risk", run: () => service.close() }]);

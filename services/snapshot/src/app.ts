@@ -1,51 +1,49 @@
-import { type Clock, clockFromEnv } from "@sigma/calendar";
+import { type Clock, createClock } from "@sigma/calendar";
 import { MarketDataService, SnapshotService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { marketDataPriceSource } from "@sigma/prices";
-import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
+import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
+import type { SnapshotConfig } from "./config.js";
 import { snapshotHandlers } from "./handlers/snapshot-handlers.js";
 import { SNAPSHOT_MIGRATIONS } from "./store/migrations.js";
 import { PgSnapshotStore } from "./store/snapshot-store.js";
 
-/** Everything the snapshot service needs to start (validated by main.ts or `sigma dev`). */
-export interface SnapshotAppOptions {
-  port: number;
-  host?: string;
-  databaseUrl: string;
-  /** Postgres schema this service owns (default "snapshot"). */
-  schema?: string;
-  /** Base URL of the market-data service, e.g. "http://127.0.0.1:50052". */
-  marketDataUrl: string;
-  /** Bearer token source for calls to market-data (undefined in dev auth mode). */
-  serviceToken?: () => Promise<string>;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadSnapshotConfig, type SnapshotConfig } from "./config.js";
+// For benchmarks and the risk service's tests: the pure engine and the store.
+export { computeSnapshots, type EnginePosition, type PricePanel, type SnapshotRow } from "./domain/snapshot-engine.js";
+
+/** What the snapshot service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface SnapshotShared {
   logger: Logger;
-  auth: AuthConfig;
-  /** The clock whose today bounds imported dates (default: SIGMA_AS_OF or the live clock). */
+  /** Overrides the clock built from SIGMA_AS_OF (tests). */
   clock?: Clock;
 }
 
 /** Composition root of the snapshot service: database → market-data client → handlers → server. */
-export async function startSnapshot(o: SnapshotAppOptions) {
-  const schema = o.schema ?? "snapshot";
+export async function startSnapshot(config: SnapshotConfig, o: SnapshotShared) {
   const db = await createDataSource({
-    url: o.databaseUrl,
-    schema,
+    url: config.databaseUrl,
+    schema: config.schema,
     entities: [],
     migrations: SNAPSHOT_MIGRATIONS,
     logger: o.logger,
     applicationName: "snapshot",
   });
-  const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
-  const clock = o.clock ?? clockFromEnv();
-  const store = new PgSnapshotStore(db, schema);
+  const marketData = createServiceClient(MarketDataService, config.marketDataUrl, {
+    token: serviceTokenSource(config.auth, "service:snapshot"),
+    timeoutMs: config.marketDataTimeoutMs,
+  });
+  const clock = o.clock ?? createClock({ asOf: config.asOf });
+  const store = new PgSnapshotStore(db, config.schema);
   let server: Awaited<ReturnType<typeof serve>>;
   try {
     server = await serve({
       name: "snapshot",
-      port: o.port,
-      host: o.host,
+      port: config.port,
+      host: config.host,
       logger: o.logger,
-      auth: o.auth,
+      auth: config.auth,
       services: [
         defineService(SnapshotService, snapshotHandlers({ store, prices: marketDataPriceSource(marketData), today: () => clock.today() })),
       ],

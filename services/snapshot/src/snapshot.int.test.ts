@@ -13,10 +13,10 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
 import { MarketDataService, PriceStatus, SnapshotService } from "@sigma/contracts";
-import { startMarketData } from "@sigma/market-data-service/app";
+import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
 import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
 import pg from "pg";
-import { startSnapshot } from "./app.js";
+import { loadSnapshotConfig, startSnapshot } from "./app.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
@@ -59,16 +59,10 @@ describe("snapshot service against real market-data and Postgres", () => {
   const ids = new Map<string, string>();
 
   before(async () => {
-    const auth = { mode: "jwt" as const, secret };
     const adminToken = await issueToken(secret, "svc-admin", ["user", "admin"], "1h");
-    const md = await startMarketData({
-      port: 0,
-      databaseUrl,
-      schema: mdSchema,
-      prices: `csv:${path.join(shared, "data/prices/daily_prices.csv")}`,
-      logger,
-      auth,
-    });
+    const env = { PORT: "0", HOST: "127.0.0.1", SIGMA_AUTH: "jwt", SIGMA_JWT_SECRET: secret, DATABASE_URL: databaseUrl, SIGMA_AS_OF: END };
+    const prices = `csv:${path.join(shared, "data/prices/daily_prices.csv")}`;
+    const md = await startMarketData(loadMarketDataConfig({ ...env, DB_SCHEMA: mdSchema, SIGMA_PRICES: prices }), { logger });
     closers.unshift(() => md.close());
     const mdClient = createServiceClient(MarketDataService, md.url, { token: async () => adminToken, timeoutMs: 120_000 });
     const symbols = new Set<string>();
@@ -81,15 +75,7 @@ describe("snapshot service against real market-data and Postgres", () => {
       }
     }
     await mdClient.syncPrices({ symbols: [...symbols], startDate: "2017-01-03", endDate: END, includeFactorEtfs: false, force: false });
-    const svc = await startSnapshot({
-      port: 0,
-      databaseUrl,
-      schema,
-      marketDataUrl: md.url,
-      serviceToken: async () => adminToken,
-      logger,
-      auth,
-    });
+    const svc = await startSnapshot(loadSnapshotConfig({ ...env, DB_SCHEMA: schema, SIGMA_MARKET_DATA_URL: md.url }), { logger });
     closers.unshift(() => svc.close());
     const client = async (sub: string, roles: ("user" | "admin")[]) => {
       const token = await issueToken(secret, sub, roles, "1h");

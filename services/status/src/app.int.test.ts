@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { CoordinatorService, Phase, RunSource, RunState, StatusService } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
 import { AlreadyExistsError, createLogger, createServiceClient, defineService, issueToken, serve } from "@sigma/runtime";
-import { startStatus, type StartedStatus } from "./app.js";
+import { loadStatusConfig, startStatus, type StartedStatus } from "./app.js";
 import { RunEventBuilder } from "./domain/event-builder.js";
 
 // The status service over real sockets with JWT auth, fed by the in-process bus (the same
@@ -14,17 +14,17 @@ const bus = createMemoryBus();
 let status: StartedStatus;
 let adminToken: string;
 let userToken: string;
+/** The configuration main.ts would load, on any free ports, fed by the bus instead of NATS. */
+const statusConfig = (env: Record<string, string> = {}) =>
+  loadStatusConfig(
+    { PORT: "0", HOST: "127.0.0.1", STATUS_HTTP_PORT: "0", SIGMA_AUTH: "jwt", SIGMA_JWT_SECRET: secret, ...env },
+    { requireNats: false },
+  );
 
 before(async () => {
   adminToken = await issueToken(secret, "ops", ["user", "admin"]);
   userToken = await issueToken(secret, "alice", ["user"]);
-  status = await startStatus({
-    port: 0,
-    httpPort: 0,
-    events: bus,
-    logger: createLogger("status-test", { level: "silent" }),
-    auth: { mode: "jwt", secret },
-  });
+  status = await startStatus(statusConfig(), { events: bus, logger: createLogger("status-test", { level: "silent" }) });
 });
 
 after(async () => {
@@ -133,14 +133,9 @@ test("the page's Retry re-submits the run's request to the coordinator (admin on
       }),
     ],
   });
-  const withRetry = await startStatus({
-    port: 0,
-    httpPort: 0,
+  const withRetry = await startStatus(statusConfig({ SIGMA_COORDINATOR_URL: coordinator.url }), {
     events: bus,
     logger: createLogger("status-test", { level: "silent" }),
-    auth: { mode: "jwt", secret },
-    coordinatorUrl: coordinator.url,
-    serviceToken: async () => adminToken,
   });
   try {
     const b = new RunEventBuilder("run-failed", [], Date.now());

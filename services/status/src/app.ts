@@ -2,26 +2,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CoordinatorService, RunSource, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
-import { type AuthConfig, createServiceClient, defineService, isAdmin, type Logger, serve, verifyToken } from "@sigma/runtime";
+import { createServiceClient, defineService, isAdmin, type Logger, serve, serviceTokenSource, verifyToken } from "@sigma/runtime";
+import type { StatusConfig } from "./config.js";
 import { StatusProjection } from "./domain/projection.js";
 import { describeTarget } from "./domain/target.js";
 import { StatusWatchHub } from "./domain/watch.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
 import { createWebHandler } from "./web/http.js";
 
-/** Everything the status service needs to start. */
-export interface StatusAppOptions {
-  port: number;
-  host?: string;
-  /** HTTP/1.1 port of the web page (browsers cannot speak h2c); 0 = any free port; undefined = off. */
-  httpPort?: number;
+// The public entry point of the service (package "."): its configuration loader and start function.
+export { loadStatusConfig, type StatusConfig } from "./config.js";
+
+/** What the status service shares with its process (the same in main.ts, `sigma dev` and tests). */
+export interface StatusShared {
+  /** The run events to project (JetStream in production, possibly the in-process bus in `sigma dev`). */
   events: EventSource;
   logger: Logger;
-  auth: AuthConfig;
-  /** Coordinator address for the page's Retry button (hidden when absent). */
-  coordinatorUrl?: string;
-  /** Token for calls to the coordinator (JWT mode). */
-  serviceToken?: () => Promise<string>;
 }
 
 /** A started status service. */
@@ -39,7 +35,7 @@ export interface StartedStatus {
  * start by replaying the durable JetStream stream from its first event, then follows it live:
  * restarting the service loses nothing.
  */
-export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
+export async function startStatus(config: StatusConfig, o: StatusShared): Promise<StartedStatus> {
   const hub = new StatusWatchHub(new StatusProjection(), {
     onListenerError: (err) => o.logger.warn({ err }, "status watcher dropped"),
   });
@@ -60,38 +56,38 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
     }
   })();
 
-  const coordinator = o.coordinatorUrl ? createServiceClient(CoordinatorService, o.coordinatorUrl, { token: o.serviceToken }) : undefined;
+  const coordinator = createServiceClient(CoordinatorService, config.coordinatorUrl, {
+    token: serviceTokenSource(config.auth, "service:status"),
+  });
   const web = createWebHandler({
     // Retry = the same request again: the run's requested range and force flag, as an admin run.
-    retry: coordinator
-      ? async (target) => {
-          const runId = hub.projection.resolveRunId(target);
-          if (!runId) throw new ConnectError(`no run found for ${describeTarget(target)}`, Code.NotFound);
-          const { run } = await coordinator.getRun({ runId });
-          if (!run) throw new ConnectError(`run ${runId} not found`, Code.NotFound);
-          const res = await coordinator.runBatch({
-            portfolioId: run.portfolioId,
-            source: RunSource.ADMIN,
-            forceRerun: run.forceRerun,
-            startDate: run.requestedStartDate,
-            endDate: run.requestedEndDate,
-            asOf: run.asOf,
-          });
-          return { runId: res.runId };
-        }
-      : undefined,
+    retry: async (target) => {
+      const runId = hub.projection.resolveRunId(target);
+      if (!runId) throw new ConnectError(`no run found for ${describeTarget(target)}`, Code.NotFound);
+      const { run } = await coordinator.getRun({ runId });
+      if (!run) throw new ConnectError(`run ${runId} not found`, Code.NotFound);
+      const res = await coordinator.runBatch({
+        portfolioId: run.portfolioId,
+        source: RunSource.ADMIN,
+        forceRerun: run.forceRerun,
+        startDate: run.requestedStartDate,
+        endDate: run.requestedEndDate,
+        asOf: run.asOf,
+      });
+      return { runId: res.runId };
+    },
     getStatus: (t) => hub.projection.getStatus(t, new Date()),
     getActivityLog: (t) => hub.projection.getActivityLog(t),
     subscribe: (t, after, onUpdate) => hub.subscribe(t, after, onUpdate),
     // Same rule as the RPCs: admin only for now (see handlers/status-handlers.ts); the page sends
     // the bearer token it was given in its URL fragment (#token=JWT).
     authorize: async (req) => {
-      if (o.auth.mode === "dev") return true;
+      if (config.auth.mode === "dev") return true;
       const header = req.headers.authorization;
       const token = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : "";
       if (!token) return false;
       try {
-        return isAdmin(await verifyToken(o.auth.secret, token));
+        return isAdmin(await verifyToken(config.auth.secret, token));
       } catch (err) {
         // An invalid or expired token is refused like any other non-admin; anything else is a fault.
         if (err instanceof ConnectError && err.code === Code.Unauthenticated) return false;
@@ -102,12 +98,12 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
   });
   const server = await serve({
     name: "status",
-    port: o.port,
-    host: o.host,
+    port: config.port,
+    host: config.host,
     logger: o.logger,
-    auth: o.auth,
+    auth: config.auth,
     services: [defineService(StatusService, statusHandlers(hub))],
-    httpPort: o.httpPort,
+    httpPort: config.httpPort,
     // The same page/API handler serves both ports; the HTTP/2 compatibility objects carry the same fields.
     extraHttpHandler: (req, res) => web(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });

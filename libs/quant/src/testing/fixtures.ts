@@ -9,8 +9,10 @@ import { fileURLToPath } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Repository root (/work/main): libs/quant/src/testing → four levels up. */
 export const REPO_ROOT = path.resolve(HERE, "../../../..");
-/** The shared real price file, resolved relative to the repo (never copied into it). */
-export const PRICES_CSV = path.resolve(REPO_ROOT, "../shared/data/prices/daily_prices.csv");
+/** The shared real price file (SIGMA_SHARED_DIR aware; never copied into the repo). */
+import { PRICES_CSV } from "@sigma/testing/paths";
+
+export { PRICES_CSV };
 const VECTORS_DIR = path.resolve(HERE, "../../test/vectors");
 
 /** Closes aligned to a calendar. */

@@ -1,5 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import { FACTOR_ETFS, type MarketDataService, Phase, SkipReason, SymbolStatus } from "@sigma/contracts";
+import { withCorrelation } from "@sigma/runtime";
 import { addSkip } from "../domain/run-record.js";
 import { PhaseFailedError, RunCancelledError, type PhaseContext } from "./phase-context.js";
 
@@ -50,9 +51,12 @@ export async function runMarketDataPhase(
   let done = 0;
   for (const batch of batches) {
     if (ctx.cancelled()) throw new RunCancelledError();
-    const res = await marketData.syncPrices(
-      { symbols: batch, startDate: input.historyStartDate, endDate: input.endDate, force: input.force, includeFactorEtfs: false },
-      { signal: ctx.signal, timeoutMs: input.timeoutMs },
+    // The run id and phase travel as headers, so market data's log lines for this call carry them.
+    const res = await withCorrelation({ runId: ctx.runId, phase: Phase[Phase.MARKET_DATA] }, () =>
+      marketData.syncPrices(
+        { symbols: batch, startDate: input.historyStartDate, endDate: input.endDate, force: input.force, includeFactorEtfs: false },
+        { signal: ctx.signal, timeoutMs: input.timeoutMs },
+      ),
     );
     for (const r of res.results) {
       if (seen.has(r.symbol)) continue;

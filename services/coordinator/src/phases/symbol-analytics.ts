@@ -1,5 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import { type FactorService, type PhaseCounters, Phase, type SymbolProblem } from "@sigma/contracts";
+import { withCorrelation } from "@sigma/runtime";
 import { addSkip } from "../domain/run-record.js";
 import { RunCancelledError, type PhaseContext } from "./phase-context.js";
 
@@ -31,7 +32,10 @@ export async function runSymbolAnalyticsChunk(
   // The run id lets the factor service reuse the prices it loaded for the run's earlier chunks.
   const req = { symbols: input.symbols, startDate: input.dates[0]!, endDate: input.dates.at(-1)!, runId: ctx.runId };
   const opts = { signal: ctx.signal, timeoutMs: input.timeoutMs };
-  const res = phase === Phase.SYMBOL_FACTORS ? await factor.computeSymbolFactors(req, opts) : await factor.computeSymbolMetrics(req, opts);
+  // The run id and phase travel as headers, so the factor service's log lines for this call carry them.
+  const res = await withCorrelation({ runId: ctx.runId, phase: Phase[phase] }, () =>
+    phase === Phase.SYMBOL_FACTORS ? factor.computeSymbolFactors(req, opts) : factor.computeSymbolMetrics(req, opts),
+  );
   fold(ctx, res.counters, input.symbols.length);
   for (const p of res.problems) await recordProblem(ctx, p, seenProblems, phase);
   return { fits: "fits" in res ? Number(res.fits) : 0 };

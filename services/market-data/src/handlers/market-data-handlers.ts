@@ -1,8 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { isIsoDate } from "@sigma/calendar";
 import { FACTOR_ETFS, type MarketDataService, SkipReason, SymbolStatus } from "@sigma/contracts";
-import { InvalidArgumentError, requireAdmin, requirePrincipal } from "@sigma/runtime";
-import type { Logger } from "pino";
+import { InvalidArgumentError, loggerKey, requireAdmin, requirePrincipal } from "@sigma/runtime";
 import { normalizeSymbol, type PriceProvider } from "../domain/index.js";
 import type { PriceStore } from "../store/price-store.js";
 import { readAlignedSeries } from "../usecases/price-series.js";
@@ -12,7 +11,6 @@ import { syncPrices } from "../usecases/sync-prices.js";
 export interface MarketDataHandlerDeps {
   store: PriceStore;
   provider: PriceProvider;
-  logger: Logger;
   fetchConcurrency: number;
 }
 
@@ -74,7 +72,8 @@ export function marketDataHandlers(deps: MarketDataHandlerDeps): ServiceImpl<typ
         false,
       );
       const results = await syncPrices(
-        { store, provider, logger: deps.logger, concurrency: deps.fetchConcurrency },
+        // The per-RPC logger: its lines carry the rpc name and the caller's run id and phase.
+        { store, provider, logger: ctx.values.get(loggerKey), concurrency: deps.fetchConcurrency },
         { symbols, start: req.startDate, end: req.endDate, force: req.force },
         ctx.signal,
       );

@@ -14,9 +14,9 @@ describe("createProvider", () => {
   });
 
   it("builds a csv provider with the path resolved against cwd", () => {
-    const p = createProvider("csv:../shared/data/prices/daily_prices.csv", { env: {}, cwd: "/work/main" });
+    const p = createProvider("csv:../shared/data/prices/daily_prices.csv", { env: {}, cwd: "/srv/sigma" });
     assert.ok(p instanceof CsvPriceProvider);
-    assert.equal(p.path, "/work/shared/data/prices/daily_prices.csv");
+    assert.equal(p.path, "/srv/shared/data/prices/daily_prices.csv");
     assert.equal(p.kind, "csv");
   });
 

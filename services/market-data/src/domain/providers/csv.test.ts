@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { PRICES_CSV } from "@sigma/testing/paths";
 import { CsvFormatError, CsvPriceProvider, parsePriceCsv } from "./csv.js";
 
-const repoRoot = fileURLToPath(new URL("../../../../../", import.meta.url));
-const realFile = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
+const realFile = PRICES_CSV;
 
 describe("CsvPriceProvider on the shared price file", () => {
   const provider = new CsvPriceProvider(realFile);

@@ -1,0 +1,75 @@
+/**
+ * Dependency rules of the Sigma monorepo (dependency-cruiser; run by scripts/test.sh).
+ * Layers: a service's domain/ is pure use cases; services talk through contracts, never through
+ * each other's files; libs are below services; no cycles.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "domain-is-pure",
+      severity: "error",
+      comment:
+        "A service's domain/ never imports its store/ or handlers/, nor the transport and storage packages " +
+        "(@connectrpc/*, typeorm, pg, nats).",
+      from: {
+        path: "^services/[^/]+/src/domain/",
+        // Exception (coordinator only): its domain is being refactored out of these imports in another
+        // branch; until that lands, coordinator/src/domain may import its store/ and @connectrpc/connect.
+        pathNot: ["^services/coordinator/src/domain/", "\\.test\\.ts$"],
+      },
+      to: {
+        path: ["^services/[^/]+/src/(store|handlers)/", "(^|/)node_modules/@connectrpc/", "(^|/)node_modules/(typeorm|pg|nats)/"],
+      },
+    },
+    {
+      name: "coordinator-domain-transitional",
+      severity: "error",
+      comment:
+        "Narrow exception for services/coordinator/src/domain (being refactored elsewhere): it may use its " +
+        "store/ and @connectrpc/connect types for now, but never handlers/, typeorm, pg or nats.",
+      from: { path: "^services/coordinator/src/domain/", pathNot: "\\.test\\.ts$" },
+      to: { path: ["^services/coordinator/src/handlers/", "(^|/)node_modules/(typeorm|pg|nats)/"] },
+    },
+    {
+      name: "no-other-service-internals",
+      severity: "error",
+      comment: "A service imports another service only through its public entry point (src/app.ts or src/index.ts).",
+      from: { path: "^services/([^/]+)/" },
+      to: {
+        path: "^services/[^/]+/",
+        pathNot: ["^services/$1/", "^services/[^/]+/src/(app|index)\\.ts$"],
+      },
+    },
+    {
+      name: "only-public-service-entry-points",
+      severity: "error",
+      comment: "Scripts and whole-system tests use a service only through its public entry point (or run it as a process).",
+      from: { path: "^(scripts|test)/" },
+      to: {
+        path: "^services/[^/]+/",
+        pathNot: "^services/[^/]+/src/(app|index)\\.ts$",
+      },
+    },
+    {
+      name: "libs-never-import-services",
+      severity: "error",
+      from: { path: "^libs/" },
+      to: { path: "^services/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: ["(^|/)gen/", "^third_party/", "^libs/contracts/src/gen/"] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    combinedDependencies: true,
+  },
+};
