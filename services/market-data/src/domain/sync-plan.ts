@@ -10,8 +10,7 @@
  *
  * Everything here is pure: the calendar is computed by rule, no I/O.
  */
-import { nextTradingDay, tradingDays } from "@sigma/calendar";
-import { assertDateRange } from "./dates.js";
+import { assertDateRange, nextTradingDay, tradingDays } from "@sigma/calendar";
 
 /** An inclusive range of "YYYY-MM-DD" dates (start <= end). */
 export interface DateRange {
