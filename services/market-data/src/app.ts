@@ -1,3 +1,4 @@
+import { type Clock, clockFromEnv } from "@sigma/calendar";
 import { MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { type AuthConfig, defineService, type Logger, serve } from "@sigma/runtime";
@@ -5,6 +6,7 @@ import { createProvider } from "./domain/index.js";
 import { marketDataHandlers } from "./handlers/market-data-handlers.js";
 import { MARKET_DATA_MIGRATIONS } from "./store/migrations.js";
 import { PriceStore } from "./store/price-store.js";
+import { PriceSourceGate } from "./usecases/price-source.js";
 
 /** Everything the market-data service needs to start (validated by main.ts or `sigma dev`). */
 export interface MarketDataAppOptions {
@@ -20,6 +22,8 @@ export interface MarketDataAppOptions {
   logger: Logger;
   auth: AuthConfig;
   fetchConcurrency?: number;
+  /** "Today" for SyncPrices' future-date check; default: the clock SIGMA_AS_OF in `env` describes. */
+  clock?: Clock;
 }
 
 /** A started service: where it listens and how to stop it. */
@@ -43,6 +47,8 @@ export async function startMarketData(o: MarketDataAppOptions): Promise<StartedS
     applicationName: "market-data",
   });
   const store = new PriceStore(db, schema);
+  const priceSource = new PriceSourceGate(provider);
+  const clock = o.clock ?? clockFromEnv(o.env ?? process.env);
   const server = await serve({
     name: "market-data",
     port: o.port,
@@ -52,10 +58,11 @@ export async function startMarketData(o: MarketDataAppOptions): Promise<StartedS
     services: [
       defineService(
         MarketDataService,
-        marketDataHandlers({ store, provider, logger: o.logger, fetchConcurrency: o.fetchConcurrency ?? 8 }),
+        marketDataHandlers({ store, provider, logger: o.logger, fetchConcurrency: o.fetchConcurrency ?? 8, clock, priceSource }),
       ),
     ],
   });
+  await priceSource.attachHealth(server.health, o.logger);
   o.logger.info({ port: server.port, provider: provider.describe() }, "market-data service listening");
   return {
     name: "market-data",

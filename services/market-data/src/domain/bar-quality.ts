@@ -4,7 +4,7 @@
  * run), so such a bar is rejected with a reason instead of stored. The other fields must at least be
  * finite: nothing downstream reads them, but a stored NaN is never useful.
  */
-import type { DailyBar } from "./providers/types.js";
+import type { DailyBar, RejectedBar } from "./providers/types.js";
 
 /**
  * Why one price field is unusable, or undefined when it is fine.
@@ -29,4 +29,46 @@ export function barProblem(bar: DailyBar): string | undefined {
     priceFieldProblem("low", bar.low) ??
     priceFieldProblem("volume", bar.volume)
   );
+}
+
+/** The bars of one fetch split into what may be stored and what may not. */
+export interface ScreenedBars {
+  /** Bars to store, in the order given. */
+  readonly bars: DailyBar[];
+  /** Rows with unusable prices (the provider's own and bars failing {@link barProblem}), ascending by date. */
+  readonly rejected: RejectedBar[];
+  /** Rows (bars or rejected rows) dated after `today`: skipped and counted, never stored. */
+  readonly futureRows: number;
+  /** The earliest such date, or undefined when there is none. */
+  readonly firstFutureDate: string | undefined;
+}
+
+/**
+ * Splits a fetch's rows into storable bars, rejected rows and rows dated after `today` (a file or
+ * feed cannot know a close that has not happened: such a row is an error in the source). A future
+ * row is counted as future, not as bad, whatever its prices.
+ * @param bars - the provider's bars.
+ * @param providerRejected - rows the provider already refused (e.g. the csv provider's unparsable closes).
+ * @param today - the clock's "YYYY-MM-DD" today.
+ */
+export function screenBars(bars: readonly DailyBar[], providerRejected: readonly RejectedBar[], today: string): ScreenedBars {
+  const kept: DailyBar[] = [];
+  const rejected: RejectedBar[] = [];
+  let futureRows = 0;
+  let firstFutureDate: string | undefined;
+  const future = (date: string): boolean => {
+    if (date <= today) return false;
+    futureRows++;
+    if (firstFutureDate === undefined || date < firstFutureDate) firstFutureDate = date;
+    return true;
+  };
+  for (const r of providerRejected) if (!future(r.date)) rejected.push(r);
+  for (const bar of bars) {
+    if (future(bar.date)) continue;
+    const problem = barProblem(bar);
+    if (problem === undefined) kept.push(bar);
+    else rejected.push({ date: bar.date, problem });
+  }
+  rejected.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return { bars: kept, rejected, futureRows, firstFutureDate };
 }

@@ -16,11 +16,12 @@
  *   {@link RejectedBar} with its `file:line`, so the sync reports it and stores the symbol's other rows.
  * - Rows need not be sorted.
  */
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { parse } from "csv-parse/sync";
 import path from "node:path";
 import { assertDateRange, isIsoDate } from "@sigma/calendar";
 import { priceFieldProblem } from "../bar-quality.js";
-import { CsvFormatError, readCsvTable } from "../csv-table.js";
+import { CsvFormatError, indexHeader, readCsvTable } from "../csv-table.js";
 import { InvalidSymbolError, normalizeSymbol } from "../symbols.js";
 import type { DailyBar, FetchResult, PriceProvider, RejectedBar } from "./types.js";
 
@@ -132,6 +133,52 @@ export function parsePriceCsv(text: string, source: string): PriceIndex {
     index.set(symbol, cols);
   }
   return index;
+}
+
+/** How much of the file {@link checkPriceFile} reads to find the header line. */
+const HEADER_PROBE_BYTES = 64 * 1024;
+
+/**
+ * The start-up check of a price file: it exists, is a readable file and its first line is a header
+ * with every column of {@link PRICE_FILE_COLUMNS} (any order and case, as {@link parsePriceCsv}
+ * accepts). Reads at most the first 64 KiB; the rows are checked when the file is loaded.
+ * @returns undefined when the file passes, else why not, naming the file (for health and
+ *   FAILED_PRECONDITION answers).
+ */
+export async function checkPriceFile(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    const handle = await open(file, "r");
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) return `price file ${file} is not a regular file`;
+      const buf = Buffer.alloc(Math.min(HEADER_PROBE_BYTES, st.size));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      text = buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return `price file ${file} does not exist`;
+    if (code === "EACCES" || code === "EPERM") return `price file ${file} is not readable (${code})`;
+    if (code === "EISDIR") return `price file ${file} is not a regular file`;
+    return `price file ${file} cannot be read: ${(err as Error).message}`;
+  }
+  const firstLineEnd = text.indexOf("\n");
+  if (firstLineEnd < 0 && text.length === HEADER_PROBE_BYTES)
+    return `price file ${file}: no header line in the first ${HEADER_PROBE_BYTES} bytes`;
+  const firstLine = firstLineEnd < 0 ? text : text.slice(0, firstLineEnd);
+  if (firstLine.replace(/^\uFEFF/, "").trim() === "")
+    return `price file ${file}: the first line is empty, expected the header ${PRICE_FILE_COLUMNS.join(",")}`;
+  try {
+    const [record] = parse(firstLine, { bom: true, relax_column_count: true }) as string[][];
+    indexHeader(record ?? [], { source: file, required: PRICE_FILE_COLUMNS });
+  } catch (err) {
+    // A CsvFormatError already starts with "file:1:".
+    return err instanceof CsvFormatError ? `price file ${err.message}` : `price file ${file}: ${(err as Error).message}`;
+  }
+  return undefined;
 }
 
 /** First index i with dates[i] >= date (dates.length when none). */
