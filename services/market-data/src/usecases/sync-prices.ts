@@ -85,7 +85,7 @@ export async function syncPrices(
   // Nothing after today is settled, whatever the provider.
   const today = deps.clock.today();
   const providerSettled = provider.kind === "http" ? previousTradingDay(req.end) : req.end;
-  const settledThrough = providerSettled < today ? providerSettled : today;
+  const settledThrough = earlierDate(providerSettled, today);
 
   const fetchOne = async (symbol: string): Promise<Fetched> => {
     const ranges = req.force ? [{ start: req.start, end: req.end }] : planMissingRanges(coverage.get(symbol) ?? [], req.start, req.end);
@@ -196,6 +196,12 @@ export async function syncPrices(
       }
     }
   });
+}
+
+/** The earlier of two "YYYY-MM-DD" dates (string order is date order). */
+function earlierDate(a: string, b: string): string {
+  if (b < a) return b;
+  return a;
 }
 
 type FetchedOk = Extract<Fetched, { kind: "ok" }>;
