@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CsvFormatError, CsvPriceProvider, parsePriceCsv } from "./csv.js";
+import { CsvFormatError, CsvPriceProvider, checkPriceFile, parsePriceCsv } from "./csv.js";
 
 const repoRoot = fileURLToPath(new URL("../../../../../", import.meta.url));
 const realFile = path.resolve(repoRoot, "../shared/data/prices/daily_prices.csv");
@@ -187,6 +187,29 @@ describe("CsvPriceProvider loading", () => {
         requests: 0,
         rejected: [{ date: "2020-01-03", location: "p.csv:3", problem: "close -5 is not positive" }],
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("checkPriceFile (start-up check of SIGMA_PRICES=csv:PATH)", () => {
+  it("passes a good header in any order and case, with a BOM and quotes, and names every other problem", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "sigma-csv-"));
+    try {
+      const file = path.join(dir, "p.csv");
+      assert.match((await checkPriceFile(file)) ?? "", /price file .*p\.csv does not exist/);
+      assert.match((await checkPriceFile(dir)) ?? "", /is not a regular file/);
+      await writeFile(file, "");
+      assert.match(
+        (await checkPriceFile(file)) ?? "",
+        /the first line is empty, expected the header date,symbol,open,high,low,close,volume/,
+      );
+      await writeFile(file, "date,symbol,open,high,low,volume\n2020-01-02,ABC,1,1,1,1\n");
+      assert.match((await checkPriceFile(file)) ?? "", /p\.csv:1: header lacks column "close"/);
+      await writeFile(file, '\uFEFF"Volume",Close,LOW,high,open,Symbol,DATE,extra\r\n1,2,3,4,5,ABC,2020-01-02,x\r\n');
+      assert.equal(await checkPriceFile(file), undefined);
+      assert.equal(await checkPriceFile(realFile), undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
