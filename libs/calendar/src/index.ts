@@ -6,6 +6,7 @@
 export {
   InvalidDateError,
   addCalendarDays,
+  assertDateRange,
   dayNumberFromParts,
   dayOfWeek,
   daysInMonth,
@@ -18,6 +19,7 @@ export {
   toDayNumber,
   tryParseIsoDate,
   weekdayOfDayNumber,
+  yearOf,
 } from "./iso-date.js";
 export type { DateParts } from "./iso-date.js";
 export { JUNETEENTH_FIRST_YEAR, SPECIAL_CLOSURES, easterSunday, holidays } from "./holidays.js";

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   InvalidDateError,
   addCalendarDays,
+  assertDateRange,
   dayNumberFromParts,
   dayOfWeek,
   fromDayNumber,
@@ -10,6 +11,7 @@ import {
   parseIsoDate,
   partsFromDayNumber,
   toDayNumber,
+  yearOf,
 } from "./iso-date.js";
 
 describe("isIsoDate", () => {
@@ -100,5 +102,30 @@ describe("dayOfWeek / addCalendarDays", () => {
     assert.equal(addCalendarDays("2020-01-23", 366), "2021-01-23");
     assert.throws(() => addCalendarDays("2020-01-23", 0.5), RangeError);
     assert.throws(() => addCalendarDays("2020-01-32", 1), InvalidDateError);
+  });
+});
+
+describe("assertDateRange / yearOf", () => {
+  it("accepts a real range, including a one-day range", () => {
+    assertDateRange("2020-01-02", "2020-01-31");
+    assertDateRange("2020-02-29", "2020-02-29");
+  });
+
+  it("names the bad end and the context", () => {
+    assert.throws(
+      () => assertDateRange("2020-02-30", "2020-03-01", "fetch"),
+      (e: unknown) => e instanceof InvalidDateError && /fetch: start/.test(e.message),
+    );
+    assert.throws(
+      () => assertDateRange("2020-01-01", "2020-1-2"),
+      (e: unknown) => e instanceof InvalidDateError && /end/.test(e.message),
+    );
+    assert.throws(() => assertDateRange("2020-01-03", "2020-01-02"), /start 2020-01-03 is after end 2020-01-02/);
+  });
+
+  it("yearOf reads the year of a strict date only", () => {
+    assert.equal(yearOf("0099-12-31"), 99);
+    assert.equal(yearOf("2024-02-29"), 2024);
+    assert.throws(() => yearOf("2023-02-29"), InvalidDateError);
   });
 });

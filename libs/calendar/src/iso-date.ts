@@ -155,3 +155,25 @@ export function addCalendarDays(date: string, days: number): string {
   if (!Number.isInteger(days)) throw new RangeError(`addCalendarDays: days must be an integer, got ${days}`);
   return fromDayNumber(toDayNumber(date, "addCalendarDays") + days);
 }
+
+/**
+ * Asserts that `start` and `end` are strict, real "YYYY-MM-DD" dates with start <= end (an inclusive
+ * range). String order is date order for such dates, so no parsing beyond validation is needed.
+ * @param context - Optional label prefixed to the error messages (e.g. "fetchDaily").
+ * @throws InvalidDateError naming "start" or "end" when either is not a strict, real date.
+ * @throws RangeError when start is after end.
+ */
+export function assertDateRange(start: string, end: string, context?: string): void {
+  const where = context ? `${context}: ` : "";
+  if (!isIsoDate(start)) throw new InvalidDateError(start, `${where}start`);
+  if (!isIsoDate(end)) throw new InvalidDateError(end, `${where}end`);
+  if (start > end) throw new RangeError(`${where}start ${start} is after end ${end}`);
+}
+
+/**
+ * The calendar year of a strict "YYYY-MM-DD" date.
+ * @throws InvalidDateError when `date` is not a strict, real date.
+ */
+export function yearOf(date: string): number {
+  return parseIsoDate(date, "yearOf").year;
+}

@@ -1,3 +1,4 @@
+import { type Clock, createClock } from "@sigma/calendar";
 import { MarketDataService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { defineService, type Logger, serve } from "@sigma/runtime";
@@ -5,6 +6,7 @@ import { type MarketDataConfig, providerFromConfig } from "./config.js";
 import { marketDataHandlers } from "./handlers/market-data-handlers.js";
 import { MARKET_DATA_MIGRATIONS } from "./store/migrations.js";
 import { PriceStore } from "./store/price-store.js";
+import { PriceSourceGate } from "./usecases/price-source.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadMarketDataConfig, type MarketDataConfig } from "./config.js";
@@ -12,6 +14,8 @@ export { loadMarketDataConfig, type MarketDataConfig } from "./config.js";
 /** What the market-data service shares with its process (the same in main.ts, `sigma dev` and tests). */
 export interface MarketDataShared {
   logger: Logger;
+  /** "Today" for SyncPrices' future-date check; default: the clock SIGMA_AS_OF describes. */
+  clock?: Clock;
 }
 
 /** A started service: where it listens and how to stop it. */
@@ -35,14 +39,22 @@ export async function startMarketData(config: MarketDataConfig, o: MarketDataSha
     applicationName: "market-data",
   });
   const store = new PriceStore(db, schema);
+  const priceSource = new PriceSourceGate(provider);
+  const clock = o.clock ?? createClock({ asOf: config.asOf });
   const server = await serve({
     name: "market-data",
     port: config.port,
     host: config.host,
     logger: o.logger,
     auth: config.auth,
-    services: [defineService(MarketDataService, marketDataHandlers({ store, provider, fetchConcurrency: config.fetchConcurrency }))],
+    services: [
+      defineService(
+        MarketDataService,
+        marketDataHandlers({ store, provider, fetchConcurrency: config.fetchConcurrency, clock, priceSource }),
+      ),
+    ],
   });
+  await priceSource.attachHealth(server.health, o.logger);
   o.logger.info({ port: server.port, provider: provider.describe() }, "market-data service listening");
   return {
     name: "market-data",

@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { type BaseServiceEnv, type ConfigOf, type ConfigProblem, defineConfig, loadServiceConfig } from "@sigma/runtime";
-import { CsvPriceProvider, createProvider, DEFAULT_POLYGON_URL, type PriceProvider, ProviderConfigError } from "./domain/index.js";
+import { createProvider, DEFAULT_POLYGON_URL, type PriceProvider, ProviderConfigError } from "./domain/index.js";
 
 /**
  * Every variable the market-data service reads besides the shared ones (PORT, HOST, LOG_LEVEL,
@@ -11,6 +10,7 @@ export const marketDataConfigSpec = defineConfig({
   schema: { env: "DB_SCHEMA", kind: "string", default: "market_data", description: "Postgres schema this service owns" },
   prices: { env: "SIGMA_PRICES", kind: "string", default: "synthetic", description: "synthetic | csv:PATH | http" },
   fetchConcurrency: { env: "SIGMA_FETCH_CONCURRENCY", kind: "int", default: 8, min: 1, max: 64 },
+  asOf: { env: "SIGMA_AS_OF", kind: "date", description: "pins today: SyncPrices skips rows dated after it" },
   polygonApiKey: {
     env: "SIGMA_POLYGON_API_KEY",
     kind: "string",
@@ -31,21 +31,21 @@ export function providerFromConfig(cfg: ConfigOf<typeof marketDataConfigSpec>): 
   });
 }
 
-/** The provider rules that span variables: a parsable SIGMA_PRICES, its API key, an existing CSV file. */
+/**
+ * The provider rules that span variables: a parsable SIGMA_PRICES and its API key. A CSV file that
+ * is missing or unreadable is not a configuration error: the service starts, says NOT_SERVING with
+ * the reason, and recovers when the file is fixed (usecases/price-source.ts).
+ */
 function providerProblems(cfg: ConfigOf<typeof marketDataConfigSpec> | undefined): ConfigProblem[] {
   if (!cfg) return [];
   if (cfg.prices.trim().toLowerCase() === "http" && !cfg.polygonApiKey?.trim()) {
     return [{ env: "SIGMA_POLYGON_API_KEY", problem: "missing (required when SIGMA_PRICES=http)" }];
   }
-  let provider: PriceProvider;
   try {
-    provider = providerFromConfig(cfg);
+    providerFromConfig(cfg);
   } catch (err) {
     if (err instanceof ProviderConfigError) return [{ env: "SIGMA_PRICES", problem: err.message }];
     throw err;
-  }
-  if (provider instanceof CsvPriceProvider && !existsSync(provider.path)) {
-    return [{ env: "SIGMA_PRICES", problem: `no such file: ${provider.path}` }];
   }
   return [];
 }

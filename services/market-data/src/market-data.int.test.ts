@@ -16,7 +16,11 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { MarketDataService, SkipReason, SymbolStatus } from "@sigma/contracts";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@sigma/contracts/health";
 import { createLogger, createServiceClient } from "@sigma/runtime";
 import { PRICES_CSV } from "@sigma/testing/paths";
 import pg from "pg";
@@ -319,6 +323,149 @@ describe("market-data service validation and the symbol universe", () => {
       ["AAPL", "BRK-B"],
     );
     assert.equal((await h.tableCounts()).symbols, 3);
+  });
+});
+
+describe("market-data service limits the size of a call", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness(`csv:${PRICES}`);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it("AddSymbols refuses more than 10,000 symbols before writing anything", async () => {
+    const symbols = Array.from({ length: 10_001 }, (_, i) => `S${i}`);
+    const msg = await expectInvalidArgument(h.client.addSymbols({ symbols }));
+    assert.match(msg, /at most 10,000 per call/);
+    assert.match(msg, /10001 given/);
+    assert.equal((await h.tableCounts()).symbols, 0, "nothing committed");
+    const ok = await h.client.addSymbols({ symbols: symbols.slice(0, 10_000) });
+    assert.equal(ok.added, 10_000, "the limit itself is accepted");
+  });
+
+  it("GetPriceSeries refuses a range over 25 years or more than 5,000,000 closes, naming the limit", async () => {
+    const span = await expectInvalidArgument(h.client.getPriceSeries({ symbols: ["SPY"], startDate: "0001-01-01", endDate: "9999-12-31" }));
+    assert.match(span, /spans more than 25 years/);
+    const justOver = await expectInvalidArgument(
+      h.client.getPriceSeries({ symbols: ["SPY"], startDate: "2000-01-03", endDate: "2025-01-03" }),
+    );
+    assert.match(justOver, /end must be before 2025-01-03/);
+    // 2,000 symbols × 2,516 trading days (2010-2019) = 5,032,000 closes.
+    const symbols = Array.from({ length: 2_000 }, (_, i) => `S${i}`);
+    const cells = await expectInvalidArgument(h.client.getPriceSeries({ symbols, startDate: "2010-01-01", endDate: "2019-12-31" }));
+    assert.match(cells, /2000 symbols × 2516 trading dates = 5,032,000 closes exceeds the limit of 5,000,000/);
+    // The largest legitimate read (1,193 symbols × ~560 dates) passes.
+    const big = await h.client.getPriceSeries({
+      symbols: Array.from({ length: 1_193 }, (_, i) => `S${i}`),
+      startDate: "2018-01-01",
+      endDate: "2020-03-31",
+    });
+    assert.equal(big.series.length, 1_193);
+    assert.equal(big.dates.length, tradingDays("2018-01-01", "2020-03-31").length);
+  });
+});
+
+describe("market-data service screens bad rows of the price file", () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "sigma-md-it-"));
+    const file = path.join(dir, "daily_prices.csv");
+    await writeFile(
+      file,
+      [
+        "date,symbol,open,high,low,close,volume",
+        "2020-01-02,AAA,1,1,1,10,1",
+        "2020-01-03,AAA,1,1,1,-5,1",
+        "2020-01-06,AAA,1,1,1,11,1",
+        "2020-01-02,BBB,1,1,1,abc,1",
+        "2020-01-03,BBB,1,1,1,0,1",
+        "2099-01-02,AAA,1,1,1,12,1",
+      ].join("\r\n"),
+    );
+    h = await startHarness(`csv:${file}`, { SIGMA_AS_OF: "2020-01-10" });
+  });
+  after(async () => {
+    await h?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("rejects bad closes and rows after today with typed problems, stores none of them, and reports BBB unavailable", async () => {
+    const res = await h.client.syncPrices({ symbols: ["AAA", "BBB"], startDate: "2020-01-01", endDate: "2099-12-31" });
+    assert.deepEqual(
+      res.problems.map((p) => [p.symbol, SkipReason[p.reason], p.date, p.message]),
+      [
+        ["AAA", "BAD_PRICE", "2020-01-03", "daily_prices.csv:3: AAA 2020-01-03: close -5 is not positive"],
+        ["AAA", "FUTURE_DATE", "2099-01-02", "AAA: 1 row(s) dated after today (2020-01-10) skipped, the first on 2099-01-02"],
+        ["BBB", "BAD_PRICE", "2020-01-02", 'daily_prices.csv:5: BBB 2020-01-02: close is not a number: "abc"'],
+        ["BBB", "BAD_PRICE", "2020-01-03", "daily_prices.csv:6: BBB 2020-01-03: close 0 is not positive"],
+      ],
+    );
+    const rowsSkipped = Object.fromEntries(res.rowsSkipped.map((s) => [SkipReason[s.reason], Number(s.count)]));
+    assert.deepEqual(rowsSkipped, { BAD_PRICE: 3, FUTURE_DATE: 1 });
+    const aaa = res.results.find((r) => r.symbol === "AAA")!;
+    assert.deepEqual(
+      [SymbolStatus[aaa.status], Number(aaa.rowsFetched), aaa.firstDate, aaa.lastDate],
+      ["FETCHED", 2, "2020-01-02", "2020-01-06"],
+    );
+    const bbb = res.results.find((r) => r.symbol === "BBB")!;
+    assert.deepEqual([SymbolStatus[bbb.status], SkipReason[bbb.reason]], ["UNAVAILABLE", "BAD_PRICE"]);
+    assert.deepEqual(skippedOf(res.counters), { BAD_PRICE: 1 });
+    assert.equal((await h.tableCounts()).prices, 2, "only AAA's two good rows are stored");
+    const listed = await h.client.listSymbols({ includeFactorEtfs: false });
+    assert.deepEqual(
+      listed.symbols.map((s) => [s.symbol, s.unavailable]),
+      [
+        ["AAA", false],
+        ["BBB", true],
+      ],
+    );
+  });
+});
+
+describe("market-data service with an unusable price file", () => {
+  let h: Harness;
+  let dir: string;
+  let file: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "sigma-md-it-"));
+    file = path.join(dir, "missing.csv");
+    h = await startHarness(`csv:${file}`);
+  });
+  after(async () => {
+    await h?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const health = () => createServiceClient(Health, h.service.url, { retries: 0 }).check({ service: "" });
+
+  it("starts, answers NOT_SERVING and refuses SyncPrices with FAILED_PRECONDITION naming the reason", async () => {
+    assert.equal((await health()).status, ServingStatus.NOT_SERVING);
+    assert.equal((await h.client.getProviderInfo({})).kind, "csv", "the service still answers");
+    await assert.rejects(h.client.syncPrices({ symbols: ["AAA"], startDate: "2020-01-01", endDate: "2020-01-10" }), (err: unknown) => {
+      const ce = ConnectError.from(err);
+      assert.equal(ce.code, Code.FailedPrecondition);
+      assert.match(ce.rawMessage, /price file .*missing\.csv does not exist/);
+      return true;
+    });
+    assert.equal((await h.tableCounts()).symbols, 0, "a refused sync writes nothing");
+  });
+
+  it("names a wrong header, and serves again once the file is right", async () => {
+    await writeFile(file, "date,ticker,open,high,low,close,volume\n2020-01-02,AAA,1,1,1,1,1\n");
+    await assert.rejects(h.client.syncPrices({ symbols: ["AAA"], startDate: "2020-01-01", endDate: "2020-01-10" }), (err: unknown) => {
+      const ce = ConnectError.from(err);
+      assert.equal(ce.code, Code.FailedPrecondition);
+      assert.match(ce.rawMessage, /header lacks column "symbol"/);
+      return true;
+    });
+    assert.equal((await health()).status, ServingStatus.NOT_SERVING);
+    await writeFile(file, "\uFEFFClose,Date,Symbol,Open,High,Low,Volume\r\n1,2020-01-02,AAA,1,1,1,1\r\n");
+    const res = await h.client.syncPrices({ symbols: ["AAA"], startDate: "2020-01-01", endDate: "2020-01-10" });
+    assert.equal(SymbolStatus[res.results[0]!.status], "FETCHED");
+    assert.equal((await health()).status, ServingStatus.SERVING);
   });
 });
 

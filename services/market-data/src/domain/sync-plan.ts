@@ -10,8 +10,7 @@
  *
  * Everything here is pure: the calendar is computed by rule, no I/O.
  */
-import { nextTradingDay, tradingDays } from "@sigma/calendar";
-import { assertDateRange } from "./dates.js";
+import { addCalendarDays, assertDateRange, nextTradingDay, tradingDays } from "@sigma/calendar";
 
 /** An inclusive range of "YYYY-MM-DD" dates (start <= end). */
 export interface DateRange {
@@ -116,4 +115,16 @@ export function coverageAfterFetch(requested: DateRange, lastBarDate: string | u
     if (bar > end) end = bar;
   }
   return end < requested.start ? undefined : { start: requested.start, end };
+}
+
+/**
+ * A covered range cut so that it ends before `date` (a date whose row was rejected must be asked
+ * again by the next sync, so a corrected source is picked up without `force`).
+ * @returns the range unchanged when it ends before `date`, the cut range, or undefined when nothing
+ *   before `date` remains.
+ */
+export function coverageBefore(range: DateRange, date: string): DateRange | undefined {
+  if (range.end < date) return range;
+  const end = addCalendarDays(date, -1);
+  return end < range.start ? undefined : { start: range.start, end };
 }

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { PRICES_CSV } from "@sigma/testing/paths";
-import { CsvFormatError, CsvPriceProvider, parsePriceCsv } from "./csv.js";
+import { CsvFormatError, CsvPriceProvider, checkPriceFile, parsePriceCsv } from "./csv.js";
 
 const realFile = PRICES_CSV;
 
@@ -80,8 +80,7 @@ describe("parsePriceCsv", () => {
 
   it("names the line of a bad row", () => {
     const cases: [string, RegExp][] = [
-      [`${header}\n2020-01-02,ABC,10,11,9,10.5,100\n2020-01-03,ABC,10,11,9,oops,100\n`, /t\.csv:3: close is not a number/],
-      [`${header}\n2020-01-02,ABC,10,11,9,,100\n`, /t\.csv:2: close is not a number/],
+      [`${header}\n2020-01-02,ABC,10,11,9,10.5,100\n2020-01-03,ABC,10,11,9,10,100,"unclosed\n`, /t\.csv:3: Quote Not Closed/],
       [`${header}\n2020/01/02,ABC,10,11,9,10,100\n`, /t\.csv:2: date is not YYYY-MM-DD/],
       [`${header}\n2020-01-02,A B,10,11,9,10,100\n`, /t\.csv:2: invalid symbol/],
       [`${header}\n2020-01-02,ABC,10,11\n`, /t\.csv:2: expected at least 7 fields/],
@@ -99,6 +98,57 @@ describe("parsePriceCsv", () => {
     }
   });
 
+  it("parses a file with a BOM, CRLF line ends and quoted fields exactly as the plain file", () => {
+    const plain = `${header}\n2020-01-02,BRK.B,10,11,9,10.5,100\n2020-01-03,BRK.B,10,11,9,10.75,200\n2020-01-02,ABC,1,2,0.5,1.5,7\n`;
+    const fancy =
+      `\uFEFF${header
+        .split(",")
+        .map((h) => `"${h}"`)
+        .join(",")}\r\n` +
+      `"2020-01-02","BRK.B","10",11,9,"10.5",100\r\n\r\n` +
+      `2020-01-03,"BRK.B",10,11,9,10.75,"200"\r\n` +
+      `2020-01-02,ABC,1,2,0.5,1.5,7\r\n`;
+    assert.deepEqual(parsePriceCsv(fancy, "t.csv"), parsePriceCsv(plain, "t.csv"));
+    assert.deepEqual([...parsePriceCsv(fancy, "t.csv").keys()], ["BRK-B", "ABC"]);
+  });
+
+  it("names the line after a quoted field that spans lines", () => {
+    const text = `${header},note\n2020-01-02,ABC,1,1,1,1,1,"two\nlines"\n2020-01-02,ABC,1,1,1,1,1,x\n`;
+    assert.throws(() => parsePriceCsv(text, "t.csv"), /t\.csv:4: duplicate row for ABC on 2020-01-02/);
+  });
+
+  it("keeps rows with unusable prices aside with file:line instead of failing the load", () => {
+    const text =
+      `${header}\n` +
+      "2020-01-02,ABC,10,11,9,10.5,100\n" +
+      "2020-01-03,ABC,10,11,9,abc,100\n" +
+      "2020-01-06,ABC,10,11,9,-5,100\n" +
+      "2020-01-07,ABC,10,11,9,,100\n" +
+      "2020-01-08,ABC,10,11,9,Infinity,100\n" +
+      "2020-01-09,ABC,10,11,9,0,100\n" +
+      "2020-01-10,ABC,10,x,9,10,100\n" +
+      "2020-01-02,BAD,1,1,1,-1,1\n";
+    const idx = parsePriceCsv(text, "/some/dir/p.csv");
+    const abc = idx.get("ABC")!;
+    assert.deepEqual(abc.dates, ["2020-01-02"]);
+    assert.deepEqual(abc.rejected, [
+      { date: "2020-01-03", location: "p.csv:3", problem: 'close is not a number: "abc"' },
+      { date: "2020-01-06", location: "p.csv:4", problem: "close -5 is not positive" },
+      { date: "2020-01-07", location: "p.csv:5", problem: 'close is not a number: ""' },
+      { date: "2020-01-08", location: "p.csv:6", problem: "close Infinity is not finite" },
+      { date: "2020-01-09", location: "p.csv:7", problem: "close 0 is not positive" },
+      { date: "2020-01-10", location: "p.csv:8", problem: 'high is not a number: "x"' },
+    ]);
+    // A symbol whose only rows are bad is known to the file but has no bars.
+    const bad = idx.get("BAD")!;
+    assert.deepEqual([bad.dates, bad.rejected.map((r) => r.problem)], [[], ["close -1 is not positive"]]);
+  });
+
+  it("rejects a non-positive adj_close standing in for the close", () => {
+    const idx = parsePriceCsv(`${header},adj_close\n2020-01-02,ABC,10,11,9,10.5,100,-1\n`, "t.csv");
+    assert.deepEqual(idx.get("ABC")!.rejected, [{ date: "2020-01-02", location: "t.csv:2", problem: "adj_close -1 is not positive" }]);
+  });
+
   it("requires the header columns", () => {
     assert.throws(() => parsePriceCsv("date,symbol,close\n2020-01-02,ABC,1\n", "t.csv"), /t\.csv:1: header lacks column "open"/);
   });
@@ -109,12 +159,56 @@ describe("CsvPriceProvider loading", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "sigma-csv-"));
     try {
       const file = path.join(dir, "p.csv");
-      await writeFile(file, "date,symbol,open,high,low,close,volume\n2020-01-02,ABC,1,1,1,x,1\n");
+      await writeFile(file, "date,symbol,open,high,low,close,volume\n2020/01/02,ABC,1,1,1,1,1\n");
       const p = new CsvPriceProvider(file);
       await assert.rejects(p.fetchDaily("ABC", "2020-01-01", "2020-01-31"), CsvFormatError);
       await writeFile(file, "date,symbol,open,high,low,close,volume\n2020-01-02,ABC,1,1,1,2,1\n");
       const r = await p.fetchDaily("ABC", "2020-01-01", "2020-01-31");
       assert.ok(r.status === "ok" && r.bars.length === 1 && r.bars[0]!.close === 2);
+      assert.equal(r.status === "ok" && r.rejected, undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("returns the rejected rows of the requested range with the bars", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "sigma-csv-"));
+    try {
+      const file = path.join(dir, "p.csv");
+      await writeFile(
+        file,
+        "date,symbol,open,high,low,close,volume\n2020-01-02,ABC,1,1,1,2,1\n2020-01-03,ABC,1,1,1,-5,1\n2020-02-03,ABC,1,1,1,-6,1\n",
+      );
+      const r = await new CsvPriceProvider(file).fetchDaily("ABC", "2020-01-01", "2020-01-31");
+      assert.deepEqual(r, {
+        status: "ok",
+        bars: [{ date: "2020-01-02", open: 1, high: 1, low: 1, close: 2, volume: 1 }],
+        requests: 0,
+        rejected: [{ date: "2020-01-03", location: "p.csv:3", problem: "close -5 is not positive" }],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("checkPriceFile (start-up check of SIGMA_PRICES=csv:PATH)", () => {
+  it("passes a good header in any order and case, with a BOM and quotes, and names every other problem", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "sigma-csv-"));
+    try {
+      const file = path.join(dir, "p.csv");
+      assert.match((await checkPriceFile(file)) ?? "", /price file .*p\.csv does not exist/);
+      assert.match((await checkPriceFile(dir)) ?? "", /is not a regular file/);
+      await writeFile(file, "");
+      assert.match(
+        (await checkPriceFile(file)) ?? "",
+        /the first line is empty, expected the header date,symbol,open,high,low,close,volume/,
+      );
+      await writeFile(file, "date,symbol,open,high,low,volume\n2020-01-02,ABC,1,1,1,1\n");
+      assert.match((await checkPriceFile(file)) ?? "", /p\.csv:1: header lacks column "close"/);
+      await writeFile(file, '\uFEFF"Volume",Close,LOW,high,open,Symbol,DATE,extra\r\n1,2,3,4,5,ABC,2020-01-02,x\r\n');
+      assert.equal(await checkPriceFile(file), undefined);
+      assert.equal(await checkPriceFile(realFile), undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -15,10 +15,9 @@
  * Every request first takes a token from a client-side rate limiter shared by all fetches of the
  * provider. The API key never appears in errors or descriptions.
  */
-import { assertDateRange } from "../dates.js";
+import { assertDateRange, newYorkDate } from "@sigma/calendar";
 import { normalizeSymbol } from "../symbols.js";
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from "./backoff.js";
-import { newYorkDate } from "./new-york-date.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { realSleep, type Clock, type Sleep } from "./timing.js";
 import { ProviderConfigError, ProviderError, type DailyBar, type FetchResult, type PriceProvider } from "./types.js";
@@ -248,7 +247,7 @@ function toBar(raw: AggBar, sym: string, attempts: number): DailyBar {
     throw new ProviderError(`${sym}: malformed bar ${JSON.stringify(raw)}`, { retryable: false, attempts });
   }
   const [t, open, high, low, close, volume] = nums as number[];
-  return { date: newYorkDate(t!), open: open!, high: high!, low: low!, close: close!, volume: volume! };
+  return { date: newYorkDate(new Date(t!)), open: open!, high: high!, low: low!, close: close!, volume: volume! };
 }
 
 /** Polygon's next_url omits the key: add it back. */

@@ -22,8 +22,7 @@
  * five letters ending in "X" (the NASDAQ mutual-fund suffix, e.g. GGIPX, NEAIX, VFIAX) is
  * unavailable. No factor ETF matches the rule.
  */
-import { tradingDays } from "@sigma/calendar";
-import { assertDateRange, isoDayNumber } from "../dates.js";
+import { assertDateRange, toDayNumber, tradingDays, yearOf } from "@sigma/calendar";
 import { normalizeSymbol } from "../symbols.js";
 import { fnv1a32, mix32, mulberry32, standardNormal } from "./prng.js";
 import type { DailyBar, FetchResult, PriceProvider } from "./types.js";
@@ -34,7 +33,7 @@ export const SYNTHETIC_EPOCH = "2000-01-03";
 export const SYNTHETIC_LAST_YEAR = 2199;
 
 const EPOCH_YEAR = 2000;
-const EPOCH_DAY = isoDayNumber(SYNTHETIC_EPOCH) as number;
+const EPOCH_DAY = toDayNumber(SYNTHETIC_EPOCH);
 
 /** Latent factors, in loading order. */
 export const SYNTHETIC_FACTORS = ["market", "value", "size", "momentum", "quality", "low_volatility", "rates"] as const;
@@ -133,7 +132,7 @@ function factorYear(year: number): FactorYear {
   const regimes = new Float64Array(dates.length);
   const returns = new Float64Array(dates.length * K);
   for (let i = 0; i < dates.length; i++) {
-    const day = isoDayNumber(dates[i]!) as number;
+    const day = toDayNumber(dates[i]!);
     dayNumbers[i] = day;
     const g = regime(day);
     regimes[i] = g;
@@ -172,11 +171,11 @@ export class SyntheticPriceProvider implements PriceProvider {
     const sym = normalizeSymbol(symbol);
     const reason = syntheticUnavailableReason(sym);
     if (reason) return { status: "unavailable", reason, requests: 0 };
-    const endYear = Number(end.slice(0, 4));
+    const endYear = yearOf(end);
     if (endYear > SYNTHETIC_LAST_YEAR) throw new RangeError(`synthetic prices end in ${SYNTHETIC_LAST_YEAR}, got end ${end}`);
     if (end < SYNTHETIC_EPOCH) return { status: "ok", bars: [], requests: 0 };
     const bars: DailyBar[] = [];
-    const firstYear = Math.max(EPOCH_YEAR, Number(start.slice(0, 4)));
+    const firstYear = Math.max(EPOCH_YEAR, yearOf(start));
     for (let year = firstYear; year <= endYear; year++) this.appendYear(sym, year, start, end, bars);
     return { status: "ok", bars, requests: 0 };
   }

@@ -17,6 +17,19 @@ export interface DailyBar {
 }
 
 /**
+ * A row the provider holds for the symbol but which must not be stored (see bar-quality.ts), kept so
+ * the sync can report it instead of dropping it silently.
+ */
+export interface RejectedBar {
+  /** Trading date of the row, "YYYY-MM-DD". */
+  readonly date: string;
+  /** Where the row came from, e.g. "daily_prices.csv:608"; absent for providers without a file. */
+  readonly location?: string;
+  /** What is wrong, e.g. `close is not a number: "abc"`. */
+  readonly problem: string;
+}
+
+/**
  * The outcome of one fetch.
  * - `ok`: the provider knows the symbol; `bars` are ascending by date, unique, within the requested
  *   range, and may be empty (e.g. the range lies before the symbol's listing).
@@ -25,10 +38,11 @@ export interface DailyBar {
  *   the run continues and reports the symbol (SPEC §6).
  *
  * `requests` counts the upstream requests the fetch issued, including retries (0 or absent for
- * local providers); it feeds SymbolSyncResult.requests.
+ * local providers); it feeds SymbolSyncResult.requests. `rejected` lists rows in the range the
+ * provider could not turn into bars (ascending by date); they are not in `bars`.
  */
 export type FetchResult =
-  | { readonly status: "ok"; readonly bars: readonly DailyBar[]; readonly requests?: number }
+  | { readonly status: "ok"; readonly bars: readonly DailyBar[]; readonly requests?: number; readonly rejected?: readonly RejectedBar[] }
   | { readonly status: "unavailable"; readonly reason: string; readonly requests?: number };
 
 /** The provider kinds selectable through SIGMA_PRICES. */

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { PhaseCounters, SkipReason } from "../../common/v1/common_pb.js";
+import type { PhaseCounters, SkipCount, SkipReason, SymbolProblem } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/marketdata/v1/marketdata.proto.
  */
 export const file_sigma_marketdata_v1_marketdata: GenFile = /*@__PURE__*/
-  fileDesc("CiRzaWdtYS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SE3NpZ21hLm1hcmtldGRhdGEudjEiJAoRQWRkU3ltYm9sc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCSI0ChJBZGRTeW1ib2xzUmVzcG9uc2USDwoHc3ltYm9scxgBIAMoCRINCgVhZGRlZBgCIAEoBSIxChJMaXN0U3ltYm9sc1JlcXVlc3QSGwoTaW5jbHVkZV9mYWN0b3JfZXRmcxgBIAEoCCKAAQoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSEgoKZmFjdG9yX2V0ZhgCIAEoCBISCgpmaXJzdF9kYXRlGAMgASgJEhEKCWxhc3RfZGF0ZRgEIAEoCRISCgpwcmljZV9yb3dzGAUgASgDEhMKC3VuYXZhaWxhYmxlGAYgASgIIkcKE0xpc3RTeW1ib2xzUmVzcG9uc2USMAoHc3ltYm9scxgBIAMoCzIfLnNpZ21hLm1hcmtldGRhdGEudjEuU3ltYm9sSW5mbyJ2ChFTeW5jUHJpY2VzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJEhIKCnN0YXJ0X2RhdGUYAiABKAkSEAoIZW5kX2RhdGUYAyABKAkSDQoFZm9yY2UYBCABKAgSGwoTaW5jbHVkZV9mYWN0b3JfZXRmcxgFIAEoCCLiAQoQU3ltYm9sU3luY1Jlc3VsdBIOCgZzeW1ib2wYASABKAkSMQoGc3RhdHVzGAIgASgOMiEuc2lnbWEubWFya2V0ZGF0YS52MS5TeW1ib2xTdGF0dXMSFAoMcm93c19mZXRjaGVkGAMgASgDEhIKCmZpcnN0X2RhdGUYBCABKAkSEQoJbGFzdF9kYXRlGAUgASgJEisKBnJlYXNvbhgGIAEoDjIbLnNpZ21hLmNvbW1vbi52MS5Ta2lwUmVhc29uEg8KB21lc3NhZ2UYByABKAkSEAoIcmVxdWVzdHMYCCABKAUifgoSU3luY1ByaWNlc1Jlc3BvbnNlEjYKB3Jlc3VsdHMYASADKAsyJS5zaWdtYS5tYXJrZXRkYXRhLnYxLlN5bWJvbFN5bmNSZXN1bHQSMAoIY291bnRlcnMYAiABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycyJOChVHZXRQcmljZVNlcmllc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIjwKC1ByaWNlU2VyaWVzEg4KBnN5bWJvbBgBIAEoCRIOCgZjbG9zZXMYAiADKAESDQoFZW1wdHkYAyABKAgiWQoWR2V0UHJpY2VTZXJpZXNSZXNwb25zZRINCgVkYXRlcxgBIAMoCRIwCgZzZXJpZXMYAiADKAsyIC5zaWdtYS5tYXJrZXRkYXRhLnYxLlByaWNlU2VyaWVzIhgKFkdldFByb3ZpZGVySW5mb1JlcXVlc3QiPAoXR2V0UHJvdmlkZXJJbmZvUmVzcG9uc2USDAoEa2luZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSqfAQoMU3ltYm9sU3RhdHVzEh0KGVNZTUJPTF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVTWU1CT0xfU1RBVFVTX0ZFVENIRUQQARIcChhTWU1CT0xfU1RBVFVTX1VQX1RPX0RBVEUQAhIdChlTWU1CT0xfU1RBVFVTX1VOQVZBSUxBQkxFEAMSGAoUU1lNQk9MX1NUQVRVU19GQUlMRUQQBDKMBAoRTWFya2V0RGF0YVNlcnZpY2USXQoKQWRkU3ltYm9scxImLnNpZ21hLm1hcmtldGRhdGEudjEuQWRkU3ltYm9sc1JlcXVlc3QaJy5zaWdtYS5tYXJrZXRkYXRhLnYxLkFkZFN5bWJvbHNSZXNwb25zZRJgCgtMaXN0U3ltYm9scxInLnNpZ21hLm1hcmtldGRhdGEudjEuTGlzdFN5bWJvbHNSZXF1ZXN0Giguc2lnbWEubWFya2V0ZGF0YS52MS5MaXN0U3ltYm9sc1Jlc3BvbnNlEl0KClN5bmNQcmljZXMSJi5zaWdtYS5tYXJrZXRkYXRhLnYxLlN5bmNQcmljZXNSZXF1ZXN0Gicuc2lnbWEubWFya2V0ZGF0YS52MS5TeW5jUHJpY2VzUmVzcG9uc2USaQoOR2V0UHJpY2VTZXJpZXMSKi5zaWdtYS5tYXJrZXRkYXRhLnYxLkdldFByaWNlU2VyaWVzUmVxdWVzdBorLnNpZ21hLm1hcmtldGRhdGEudjEuR2V0UHJpY2VTZXJpZXNSZXNwb25zZRJsCg9HZXRQcm92aWRlckluZm8SKy5zaWdtYS5tYXJrZXRkYXRhLnYxLkdldFByb3ZpZGVySW5mb1JlcXVlc3QaLC5zaWdtYS5tYXJrZXRkYXRhLnYxLkdldFByb3ZpZGVySW5mb1Jlc3BvbnNlYgZwcm90bzM", [file_sigma_common_v1_common]);
+  fileDesc("CiRzaWdtYS9tYXJrZXRkYXRhL3YxL21hcmtldGRhdGEucHJvdG8SE3NpZ21hLm1hcmtldGRhdGEudjEiJAoRQWRkU3ltYm9sc1JlcXVlc3QSDwoHc3ltYm9scxgBIAMoCSI0ChJBZGRTeW1ib2xzUmVzcG9uc2USDwoHc3ltYm9scxgBIAMoCRINCgVhZGRlZBgCIAEoBSIxChJMaXN0U3ltYm9sc1JlcXVlc3QSGwoTaW5jbHVkZV9mYWN0b3JfZXRmcxgBIAEoCCKAAQoKU3ltYm9sSW5mbxIOCgZzeW1ib2wYASABKAkSEgoKZmFjdG9yX2V0ZhgCIAEoCBISCgpmaXJzdF9kYXRlGAMgASgJEhEKCWxhc3RfZGF0ZRgEIAEoCRISCgpwcmljZV9yb3dzGAUgASgDEhMKC3VuYXZhaWxhYmxlGAYgASgIIkcKE0xpc3RTeW1ib2xzUmVzcG9uc2USMAoHc3ltYm9scxgBIAMoCzIfLnNpZ21hLm1hcmtldGRhdGEudjEuU3ltYm9sSW5mbyJ2ChFTeW5jUHJpY2VzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJEhIKCnN0YXJ0X2RhdGUYAiABKAkSEAoIZW5kX2RhdGUYAyABKAkSDQoFZm9yY2UYBCABKAgSGwoTaW5jbHVkZV9mYWN0b3JfZXRmcxgFIAEoCCKUAgoQU3ltYm9sU3luY1Jlc3VsdBIOCgZzeW1ib2wYASABKAkSMQoGc3RhdHVzGAIgASgOMiEuc2lnbWEubWFya2V0ZGF0YS52MS5TeW1ib2xTdGF0dXMSFAoMcm93c19mZXRjaGVkGAMgASgDEhIKCmZpcnN0X2RhdGUYBCABKAkSEQoJbGFzdF9kYXRlGAUgASgJEisKBnJlYXNvbhgGIAEoDjIbLnNpZ21hLmNvbW1vbi52MS5Ta2lwUmVhc29uEg8KB21lc3NhZ2UYByABKAkSEAoIcmVxdWVzdHMYCCABKAUSMAoMcm93c19za2lwcGVkGAkgAygLMhouc2lnbWEuY29tbW9uLnYxLlNraXBDb3VudCLiAQoSU3luY1ByaWNlc1Jlc3BvbnNlEjYKB3Jlc3VsdHMYASADKAsyJS5zaWdtYS5tYXJrZXRkYXRhLnYxLlN5bWJvbFN5bmNSZXN1bHQSMAoIY291bnRlcnMYAiABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgDIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtEjAKDHJvd3Nfc2tpcHBlZBgEIAMoCzIaLnNpZ21hLmNvbW1vbi52MS5Ta2lwQ291bnQiTgoVR2V0UHJpY2VTZXJpZXNSZXF1ZXN0Eg8KB3N5bWJvbHMYASADKAkSEgoKc3RhcnRfZGF0ZRgCIAEoCRIQCghlbmRfZGF0ZRgDIAEoCSI8CgtQcmljZVNlcmllcxIOCgZzeW1ib2wYASABKAkSDgoGY2xvc2VzGAIgAygBEg0KBWVtcHR5GAMgASgIIlkKFkdldFByaWNlU2VyaWVzUmVzcG9uc2USDQoFZGF0ZXMYASADKAkSMAoGc2VyaWVzGAIgAygLMiAuc2lnbWEubWFya2V0ZGF0YS52MS5QcmljZVNlcmllcyIYChZHZXRQcm92aWRlckluZm9SZXF1ZXN0IjwKF0dldFByb3ZpZGVySW5mb1Jlc3BvbnNlEgwKBGtpbmQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkqnwEKDFN5bWJvbFN0YXR1cxIdChlTWU1CT0xfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU1lNQk9MX1NUQVRVU19GRVRDSEVEEAESHAoYU1lNQk9MX1NUQVRVU19VUF9UT19EQVRFEAISHQoZU1lNQk9MX1NUQVRVU19VTkFWQUlMQUJMRRADEhgKFFNZTUJPTF9TVEFUVVNfRkFJTEVEEAQyjAQKEU1hcmtldERhdGFTZXJ2aWNlEl0KCkFkZFN5bWJvbHMSJi5zaWdtYS5tYXJrZXRkYXRhLnYxLkFkZFN5bWJvbHNSZXF1ZXN0Gicuc2lnbWEubWFya2V0ZGF0YS52MS5BZGRTeW1ib2xzUmVzcG9uc2USYAoLTGlzdFN5bWJvbHMSJy5zaWdtYS5tYXJrZXRkYXRhLnYxLkxpc3RTeW1ib2xzUmVxdWVzdBooLnNpZ21hLm1hcmtldGRhdGEudjEuTGlzdFN5bWJvbHNSZXNwb25zZRJdCgpTeW5jUHJpY2VzEiYuc2lnbWEubWFya2V0ZGF0YS52MS5TeW5jUHJpY2VzUmVxdWVzdBonLnNpZ21hLm1hcmtldGRhdGEudjEuU3luY1ByaWNlc1Jlc3BvbnNlEmkKDkdldFByaWNlU2VyaWVzEiouc2lnbWEubWFya2V0ZGF0YS52MS5HZXRQcmljZVNlcmllc1JlcXVlc3QaKy5zaWdtYS5tYXJrZXRkYXRhLnYxLkdldFByaWNlU2VyaWVzUmVzcG9uc2USbAoPR2V0UHJvdmlkZXJJbmZvEisuc2lnbWEubWFya2V0ZGF0YS52MS5HZXRQcm92aWRlckluZm9SZXF1ZXN0Giwuc2lnbWEubWFya2V0ZGF0YS52MS5HZXRQcm92aWRlckluZm9SZXNwb25zZWIGcHJvdG8z", [file_sigma_common_v1_common]);
 
 /**
  * AddSymbolsRequest names symbols to add.
@@ -235,6 +235,13 @@ export type SymbolSyncResult = Message<"sigma.marketdata.v1.SymbolSyncResult"> &
    * @generated from field: int32 requests = 8;
    */
   requests: number;
+
+  /**
+   * Provider rows of the range that were not stored, counted by reason (BAD_PRICE, FUTURE_DATE).
+   *
+   * @generated from field: repeated sigma.common.v1.SkipCount rows_skipped = 9;
+   */
+  rowsSkipped: SkipCount[];
 };
 
 /**
@@ -245,7 +252,7 @@ export const SymbolSyncResultSchema: GenMessage<SymbolSyncResult> = /*@__PURE__*
   messageDesc(file_sigma_marketdata_v1_marketdata, 6);
 
 /**
- * SyncPricesResponse carries one result per symbol and the phase counters.
+ * SyncPricesResponse carries one result per symbol, the phase counters and the data-quality problems.
  *
  * @generated from message sigma.marketdata.v1.SyncPricesResponse
  */
@@ -259,6 +266,21 @@ export type SyncPricesResponse = Message<"sigma.marketdata.v1.SyncPricesResponse
    * @generated from field: sigma.common.v1.PhaseCounters counters = 2;
    */
   counters?: PhaseCounters | undefined;
+
+  /**
+   * Rows not stored, one problem per rejected row (BAD_PRICE, at most 20 per symbol and then one
+   * summary) and one per symbol with rows dated after today (FUTURE_DATE), for the run record.
+   *
+   * @generated from field: repeated sigma.common.v1.SymbolProblem problems = 3;
+   */
+  problems: SymbolProblem[];
+
+  /**
+   * Rows not stored over all symbols, counted by reason (the sum of the results' rows_skipped).
+   *
+   * @generated from field: repeated sigma.common.v1.SkipCount rows_skipped = 4;
+   */
+  rowsSkipped: SkipCount[];
 };
 
 /**
@@ -447,6 +469,7 @@ export const SymbolStatusSchema: GenEnum<SymbolStatus> = /*@__PURE__*/
 export const MarketDataService: GenService<{
   /**
    * AddSymbols adds symbols to the universe (idempotent); symbols are normalized (upper case, "." to "-").
+   * At most 10,000 symbols per call (INVALID_ARGUMENT before anything is written).
    *
    * @generated from rpc sigma.marketdata.v1.MarketDataService.AddSymbols
    */
@@ -467,6 +490,7 @@ export const MarketDataService: GenService<{
   },
   /**
    * SyncPrices fetches the missing date ranges of daily prices for symbols (plus the factor ETFs) from the provider.
+   * FAILED_PRECONDITION when the configured price source is unusable (e.g. a missing csv file).
    *
    * @generated from rpc sigma.marketdata.v1.MarketDataService.SyncPrices
    */
@@ -477,6 +501,7 @@ export const MarketDataService: GenService<{
   },
   /**
    * GetPriceSeries returns closes for symbols over a date range as columnar series aligned on trading dates.
+   * INVALID_ARGUMENT when the range spans more than 25 years or symbols x trading dates exceeds 5,000,000.
    *
    * @generated from rpc sigma.marketdata.v1.MarketDataService.GetPriceSeries
    */
