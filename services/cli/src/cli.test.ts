@@ -8,7 +8,9 @@ import {
   ActivityLevel,
   Factor,
   FactorBetaSchema,
+  LegacyPhaseState,
   PhaseState,
+  RunState,
   RunStatus,
   SymbolFactorsSchema,
   SymbolMetricsSchema,
@@ -172,6 +174,18 @@ describe("one spelling of states", () => {
     assert.equal(runs[0]!.runStatus, undefined, "one status key, not two");
   });
 
+  test("a status view from an older status service (deprecated enums only) reads the same", async () => {
+    const view = fakeView(RUN, RunStatus.UNSPECIFIED, { state: RunState.COMPLETED_WITH_WARNINGS, percent: 100 });
+    view.phases[0]!.phaseState = PhaseState.UNSPECIFIED;
+    view.phases[0]!.state = LegacyPhaseState.COMPLETED;
+    state.views.set(RUN, [view]);
+    const json = JSON.parse((await sigma(["status", "--json", RUN])).stdout) as { state: string; phases: { state: string }[] };
+    assert.deepEqual([json.state, json.phases[0]!.state], ["completed_with_warnings", "completed"]);
+    const text = await sigma(["status", RUN]);
+    assert.match(text.stdout, /: completed_with_warnings +100%/);
+    assert.match(text.stdout, /✓ Market Data Collection +completed/);
+  });
+
   test("status --json uses the same words as the text", async () => {
     state.views.set(RUN, [fakeView(RUN, RunStatus.COMPLETED_WITH_WARNINGS)]);
     const json = JSON.parse((await sigma(["status", "--json", RUN])).stdout) as {
@@ -244,6 +258,22 @@ describe("run", () => {
     const r = await sigma(["cancel", RUN]);
     assert.match(r.stdout, /^ {2}! GWR: no close on 2 of 21 dates \[no_close\] ×2$/m);
     assert.match(r.stdout, /^ {2}! GGIPX: symbol unavailable \[symbol_unavailable\]$/m);
+  });
+});
+
+describe("usage", () => {
+  test("a missing required option is a usage error (exit 2)", async () => {
+    const r = await sigma(["prices", "SPY", "--to", "2020-01-23"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /required option '--from <date>' not specified/);
+  });
+
+  test("symbols list prints a header row", async () => {
+    state.addSymbols({ symbol: "SPY", firstDate: "2020-01-02", lastDate: "2020-01-23" });
+    const r = await sigma(["symbols", "list"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split("\n")[0]!, /^SYMBOL +KIND +ROWS +DATES$/);
+    assert.match(r.stdout, /^SPY +1 rows {2}2020-01-02\.\.2020-01-23$/m);
   });
 });
 
