@@ -10,11 +10,12 @@ export interface CliIo {
   interrupted(): AbortSignal;
 }
 
-/** The part of a writable stream the CLI uses; `isTTY`/`columns` tell a terminal apart. */
+/** The part of a writable stream the CLI uses; `isTTY`/`columns`/`rows` describe a terminal. */
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 /** Exit codes of `sigma` (documented in the README). */

@@ -34,7 +34,7 @@ export function printRunSummary(run: Run, out: Output): void {
   // Phases 1.5 and 1.75 report the same gap in a symbol's closes: print each problem once.
   const problems = new Map<string, number>();
   for (const pr of run.problems) {
-    const line = `  ! ${activityText(pr)}${pr.date ? ` (${pr.date})` : ""} [${enumWord(SkipReasonSchema, pr.reason)}]`;
+    const line = `  ! ${activityText(pr)} [${enumWord(SkipReasonSchema, pr.reason)}${pr.date ? ` ${pr.date}` : ""}]`;
     problems.set(line, (problems.get(line) ?? 0) + 1);
   }
   for (const [line, n] of problems) out.say(n > 1 ? `${line} ×${n}` : line);

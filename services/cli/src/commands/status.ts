@@ -65,8 +65,10 @@ async function watch(cli: Cli, out: Output, t: Target): Promise<void> {
   const tty = !out.json && cli.io.stdout.isTTY === true;
   let drawn = 0;
   let last: StatusView | undefined;
-  const redraw = (lines: string[]) => {
+  const redraw = (block: string[]) => {
+    // Lines cut to the screen, so the cursor can always move back to the block's first line.
     const width = Math.max((cli.io.stdout.columns ?? 100) - 1, 20);
+    const lines = block.slice(0, Math.max((cli.io.stdout.rows ?? 50) - 1, 3));
     // Up to the first line of the previous block, then clear to the end of the screen.
     const home = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : "";
     cli.io.stdout.write(`${home}${lines.map((l) => `${l.slice(0, width)}\n`).join("")}`);
