@@ -45,6 +45,13 @@ describe("status", () => {
     assert.equal(r.stdout, "");
   });
 
+  test("a portfolio without runs says so and exits 1; a run id and --portfolio together is a usage error", async () => {
+    const r = await sigma(["status", "--portfolio", "p1"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no run found for portfolio p1/);
+    assert.equal((await sigma(["status", RUN, "--portfolio", "p1"])).code, 2);
+  });
+
   test("a malformed run id is a usage error (exit 2) before any call", async () => {
     const r = await sigma(["status", "nope"]);
     assert.equal(r.code, 2);
