@@ -63,7 +63,7 @@ test("sigma dev starts on PGlite and the in-process bus, says so, and serves a f
     phases: { phase: string; state: string }[];
     problems: { symbol: string }[];
   };
-  assert.equal(record.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
+  assert.equal(record.status, "completed_with_warnings");
   assert.deepEqual(
     record.problems.map((p) => p.symbol),
     ["GGIPX"],
@@ -78,7 +78,7 @@ test("sigma dev starts on PGlite and the in-process bus, says so, and serves a f
   assert.equal(status.code, 0, status.stderr);
   assert.equal(
     (JSON.parse(status.stdout) as { state: string }).state,
-    "RUN_STATE_COMPLETED_WITH_WARNINGS",
+    "completed_with_warnings",
     "the status service saw the run over the in-process bus",
   );
 });

@@ -67,14 +67,13 @@ test("a forced run over 36 dates runs phases 1, 1.5 and 1.75 and stores all 12 f
     datesCompleted: number;
     phases: { phase: string; state: string; counters: { inputs: string | number; outputs: string | number } }[];
   }>(r);
-  assert.equal(run.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
+  assert.equal(run.status, "completed_with_warnings");
   assert.equal(run.datesCompleted, DATES.length);
   const byPhase = Object.fromEntries(run.phases.map((p) => [p.phase, p]));
-  for (const phase of ["PHASE_MARKET_DATA", "PHASE_SYMBOL_FACTORS", "PHASE_SYMBOL_METRICS"])
-    assert.equal(byPhase[phase]?.state, "completed", phase);
+  for (const phase of ["market_data", "symbol_factors", "symbol_metrics"]) assert.equal(byPhase[phase]?.state, "completed", phase);
   // 14 symbols (the factor ETFs among them) + the 4 other factor ETFs, one row per symbol-date.
   const symbols = new Set([...vectors.symbols, "SPY", "VTV", "VUG", "MTUM", "QUAL", "IWM", "USMV", "TLT"]);
-  assert.equal(Number(byPhase.PHASE_SYMBOL_FACTORS!.counters.outputs), symbols.size * DATES.length);
+  assert.equal(Number(byPhase.symbol_factors!.counters.outputs), symbols.size * DATES.length);
 
   const { rows } = await system.clients.factor.getSymbolFactors({ symbols: [...symbols], startDate: FROM, endDate: TO });
   assert.equal(rows.length, symbols.size * DATES.length);

@@ -329,9 +329,9 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
         }[];
         problems: { symbol: string }[];
       }>(r);
-      assert.equal(run.status, "RUN_STATUS_COMPLETED_WITH_WARNINGS");
+      assert.equal(run.status, "completed_with_warnings");
       const p = run.phases[0]!;
-      assert.equal(p.phase, "PHASE_MARKET_DATA");
+      assert.equal(p.phase, "market_data");
       assert.ok(
         run.phases.every((x) => x.state === "completed"),
         JSON.stringify(run.phases),
@@ -339,7 +339,7 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const universe = new Set([...(await readPortfolioSymbols(PORTFOLIO)), ...FACTOR_ETFS]);
       assert.equal(Number(p.counters.inputs), universe.size);
       assert.equal(Number(p.counters.outputs), universe.size - 2);
-      assert.deepEqual(p.counters.skipped, [{ reason: "SKIP_REASON_SYMBOL_UNAVAILABLE", count: "2" }]);
+      assert.deepEqual(p.counters.skipped, [{ reason: "symbol_unavailable", count: "2" }]);
       assert.deepEqual(run.problems.map((x) => x.symbol).sort(), UNAVAILABLE);
       // Human progress lines go to stderr in --json mode, keeping stdout pure JSON.
       assert.match(r.stderr, /GGIPX: symbol unavailable/);

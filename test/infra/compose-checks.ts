@@ -9,7 +9,8 @@ import { COMPOSE_INFRA, serviceEntryPoint, type SigmaService } from "./sigma-ser
 type Obj = Record<string, unknown>;
 
 /**
- * Checks the compose file: postgres (15) and nats (2.9, JetStream) exist with healthchecks; each
+ * Checks the compose file: postgres (15) and nats (2.9, JetStream) exist with healthchecks and
+ * publish no host port (5432/4222 would clash with a local Postgres or NATS); each
  * Sigma service exists, runs `services/<name>/src/main.ts`, sets PORT to its gRPC port, has a
  * healthcheck, and depends on postgres and nats with `condition: service_healthy`; every
  * `service_healthy` dependency points at a service that has a healthcheck.
@@ -28,6 +29,12 @@ export function checkCompose(compose: unknown, services: readonly SigmaService[]
     const svc = get(name);
     if (svc === undefined) problems.push(`${name}: missing`);
     else if (!hasHealthcheck(svc)) problems.push(`${name}: no healthcheck`);
+    // Published infra ports clash with a Postgres/NATS already on the host (5432, 4222).
+    const published = Array.isArray(svc?.["ports"]) ? svc["ports"] : [];
+    if (published.length > 0)
+      problems.push(
+        `${name}: must not publish host ports (got ${published.map(String).join(", ")}); services reach it on the compose network`,
+      );
   }
   const postgresImage = String(get("postgres")?.["image"] ?? "");
   if (!/^postgres:15(\b|[.-])/.test(postgresImage)) problems.push(`postgres: image must be postgres:15, got ${postgresImage}`);

@@ -66,6 +66,15 @@ describe("checkCompose rejects broken files", () => {
     assert.match(checkCompose(compose, SIGMA_SERVICES).join("\n"), /snapshot: command/);
   });
 
+  test("postgres or nats published on the host", () => {
+    const compose = load();
+    compose["services"].postgres.ports = ["5432:5432"];
+    compose["services"].nats.ports = ["4222:4222"];
+    const problems = checkCompose(compose, SIGMA_SERVICES).join("\n");
+    assert.match(problems, /postgres: must not publish host ports \(got 5432:5432\)/);
+    assert.match(problems, /nats: must not publish host ports \(got 4222:4222\)/);
+  });
+
   test("a wrong PORT", () => {
     const compose = load();
     compose["services"].status.environment.PORT = "50051";

@@ -189,13 +189,18 @@ export function checkCronJob(objects: readonly K8sObject[]): string[] {
 
 /**
  * Checks that every ConfigMap/Secret a pod references (envFrom, configMapKeyRef, secretKeyRef)
- * exists in the render and, for key references that are not `optional`, holds that key.
+ * exists in the render (or is one of `externalSecrets`, name → keys, that an overlay generates)
+ * and, for key references that are not `optional`, holds that key.
  */
-export function checkConfigReferences(objects: readonly K8sObject[]): string[] {
+export function checkConfigReferences(
+  objects: readonly K8sObject[],
+  externalSecrets: Readonly<Record<string, readonly string[]>> = {},
+): string[] {
   const problems: string[] = [];
   const keysOf = (kind: string, name: string): Set<string> | undefined => {
     const o = find(objects, kind, name);
-    if (o === undefined) return undefined;
+    const external = kind === "Secret" ? externalSecrets[name] : undefined;
+    if (o === undefined) return external === undefined ? undefined : new Set(external);
     return new Set([...Object.keys(at(o, "data") ?? {}), ...Object.keys(at(o, "stringData") ?? {})]);
   };
   for (const object of objects) {
@@ -230,20 +235,46 @@ export function checkConfigReferences(objects: readonly K8sObject[]): string[] {
   return problems;
 }
 
+/** The marker of an unfilled credential (secrets.env.example). */
+export const PLACEHOLDER = "REPLACE-ME";
+
 /**
- * Checks that every Secret in the base carries only placeholder values (containing "REPLACE-ME"),
- * so real credentials are never committed.
+ * Checks that no rendered value still holds a {@link PLACEHOLDER}: Secret `data` (decoded) and
+ * `stringData`, ConfigMap `data`, and literal container env values. A placeholder deployed as a
+ * DATABASE_URL only fails later, in a crash-looping pod.
  */
-export function checkSecretsArePlaceholders(objects: readonly K8sObject[]): string[] {
+export function checkNoPlaceholders(objects: readonly K8sObject[]): string[] {
   const problems: string[] = [];
-  for (const secret of objects.filter((o) => o.kind === "Secret")) {
-    if (at(secret, "data") !== undefined) problems.push(`Secret/${secret.metadata?.name}: use stringData placeholders, not data`);
-    for (const [key, value] of Object.entries(at(secret, "stringData") ?? {})) {
-      if (typeof value !== "string" || !value.includes("REPLACE-ME"))
-        problems.push(`Secret/${secret.metadata?.name}: ${key} is not a REPLACE-ME placeholder`);
+  const check = (where: string, value: unknown) => {
+    if (typeof value === "string" && value.includes(PLACEHOLDER)) problems.push(`${where} still holds a ${PLACEHOLDER} placeholder`);
+  };
+  for (const o of objects) {
+    const id = `${o.kind}/${o.metadata?.name}`;
+    if (o.kind === "Secret") {
+      for (const [key, value] of Object.entries(at(o, "data") ?? {}))
+        check(`${id} ${key}`, typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : value);
+      for (const [key, value] of Object.entries(at(o, "stringData") ?? {})) check(`${id} ${key}`, value);
+    }
+    if (o.kind === "ConfigMap") for (const [key, value] of Object.entries(at(o, "data") ?? {})) check(`${id} ${key}`, value);
+    for (const podSpec of podSpecsOf(o)) {
+      for (const c of list(podSpec["containers"])) for (const e of list(c["env"])) check(`${id} env ${String(e["name"])}`, e["value"]);
     }
   }
   return problems;
+}
+
+/**
+ * Checks that no committed manifest defines a Secret: credentials come from secretGenerator env
+ * files that are git-ignored, never from YAML in the repo.
+ *
+ * @param files - committed k8s YAML documents with their paths.
+ */
+export function checkNoCommittedSecrets(files: readonly { path: string; objects: readonly K8sObject[] }[]): string[] {
+  return files.flatMap((f) =>
+    f.objects
+      .filter((o) => o.kind === "Secret")
+      .map((o) => `${f.path}: Secret/${o.metadata?.name} is committed; generate it from a git-ignored env file`),
+  );
 }
 
 /** Repo-relative `services/.../main.ts` paths used in any container command of the objects. */

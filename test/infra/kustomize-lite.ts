@@ -7,11 +7,22 @@ import { isPlainObject, parseYamlStream, type K8sObject } from "./yaml-docs.js";
  * (some CI images). It supports exactly the features k8s/ uses and throws on anything else, so it
  * can never silently render something different from real kustomize:
  * `resources` (files and directories, recursively), `patches` given by `path` (strategic merge,
- * target taken from the patch's kind and name), `namespace` and `images` (newName/newTag/digest).
+ * target taken from the patch's kind and name), `namespace`, `images` (newName/newTag/digest) and
+ * `secretGenerator` from `envs` files with `generatorOptions.disableNameSuffixHash: true` (the
+ * name hash is not reimplemented).
  * When kubectl is available the tests check this renderer gives the same objects.
  */
 
-const SUPPORTED_FIELDS = new Set(["apiVersion", "kind", "resources", "patches", "images", "namespace"]);
+const SUPPORTED_FIELDS = new Set([
+  "apiVersion",
+  "kind",
+  "resources",
+  "patches",
+  "images",
+  "namespace",
+  "secretGenerator",
+  "generatorOptions",
+]);
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 // Kinds that must not get a namespace (only those plausible in this repo).
 const CLUSTER_SCOPED = new Set([
@@ -57,6 +68,8 @@ export function renderKustomizationLite(dir: string): K8sObject[] {
       ...(statSync(target).isDirectory() ? renderKustomizationLite(target) : parseYamlStream(readFileSync(target, "utf8"), target)),
     );
   }
+
+  objects.push(...generateSecrets(k, dir, file));
 
   for (const patchEntry of asList(k["patches"], "patches", file)) {
     if (!isPlainObject(patchEntry) || typeof patchEntry["path"] !== "string" || Object.keys(patchEntry).length !== 1) {
@@ -197,4 +210,43 @@ function asList(value: unknown, field: string, file: string): unknown[] {
 
 function allNamed(items: unknown[]): items is { name: string }[] {
   return items.every((i) => isPlainObject(i) && typeof i["name"] === "string");
+}
+
+/** Secrets of `secretGenerator` entries (name + `envs` files), as kustomize renders them: base64 `data`, type Opaque. */
+function generateSecrets(k: Record<string, unknown>, dir: string, file: string): K8sObject[] {
+  const generators = asList(k["secretGenerator"], "secretGenerator", file);
+  if (generators.length === 0) return [];
+  const options = k["generatorOptions"];
+  if (!isPlainObject(options) || options["disableNameSuffixHash"] !== true || Object.keys(options).length !== 1) {
+    throw new Error(`${file}: the built-in renderer needs generatorOptions: { disableNameSuffixHash: true } and nothing else`);
+  }
+  return generators.map((g) => {
+    if (!isPlainObject(g) || typeof g["name"] !== "string" || Object.keys(g).some((key) => key !== "name" && key !== "envs")) {
+      throw new Error(`${file}: only secretGenerator entries with name and envs are supported by the built-in renderer`);
+    }
+    const data: Record<string, string> = {};
+    for (const envFile of asList(g["envs"], "secretGenerator.envs", file)) {
+      const envPath = path.resolve(dir, String(envFile));
+      for (const [key, value] of parseEnvFile(readFileSync(envPath, "utf8"), envPath)) data[key] = Buffer.from(value).toString("base64");
+    }
+    return { apiVersion: "v1", kind: "Secret", metadata: { name: g["name"] }, type: "Opaque", data };
+  });
+}
+
+/**
+ * KEY=value lines of a kustomize env file: leading blanks dropped, `#` comments and empty lines
+ * skipped, the value taken verbatim.
+ *
+ * @throws Error on a line without `=` (kustomize would read the value from its own environment).
+ */
+export function parseEnvFile(text: string, source: string): [string, string][] {
+  const entries: [string, string][] = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trimStart();
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new Error(`${source}:${i + 1}: expected KEY=value`);
+    entries.push([line.slice(0, eq), line.slice(eq + 1)]);
+  }
+  return entries;
 }

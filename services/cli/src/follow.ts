@@ -1,29 +1,34 @@
-import { ActivityLevel, phaseInfo, type Run, RunStatus } from "@sigma/contracts";
+import { ActivityLevel, PhaseState, phaseInfo, type Run, RunStatus } from "@sigma/contracts";
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import type { clients } from "./context.js";
-import { describeError, say } from "./output.js";
+import type { Cli } from "./context.js";
+import { explain } from "./errors.js";
+import type { Output } from "./output.js";
+import { activityText } from "./status-view.js";
+import { phaseStateWord, runStatusOf } from "./words.js";
 
-type Clients = ReturnType<typeof clients>;
+const PHASE_ICON: Partial<Record<PhaseState, string>> = { [PhaseState.COMPLETED]: "✓", [PhaseState.CANCELLED]: "⊘" };
 
 /**
- * Follows a run until it ends: a progress bar (on stderr) fed by the status service's
- * WatchStatus stream, activity warnings printed as they arrive, and the coordinator's run
- * record polled as the source of truth for completion (so a status outage cannot hang it).
+ * Follows a run until it ends: a progress bar (on stderr, on a terminal) fed by the status service's
+ * WatchStatus stream, activity warnings printed as they arrive, and the coordinator's run record
+ * polled as the source of truth for completion (so a status outage cannot hang it).
  *
  * @returns the final run record.
  */
-export async function followRun(c: Clients, runId: string, opts: { json: boolean; progress: boolean; pollMs?: number }): Promise<Run> {
+export async function followRun(cli: Cli, out: Output, runId: string, opts: { progress: boolean; pollMs?: number }): Promise<Run> {
+  const c = cli.clients();
   const abort = new AbortController();
-  const interactive = opts.progress && process.stderr.isTTY;
+  const stderr = cli.io.stderr as NodeJS.WriteStream;
+  const interactive = opts.progress && stderr.isTTY === true;
   // One bar per phase: phases 1.5 and 1.75 advance together chunk by chunk.
   const bars = interactive
     ? new MultiBar(
-        { format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        { format: "{phase} |{bar}| {value}/{total} {unit}", hideCursor: true, clearOnComplete: false, stream: stderr },
         Presets.shades_classic,
       )
     : undefined;
   const barOf = new Map<number, SingleBar>();
-  const print = (line: string) => (bars ? bars.log(`${line}\n`) : say(opts.json, line));
+  const print = (line: string) => (bars ? bars.log(`${line}\n`) : out.say(line));
   let lastLine = "";
 
   const watch = (async () => {
@@ -47,23 +52,25 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
               if (bar) bar.update(current);
               else
                 barOf.set(ev.value.phase, bars.create(Math.max(total, 1), current, { phase: info.name.padEnd(22), unit: ev.value.unit }));
-            } else if (!opts.json) {
+            } else if (!out.json) {
               const line = `${info.name}: ${current}/${total} ${ev.value.unit}`;
-              if (line !== lastLine) say(opts.json, line);
+              if (line !== lastLine) out.say(line);
               lastLine = line;
             }
           } else if (ev.case === "phaseFinished") {
-            print(
-              `${ev.value.success ? "✓" : "✗"} ${phaseInfo(ev.value.phase).name} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`,
-            );
+            // state is the shared PhaseState; servers before it only set the deprecated success flag.
+            const state = ev.value.state || (ev.value.success ? PhaseState.COMPLETED : PhaseState.FAILED);
+            const icon = PHASE_ICON[state] ?? "✗";
+            const word = state === PhaseState.COMPLETED ? "" : ` ${phaseStateWord(state)}`;
+            print(`${icon} ${phaseInfo(ev.value.phase).name}${word} (${ev.value.durationSeconds.toFixed(1)}s) ${ev.value.summary}`);
           } else if (ev.case === "activity" && ev.value.level >= ActivityLevel.WARNING) {
-            print(`${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${ev.value.message}`);
+            print(`${ev.value.level === ActivityLevel.ERROR ? "error" : "warning"}: ${activityText(ev.value)}`);
           }
         }
         return;
       } catch (err) {
         if (abort.signal.aborted) return;
-        say(opts.json, `status stream interrupted (${describeError(err)}); retrying`);
+        out.note(`status stream interrupted (${explain(err).message}); retrying`);
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
@@ -72,7 +79,7 @@ export async function followRun(c: Clients, runId: string, opts: { json: boolean
   try {
     for (;;) {
       const { run } = await c.coordinator.getRun({ runId });
-      if (run && run.status !== RunStatus.RUNNING) return run;
+      if (run && runStatusOf(run) !== RunStatus.RUNNING && runStatusOf(run) !== RunStatus.UNSPECIFIED) return run;
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
     }
   } finally {

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { FACTORS, type GetSymbolFactorsResponse, type GetSymbolMetricsResponse } from "@sigma/contracts";
-import { clients, cliEnv } from "../context.js";
-import { printJson, say } from "../output.js";
+import type { Cli } from "../context.js";
+import { type FieldNames, flagged } from "../errors.js";
+import { knownSymbols, requireTradingDay, whyNoRow } from "../symbols.js";
+import { parseDate, parseSymbols } from "../validate.js";
 
 /** Metric JSON keys (SPEC §3) and their proto field names, in display order. */
 const METRICS = [
@@ -60,57 +62,93 @@ export function metricsJson(symbols: readonly string[], res: GetSymbolMetricsRes
   return out;
 }
 
-/** The symbols as the services normalize them (comma or space separated, upper-cased, `.` → `-`). */
-function parseSymbols(list: string): string[] {
-  return [
-    ...new Set(
-      list
-        .split(/[,\s]+/)
-        .filter(Boolean)
-        .map((s) => s.toUpperCase().replaceAll(".", "-")),
-    ),
-  ];
-}
-
 function fmt(v: number | null, digits: number): string {
   return v === null ? "-" : v.toFixed(digits);
 }
 
+const FIELDS: FieldNames = { start_date: "--date", end_date: "--date", symbols: "--symbols" };
+
+/** Validated `--symbols` / `--date`, the universe entries of the symbols (all known), or a usage error. */
+async function request(cli: Cli, o: { symbols: string; date: string }) {
+  const symbols = parseSymbols(o.symbols, "--symbols");
+  const date = parseDate(o.date, "--date");
+  requireTradingDay(date, "--date");
+  const infos = await flagged(FIELDS, () => knownSymbols(cli, symbols));
+  return { symbols, date, infos };
+}
+
 /** `sigma factors` and `sigma metrics`: stored symbol factor betas / metrics on a date. */
-export function factorCommands(program: Command): void {
+export function factorCommands(program: Command, cli: Cli): void {
   program
     .command("factors")
-    .description("stored factor betas of symbols on a date (phase 1.5); --json prints { SYMBOL: { factor: { beta, r2, n_obs, quality } } }")
+    .description(
+      "stored factor betas of symbols on a trading date (phase 1.5); --json prints { SYMBOL: { factor: { beta, r2, n_obs, quality } } }; exit 1 for an unknown symbol",
+    )
     .requiredOption("--symbols <list>", "symbols, comma separated")
-    .requiredOption("--date <date>", "trading date (YYYY-MM-DD)")
+    .requiredOption("--date <date>", "trading date, YYYY-MM-DD")
     .action(async (o: { symbols: string; date: string }, cmd: Command) => {
-      const json = Boolean(cmd.optsWithGlobals().json);
-      const symbols = parseSymbols(o.symbols);
-      const res = await clients(cliEnv()).factor.getSymbolFactors({ symbols, startDate: o.date, endDate: "" });
+      const out = cli.output(cmd);
+      const { symbols, date, infos } = await request(cli, o);
+      const res = await flagged(FIELDS, () => cli.clients().factor.getSymbolFactors({ symbols, startDate: date, endDate: "" }));
       const data = factorsJson(symbols, res);
-      if (json) return printJson(data);
+      const stored = new Set(res.rows.map((r) => r.symbol));
+      const why = await flagged(FIELDS, () =>
+        whyNoRow(
+          cli,
+          infos,
+          symbols.filter((s) => !stored.has(s)),
+          date,
+        ),
+      );
+      if (out.json) {
+        out.printJson(data);
+        for (const [symbol, reason] of why) out.note(`${symbol} ${date}: ${reason}`);
+        return;
+      }
       for (const [symbol, byFactor] of Object.entries(data)) {
-        say(json, `${symbol} ${o.date}${Object.keys(byFactor).length === 0 ? "  (no betas stored)" : ""}`);
+        const reason = why.get(symbol);
+        out.say(`${symbol} ${date}${reason ? `  ${reason}` : ""}`);
+        if (reason) continue;
         for (const f of FACTORS) {
           const b = byFactor[f.id];
-          if (b) say(json, `  ${f.displayName.padEnd(20)} ${fmt(b.beta, 4).padStart(8)}  r² ${fmt(b.r2, 3)}  n=${b.n_obs} ${b.quality}`);
+          if (b) out.say(`  ${f.displayName.padEnd(20)} ${fmt(b.beta, 4).padStart(8)}  r² ${fmt(b.r2, 3)}  n=${b.n_obs} ${b.quality}`);
+          // A stored row without this factor: the regression was skipped (e.g. a flat regressor).
+          else out.say(`  ${f.displayName.padEnd(20)} ${"-".padStart(8)}  not computed (skipped for this symbol-date)`);
         }
       }
     });
   program
     .command("metrics")
-    .description("stored symbol metrics on a date (phase 1.75); --json prints { SYMBOL: { metric: value | null } }")
+    .description(
+      "stored symbol metrics on a trading date (phase 1.75); --json prints { SYMBOL: { metric: value | null } }; exit 1 for an unknown symbol",
+    )
     .requiredOption("--symbols <list>", "symbols, comma separated")
-    .requiredOption("--date <date>", "trading date (YYYY-MM-DD)")
+    .requiredOption("--date <date>", "trading date, YYYY-MM-DD")
     .action(async (o: { symbols: string; date: string }, cmd: Command) => {
-      const json = Boolean(cmd.optsWithGlobals().json);
-      const symbols = parseSymbols(o.symbols);
-      const res = await clients(cliEnv()).factor.getSymbolMetrics({ symbols, startDate: o.date, endDate: "" });
+      const out = cli.output(cmd);
+      const { symbols, date, infos } = await request(cli, o);
+      const res = await flagged(FIELDS, () => cli.clients().factor.getSymbolMetrics({ symbols, startDate: date, endDate: "" }));
       const data = metricsJson(symbols, res);
-      if (json) return printJson(data);
+      const stored = new Set(res.rows.map((r) => r.symbol));
+      const why = await flagged(FIELDS, () =>
+        whyNoRow(
+          cli,
+          infos,
+          symbols.filter((s) => !stored.has(s)),
+          date,
+        ),
+      );
+      if (out.json) {
+        out.printJson(data);
+        for (const [symbol, reason] of why) out.note(`${symbol} ${date}: ${reason}`);
+        return;
+      }
       for (const [symbol, metrics] of Object.entries(data)) {
-        say(json, `${symbol} ${o.date}`);
-        for (const [k, v] of Object.entries(metrics)) say(json, `  ${k.padEnd(18)} ${fmt(v, 6)}`);
+        const reason = why.get(symbol);
+        out.say(`${symbol} ${date}${reason ? `  ${reason}` : ""}`);
+        if (reason) continue;
+        // A stored row's null metric means the window needs more history than the symbol has.
+        for (const [k, v] of Object.entries(metrics)) out.say(`  ${k.padEnd(18)} ${v === null ? "-  too little history" : fmt(v, 6)}`);
       }
     });
 }
