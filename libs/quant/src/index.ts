@@ -16,3 +16,4 @@ export * from "./volatility.js";
 export * from "./metrics.js";
 export * from "./ewma.js";
 export * from "./lstsq.js";
+export * from "./black-scholes.js";

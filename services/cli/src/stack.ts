@@ -156,7 +156,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       serviceToken: serviceTokenSource(o.auth, "service:factor"),
     });
     closers.push(() => factor.close());
-    const snapshot = await startSnapshot({ ...common, port: o.ports.snapshot });
+    const snapshot = await startSnapshot({
+      ...common,
+      port: o.ports.snapshot,
+      databaseUrl,
+      marketDataUrl: `http://127.0.0.1:${md.port}`,
+      serviceToken: serviceTokenSource(o.auth, "service:snapshot"),
+    });
     closers.push(() => snapshot.close());
     const risk = await startRisk({ ...common, port: o.ports.risk });
     closers.push(() => risk.close());

@@ -37,6 +37,10 @@ export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeo
       requirePrincipal(ctx);
       throw new UnimplementedError("portfolio onboarding (CSV import, snapshots and the scoped backfill)");
     },
+    async removePortfolio(_req, ctx) {
+      requirePrincipal(ctx);
+      throw new UnimplementedError("portfolio removal across services");
+    },
     async getRun(req, ctx) {
       requirePrincipal(ctx);
       if (!req.runId) throw new InvalidArgumentError("run_id is required", { violations: [{ field: "run_id", description: "required" }] });

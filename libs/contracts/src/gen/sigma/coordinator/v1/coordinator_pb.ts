@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Phase, PhaseCounters, PhaseState, RunStatus as RunStatus$1, SymbolProblem } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
+import type { ImportError } from "../../snapshot/v1/snapshot_pb.js";
+import { file_sigma_snapshot_v1_snapshot } from "../../snapshot/v1/snapshot_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file sigma/coordinator/v1/coordinator.proto.
  */
 export const file_sigma_coordinator_v1_coordinator: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaWdtYS9jb29yZGluYXRvci92MS9jb29yZGluYXRvci5wcm90bxIUc2lnbWEuY29vcmRpbmF0b3IudjEiswEKD1J1bkJhdGNoUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEhMKC2ZvcmNlX3JlcnVuGAMgASgIEhIKCnN0YXJ0X2RhdGUYBCABKAkSEAoIZW5kX2RhdGUYBSABKAkSDwoHZHJ5X3J1bhgGIAEoCBINCgVhc19vZhgHIAEoCSIqCgRDZWxsEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJItsBChBSdW5CYXRjaFJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIaChJhbHJlYWR5X3VwX3RvX2RhdGUYAiABKAgSEwoLdGFyZ2V0X2RhdGUYAyABKAkSEgoKc3RhcnRfZGF0ZRgEIAEoCRIQCghlbmRfZGF0ZRgFIAEoCRITCgtkYXRlc190b3RhbBgGIAEoBRIpCgVjZWxscxgHIAMoCzIaLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNlbGwSDwoHZHJ5X3J1bhgIIAEoCBIPCgdtZXNzYWdlGAkgASgJImYKF09uYm9hcmRQb3J0Zm9saW9SZXF1ZXN0EgsKA2NzdhgBIAEoDBIMCgRuYW1lGAIgASgJEhwKD3N0YXJ0aW5nX2VxdWl0eRgDIAEoAUgAiAEBQhIKEF9zdGFydGluZ19lcXVpdHkiQAoYT25ib2FyZFBvcnRmb2xpb1Jlc3BvbnNlEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAki0wEKCFBoYXNlUnVuEiUKBXBoYXNlGAEgASgOMhYuc2lnbWEuY29tbW9uLnYxLlBoYXNlEhEKBXN0YXRlGAIgASgJQgIYARIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBEjAKCGNvdW50ZXJzGAQgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSDwoHc3VtbWFyeRgFIAEoCRIwCgtwaGFzZV9zdGF0ZRgGIAEoDjIbLnNpZ21hLmNvbW1vbi52MS5QaGFzZVN0YXRlIuMFCgNSdW4SCgoCaWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEg0KBXNjb3BlGAMgASgJEhQKDHBvcnRmb2xpb19pZBgEIAEoCRIcChRyZXF1ZXN0ZWRfc3RhcnRfZGF0ZRgFIAEoCRIaChJyZXF1ZXN0ZWRfZW5kX2RhdGUYBiABKAkSEwoLZm9yY2VfcmVydW4YByABKAgSMwoGc3RhdHVzGAggASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU3RhdHVzQgIYARIuCgpzdGFydGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMaGVhcnRiZWF0X2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0YXJnZXRfZGF0ZRgMIAEoCRISCgpzdGFydF9kYXRlGA0gASgJEhAKCGVuZF9kYXRlGA4gASgJEhMKC2RhdGVzX3RvdGFsGA8gASgFEhcKD2RhdGVzX2NvbXBsZXRlZBgQIAEoBRIUCgxkYXRlc19mYWlsZWQYESABKAUSLgoGcGhhc2VzGBIgAygLMh4uc2lnbWEuY29vcmRpbmF0b3IudjEuUGhhc2VSdW4SMAoIcHJvYmxlbXMYEyADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbRIVCg1lcnJvcl9zdW1tYXJ5GBQgASgJEhoKEmV2ZW50c191bmRlbGl2ZXJlZBgVIAEoBRINCgVhc19vZhgWIAEoCRIQCgh3YXJuaW5ncxgXIAMoCRIuCgpydW5fc3RhdHVzGBggASgOMhouc2lnbWEuY29tbW9uLnYxLlJ1blN0YXR1cyI4Cg5HZXRSdW5SZXNwb25zZRImCgNydW4YASABKAsyGS5zaWdtYS5jb29yZGluYXRvci52MS5SdW4ihQEKD0xpc3RSdW5zUmVxdWVzdBINCgVsaW1pdBgBIAEoBRIzCgZzdGF0dXMYAiABKA4yHy5zaWdtYS5jb29yZGluYXRvci52MS5SdW5TdGF0dXNCAhgBEi4KCnJ1bl9zdGF0dXMYAyABKA4yGi5zaWdtYS5jb21tb24udjEuUnVuU3RhdHVzIjsKEExpc3RSdW5zUmVzcG9uc2USJwoEcnVucxgBIAMoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biIiChBDYW5jZWxSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSI7ChFDYW5jZWxSdW5SZXNwb25zZRImCgNydW4YASABKAsyGS5zaWdtYS5jb29yZGluYXRvci52MS5SdW4qhAEKCVJ1blNvdXJjZRIaChZSVU5fU09VUkNFX1VOU1BFQ0lGSUVEEAASEwoPUlVOX1NPVVJDRV9DUk9OEAESGQoVUlVOX1NPVVJDRV9PTkJPQVJESU5HEAISFAoQUlVOX1NPVVJDRV9BRE1JThADEhUKEVJVTl9TT1VSQ0VfTUFOVUFMEAQqtgEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19SVU5OSU5HEAESGAoUUlVOX1NUQVRVU19DT01QTEVURUQQAhImCiJSVU5fU1RBVFVTX0NPTVBMRVRFRF9XSVRIX1dBUk5JTkdTEAMSFQoRUlVOX1NUQVRVU19GQUlMRUQQBBIYChRSVU5fU1RBVFVTX0NBTkNFTExFRBAFGgIYATLwAwoSQ29vcmRpbmF0b3JTZXJ2aWNlElkKCFJ1bkJhdGNoEiUuc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuQmF0Y2hSZXF1ZXN0GiYuc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuQmF0Y2hSZXNwb25zZRJxChBPbmJvYXJkUG9ydGZvbGlvEi0uc2lnbWEuY29vcmRpbmF0b3IudjEuT25ib2FyZFBvcnRmb2xpb1JlcXVlc3QaLi5zaWdtYS5jb29yZGluYXRvci52MS5PbmJvYXJkUG9ydGZvbGlvUmVzcG9uc2USUwoGR2V0UnVuEiMuc2lnbWEuY29vcmRpbmF0b3IudjEuR2V0UnVuUmVxdWVzdBokLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkdldFJ1blJlc3BvbnNlElkKCExpc3RSdW5zEiUuc2lnbWEuY29vcmRpbmF0b3IudjEuTGlzdFJ1bnNSZXF1ZXN0GiYuc2lnbWEuY29vcmRpbmF0b3IudjEuTGlzdFJ1bnNSZXNwb25zZRJcCglDYW5jZWxSdW4SJi5zaWdtYS5jb29yZGluYXRvci52MS5DYW5jZWxSdW5SZXF1ZXN0Gicuc2lnbWEuY29vcmRpbmF0b3IudjEuQ2FuY2VsUnVuUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_sigma_common_v1_common]);
+  fileDesc("CiZzaWdtYS9jb29yZGluYXRvci92MS9jb29yZGluYXRvci5wcm90bxIUc2lnbWEuY29vcmRpbmF0b3IudjEiswEKD1J1bkJhdGNoUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSLwoGc291cmNlGAIgASgOMh8uc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuU291cmNlEhMKC2ZvcmNlX3JlcnVuGAMgASgIEhIKCnN0YXJ0X2RhdGUYBCABKAkSEAoIZW5kX2RhdGUYBSABKAkSDwoHZHJ5X3J1bhgGIAEoCBINCgVhc19vZhgHIAEoCSIqCgRDZWxsEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJItsBChBSdW5CYXRjaFJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIaChJhbHJlYWR5X3VwX3RvX2RhdGUYAiABKAgSEwoLdGFyZ2V0X2RhdGUYAyABKAkSEgoKc3RhcnRfZGF0ZRgEIAEoCRIQCghlbmRfZGF0ZRgFIAEoCRITCgtkYXRlc190b3RhbBgGIAEoBRIpCgVjZWxscxgHIAMoCzIaLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNlbGwSDwoHZHJ5X3J1bhgIIAEoCBIPCgdtZXNzYWdlGAkgASgJImYKF09uYm9hcmRQb3J0Zm9saW9SZXF1ZXN0EgsKA2NzdhgBIAEoDBIMCgRuYW1lGAIgASgJEhwKD3N0YXJ0aW5nX2VxdWl0eRgDIAEoAUgAiAEBQhIKEF9zdGFydGluZ19lcXVpdHkicAoYT25ib2FyZFBvcnRmb2xpb1Jlc3BvbnNlEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSLgoGZXJyb3JzGAMgAygLMh4uc2lnbWEuc25hcHNob3QudjEuSW1wb3J0RXJyb3IiLgoWUmVtb3ZlUG9ydGZvbGlvUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkihgEKF1JlbW92ZVBvcnRmb2xpb1Jlc3BvbnNlEhQKDHBvcnRmb2xpb19pZBgBIAEoCRIZChFzbmFwc2hvdHNfZGVsZXRlZBgCIAEoAxIZChFwb3NpdGlvbnNfZGVsZXRlZBgDIAEoAxIfChdwb3NpdGlvbl92YWx1ZXNfZGVsZXRlZBgEIAEoAyIfCg1HZXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSLTAQoIUGhhc2VSdW4SJQoFcGhhc2UYASABKA4yFi5zaWdtYS5jb21tb24udjEuUGhhc2USEQoFc3RhdGUYAiABKAlCAhgBEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESMAoIY291bnRlcnMYBCABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIPCgdzdW1tYXJ5GAUgASgJEjAKC3BoYXNlX3N0YXRlGAYgASgOMhsuc2lnbWEuY29tbW9uLnYxLlBoYXNlU3RhdGUi4wUKA1J1bhIKCgJpZBgBIAEoCRIvCgZzb3VyY2UYAiABKA4yHy5zaWdtYS5jb29yZGluYXRvci52MS5SdW5Tb3VyY2USDQoFc2NvcGUYAyABKAkSFAoMcG9ydGZvbGlvX2lkGAQgASgJEhwKFHJlcXVlc3RlZF9zdGFydF9kYXRlGAUgASgJEhoKEnJlcXVlc3RlZF9lbmRfZGF0ZRgGIAEoCRITCgtmb3JjZV9yZXJ1bhgHIAEoCBIzCgZzdGF0dXMYCCABKA4yHy5zaWdtYS5jb29yZGluYXRvci52MS5SdW5TdGF0dXNCAhgBEi4KCnN0YXJ0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxoZWFydGJlYXRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RhcmdldF9kYXRlGAwgASgJEhIKCnN0YXJ0X2RhdGUYDSABKAkSEAoIZW5kX2RhdGUYDiABKAkSEwoLZGF0ZXNfdG90YWwYDyABKAUSFwoPZGF0ZXNfY29tcGxldGVkGBAgASgFEhQKDGRhdGVzX2ZhaWxlZBgRIAEoBRIuCgZwaGFzZXMYEiADKAsyHi5zaWdtYS5jb29yZGluYXRvci52MS5QaGFzZVJ1bhIwCghwcm9ibGVtcxgTIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtEhUKDWVycm9yX3N1bW1hcnkYFCABKAkSGgoSZXZlbnRzX3VuZGVsaXZlcmVkGBUgASgFEg0KBWFzX29mGBYgASgJEhAKCHdhcm5pbmdzGBcgAygJEi4KCnJ1bl9zdGF0dXMYGCABKA4yGi5zaWdtYS5jb21tb24udjEuUnVuU3RhdHVzIjgKDkdldFJ1blJlc3BvbnNlEiYKA3J1bhgBIAEoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biKFAQoPTGlzdFJ1bnNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFEjMKBnN0YXR1cxgCIAEoDjIfLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1blN0YXR1c0ICGAESLgoKcnVuX3N0YXR1cxgDIAEoDjIaLnNpZ21hLmNvbW1vbi52MS5SdW5TdGF0dXMiOwoQTGlzdFJ1bnNSZXNwb25zZRInCgRydW5zGAEgAygLMhkuc2lnbWEuY29vcmRpbmF0b3IudjEuUnVuIiIKEENhbmNlbFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIjsKEUNhbmNlbFJ1blJlc3BvbnNlEiYKA3J1bhgBIAEoCzIZLnNpZ21hLmNvb3JkaW5hdG9yLnYxLlJ1biqEAQoJUnVuU291cmNlEhoKFlJVTl9TT1VSQ0VfVU5TUEVDSUZJRUQQABITCg9SVU5fU09VUkNFX0NST04QARIZChVSVU5fU09VUkNFX09OQk9BUkRJTkcQAhIUChBSVU5fU09VUkNFX0FETUlOEAMSFQoRUlVOX1NPVVJDRV9NQU5VQUwQBCq2AQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJSVU5fU1RBVFVTX1JVTk5JTkcQARIYChRSVU5fU1RBVFVTX0NPTVBMRVRFRBACEiYKIlJVTl9TVEFUVVNfQ09NUExFVEVEX1dJVEhfV0FSTklOR1MQAxIVChFSVU5fU1RBVFVTX0ZBSUxFRBAEEhgKFFJVTl9TVEFUVVNfQ0FOQ0VMTEVEEAUaAhgBMuAEChJDb29yZGluYXRvclNlcnZpY2USWQoIUnVuQmF0Y2gSJS5zaWdtYS5jb29yZGluYXRvci52MS5SdW5CYXRjaFJlcXVlc3QaJi5zaWdtYS5jb29yZGluYXRvci52MS5SdW5CYXRjaFJlc3BvbnNlEnEKEE9uYm9hcmRQb3J0Zm9saW8SLS5zaWdtYS5jb29yZGluYXRvci52MS5PbmJvYXJkUG9ydGZvbGlvUmVxdWVzdBouLnNpZ21hLmNvb3JkaW5hdG9yLnYxLk9uYm9hcmRQb3J0Zm9saW9SZXNwb25zZRJTCgZHZXRSdW4SIy5zaWdtYS5jb29yZGluYXRvci52MS5HZXRSdW5SZXF1ZXN0GiQuc2lnbWEuY29vcmRpbmF0b3IudjEuR2V0UnVuUmVzcG9uc2USWQoITGlzdFJ1bnMSJS5zaWdtYS5jb29yZGluYXRvci52MS5MaXN0UnVuc1JlcXVlc3QaJi5zaWdtYS5jb29yZGluYXRvci52MS5MaXN0UnVuc1Jlc3BvbnNlElwKCUNhbmNlbFJ1bhImLnNpZ21hLmNvb3JkaW5hdG9yLnYxLkNhbmNlbFJ1blJlcXVlc3QaJy5zaWdtYS5jb29yZGluYXRvci52MS5DYW5jZWxSdW5SZXNwb25zZRJuCg9SZW1vdmVQb3J0Zm9saW8SLC5zaWdtYS5jb29yZGluYXRvci52MS5SZW1vdmVQb3J0Zm9saW9SZXF1ZXN0Gi0uc2lnbWEuY29vcmRpbmF0b3IudjEuUmVtb3ZlUG9ydGZvbGlvUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_sigma_common_v1_common, file_sigma_snapshot_v1_snapshot]);
 
 /**
  * RunBatchRequest is the one entry point of every run.
@@ -186,7 +188,8 @@ export const OnboardPortfolioRequestSchema: GenMessage<OnboardPortfolioRequest> 
   messageDesc(file_sigma_coordinator_v1_coordinator, 3);
 
 /**
- * OnboardPortfolioResponse returns the new portfolio and its backfill run.
+ * OnboardPortfolioResponse returns the new portfolio and its backfill run, or every import problem
+ * (then nothing was stored and both ids are empty).
  *
  * @generated from message sigma.coordinator.v1.OnboardPortfolioResponse
  */
@@ -200,6 +203,11 @@ export type OnboardPortfolioResponse = Message<"sigma.coordinator.v1.OnboardPort
    * @generated from field: string run_id = 2;
    */
   runId: string;
+
+  /**
+   * @generated from field: repeated sigma.snapshot.v1.ImportError errors = 3;
+   */
+  errors: ImportError[];
 };
 
 /**
@@ -208,6 +216,59 @@ export type OnboardPortfolioResponse = Message<"sigma.coordinator.v1.OnboardPort
  */
 export const OnboardPortfolioResponseSchema: GenMessage<OnboardPortfolioResponse> = /*@__PURE__*/
   messageDesc(file_sigma_coordinator_v1_coordinator, 4);
+
+/**
+ * RemovePortfolioRequest names the portfolio to remove.
+ *
+ * @generated from message sigma.coordinator.v1.RemovePortfolioRequest
+ */
+export type RemovePortfolioRequest = Message<"sigma.coordinator.v1.RemovePortfolioRequest"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+};
+
+/**
+ * Describes the message sigma.coordinator.v1.RemovePortfolioRequest.
+ * Use `create(RemovePortfolioRequestSchema)` to create a new message.
+ */
+export const RemovePortfolioRequestSchema: GenMessage<RemovePortfolioRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_coordinator_v1_coordinator, 5);
+
+/**
+ * RemovePortfolioResponse counts what was removed.
+ *
+ * @generated from message sigma.coordinator.v1.RemovePortfolioResponse
+ */
+export type RemovePortfolioResponse = Message<"sigma.coordinator.v1.RemovePortfolioResponse"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+
+  /**
+   * @generated from field: int64 snapshots_deleted = 2;
+   */
+  snapshotsDeleted: bigint;
+
+  /**
+   * @generated from field: int64 positions_deleted = 3;
+   */
+  positionsDeleted: bigint;
+
+  /**
+   * @generated from field: int64 position_values_deleted = 4;
+   */
+  positionValuesDeleted: bigint;
+};
+
+/**
+ * Describes the message sigma.coordinator.v1.RemovePortfolioResponse.
+ * Use `create(RemovePortfolioResponseSchema)` to create a new message.
+ */
+export const RemovePortfolioResponseSchema: GenMessage<RemovePortfolioResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_coordinator_v1_coordinator, 6);
 
 /**
  * GetRunRequest names a run.
@@ -226,7 +287,7 @@ export type GetRunRequest = Message<"sigma.coordinator.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 5);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 7);
 
 /**
  * PhaseRun is one phase's record within a run: state, duration and counters.
@@ -273,7 +334,7 @@ export type PhaseRun = Message<"sigma.coordinator.v1.PhaseRun"> & {
  * Use `create(PhaseRunSchema)` to create a new message.
  */
 export const PhaseRunSchema: GenMessage<PhaseRun> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 6);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 8);
 
 /**
  * Run is a run-history record.
@@ -414,7 +475,7 @@ export type Run = Message<"sigma.coordinator.v1.Run"> & {
  * Use `create(RunSchema)` to create a new message.
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 7);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 9);
 
 /**
  * GetRunResponse returns the run.
@@ -433,7 +494,7 @@ export type GetRunResponse = Message<"sigma.coordinator.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 8);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 10);
 
 /**
  * ListRunsRequest pages run history.
@@ -467,7 +528,7 @@ export type ListRunsRequest = Message<"sigma.coordinator.v1.ListRunsRequest"> & 
  * Use `create(ListRunsRequestSchema)` to create a new message.
  */
 export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 9);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 11);
 
 /**
  * ListRunsResponse lists runs newest first.
@@ -486,7 +547,7 @@ export type ListRunsResponse = Message<"sigma.coordinator.v1.ListRunsResponse"> 
  * Use `create(ListRunsResponseSchema)` to create a new message.
  */
 export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 10);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 12);
 
 /**
  * CancelRunRequest names a run to cancel.
@@ -505,7 +566,7 @@ export type CancelRunRequest = Message<"sigma.coordinator.v1.CancelRunRequest"> 
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 11);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 13);
 
 /**
  * CancelRunResponse reports the run's status after the cancel request.
@@ -524,7 +585,7 @@ export type CancelRunResponse = Message<"sigma.coordinator.v1.CancelRunResponse"
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_sigma_coordinator_v1_coordinator, 12);
+  messageDesc(file_sigma_coordinator_v1_coordinator, 14);
 
 /**
  * RunSource says who started a run.
@@ -665,6 +726,17 @@ export const CoordinatorService: GenService<{
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
     output: typeof CancelRunResponseSchema;
+  },
+  /**
+   * RemovePortfolio removes a portfolio and every row any service holds for it (owner or admin);
+   * FAILED_PRECONDITION while a run holds its lease. A retried delete finishes what a crashed one started.
+   *
+   * @generated from rpc sigma.coordinator.v1.CoordinatorService.RemovePortfolio
+   */
+  removePortfolio: {
+    methodKind: "unary";
+    input: typeof RemovePortfolioRequestSchema;
+    output: typeof RemovePortfolioResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sigma_coordinator_v1_coordinator, 0);

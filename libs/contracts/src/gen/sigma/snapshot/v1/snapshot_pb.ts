@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/snapshot/v1/snapshot.proto.
  */
 export const file_sigma_snapshot_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaWdtYS9zbmFwc2hvdC92MS9zbmFwc2hvdC5wcm90bxIRc2lnbWEuc25hcHNob3QudjEibQoLSW1wb3J0RXJyb3ISCwoDcm93GAEgASgFEg4KBmNvbHVtbhgCIAEoCRIwCgRjb2RlGAMgASgOMiIuc2lnbWEuc25hcHNob3QudjEuSW1wb3J0RXJyb3JDb2RlEg8KB21lc3NhZ2UYBCABKAkiiAEKFkltcG9ydFBvcnRmb2xpb1JlcXVlc3QSCwoDY3N2GAEgASgMEgwKBG5hbWUYAiABKAkSHAoPc3RhcnRpbmdfZXF1aXR5GAMgASgBSACIAQESDQoFb3duZXIYBCABKAkSEgoKYXNfb2ZfZGF0ZRgFIAEoCUISChBfc3RhcnRpbmdfZXF1aXR5IowBChdJbXBvcnRQb3J0Zm9saW9SZXNwb25zZRIUCgxwb3J0Zm9saW9faWQYASABKAkSLgoGZXJyb3JzGAIgAygLMh4uc2lnbWEuc25hcHNob3QudjEuSW1wb3J0RXJyb3ISEQoJcG9zaXRpb25zGAMgASgFEhgKEGZpcnN0X2VudHJ5X2RhdGUYBCABKAkitgMKCFBvc2l0aW9uEgoKAmlkGAEgASgJEg4KBnN5bWJvbBgCIAEoCRIQCghxdWFudGl0eRgDIAEoARITCgtlbnRyeV9wcmljZRgEIAEoARISCgplbnRyeV9kYXRlGAUgASgJEjwKEGludmVzdG1lbnRfY2xhc3MYBiABKA4yIi5zaWdtYS5zbmFwc2hvdC52MS5JbnZlc3RtZW50Q2xhc3MSGgoSaW52ZXN0bWVudF9zdWJ0eXBlGAcgASgJEhkKEXVuZGVybHlpbmdfc3ltYm9sGAggASgJEhkKDHN0cmlrZV9wcmljZRgJIAEoAUgAiAEBEhcKD2V4cGlyYXRpb25fZGF0ZRgKIAEoCRIyCgtvcHRpb25fdHlwZRgLIAEoDjIdLnNpZ21hLnNuYXBzaG90LnYxLk9wdGlvblR5cGUSEQoJZXhpdF9kYXRlGAwgASgJEhcKCmV4aXRfcHJpY2UYDSABKAFIAYgBARIZCgxtYXJrZXRfdmFsdWUYDiABKAFIAogBAUIPCg1fc3RyaWtlX3ByaWNlQg0KC19leGl0X3ByaWNlQg8KDV9tYXJrZXRfdmFsdWUi2AEKCVBvcnRmb2xpbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBW93bmVyGAMgASgJEg4KBmFjdGl2ZRgEIAEoCBIcCg9zdGFydGluZ19lcXVpdHkYBSABKAFIAIgBARIYChBmaXJzdF9lbnRyeV9kYXRlGAYgASgJEhYKDndhdGVybWFya19kYXRlGAcgASgJEi4KCXBvc2l0aW9ucxgIIAMoCzIbLnNpZ21hLnNuYXBzaG90LnYxLlBvc2l0aW9uQhIKEF9zdGFydGluZ19lcXVpdHkiKwoTR2V0UG9ydGZvbGlvUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkiRwoUR2V0UG9ydGZvbGlvUmVzcG9uc2USLwoJcG9ydGZvbGlvGAEgASgLMhwuc2lnbWEuc25hcHNob3QudjEuUG9ydGZvbGlvImMKFUxpc3RQb3J0Zm9saW9zUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhUKDXBvcnRmb2xpb19pZHMYAiADKAkSGQoRaW5jbHVkZV9wb3NpdGlvbnMYAyABKAgiSgoWTGlzdFBvcnRmb2xpb3NSZXNwb25zZRIwCgpwb3J0Zm9saW9zGAEgAygLMhwuc2lnbWEuc25hcHNob3QudjEuUG9ydGZvbGlvIjUKDlBvcnRmb2xpb0RhdGVzEhQKDHBvcnRmb2xpb19pZBgBIAEoCRINCgVkYXRlcxgCIAMoCSJLChdDb21wdXRlU25hcHNob3RzUmVxdWVzdBIwCgVjZWxscxgBIAMoCzIhLnNpZ21hLnNuYXBzaG90LnYxLlBvcnRmb2xpb0RhdGVzIn4KGENvbXB1dGVTbmFwc2hvdHNSZXNwb25zZRIwCghjb3VudGVycxgBIAEoCzIeLnNpZ21hLmNvbW1vbi52MS5QaGFzZUNvdW50ZXJzEjAKCHByb2JsZW1zGAIgAygLMh4uc2lnbWEuY29tbW9uLnYxLlN5bWJvbFByb2JsZW0iQwocQ29tcHV0ZVBvc2l0aW9uVmFsdWVzUmVxdWVzdBIVCg1wb3J0Zm9saW9faWRzGAEgAygJEgwKBGRhdGUYAiABKAkiUQodQ29tcHV0ZVBvc2l0aW9uVmFsdWVzUmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycyJRChNHZXRTbmFwc2hvdHNSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRISCgpzdGFydF9kYXRlGAIgASgJEhAKCGVuZF9kYXRlGAMgASgJIugDCghTbmFwc2hvdBIUCgxwb3J0Zm9saW9faWQYASABKAkSDAoEZGF0ZRgCIAEoCRILCgNuYXYYAyABKAESDAoEY2FzaBgEIAEoARISCgpsb25nX3ZhbHVlGAUgASgBEhMKC3Nob3J0X3ZhbHVlGAYgASgBEhYKDmdyb3NzX2V4cG9zdXJlGAcgASgBEhQKDG5ldF9leHBvc3VyZRgIIAEoARIRCglkYWlseV9wbmwYCSABKAESFAoMZGFpbHlfcmV0dXJuGAogASgBEhYKDmN1bXVsYXRpdmVfcG5sGAsgASgBEhUKDW51bV9wb3NpdGlvbnMYDCABKAUSEAoIbnVtX2xvbmcYDSABKAUSEQoJbnVtX3Nob3J0GA4gASgFEhEKCW51bV9zdGFsZRgPIAEoBRIYChBudW1fbW9kZWxfcHJpY2VkGBAgASgFEhQKDG51bV91bnByaWNlZBgRIAEoBRIdChVvcHRpb25zX2RlbHRhX2RvbGxhcnMYEiABKAESCwoDaGhpGBMgASgBEh8KF2VmZmVjdGl2ZV9udW1fcG9zaXRpb25zGBQgASgBEhsKE3RvcF8zX2NvbmNlbnRyYXRpb24YFSABKAESHAoUdG9wXzEwX2NvbmNlbnRyYXRpb24YFiABKAEiRgoUR2V0U25hcHNob3RzUmVzcG9uc2USLgoJc25hcHNob3RzGAEgAygLMhsuc2lnbWEuc25hcHNob3QudjEuU25hcHNob3QiPgoYR2V0UG9zaXRpb25WYWx1ZXNSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJIoYBCg1Qb3NpdGlvblZhbHVlEhMKC3Bvc2l0aW9uX2lkGAEgASgJEg4KBnN5bWJvbBgCIAEoCRISCgpsYXN0X3ByaWNlGAMgASgBEhQKDG1hcmtldF92YWx1ZRgEIAEoARIWCg51bnJlYWxpemVkX3BubBgFIAEoARIOCgZ3ZWlnaHQYBiABKAEiWwoZR2V0UG9zaXRpb25WYWx1ZXNSZXNwb25zZRIMCgRkYXRlGAEgASgJEjAKBnZhbHVlcxgCIAMoCzIgLnNpZ21hLnNuYXBzaG90LnYxLlBvc2l0aW9uVmFsdWUqjAEKD0ludmVzdG1lbnRDbGFzcxIgChxJTlZFU1RNRU5UX0NMQVNTX1VOU1BFQ0lGSUVEEAASGwoXSU5WRVNUTUVOVF9DTEFTU19QVUJMSUMQARIcChhJTlZFU1RNRU5UX0NMQVNTX09QVElPTlMQAhIcChhJTlZFU1RNRU5UX0NMQVNTX1BSSVZBVEUQAypUCgpPcHRpb25UeXBlEhsKF09QVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASFAoQT1BUSU9OX1RZUEVfQ0FMTBABEhMKD09QVElPTl9UWVBFX1BVVBACKpoFCg9JbXBvcnRFcnJvckNvZGUSIQodSU1QT1JUX0VSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIgChxJTVBPUlRfRVJST1JfQ09ERV9FTVBUWV9GSUxFEAESJAogSU1QT1JUX0VSUk9SX0NPREVfTUlTU0lOR19DT0xVTU4QAhIkCiBJTVBPUlRfRVJST1JfQ09ERV9JTlZBTElEX1NZTUJPTBADEiQKIElNUE9SVF9FUlJPUl9DT0RFX0lOVkFMSURfTlVNQkVSEAQSIwofSU1QT1JUX0VSUk9SX0NPREVfWkVST19RVUFOVElUWRAFEigKJElNUE9SVF9FUlJPUl9DT0RFX05PTl9QT1NJVElWRV9QUklDRRAGEiIKHklNUE9SVF9FUlJPUl9DT0RFX0lOVkFMSURfREFURRAHEiEKHUlNUE9SVF9FUlJPUl9DT0RFX0ZVVFVSRV9EQVRFEAgSJwojSU1QT1JUX0VSUk9SX0NPREVfRVhJVF9CRUZPUkVfRU5UUlkQCRIjCh9JTVBPUlRfRVJST1JfQ09ERV9VTktOT1dOX0NMQVNTEAoSKwonSU1QT1JUX0VSUk9SX0NPREVfT1BUSU9OX0ZJRUxEU19NSVNTSU5HEAsSKAokSU1QT1JUX0VSUk9SX0NPREVfRFVQTElDQVRFX1BPU0lUSU9OEAwSJgoiSU1QT1JUX0VSUk9SX0NPREVfSU5WQUxJRF9FTkNPRElORxANEiQKIElNUE9SVF9FUlJPUl9DT0RFX0ZJTEVfVE9PX0xBUkdFEA4SIgoeSU1QT1JUX0VSUk9SX0NPREVfTk9fUE9TSVRJT05TEA8SIwofSU1QT1JUX0VSUk9SX0NPREVfTUlTU0lOR19WQUxVRRAQMv0FCg9TbmFwc2hvdFNlcnZpY2USaAoPSW1wb3J0UG9ydGZvbGlvEikuc2lnbWEuc25hcHNob3QudjEuSW1wb3J0UG9ydGZvbGlvUmVxdWVzdBoqLnNpZ21hLnNuYXBzaG90LnYxLkltcG9ydFBvcnRmb2xpb1Jlc3BvbnNlEl8KDEdldFBvcnRmb2xpbxImLnNpZ21hLnNuYXBzaG90LnYxLkdldFBvcnRmb2xpb1JlcXVlc3QaJy5zaWdtYS5zbmFwc2hvdC52MS5HZXRQb3J0Zm9saW9SZXNwb25zZRJlCg5MaXN0UG9ydGZvbGlvcxIoLnNpZ21hLnNuYXBzaG90LnYxLkxpc3RQb3J0Zm9saW9zUmVxdWVzdBopLnNpZ21hLnNuYXBzaG90LnYxLkxpc3RQb3J0Zm9saW9zUmVzcG9uc2USawoQQ29tcHV0ZVNuYXBzaG90cxIqLnNpZ21hLnNuYXBzaG90LnYxLkNvbXB1dGVTbmFwc2hvdHNSZXF1ZXN0Gisuc2lnbWEuc25hcHNob3QudjEuQ29tcHV0ZVNuYXBzaG90c1Jlc3BvbnNlEnoKFUNvbXB1dGVQb3NpdGlvblZhbHVlcxIvLnNpZ21hLnNuYXBzaG90LnYxLkNvbXB1dGVQb3NpdGlvblZhbHVlc1JlcXVlc3QaMC5zaWdtYS5zbmFwc2hvdC52MS5Db21wdXRlUG9zaXRpb25WYWx1ZXNSZXNwb25zZRJfCgxHZXRTbmFwc2hvdHMSJi5zaWdtYS5zbmFwc2hvdC52MS5HZXRTbmFwc2hvdHNSZXF1ZXN0Gicuc2lnbWEuc25hcHNob3QudjEuR2V0U25hcHNob3RzUmVzcG9uc2USbgoRR2V0UG9zaXRpb25WYWx1ZXMSKy5zaWdtYS5zbmFwc2hvdC52MS5HZXRQb3NpdGlvblZhbHVlc1JlcXVlc3QaLC5zaWdtYS5zbmFwc2hvdC52MS5HZXRQb3NpdGlvblZhbHVlc1Jlc3BvbnNlYgZwcm90bzM", [file_sigma_common_v1_common]);
+  fileDesc("CiBzaWdtYS9zbmFwc2hvdC92MS9zbmFwc2hvdC5wcm90bxIRc2lnbWEuc25hcHNob3QudjEibQoLSW1wb3J0RXJyb3ISCwoDcm93GAEgASgFEg4KBmNvbHVtbhgCIAEoCRIwCgRjb2RlGAMgASgOMiIuc2lnbWEuc25hcHNob3QudjEuSW1wb3J0RXJyb3JDb2RlEg8KB21lc3NhZ2UYBCABKAkiiAEKFkltcG9ydFBvcnRmb2xpb1JlcXVlc3QSCwoDY3N2GAEgASgMEgwKBG5hbWUYAiABKAkSHAoPc3RhcnRpbmdfZXF1aXR5GAMgASgBSACIAQESDQoFb3duZXIYBCABKAkSEgoKYXNfb2ZfZGF0ZRgFIAEoCUISChBfc3RhcnRpbmdfZXF1aXR5IowBChdJbXBvcnRQb3J0Zm9saW9SZXNwb25zZRIUCgxwb3J0Zm9saW9faWQYASABKAkSLgoGZXJyb3JzGAIgAygLMh4uc2lnbWEuc25hcHNob3QudjEuSW1wb3J0RXJyb3ISEQoJcG9zaXRpb25zGAMgASgFEhgKEGZpcnN0X2VudHJ5X2RhdGUYBCABKAkitgMKCFBvc2l0aW9uEgoKAmlkGAEgASgJEg4KBnN5bWJvbBgCIAEoCRIQCghxdWFudGl0eRgDIAEoARITCgtlbnRyeV9wcmljZRgEIAEoARISCgplbnRyeV9kYXRlGAUgASgJEjwKEGludmVzdG1lbnRfY2xhc3MYBiABKA4yIi5zaWdtYS5zbmFwc2hvdC52MS5JbnZlc3RtZW50Q2xhc3MSGgoSaW52ZXN0bWVudF9zdWJ0eXBlGAcgASgJEhkKEXVuZGVybHlpbmdfc3ltYm9sGAggASgJEhkKDHN0cmlrZV9wcmljZRgJIAEoAUgAiAEBEhcKD2V4cGlyYXRpb25fZGF0ZRgKIAEoCRIyCgtvcHRpb25fdHlwZRgLIAEoDjIdLnNpZ21hLnNuYXBzaG90LnYxLk9wdGlvblR5cGUSEQoJZXhpdF9kYXRlGAwgASgJEhcKCmV4aXRfcHJpY2UYDSABKAFIAYgBARIZCgxtYXJrZXRfdmFsdWUYDiABKAFIAogBAUIPCg1fc3RyaWtlX3ByaWNlQg0KC19leGl0X3ByaWNlQg8KDV9tYXJrZXRfdmFsdWUi2AEKCVBvcnRmb2xpbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBW93bmVyGAMgASgJEg4KBmFjdGl2ZRgEIAEoCBIcCg9zdGFydGluZ19lcXVpdHkYBSABKAFIAIgBARIYChBmaXJzdF9lbnRyeV9kYXRlGAYgASgJEhYKDndhdGVybWFya19kYXRlGAcgASgJEi4KCXBvc2l0aW9ucxgIIAMoCzIbLnNpZ21hLnNuYXBzaG90LnYxLlBvc2l0aW9uQhIKEF9zdGFydGluZ19lcXVpdHkiKwoTR2V0UG9ydGZvbGlvUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkiRwoUR2V0UG9ydGZvbGlvUmVzcG9uc2USLwoJcG9ydGZvbGlvGAEgASgLMhwuc2lnbWEuc25hcHNob3QudjEuUG9ydGZvbGlvInIKFUxpc3RQb3J0Zm9saW9zUmVxdWVzdBIYChBpbmNsdWRlX2luYWN0aXZlGAEgASgIEhUKDXBvcnRmb2xpb19pZHMYAiADKAkSGQoRaW5jbHVkZV9wb3NpdGlvbnMYAyABKAgSDQoFb3duZXIYBCABKAkiSgoWTGlzdFBvcnRmb2xpb3NSZXNwb25zZRIwCgpwb3J0Zm9saW9zGAEgAygLMhwuc2lnbWEuc25hcHNob3QudjEuUG9ydGZvbGlvIjUKDlBvcnRmb2xpb0RhdGVzEhQKDHBvcnRmb2xpb19pZBgBIAEoCRINCgVkYXRlcxgCIAMoCSJbChdDb21wdXRlU25hcHNob3RzUmVxdWVzdBIwCgVjZWxscxgBIAMoCzIhLnNpZ21hLnNuYXBzaG90LnYxLlBvcnRmb2xpb0RhdGVzEg4KBnJ1bl9pZBgCIAEoCSJ+ChhDb21wdXRlU25hcHNob3RzUmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgCIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtIkMKHENvbXB1dGVQb3NpdGlvblZhbHVlc1JlcXVlc3QSFQoNcG9ydGZvbGlvX2lkcxgBIAMoCRIMCgRkYXRlGAIgASgJIlEKHUNvbXB1dGVQb3NpdGlvblZhbHVlc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMiUQoTR2V0U25hcHNob3RzUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSEgoKc3RhcnRfZGF0ZRgCIAEoCRIQCghlbmRfZGF0ZRgDIAEoCSKRBAoIU25hcHNob3QSFAoMcG9ydGZvbGlvX2lkGAEgASgJEgwKBGRhdGUYAiABKAkSCwoDbmF2GAMgASgBEgwKBGNhc2gYBCABKAESEgoKbG9uZ192YWx1ZRgFIAEoARITCgtzaG9ydF92YWx1ZRgGIAEoARIWCg5ncm9zc19leHBvc3VyZRgHIAEoARIUCgxuZXRfZXhwb3N1cmUYCCABKAESEQoJZGFpbHlfcG5sGAkgASgBEhQKDGRhaWx5X3JldHVybhgKIAEoARIWCg5jdW11bGF0aXZlX3BubBgLIAEoARIVCg1udW1fcG9zaXRpb25zGAwgASgFEhAKCG51bV9sb25nGA0gASgFEhEKCW51bV9zaG9ydBgOIAEoBRIRCgludW1fc3RhbGUYDyABKAUSGAoQbnVtX21vZGVsX3ByaWNlZBgQIAEoBRIUCgxudW1fdW5wcmljZWQYESABKAUSHQoVb3B0aW9uc19kZWx0YV9kb2xsYXJzGBIgASgBEgsKA2hoaRgTIAEoARIfChdlZmZlY3RpdmVfbnVtX3Bvc2l0aW9ucxgUIAEoARIbChN0b3BfM19jb25jZW50cmF0aW9uGBUgASgBEhwKFHRvcF8xMF9jb25jZW50cmF0aW9uGBYgASgBEhMKC251bV9wcml2YXRlGBcgASgFEhIKCm51bV9xdW90ZWQYGCABKAUiRgoUR2V0U25hcHNob3RzUmVzcG9uc2USLgoJc25hcHNob3RzGAEgAygLMhsuc2lnbWEuc25hcHNob3QudjEuU25hcHNob3QiPgoYR2V0UG9zaXRpb25WYWx1ZXNSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJIs4BCg1Qb3NpdGlvblZhbHVlEhMKC3Bvc2l0aW9uX2lkGAEgASgJEg4KBnN5bWJvbBgCIAEoCRISCgpsYXN0X3ByaWNlGAMgASgBEhQKDG1hcmtldF92YWx1ZRgEIAEoARIWCg51bnJlYWxpemVkX3BubBgFIAEoARIOCgZ3ZWlnaHQYBiABKAESEAoIcXVhbnRpdHkYByABKAESNAoMcHJpY2Vfc3RhdHVzGAggASgOMh4uc2lnbWEuc25hcHNob3QudjEuUHJpY2VTdGF0dXMiWwoZR2V0UG9zaXRpb25WYWx1ZXNSZXNwb25zZRIMCgRkYXRlGAEgASgJEjAKBnZhbHVlcxgCIAMoCzIgLnNpZ21hLnNuYXBzaG90LnYxLlBvc2l0aW9uVmFsdWUiLgoWRGVsZXRlUG9ydGZvbGlvUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkicAoXRGVsZXRlUG9ydGZvbGlvUmVzcG9uc2USGQoRcG9zaXRpb25zX2RlbGV0ZWQYASABKAMSGQoRc25hcHNob3RzX2RlbGV0ZWQYAiABKAMSHwoXcG9zaXRpb25fdmFsdWVzX2RlbGV0ZWQYAyABKAMqxwEKC1ByaWNlU3RhdHVzEhwKGFBSSUNFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVBSSUNFX1NUQVRVU19MSVZFEAESFgoSUFJJQ0VfU1RBVFVTX1NUQUxFEAISGQoVUFJJQ0VfU1RBVFVTX1VOUFJJQ0VEEAMSHQoZUFJJQ0VfU1RBVFVTX01PREVMX1BSSUNFRBAEEhcKE1BSSUNFX1NUQVRVU19RVU9URUQQBRIYChRQUklDRV9TVEFUVVNfUFJJVkFURRAGKowBCg9JbnZlc3RtZW50Q2xhc3MSIAocSU5WRVNUTUVOVF9DTEFTU19VTlNQRUNJRklFRBAAEhsKF0lOVkVTVE1FTlRfQ0xBU1NfUFVCTElDEAESHAoYSU5WRVNUTUVOVF9DTEFTU19PUFRJT05TEAISHAoYSU5WRVNUTUVOVF9DTEFTU19QUklWQVRFEAMqVAoKT3B0aW9uVHlwZRIbChdPUFRJT05fVFlQRV9VTlNQRUNJRklFRBAAEhQKEE9QVElPTl9UWVBFX0NBTEwQARITCg9PUFRJT05fVFlQRV9QVVQQAiqaBQoPSW1wb3J0RXJyb3JDb2RlEiEKHUlNUE9SVF9FUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASIAocSU1QT1JUX0VSUk9SX0NPREVfRU1QVFlfRklMRRABEiQKIElNUE9SVF9FUlJPUl9DT0RFX01JU1NJTkdfQ09MVU1OEAISJAogSU1QT1JUX0VSUk9SX0NPREVfSU5WQUxJRF9TWU1CT0wQAxIkCiBJTVBPUlRfRVJST1JfQ09ERV9JTlZBTElEX05VTUJFUhAEEiMKH0lNUE9SVF9FUlJPUl9DT0RFX1pFUk9fUVVBTlRJVFkQBRIoCiRJTVBPUlRfRVJST1JfQ09ERV9OT05fUE9TSVRJVkVfUFJJQ0UQBhIiCh5JTVBPUlRfRVJST1JfQ09ERV9JTlZBTElEX0RBVEUQBxIhCh1JTVBPUlRfRVJST1JfQ09ERV9GVVRVUkVfREFURRAIEicKI0lNUE9SVF9FUlJPUl9DT0RFX0VYSVRfQkVGT1JFX0VOVFJZEAkSIwofSU1QT1JUX0VSUk9SX0NPREVfVU5LTk9XTl9DTEFTUxAKEisKJ0lNUE9SVF9FUlJPUl9DT0RFX09QVElPTl9GSUVMRFNfTUlTU0lORxALEigKJElNUE9SVF9FUlJPUl9DT0RFX0RVUExJQ0FURV9QT1NJVElPThAMEiYKIklNUE9SVF9FUlJPUl9DT0RFX0lOVkFMSURfRU5DT0RJTkcQDRIkCiBJTVBPUlRfRVJST1JfQ09ERV9GSUxFX1RPT19MQVJHRRAOEiIKHklNUE9SVF9FUlJPUl9DT0RFX05PX1BPU0lUSU9OUxAPEiMKH0lNUE9SVF9FUlJPUl9DT0RFX01JU1NJTkdfVkFMVUUQEDLnBgoPU25hcHNob3RTZXJ2aWNlEmgKD0ltcG9ydFBvcnRmb2xpbxIpLnNpZ21hLnNuYXBzaG90LnYxLkltcG9ydFBvcnRmb2xpb1JlcXVlc3QaKi5zaWdtYS5zbmFwc2hvdC52MS5JbXBvcnRQb3J0Zm9saW9SZXNwb25zZRJfCgxHZXRQb3J0Zm9saW8SJi5zaWdtYS5zbmFwc2hvdC52MS5HZXRQb3J0Zm9saW9SZXF1ZXN0Gicuc2lnbWEuc25hcHNob3QudjEuR2V0UG9ydGZvbGlvUmVzcG9uc2USZQoOTGlzdFBvcnRmb2xpb3MSKC5zaWdtYS5zbmFwc2hvdC52MS5MaXN0UG9ydGZvbGlvc1JlcXVlc3QaKS5zaWdtYS5zbmFwc2hvdC52MS5MaXN0UG9ydGZvbGlvc1Jlc3BvbnNlEmsKEENvbXB1dGVTbmFwc2hvdHMSKi5zaWdtYS5zbmFwc2hvdC52MS5Db21wdXRlU25hcHNob3RzUmVxdWVzdBorLnNpZ21hLnNuYXBzaG90LnYxLkNvbXB1dGVTbmFwc2hvdHNSZXNwb25zZRJ6ChVDb21wdXRlUG9zaXRpb25WYWx1ZXMSLy5zaWdtYS5zbmFwc2hvdC52MS5Db21wdXRlUG9zaXRpb25WYWx1ZXNSZXF1ZXN0GjAuc2lnbWEuc25hcHNob3QudjEuQ29tcHV0ZVBvc2l0aW9uVmFsdWVzUmVzcG9uc2USXwoMR2V0U25hcHNob3RzEiYuc2lnbWEuc25hcHNob3QudjEuR2V0U25hcHNob3RzUmVxdWVzdBonLnNpZ21hLnNuYXBzaG90LnYxLkdldFNuYXBzaG90c1Jlc3BvbnNlEm4KEUdldFBvc2l0aW9uVmFsdWVzEisuc2lnbWEuc25hcHNob3QudjEuR2V0UG9zaXRpb25WYWx1ZXNSZXF1ZXN0Giwuc2lnbWEuc25hcHNob3QudjEuR2V0UG9zaXRpb25WYWx1ZXNSZXNwb25zZRJoCg9EZWxldGVQb3J0Zm9saW8SKS5zaWdtYS5zbmFwc2hvdC52MS5EZWxldGVQb3J0Zm9saW9SZXF1ZXN0Giouc2lnbWEuc25hcHNob3QudjEuRGVsZXRlUG9ydGZvbGlvUmVzcG9uc2ViBnByb3RvMw", [file_sigma_common_v1_common]);
 
 /**
  * ImportError is one problem of a CSV import with its row (1-based file line) and column.
@@ -329,6 +329,13 @@ export type ListPortfoliosRequest = Message<"sigma.snapshot.v1.ListPortfoliosReq
    * @generated from field: bool include_positions = 3;
    */
   includePositions: boolean;
+
+  /**
+   * When set, only portfolios of this owner (non-admin callers always see only their own).
+   *
+   * @generated from field: string owner = 4;
+   */
+  owner: string;
 };
 
 /**
@@ -391,6 +398,13 @@ export type ComputeSnapshotsRequest = Message<"sigma.snapshot.v1.ComputeSnapshot
    * @generated from field: repeated sigma.snapshot.v1.PortfolioDates cells = 1;
    */
   cells: PortfolioDates[];
+
+  /**
+   * The coordinator's run id: prices read for a run are reused by its later chunks.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -611,6 +625,16 @@ export type Snapshot = Message<"sigma.snapshot.v1.Snapshot"> & {
    * @generated from field: double top_10_concentration = 22;
    */
   top10Concentration: number;
+
+  /**
+   * @generated from field: int32 num_private = 23;
+   */
+  numPrivate: number;
+
+  /**
+   * @generated from field: int32 num_quoted = 24;
+   */
+  numQuoted: number;
 };
 
 /**
@@ -698,6 +722,16 @@ export type PositionValue = Message<"sigma.snapshot.v1.PositionValue"> & {
    * @generated from field: double weight = 6;
    */
   weight: number;
+
+  /**
+   * @generated from field: double quantity = 7;
+   */
+  quantity: number;
+
+  /**
+   * @generated from field: sigma.snapshot.v1.PriceStatus price_status = 8;
+   */
+  priceStatus: PriceStatus;
 };
 
 /**
@@ -732,6 +766,114 @@ export const GetPositionValuesResponseSchema: GenMessage<GetPositionValuesRespon
   messageDesc(file_sigma_snapshot_v1_snapshot, 19);
 
 /**
+ * DeletePortfolioRequest names the portfolio to remove.
+ *
+ * @generated from message sigma.snapshot.v1.DeletePortfolioRequest
+ */
+export type DeletePortfolioRequest = Message<"sigma.snapshot.v1.DeletePortfolioRequest"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+};
+
+/**
+ * Describes the message sigma.snapshot.v1.DeletePortfolioRequest.
+ * Use `create(DeletePortfolioRequestSchema)` to create a new message.
+ */
+export const DeletePortfolioRequestSchema: GenMessage<DeletePortfolioRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_snapshot_v1_snapshot, 20);
+
+/**
+ * DeletePortfolioResponse counts what was removed.
+ *
+ * @generated from message sigma.snapshot.v1.DeletePortfolioResponse
+ */
+export type DeletePortfolioResponse = Message<"sigma.snapshot.v1.DeletePortfolioResponse"> & {
+  /**
+   * @generated from field: int64 positions_deleted = 1;
+   */
+  positionsDeleted: bigint;
+
+  /**
+   * @generated from field: int64 snapshots_deleted = 2;
+   */
+  snapshotsDeleted: bigint;
+
+  /**
+   * @generated from field: int64 position_values_deleted = 3;
+   */
+  positionValuesDeleted: bigint;
+};
+
+/**
+ * Describes the message sigma.snapshot.v1.DeletePortfolioResponse.
+ * Use `create(DeletePortfolioResponseSchema)` to create a new message.
+ */
+export const DeletePortfolioResponseSchema: GenMessage<DeletePortfolioResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_snapshot_v1_snapshot, 21);
+
+/**
+ * PriceStatus says how a position's price on a date was obtained (SPEC section 3).
+ *
+ * @generated from enum sigma.snapshot.v1.PriceStatus
+ */
+export enum PriceStatus {
+  /**
+   * @generated from enum value: PRICE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The close on the date.
+   *
+   * @generated from enum value: PRICE_STATUS_LIVE = 1;
+   */
+  LIVE = 1,
+
+  /**
+   * No close on the date: the last earlier close.
+   *
+   * @generated from enum value: PRICE_STATUS_STALE = 2;
+   */
+  STALE = 2,
+
+  /**
+   * Never had a close (or an option whose underlying cannot price it): the entry price.
+   *
+   * @generated from enum value: PRICE_STATUS_UNPRICED = 3;
+   */
+  UNPRICED = 3,
+
+  /**
+   * An option priced with Black-Scholes from its underlying.
+   *
+   * @generated from enum value: PRICE_STATUS_MODEL_PRICED = 4;
+   */
+  MODEL_PRICED = 4,
+
+  /**
+   * An option with a quote dated on the date.
+   *
+   * @generated from enum value: PRICE_STATUS_QUOTED = 5;
+   */
+  QUOTED = 5,
+
+  /**
+   * A PRIVATE holding at its stated value.
+   *
+   * @generated from enum value: PRICE_STATUS_PRIVATE = 6;
+   */
+  PRIVATE = 6,
+}
+
+/**
+ * Describes the enum sigma.snapshot.v1.PriceStatus.
+ */
+export const PriceStatusSchema: GenEnum<PriceStatus> = /*@__PURE__*/
+  enumDesc(file_sigma_snapshot_v1_snapshot, 0);
+
+/**
  * InvestmentClass is the kind of a position.
  *
  * @generated from enum sigma.snapshot.v1.InvestmentClass
@@ -762,7 +904,7 @@ export enum InvestmentClass {
  * Describes the enum sigma.snapshot.v1.InvestmentClass.
  */
 export const InvestmentClassSchema: GenEnum<InvestmentClass> = /*@__PURE__*/
-  enumDesc(file_sigma_snapshot_v1_snapshot, 0);
+  enumDesc(file_sigma_snapshot_v1_snapshot, 1);
 
 /**
  * OptionType is call or put.
@@ -790,7 +932,7 @@ export enum OptionType {
  * Describes the enum sigma.snapshot.v1.OptionType.
  */
 export const OptionTypeSchema: GenEnum<OptionType> = /*@__PURE__*/
-  enumDesc(file_sigma_snapshot_v1_snapshot, 1);
+  enumDesc(file_sigma_snapshot_v1_snapshot, 2);
 
 /**
  * ImportErrorCode is the stable code of a CSV import problem.
@@ -888,7 +1030,7 @@ export enum ImportErrorCode {
  * Describes the enum sigma.snapshot.v1.ImportErrorCode.
  */
 export const ImportErrorCodeSchema: GenEnum<ImportErrorCode> = /*@__PURE__*/
-  enumDesc(file_sigma_snapshot_v1_snapshot, 2);
+  enumDesc(file_sigma_snapshot_v1_snapshot, 3);
 
 /**
  * SnapshotService owns portfolios, positions, daily snapshots (phase 2) and position values (phase 2.5).
@@ -965,6 +1107,16 @@ export const SnapshotService: GenService<{
     methodKind: "unary";
     input: typeof GetPositionValuesRequestSchema;
     output: typeof GetPositionValuesResponseSchema;
+  },
+  /**
+   * DeletePortfolio removes a portfolio with its positions, snapshots and position values in one transaction.
+   *
+   * @generated from rpc sigma.snapshot.v1.SnapshotService.DeletePortfolio
+   */
+  deletePortfolio: {
+    methodKind: "unary";
+    input: typeof DeletePortfolioRequestSchema;
+    output: typeof DeletePortfolioResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sigma_snapshot_v1_snapshot, 0);

@@ -1,0 +1,51 @@
+/** The snapshot service's domain records (no storage or transport types). */
+import type { EnginePosition, PositionMark, SnapshotRow } from "./snapshot-engine.js";
+
+/** A stored portfolio with its watermark. */
+export interface PortfolioRecord {
+  id: string;
+  name: string;
+  owner: string;
+  /** Starting equity given at import; undefined = SPEC's default (net entry value on the first date). */
+  startingEquity?: number;
+  /** Earliest entry date of its positions. */
+  firstEntryDate: string;
+  active: boolean;
+  /** Latest stored snapshot date ("" when none): SPEC §4's per-portfolio watermark. */
+  watermarkDate: string;
+}
+
+/** A stored position: what the engine needs plus what the import kept for display. */
+export interface StoredPosition extends EnginePosition {
+  /** 0-based order in the imported file. */
+  ordinal: number;
+  investmentSubtype: string;
+}
+
+/** One computed snapshot row of a portfolio. */
+export interface PortfolioSnapshot {
+  portfolioId: string;
+  row: SnapshotRow;
+}
+
+/** Storage port of the use cases (Postgres below; fakes in tests). */
+export interface SnapshotRepository {
+  /** Stores a portfolio and its positions in one transaction. */
+  insertPortfolio(p: Omit<PortfolioRecord, "watermarkDate">, positions: readonly StoredPosition[]): Promise<void>;
+  /** Portfolios by id, or all (filtered by owner / active), each with its watermark, oldest first. */
+  listPortfolios(filter: { ids?: readonly string[]; owner?: string; includeInactive?: boolean }): Promise<PortfolioRecord[]>;
+  /** Positions of each portfolio in file order. */
+  positionsOf(portfolioIds: readonly string[]): Promise<Map<string, StoredPosition[]>>;
+  /** Replaces the (portfolio, date) rows of `rows` atomically; returns rows written. */
+  replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<number>;
+  /** Stored snapshots of a portfolio over [startDate, endDate] in date order. */
+  readSnapshots(portfolioId: string, startDate: string, endDate: string): Promise<SnapshotRow[]>;
+  /** Replaces a portfolio's position values on `date` atomically; returns rows written. */
+  replacePositionValues(portfolioId: string, date: string, marks: readonly PositionMark[]): Promise<number>;
+  /** Stored position values of a portfolio on `date` (file order). */
+  readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]>;
+  /** Latest date with stored position values on or before `date` ("" when none). */
+  latestPositionValueDate(portfolioId: string, onOrBefore: string): Promise<string>;
+  /** Deletes a portfolio and every row of it in one transaction; undefined when it does not exist. */
+  deletePortfolio(portfolioId: string): Promise<{ positions: number; snapshots: number; positionValues: number } | undefined>;
+}

@@ -1,0 +1,87 @@
+/**
+ * Column layout of the snapshot service's tables (pure; shared by the migration and the store so they
+ * can never disagree). Snapshot columns are the JSON keys of `sigma snapshots --json`.
+ */
+import type { ColumnSpec } from "@sigma/db";
+
+/** Money and ratio fields of a snapshot row, in storage order (float8, NULL = not computable). */
+export const SNAPSHOT_VALUE_COLUMNS = [
+  "nav",
+  "cash",
+  "long_value",
+  "short_value",
+  "gross_exposure",
+  "net_exposure",
+  "daily_pnl",
+  "daily_return",
+  "cumulative_pnl",
+  "options_delta_dollars",
+  "hhi",
+  "effective_num_positions",
+  "top_3_concentration",
+  "top_10_concentration",
+] as const;
+
+/** Count fields of a snapshot row (int4). */
+export const SNAPSHOT_COUNT_COLUMNS = [
+  "num_positions",
+  "num_long",
+  "num_short",
+  "num_stale",
+  "num_model_priced",
+  "num_unpriced",
+  "num_private",
+  "num_quoted",
+] as const;
+
+export type SnapshotValueColumn = (typeof SNAPSHOT_VALUE_COLUMNS)[number];
+export type SnapshotCountColumn = (typeof SNAPSHOT_COUNT_COLUMNS)[number];
+
+/** Every column of `snapshots`, key first. */
+export const SNAPSHOT_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  ...SNAPSHOT_VALUE_COLUMNS.map((name): ColumnSpec => ({ name, pgType: "float8" })),
+  ...SNAPSHOT_COUNT_COLUMNS.map((name): ColumnSpec => ({ name, pgType: "int4" })),
+];
+
+/** Every column of `positions`, key first. */
+export const POSITION_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "ordinal", pgType: "int4" },
+  { name: "position_id", pgType: "text" },
+  { name: "symbol", pgType: "text" },
+  { name: "quantity", pgType: "float8" },
+  { name: "entry_price", pgType: "float8" },
+  { name: "entry_date", pgType: "date" },
+  { name: "investment_class", pgType: "text" },
+  { name: "investment_subtype", pgType: "text" },
+  { name: "underlying_symbol", pgType: "text" },
+  { name: "strike_price", pgType: "float8" },
+  { name: "expiration_date", pgType: "date" },
+  { name: "option_type", pgType: "text" },
+  { name: "exit_date", pgType: "date" },
+  { name: "exit_price", pgType: "float8" },
+];
+
+/** Every column of `position_values`, key first. */
+export const POSITION_VALUE_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  { name: "position_id", pgType: "text" },
+  { name: "symbol", pgType: "text" },
+  { name: "quantity", pgType: "float8" },
+  { name: "last_price", pgType: "float8" },
+  { name: "price_status", pgType: "text" },
+  { name: "market_value", pgType: "float8" },
+  { name: "unrealized_pnl", pgType: "float8" },
+  { name: "weight", pgType: "float8" },
+];
+
+/** SQL column definitions of a CREATE TABLE for `columns`, skipping the named key columns. */
+export function columnDdl(columns: readonly ColumnSpec[], skip: readonly string[]): string {
+  return columns
+    .filter((c) => !skip.includes(c.name))
+    .map((c) => `${c.name} ${c.pgType}`)
+    .join(",\n        ");
+}

@@ -1,0 +1,57 @@
+import { migrationSchema as schemaOf } from "@sigma/db";
+import type { MigrationInterface, QueryRunner } from "typeorm";
+import { columnDdl, POSITION_COLUMNS, POSITION_VALUE_COLUMNS, SNAPSHOT_COLUMNS } from "./columns.js";
+
+/**
+ * Creates the snapshot service's tables: portfolios, their positions (file order kept), daily
+ * snapshots (one row per portfolio-date, replaced atomically on recompute) and position values.
+ * Children reference the portfolio with ON DELETE CASCADE, so deleting a portfolio is one statement.
+ */
+export class SnapshotInit1700000000200 implements MigrationInterface {
+  name = "SnapshotInit1700000000200";
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.portfolios (
+        id uuid PRIMARY KEY,
+        name text NOT NULL,
+        owner text NOT NULL,
+        starting_equity float8,
+        first_entry_date date NOT NULL,
+        active boolean NOT NULL DEFAULT true,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX IF NOT EXISTS portfolios_owner ON ${s}.portfolios (owner)`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.positions (
+        portfolio_id uuid NOT NULL REFERENCES ${s}.portfolios (id) ON DELETE CASCADE,
+        ordinal int4 NOT NULL,
+        ${columnDdl(POSITION_COLUMNS, ["portfolio_id", "ordinal"])},
+        PRIMARY KEY (portfolio_id, ordinal)
+      )`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.snapshots (
+        portfolio_id uuid NOT NULL REFERENCES ${s}.portfolios (id) ON DELETE CASCADE,
+        date date NOT NULL,
+        ${columnDdl(SNAPSHOT_COLUMNS, ["portfolio_id", "date"])},
+        PRIMARY KEY (portfolio_id, date)
+      )`);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.position_values (
+        portfolio_id uuid NOT NULL REFERENCES ${s}.portfolios (id) ON DELETE CASCADE,
+        date date NOT NULL,
+        position_id text NOT NULL,
+        ${columnDdl(POSITION_VALUE_COLUMNS, ["portfolio_id", "date", "position_id"])},
+        PRIMARY KEY (portfolio_id, date, position_id)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    for (const t of ["position_values", "snapshots", "positions", "portfolios"]) await q.query(`DROP TABLE IF EXISTS ${s}.${t}`);
+  }
+}
+
+/** Migrations of the snapshot schema, in order. */
+export const SNAPSHOT_MIGRATIONS = [SnapshotInit1700000000200];
