@@ -13,6 +13,42 @@ import { choleskyInPlace, choleskySolveInPlace } from "./small-linalg.js";
 const SINGULAR_PIVOT = 1e-12;
 
 /**
+ * Full-rank OLS with intercept from centered moments, or null when the design is singular (a
+ * zero-variance regressor, or a squared Cholesky pivot of the regressors' correlation matrix below
+ * 1e-12); the caller then uses the minimum-norm solution of the full design.
+ *
+ * @param mean p regressor means followed by the mean of y (length p + 1).
+ * @param c Σ(x_a − x̄_a)(x_b − x̄_b), row-major p × p; only the lower triangle (b ≤ a) is read.
+ * @param cy Σ(x_a − x̄_a)(y − ȳ), length p.
+ * @returns [b0, b_1..b_p] or null.
+ */
+export function olsFromCenteredMoments(p: number, n: number, mean: Float64Array, c: Float64Array, cy: Float64Array): Float64Array | null {
+  const scale = new Float64Array(p);
+  for (let a = 0; a < p; a++) {
+    const v = c[a * p + a]!;
+    if (isZeroStd(Math.sqrt(Math.max(v, 0) / n), mean[a]!)) return null;
+    scale[a] = Math.sqrt(v);
+  }
+  // correlation form: unit diagonal, so the pivot floor is scale-free
+  const l = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) l[a * p + b] = c[a * p + b]! / (scale[a]! * scale[b]!);
+  if (!choleskyInPlace(l, p)) return null;
+  for (let a = 0; a < p; a++) if (!(l[a * p + a]! ** 2 > SINGULAR_PIVOT)) return null;
+  const rhs = new Float64Array(p);
+  for (let a = 0; a < p; a++) rhs[a] = cy[a]! / scale[a]!;
+  choleskySolveInPlace(l, p, rhs);
+  const coef = new Float64Array(p + 1);
+  let b0 = mean[p]!;
+  for (let a = 0; a < p; a++) {
+    const b = rhs[a]! / scale[a]!;
+    coef[a + 1] = b;
+    b0 -= b * mean[a]!;
+  }
+  coef[0] = b0;
+  return coef;
+}
+
+/**
  * Fit y = b0 + Σ_j b_j x_j over the given rows.
  *
  * Full-rank designs are solved from the centered cross-products (Cholesky on the p × p correlation
@@ -47,34 +83,8 @@ export function olsWithInterceptMinNorm(xs: readonly Float64Array[], y: Float64A
       for (let b = 0; b <= a; b++) c[a * p + b] = c[a * p + b]! + da * (xs[b]![i]! - mean[b]!);
     }
   }
-  let singular = false;
-  const scale = new Float64Array(p);
-  for (let a = 0; a < p && !singular; a++) {
-    const v = c[a * p + a]!;
-    if (isZeroStd(Math.sqrt(Math.max(v, 0) / n), mean[a]!)) singular = true;
-    scale[a] = Math.sqrt(v);
-  }
-  if (!singular) {
-    // correlation form: unit diagonal, so the pivot floor is scale-free
-    const l = new Float64Array(p * p);
-    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) l[a * p + b] = c[a * p + b]! / (scale[a]! * scale[b]!);
-    if (choleskyInPlace(l, p)) {
-      for (let a = 0; a < p && !singular; a++) if (!(l[a * p + a]! ** 2 > SINGULAR_PIVOT)) singular = true;
-      if (!singular) {
-        const rhs = new Float64Array(p);
-        for (let a = 0; a < p; a++) rhs[a] = cy[a]! / scale[a]!;
-        choleskySolveInPlace(l, p, rhs);
-        let b0 = mean[p]!;
-        for (let a = 0; a < p; a++) {
-          const b = rhs[a]! / scale[a]!;
-          coef[a + 1] = b;
-          b0 -= b * mean[a]!;
-        }
-        coef[0] = b0;
-        return coef;
-      }
-    }
-  }
+  const solved = olsFromCenteredMoments(p, n, mean, c, cy);
+  if (solved) return solved;
   const design: number[][] = [];
   const target = new Float64Array(n);
   for (let r = 0; r < n; r++) {

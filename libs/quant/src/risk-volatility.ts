@@ -7,7 +7,7 @@
  * 0 replaced by NaN (it is not a return). All vols are annualized decimals (0.2 = 20 %).
  */
 import { TRADING_DAYS_PER_YEAR } from "./constants.js";
-import { olsWithInterceptMinNorm } from "./min-norm-ols.js";
+import { olsFromCenteredMoments, olsWithInterceptMinNorm } from "./min-norm-ols.js";
 import { olsFit } from "./ols.js";
 import { rollingRealizedVol } from "./volatility.js";
 
@@ -92,26 +92,75 @@ export function harFeatures(returns: Float64Array, periodsPerYear = TRADING_DAYS
 export function harForecastSeries(returns: Float64Array, features: HarFeatures, target: Float64Array, h: number): Float64Array {
   const T = returns.length;
   const out = new Float64Array(T).fill(NaN);
-  const xs = [features.daily, features.weekly, features.monthly];
-  const rowOk = new Uint8Array(T);
-  for (let s = 0; s < T; s++) {
-    rowOk[s] = Number.isFinite(target[s]!) && xs.every((x) => Number.isFinite(x[s]!)) ? 1 : 0;
-  }
-  const rows: number[] = [];
+  const { daily: fd, weekly: fw, monthly: fm } = features;
+  const defined = (s: number) => Number.isFinite(fd[s]!) && Number.isFinite(fw[s]!) && Number.isFinite(fm[s]!);
+  const valid: number[] = []; // training-eligible rows, ascending
+  for (let s = 0; s < T; s++) if (Number.isFinite(target[s]!) && defined(s)) valid.push(s);
+  let hi = 0; // valid[0..hi) are the rows with s + h ≤ t
   let count = 0;
   for (let t = 0; t < T; t++) {
-    if (Number.isFinite(returns[t]!)) count++;
-    if (!Number.isFinite(returns[t]!) || count < HAR_MIN_RETURNS || !xs.every((x) => Number.isFinite(x[t]!))) continue;
-    rows.length = 0;
-    for (let s = t - h; s >= 0 && rows.length < HAR_MAX_ROWS; s--) if (rowOk[s]) rows.push(s);
-    if (rows.length < HAR_MIN_ROWS) continue;
-    rows.reverse(); // oldest first: same summation order as a forward pass
-    const coef = olsWithInterceptMinNorm(xs, target, rows);
-    let f = coef[0]!;
-    for (let j = 0; j < 3; j++) f += coef[j + 1]! * xs[j]![t]!;
-    out[t] = Math.max(f, 0);
+    while (hi < valid.length && valid[hi]! + h <= t) hi++;
+    if (!Number.isFinite(returns[t]!)) continue;
+    count++;
+    if (count < HAR_MIN_RETURNS || !defined(t)) continue;
+    const lo = Math.max(0, hi - HAR_MAX_ROWS);
+    if (hi - lo < HAR_MIN_ROWS) continue;
+    const coef = harFit(features, target, valid, lo, hi);
+    out[t] = Math.max(coef[0]! + coef[1]! * fd[t]! + coef[2]! * fw[t]! + coef[3]! * fm[t]!, 0);
   }
   return out;
+}
+
+/** OLS with intercept of target on (RV_d, RV_w, RV_m) over rows valid[lo..hi): direct two-pass moments. */
+function harFit(features: HarFeatures, target: Float64Array, valid: readonly number[], lo: number, hi: number): Float64Array {
+  const { daily: fd, weekly: fw, monthly: fm } = features;
+  const n = hi - lo;
+  let md = 0;
+  let mw = 0;
+  let mm = 0;
+  let my = 0;
+  for (let r = lo; r < hi; r++) {
+    const s = valid[r]!;
+    md += fd[s]!;
+    mw += fw[s]!;
+    mm += fm[s]!;
+    my += target[s]!;
+  }
+  md /= n;
+  mw /= n;
+  mm /= n;
+  my /= n;
+  let cdd = 0;
+  let cwd = 0;
+  let cww = 0;
+  let cmd = 0;
+  let cmw = 0;
+  let cmm = 0;
+  let cdy = 0;
+  let cwy = 0;
+  let cmy = 0;
+  for (let r = lo; r < hi; r++) {
+    const s = valid[r]!;
+    const d = fd[s]! - md;
+    const w = fw[s]! - mw;
+    const m = fm[s]! - mm;
+    const y = target[s]! - my;
+    cdd += d * d;
+    cwd += w * d;
+    cww += w * w;
+    cmd += m * d;
+    cmw += m * w;
+    cmm += m * m;
+    cdy += d * y;
+    cwy += w * y;
+    cmy += m * y;
+  }
+  const mean = Float64Array.of(md, mw, mm, my);
+  const c = Float64Array.of(cdd, 0, 0, cwd, cww, 0, cmd, cmw, cmm);
+  return (
+    olsFromCenteredMoments(3, n, mean, c, Float64Array.of(cdy, cwy, cmy)) ??
+    olsWithInterceptMinNorm([fd, fw, fm], target, valid.slice(lo, hi))
+  );
 }
 
 /**

@@ -81,7 +81,7 @@ interface DateEntry {
       };
     }
   >;
-  symbol_volatility?: Record<string, VolRow | null>;
+  symbol_volatility: Record<string, VolRow | null>;
 }
 interface RiskVectors {
   tolerance: { ratio_abs: number; ratio_rel: number; money_relative_to_nav: number };
@@ -215,11 +215,13 @@ for (const [name, port] of Object.entries(V.portfolios)) {
     for (const [date, want] of Object.entries(port.portfolio_volatility)) {
       compareVol(series, pr.dates.indexOf(date), want, `portfolio ${date}`, `${name} portfolio volatility`);
     }
-    const t = P.dates.indexOf(CLOCK);
-    for (const [sym, want] of Object.entries(port.dates[CLOCK]!.symbol_volatility!)) {
-      const r = ret(sym);
-      assert.equal(r === undefined, want === null, `${sym}: presence in the price file`);
-      if (r && want) compareVol(volatilitySeries(r), t, want, sym, `${name} symbol volatility`);
+    for (const [date, e] of Object.entries(port.dates)) {
+      const t = P.dates.indexOf(date);
+      for (const [sym, want] of Object.entries(e.symbol_volatility)) {
+        const r = ret(sym);
+        assert.equal(r === undefined, want === null, `${sym}: presence in the price file`);
+        if (r && want) compareVol(volatilitySeries(r), t, want, `${date} ${sym}`, `${name} symbol volatility`);
+      }
     }
   });
 

@@ -318,17 +318,15 @@ def main():
                 dollars = {f: ex[f]["dollar_exposure"] for f in FACTORS}
                 entry["stress"] = {sid: {"active_by_default": act, "shocks": sh, **stress(sh, dollars, nav, cov)}
                                    for sid, sh, act in SCENARIOS}
-                syms = sorted({p["symbol"] for p in positions if p["cls"] == "PUBLIC"})
-                entry["symbol_volatility"] = {s: (vol_at(rets[s].reset_index(drop=True), idx[date])
-                                                  if s in rets.columns else None) for s in syms}
+            syms = sorted({p["symbol"] for p in positions if p["cls"] == "PUBLIC"})
+            entry["symbol_volatility"] = {s: (vol_at(rets[s].reset_index(drop=True), idx[date])
+                                              if s in rets.columns else None) for s in syms}
             port["dates"][date] = entry
         snaps = snapref["portfolios"][name]["snapshots"]
         dr = [None] + [s["daily_return"] for s in snaps[1:]]  # the first snapshot's 0 is not a return
         series = pd.Series([np.nan if v is None else v for v in dr], dtype=float)
         port["portfolio_returns"] = {"first_date": snaps[0]["date"], "dates": [s["date"] for s in snaps], "daily_return": dr}
-        port["portfolio_volatility"] = {d: vol_at(series, k) for k, d in
-                                        ((len(snaps) - 1, snaps[-1]["date"]), (120, snaps[120]["date"]),
-                                         (63, snaps[63]["date"]), (100, snaps[100]["date"]))}
+        port["portfolio_volatility"] = {s["date"]: vol_at(series, k) for k, s in enumerate(snaps)}
         out_portfolios[name] = port
     prov = {
         "script": "libs/quant/test/vectors/make_risk_vectors.py",
