@@ -2,6 +2,11 @@
  * Position correlations of a portfolio on one date (SPEC §3 "Correlations (phase 6)", §3.1
  * "Correlations"): pairwise Pearson of 90 log returns, PSD repair, average |ρ|, diversification ratio
  * and clusters. Factor EWMA covariance/correlation lives in ewma.ts (ewmaCovariance, clipCorrelation).
+ *
+ * Readings of the spec: the weight filter is on |weight| (§3.1 overrides §3's "weight ≥ 1%", so shorts
+ * count); a pair whose overlap has a flat side (Pearson undefined) is 0 like a short overlap; σ_i uses
+ * all the symbol's returns in the window (not only a pair's overlap); the diversification ratio is NaN
+ * when σ_p = 0 and 1 for a single symbol; the repair sets the diagonal to exactly 1.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { logReturns } from "./returns.js";

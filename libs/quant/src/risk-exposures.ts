@@ -4,6 +4,11 @@
  * Weights are signed market value / nav for every factor (IR included), so shorts carry negative
  * weight. β_f sums only over covered positions and is never rescaled by coverage: an uncovered
  * position contributes nothing, and the coverage ratios tell how much of the book that is.
+ *
+ * Readings of the spec: with no covered position β_f is the empty sum 0 (so its dollars are 0, which the
+ * stress rule "a factor without coverage counts 0" needs); with no eligible position the coverage ratios
+ * are NaN (undefined) and nothing is flagged (an all-private book is not a data-quality failure); the
+ * failure is flagged per factor and, for the portfolio, when no eligible position has any beta.
  */
 import { RISK_FACTOR_COUNT } from "./risk-factors.js";
 

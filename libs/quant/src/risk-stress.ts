@@ -6,6 +6,12 @@
  * Shocks are factor returns (decimal) except `ir`, which is a yield change (0.01 = 100 bp) turned into a
  * TLT return −D·Δy. Dollar exposures come from {@link portfolioExposures}; a factor without coverage has
  * 0 dollars (a NaN exposure is read as 0 too).
+ *
+ * Readings of the spec: the direct impact of a rate shock uses the TLT return −D·Δy (the IR beta is on
+ * TLT returns); the correlated model's contributions are the 6 style factors and IR (market 0); a
+ * singular Σ_SS uses the pseudo-inverse; a custom shock on a spread factor has a reported direct
+ * contribution, stays out of the totals and cannot condition the ETF model (listed in
+ * `unconditionedShocks`); with no shocked ETF every move is 0.
  */
 import { lstsqMinNorm } from "./lstsq.js";
 import {

@@ -5,6 +5,17 @@
  * One call computes every date of a series, so a symbol's series is computed once and shared by every
  * portfolio holding it; the portfolio series is the snapshots' daily_return with the first snapshot's
  * 0 replaced by NaN (it is not a return). All vols are annualized decimals (0.2 = 20 %).
+ *
+ * Readings of the spec where it leaves room (the most literal one each time):
+ * - "Needs ≥ 63 returns": at least 63 defined returns at or before t (not 63 consecutive ones).
+ * - HAR rows: among the rows s with s + h ≤ t whose features and target are all defined, the last 252
+ *   (undefined rows do not use up the 252); the features at t must be defined too.
+ * - The h = 21 target std(r_{s+1..s+21})·√252 is RV21 at s + 21 (all 21 returns needed).
+ * - Trend: needs all of the last 21 RV21 values (t − 20..t), otherwise no trend (null); an undefined r²
+ *   (flat RV21) gives `stable` as the spec says.
+ * - Percentile: over the RV21 values defined in the 252 dates ending at t (t included); the denominator
+ *   is their count, which must be ≥ 100.
+ * - "No return on t → null" applies to every output of that date.
  */
 import { TRADING_DAYS_PER_YEAR } from "./constants.js";
 import { olsFromCenteredMoments, olsWithInterceptMinNorm } from "./min-norm-ols.js";
