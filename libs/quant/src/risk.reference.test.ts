@@ -15,7 +15,7 @@ import { FitStatus } from "./fit-status.js";
 import { olsFit } from "./ols.js";
 import { simpleReturns, spreadReturns } from "./returns.js";
 import { ridgeFit } from "./ridge.js";
-import { positionCorrelations, type CorrelationSymbol } from "./risk-correlation.js";
+import { type CorrelationSymbol, positionCorrelations, repairCorrelation } from "./risk-correlation.js";
 import { portfolioExposures } from "./risk-exposures.js";
 import { FACTOR_ETFS, RISK_FACTOR_COUNT, RISK_FACTOR_IDS, SPREAD_LEGS } from "./risk-factors.js";
 import { STRESS_SCENARIOS, stressScenario } from "./risk-stress.js";
@@ -87,6 +87,7 @@ interface RiskVectors {
   tolerance: { ratio_abs: number; ratio_rel: number; money_relative_to_nav: number };
   factors: string[];
   etfs: string[];
+  psd_repair_cases: { input: number[][]; min_eigenvalue: number; repaired: boolean; matrix: number[][] }[];
   ewma: { date: string; lambda: number; window: number; cov: number[][]; corr: number[][]; corr_clipped: number[][] };
   portfolios: Record<
     string,
@@ -318,6 +319,18 @@ test(`factor EWMA on ${CLOCK}: unclipped covariance and clipped correlation equa
       close(got.cov[a * d + b]!, V.ewma.cov[a]![b]!, ratioTol(V.ewma.cov[a]![b]!), `cov ${a},${b}`, "ewma");
       close(got.corr[a * d + b]!, V.ewma.corr[a]![b]!, ratioTol(1), `corr ${a},${b}`, "ewma");
       close(clipped[a * d + b]!, V.ewma.corr_clipped[a]![b]!, ratioTol(1), `clipped ${a},${b}`, "ewma");
+    }
+  }
+});
+
+test("PSD repair of fixed matrices equals numpy eigh clip-and-rescale", () => {
+  for (const c of V.psd_repair_cases) {
+    const m = c.input.length;
+    const got = repairCorrelation(Float64Array.from(c.input.flat()), m);
+    assert.equal(got.repaired, c.repaired);
+    close(got.minEigenvalue, c.min_eigenvalue, ratioTol(c.min_eigenvalue), "min eigenvalue", "psd repair");
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) close(got.matrix[i * m + j]!, c.matrix[i]![j]!, ratioTol(1), `repaired ${i},${j}`, "psd repair");
     }
   }
 });

@@ -230,6 +230,28 @@ def correlations(closes, t_idx, nav, positions):
             "average_abs_correlation": avg, "diversification_ratio": dr, "clusters": clusters}
 
 
+def psd_repair(raw):
+    raw = np.array(raw, dtype=float)
+    lam, vec = np.linalg.eigh(raw)
+    out = {"input": raw.tolist(), "min_eigenvalue": float(lam.min()), "repaired": bool(lam.min() < -1e-10)}
+    mat = raw
+    if out["repaired"]:
+        a = vec @ np.diag(np.clip(lam, 0, None)) @ vec.T
+        dd = np.sqrt(np.diag(a))
+        mat = a / np.outer(dd, dd)
+        np.fill_diagonal(mat, 1.0)
+    out["matrix"] = mat.tolist()
+    return out
+
+
+PSD_CASES = [
+    [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]],
+    # pairs zeroed for short overlaps inside a tight block: the typical way pairwise deletion breaks PSD
+    [[1, 0.95, 0.95, 0.0], [0.95, 1, 0.95, 0.95], [0.95, 0.95, 1, 0.95], [0.0, 0.95, 0.95, 1]],
+    [[1, 0.5, 0.2], [0.5, 1, 0.3], [0.2, 0.3, 1]],
+]
+
+
 # ---------------------------------------------------------------- EWMA + stress
 def ewma(rets, t_idx, lam=0.94, window=252):
     R = rets[ETFS].iloc[t_idx - window + 1: t_idx + 1].to_numpy()
@@ -342,6 +364,7 @@ def main():
     out = {"provenance": prov, "tolerance": TOL, "factors": FACTORS, "etfs": ETFS,
            "ewma": {"date": CLOCK, "lambda": 0.94, "window": 252, "cov": cov.tolist(), "corr": corr.tolist(),
                     "corr_clipped": clipped.tolist()},
+           "psd_repair_cases": [psd_repair(c) for c in PSD_CASES],
            "portfolios": out_portfolios}
     with open(os.path.join(HERE, "risk.json"), "w") as f:
         json.dump(out, f, indent=1, allow_nan=False)
