@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VolTrend, volatilitySeries, volTrendLabel } from "./risk-volatility.js";
+import { portfolioVolatilitySeries, VolTrend, volatilitySeries, volTrendLabel } from "./risk-volatility.js";
 
 const ANN = Math.sqrt(252);
 
@@ -56,4 +56,12 @@ test("trend: a steadily rising vol is increasing, a falling one decreasing", () 
   assert.equal(volTrendLabel(v.trend[79]!), "increasing", `slope ${v.trendSlope[79]} r2 ${v.trendR2[79]}`);
   const down = Float64Array.from({ length: 80 }, (_, i) => (i === 0 ? NaN : (i % 2 ? 1 : -1) * 0.001 * (81 - i)));
   assert.equal(volTrendLabel(volatilitySeries(down).trend[79]!), "decreasing");
+});
+
+test("portfolio series: the first snapshot's 0 is not a return", () => {
+  const dr = Float64Array.from({ length: 30 }, (_, i) => (i === 0 ? 0 : 0.01 * Math.sin(i)));
+  const v = portfolioVolatilitySeries(dr);
+  // returns start at snapshot 1, so the first RV21 is at index 21 (index 20 would include the 0)
+  assert.ok(Number.isNaN(v.rv21[20]!) && Number.isFinite(v.rv21[21]!));
+  assert.equal(dr[0], 0, "input untouched");
 });

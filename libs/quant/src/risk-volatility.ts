@@ -226,3 +226,15 @@ export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING
   }
   return out;
 }
+
+/**
+ * {@link volatilitySeries} of a portfolio: its snapshots' daily_return series (one value per snapshot
+ * date, oldest first) without the first snapshot's 0, which is not a return (SPEC §3.1).
+ *
+ * @param dailyReturn daily_return of every snapshot (decimal), first snapshot included.
+ */
+export function portfolioVolatilitySeries(dailyReturn: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): VolatilitySeries {
+  const r = dailyReturn.slice();
+  if (r.length > 0) r[0] = NaN;
+  return volatilitySeries(r, periodsPerYear);
+}

@@ -19,7 +19,7 @@ import { type CorrelationSymbol, positionCorrelations, repairCorrelation } from 
 import { portfolioExposures } from "./risk-exposures.js";
 import { FACTOR_ETFS, RISK_FACTOR_COUNT, RISK_FACTOR_IDS, SPREAD_LEGS } from "./risk-factors.js";
 import { STRESS_SCENARIOS, stressScenario } from "./risk-stress.js";
-import { volatilitySeries, volTrendLabel } from "./risk-volatility.js";
+import { portfolioVolatilitySeries, volatilitySeries, volTrendLabel } from "./risk-volatility.js";
 import { loadPricePanel, loadVectors } from "./testing/fixtures.js";
 
 type Num = number | null;
@@ -212,7 +212,7 @@ for (const [name, port] of Object.entries(V.portfolios)) {
 
   test(`${name}: volatility of the portfolio series and of every PUBLIC symbol equals the Python reference`, () => {
     const pr = port.portfolio_returns;
-    const series = volatilitySeries(Float64Array.from(pr.daily_return, (r) => r ?? NaN));
+    const series = portfolioVolatilitySeries(Float64Array.from(pr.daily_return, (r) => r ?? 0));
     for (const [date, want] of Object.entries(port.portfolio_volatility)) {
       compareVol(series, pr.dates.indexOf(date), want, `portfolio ${date}`, `${name} portfolio volatility`);
     }
