@@ -111,6 +111,9 @@ test("custom scenarios: any factor map; a spread shock is reported, not in total
   assert.ok(Math.abs(r.direct.contributions[f("size_spread")]! - 50) < 1e-12);
   assert.ok(Math.abs(r.direct.total - 10) < 1e-12);
   assert.deepEqual(r.unconditionedShocks, ["size_spread"]);
+  const bad = { id: "bad", shocks: { markt: -0.1 } as never };
+  assert.throws(() => stressScenario(bad, dollars({}), 1000, null), /unknown factor "markt"/);
+  assert.throws(() => stressScenario({ id: "nan", shocks: { market: Number.NaN } }, dollars({}), 1000, null), RangeError);
 });
 
 test("scaling every position scales the stress totals (betas fixed)", () => {

@@ -117,6 +117,7 @@ export function shockReturn(id: RiskFactorId, shock: number, duration = DEFAULT_
  */
 export function conditionalEtfMoves(cov: Float64Array, etfShocks: Float64Array): Float64Array {
   const d = FACTOR_ETFS.length;
+  if (cov.length !== d * d || etfShocks.length !== d) throw new RangeError(`conditionalEtfMoves: want an 8 x 8 covariance and 8 shocks`);
   const S: number[] = [];
   for (let i = 0; i < d; i++) if (Number.isFinite(etfShocks[i]!)) S.push(i);
   const moves = new Float64Array(d);
@@ -147,6 +148,7 @@ export function conditionalEtfMoves(cov: Float64Array, etfShocks: Float64Array):
  * @param nav portfolio NAV (currency).
  * @param ewmaCov unclipped 8 × 8 EWMA covariance of the factor ETFs at the as-of date, or null.
  * @param duration D of the rate channel (default 17).
+ * @throws RangeError on an unknown factor id, a non-finite shock or a wrong exposure length.
  */
 export function stressScenario(
   scenario: Pick<StressScenario, "id" | "shocks">,
@@ -156,6 +158,10 @@ export function stressScenario(
   duration = DEFAULT_RATE_DURATION,
 ): StressResult {
   if (dollarExposure.length !== RISK_FACTOR_COUNT) throw new RangeError(`stressScenario: want 12 exposures, got ${dollarExposure.length}`);
+  for (const key of Object.keys(scenario.shocks)) {
+    if (!(RISK_FACTOR_IDS as readonly string[]).includes(key))
+      throw new RangeError(`stressScenario ${scenario.id}: unknown factor "${key}"`);
+  }
   const direct = new Float64Array(RISK_FACTOR_COUNT);
   const etfShocks = new Float64Array(FACTOR_ETFS.length).fill(NaN);
   const unconditioned: RiskFactorId[] = [];
