@@ -1,0 +1,242 @@
+/**
+ * Position correlations of a portfolio on one date (SPEC §3 "Correlations (phase 6)", §3.1
+ * "Correlations"): pairwise Pearson of 90 log returns, PSD repair, average |ρ|, diversification ratio
+ * and clusters. Factor EWMA covariance/correlation lives in ewma.ts (ewmaCovariance, clipCorrelation).
+ *
+ * Readings of the spec: the weight filter is on |weight| (§3.1 overrides §3's "weight ≥ 1%", so shorts
+ * count); a pair whose overlap has a flat side (Pearson undefined) is 0 like a short overlap; σ_i uses
+ * all the symbol's returns in the window (not only a pair's overlap); the diversification ratio is NaN
+ * when σ_p = 0 and 1 for a single symbol; the repair sets the diagonal to exactly 1.
+ */
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { logReturns } from "./returns.js";
+
+/** Symbols need |weight| ≥ 1 %. */
+export const CORR_MIN_WEIGHT = 0.01;
+/** Symbols need |market value| ≥ 10 000 (currency units). */
+export const CORR_MIN_VALUE = 10_000;
+/** Log returns per window (91 closes). */
+export const CORR_WINDOW = 90;
+/** Minimum returns per symbol and minimum overlap per pair. */
+export const CORR_MIN_OBS = 30;
+/** A matrix is not PSD when its smallest eigenvalue is below −1e-10. */
+export const PSD_TOLERANCE = -1e-10;
+/** Cluster edges: |ρ| ≥ 0.7 (inclusive). */
+export const CLUSTER_THRESHOLD = 0.7;
+
+/** Why a symbol is not in the matrix. */
+export type CorrelationExclusion = "BELOW_MIN_WEIGHT" | "BELOW_MIN_VALUE" | "NO_RETURNS" | "FEW_RETURNS";
+
+/** One symbol of the portfolio (positions already aggregated by symbol; PUBLIC only). */
+export interface CorrelationSymbol {
+  symbol: string;
+  /** Signed Σ market value of the symbol's positions / nav. */
+  weight: number;
+  /** |Σ signed market value| of the symbol's positions (currency). */
+  absMarketValue: number;
+  /** Closes aligned to the trading calendar (NaN = missing). */
+  closes: Float64Array;
+}
+
+/** Result of {@link positionCorrelations}; matrices are row-major m × m over `symbols`. */
+export interface CorrelationResult {
+  /** Symbols in the matrix, in input order. */
+  symbols: string[];
+  /** Returns each included symbol has in the window. */
+  nReturns: Int32Array;
+  /** Excluded symbols with their reason. */
+  excluded: { symbol: string; reason: CorrelationExclusion; nReturns: number }[];
+  /** Pairwise correlation before repair (pairs with overlap < 30 or a flat overlap are 0). */
+  raw: Float64Array;
+  /** Joint observations per pair (diagonal: the symbol's own count). */
+  overlap: Int32Array;
+  /** The reported matrix: `raw`, or its PSD repair when λ_min < −1e-10. */
+  matrix: Float64Array;
+  /** Smallest eigenvalue of `raw` (NaN when m = 0). */
+  minEigenvalue: number;
+  /** True when `matrix` is a repair of `raw`. */
+  repaired: boolean;
+  /** Mean |ρ| over pairs i < j of `matrix`; NaN with fewer than 2 symbols. */
+  averageAbsCorrelation: number;
+  /** Σ a_i σ_i / √(aᵀ diag(σ) ρ diag(σ) a) with a = |w| / Σ|w|; NaN when m = 0 or σ_p = 0. */
+  diversificationRatio: number;
+  /** Connected components (size ≥ 2) of |ρ| ≥ 0.7, as sorted indices into `symbols`. */
+  clusters: number[][];
+}
+
+/**
+ * Symmetric PSD repair: when λ_min < −1e-10, clip negative eigenvalues to 0, rebuild V Λ₊ Vᵀ and rescale
+ * to a unit diagonal (D^{-1/2} A D^{-1/2}).
+ *
+ * @param m row-major m × m symmetric matrix with unit diagonal.
+ * @returns the repaired copy (or an unchanged copy), λ_min of the input and whether it was repaired.
+ */
+export function repairCorrelation(corr: Float64Array, m: number): { matrix: Float64Array; minEigenvalue: number; repaired: boolean } {
+  if (m === 0) return { matrix: new Float64Array(0), minEigenvalue: NaN, repaired: false };
+  const rows = Array.from({ length: m }, (_, i) => Array.from(corr.subarray(i * m, (i + 1) * m)));
+  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  const lambda = eig.realEigenvalues;
+  const minEigenvalue = Math.min(...lambda);
+  if (!(minEigenvalue < PSD_TOLERANCE)) return { matrix: corr.slice(), minEigenvalue, repaired: false };
+  const v = eig.eigenvectorMatrix;
+  const a = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = i; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < m; k++) s += v.get(i, k) * Math.max(lambda[k]!, 0) * v.get(j, k);
+      a[i * m + j] = s;
+      a[j * m + i] = s;
+    }
+  }
+  const d = Float64Array.from({ length: m }, (_, i) => Math.sqrt(a[i * m + i]!));
+  const out = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) out[i * m + j] = i === j ? 1 : d[i]! > 0 && d[j]! > 0 ? a[i * m + j]! / (d[i]! * d[j]!) : 0;
+  }
+  return { matrix: out, minEigenvalue, repaired: true };
+}
+
+/**
+ * Connected components of the graph with an edge where |ρ_ij| ≥ threshold (i ≠ j), size ≥ 2.
+ *
+ * @returns components as ascending index lists, ordered by their smallest index.
+ */
+export function correlationClusters(matrix: Float64Array, m: number, threshold = CLUSTER_THRESHOLD): number[][] {
+  const seen = new Uint8Array(m);
+  const out: number[][] = [];
+  for (let s = 0; s < m; s++) {
+    if (seen[s]) continue;
+    seen[s] = 1;
+    const comp = [s];
+    for (let q = 0; q < comp.length; q++) {
+      const i = comp[q]!;
+      for (let j = 0; j < m; j++) {
+        if (!seen[j] && j !== i && Math.abs(matrix[i * m + j]!) >= threshold) {
+          seen[j] = 1;
+          comp.push(j);
+        }
+      }
+    }
+    if (comp.length >= 2) out.push(comp.sort((a, b) => a - b));
+  }
+  return out;
+}
+
+/** Pearson correlation of two series over the indices where both are finite. */
+function pairwise(a: Float64Array, b: Float64Array): { rho: number; n: number } {
+  let n = 0;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]!) && Number.isFinite(b[i]!)) {
+      n++;
+      ma += a[i]!;
+      mb += b[i]!;
+    }
+  }
+  if (n === 0) return { rho: NaN, n };
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!(Number.isFinite(a[i]!) && Number.isFinite(b[i]!))) continue;
+    const da = a[i]! - ma;
+    const db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return { rho: saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN, n };
+}
+
+/** Sample std (ddof 1) of the finite values; NaN with fewer than 2. */
+function sampleStd(x: Float64Array): number {
+  let n = 0;
+  let m = 0;
+  for (const v of x) {
+    if (!Number.isFinite(v)) continue;
+    n++;
+    m += v;
+  }
+  if (n < 2) return NaN;
+  m /= n;
+  let ss = 0;
+  for (const v of x) if (Number.isFinite(v)) ss += (v - m) ** 2;
+  return Math.sqrt(ss / (n - 1));
+}
+
+/**
+ * Position correlation analytics of one portfolio on calendar index t.
+ *
+ * Filters |weight| ≥ 1 % and |MV| ≥ 10 000; the window is the 90 log returns ending at t (closes
+ * t − 90..t); a symbol with fewer than 30 returns there is excluded (NO_RETURNS when 0, else
+ * FEW_RETURNS); pairs use jointly present days and are 0 with overlap < 30 (or when either side is
+ * flat on the overlap, where Pearson is undefined). Averages, the diversification ratio and clusters use
+ * the repaired matrix; σ_i is the sample std of the symbol's log returns in the window (daily; the ratio
+ * is scale-free).
+ */
+export function positionCorrelations(input: readonly CorrelationSymbol[], t: number): CorrelationResult {
+  const excluded: CorrelationResult["excluded"] = [];
+  const kept: { symbol: string; weight: number; rets: Float64Array; n: number }[] = [];
+  const start = t - CORR_WINDOW;
+  for (const s of input) {
+    if (!(Math.abs(s.weight) >= CORR_MIN_WEIGHT)) {
+      excluded.push({ symbol: s.symbol, reason: "BELOW_MIN_WEIGHT", nReturns: 0 });
+      continue;
+    }
+    if (!(s.absMarketValue >= CORR_MIN_VALUE)) {
+      excluded.push({ symbol: s.symbol, reason: "BELOW_MIN_VALUE", nReturns: 0 });
+      continue;
+    }
+    const closes = new Float64Array(CORR_WINDOW + 1).fill(NaN);
+    for (let i = Math.max(start, 0); i <= t && i < s.closes.length; i++) closes[i - start] = s.closes[i]!;
+    const rets = logReturns(closes).subarray(1);
+    let n = 0;
+    for (const r of rets) if (Number.isFinite(r)) n++;
+    if (n < CORR_MIN_OBS) excluded.push({ symbol: s.symbol, reason: n === 0 ? "NO_RETURNS" : "FEW_RETURNS", nReturns: n });
+    else kept.push({ symbol: s.symbol, weight: s.weight, rets, n });
+  }
+  const m = kept.length;
+  const raw = new Float64Array(m * m);
+  const overlap = new Int32Array(m * m);
+  for (let i = 0; i < m; i++) {
+    raw[i * m + i] = 1;
+    overlap[i * m + i] = kept[i]!.n;
+    for (let j = i + 1; j < m; j++) {
+      const p = pairwise(kept[i]!.rets, kept[j]!.rets);
+      const rho = p.n >= CORR_MIN_OBS && Number.isFinite(p.rho) ? p.rho : 0;
+      raw[i * m + j] = raw[j * m + i] = rho;
+      overlap[i * m + j] = overlap[j * m + i] = p.n;
+    }
+  }
+  const rep = repairCorrelation(raw, m);
+  const matrix = rep.matrix;
+  let sumAbs = 0;
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) sumAbs += Math.abs(matrix[i * m + j]!);
+  const pairs = (m * (m - 1)) / 2;
+  const sigma = kept.map((k) => sampleStd(k.rets));
+  const wsum = kept.reduce((acc, k) => acc + Math.abs(k.weight), 0);
+  const a = kept.map((k) => Math.abs(k.weight) / wsum);
+  let num = 0;
+  let varP = 0;
+  for (let i = 0; i < m; i++) {
+    num += a[i]! * sigma[i]!;
+    for (let j = 0; j < m; j++) varP += a[i]! * a[j]! * sigma[i]! * sigma[j]! * matrix[i * m + j]!;
+  }
+  const sdP = Math.sqrt(Math.max(varP, 0));
+  return {
+    symbols: kept.map((k) => k.symbol),
+    nReturns: Int32Array.from(kept, (k) => k.n),
+    excluded,
+    raw,
+    overlap,
+    matrix,
+    minEigenvalue: rep.minEigenvalue,
+    repaired: rep.repaired,
+    averageAbsCorrelation: pairs > 0 ? sumAbs / pairs : NaN,
+    diversificationRatio: m > 0 && sdP > 0 ? num / sdP : NaN,
+    clusters: correlationClusters(matrix, m),
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * Volatility analytics of one return series (SPEC §3 "Volatility (phase 5)", §3.1 "Volatility"):
+ * realized vol 21/63, HAR direct forecasts (h = 1 and h = 21), the trend of RV21 and its percentile.
+ *
+ * One call computes every date of a series, so a symbol's series is computed once and shared by every
+ * portfolio holding it; the portfolio series is the snapshots' daily_return with the first snapshot's
+ * 0 replaced by NaN (it is not a return). All vols are annualized decimals (0.2 = 20 %).
+ *
+ * Readings of the spec where it leaves room (the most literal one each time):
+ * - "Needs ≥ 63 returns": at least 63 defined returns at or before t (not 63 consecutive ones).
+ * - HAR rows: among the rows s with s + h ≤ t whose features and target are all defined, the last 252
+ *   (undefined rows do not use up the 252); the features at t must be defined too.
+ * - The h = 21 target std(r_{s+1..s+21})·√252 is RV21 at s + 21 (all 21 returns needed).
+ * - Trend: needs all of the last 21 RV21 values (t − 20..t), otherwise no trend (null); an undefined r²
+ *   (flat RV21) gives `stable` as the spec says.
+ * - Percentile: over the RV21 values defined in the 252 dates ending at t (t included); the denominator
+ *   is their count, which must be ≥ 100.
+ * - "No return on t → null" applies to every output of that date.
+ */
+import { TRADING_DAYS_PER_YEAR } from "./constants.js";
+import { olsFromCenteredMoments, olsWithInterceptMinNorm } from "./min-norm-ols.js";
+import { olsFit } from "./ols.js";
+import { rollingRealizedVol } from "./volatility.js";
+
+/** HAR training rows: at most the last 252 rows with s + h ≤ t. */
+export const HAR_MAX_ROWS = 252;
+/** HAR minimum training rows. */
+export const HAR_MIN_ROWS = 30;
+/** HAR needs at least this many returns up to t. */
+export const HAR_MIN_RETURNS = 63;
+/** Trend: OLS over the last 21 RV21 values. */
+export const VOL_TREND_WINDOW = 21;
+/** Trend labels need |slope| above this (annualized vol per trading day). */
+export const VOL_TREND_MIN_SLOPE = 0.001;
+/** Trend labels need r² above this. */
+export const VOL_TREND_MIN_R2 = 0.3;
+/** Percentile window: the trailing 252 RV21 values, t included. */
+export const VOL_PERCENTILE_WINDOW = 252;
+/** Percentile needs at least this many RV21 values in its window. */
+export const VOL_PERCENTILE_MIN = 100;
+
+/** Trend codes of {@link VolatilitySeries.trend}. */
+export const VolTrend = { NONE: 0, STABLE: 1, INCREASING: 2, DECREASING: 3 } as const;
+/** A {@link VolTrend} code. */
+export type VolTrendCode = (typeof VolTrend)[keyof typeof VolTrend];
+
+/** The spec's label of a trend code; null for NONE (no value on that date). */
+export function volTrendLabel(code: number): "stable" | "increasing" | "decreasing" | null {
+  if (code === VolTrend.STABLE) return "stable";
+  if (code === VolTrend.INCREASING) return "increasing";
+  if (code === VolTrend.DECREASING) return "decreasing";
+  return null;
+}
+
+/** Per-date volatility analytics (arrays of the series' length; NaN / NONE = no value). */
+export interface VolatilitySeries {
+  /** Realized vol of the 21 returns ending at t (needs all 21). */
+  rv21: Float64Array;
+  /** Realized vol of the 63 returns ending at t (needs all 63). */
+  rv63: Float64Array;
+  /** HAR h = 1 forecast of |r_{t+1}|·√252, floored at 0. */
+  harH1: Float64Array;
+  /** HAR h = 21 forecast of std(r_{t+1..t+21})·√252, floored at 0. */
+  harH21: Float64Array;
+  /** OLS slope of the last 21 RV21 values on x = 0..20 (annualized vol per trading day). */
+  trendSlope: Float64Array;
+  /** r² of that fit; NaN when the 21 values are all equal (r² undefined → stable). */
+  trendR2: Float64Array;
+  /** {@link VolTrend} code per date. */
+  trend: Uint8Array;
+  /** Fraction of the trailing 252 RV21 values (t included) strictly below RV21_t, in [0, 1]. */
+  percentile: Float64Array;
+}
+
+/** HAR features of a return series: RV_d, RV_w, RV_m per return date s (NaN when undefined). */
+export interface HarFeatures {
+  /** |r_s|·√252. */
+  daily: Float64Array;
+  /** std(r_{s−4..s})·√252 (sample std, all 5 returns needed). */
+  weekly: Float64Array;
+  /** std(r_{s−20..s})·√252 (sample std, all 21 returns needed) = RV21. */
+  monthly: Float64Array;
+}
+
+/** HAR features for every date (see {@link HarFeatures}). */
+export function harFeatures(returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): HarFeatures {
+  const ann = Math.sqrt(periodsPerYear);
+  const daily = new Float64Array(returns.length);
+  for (let s = 0; s < returns.length; s++) daily[s] = Math.abs(returns[s]!) * ann; // NaN stays NaN
+  return { daily, weekly: rollingRealizedVol(returns, 5, periodsPerYear), monthly: rollingRealizedVol(returns, 21, periodsPerYear) };
+}
+
+/**
+ * HAR direct forecast for every date with horizon h: OLS with intercept of target_h(s) on
+ * (RV_d, RV_w, RV_m)(s) over the last 252 rows s with s + h ≤ t where every feature and the target are
+ * defined (minimum 30), applied to the features at t and floored at 0. A singular design uses the
+ * minimum-norm solution, so a zero-vol series forecasts exactly 0.
+ *
+ * @param target target per row s: |r_{s+1}|·√252 (h = 1) or RV21 at s + 21 (h = 21), NaN when undefined.
+ * @returns forecasts (NaN where r_t is missing, fewer than 63 returns exist up to t, a feature at t is
+ *   undefined, or fewer than 30 training rows exist).
+ */
+export function harForecastSeries(returns: Float64Array, features: HarFeatures, target: Float64Array, h: number): Float64Array {
+  const T = returns.length;
+  const out = new Float64Array(T).fill(NaN);
+  const { daily: fd, weekly: fw, monthly: fm } = features;
+  const defined = (s: number) => Number.isFinite(fd[s]!) && Number.isFinite(fw[s]!) && Number.isFinite(fm[s]!);
+  const valid: number[] = []; // training-eligible rows, ascending
+  for (let s = 0; s < T; s++) if (Number.isFinite(target[s]!) && defined(s)) valid.push(s);
+  let hi = 0; // valid[0..hi) are the rows with s + h ≤ t
+  let count = 0;
+  for (let t = 0; t < T; t++) {
+    while (hi < valid.length && valid[hi]! + h <= t) hi++;
+    if (!Number.isFinite(returns[t]!)) continue;
+    count++;
+    if (count < HAR_MIN_RETURNS || !defined(t)) continue;
+    const lo = Math.max(0, hi - HAR_MAX_ROWS);
+    if (hi - lo < HAR_MIN_ROWS) continue;
+    const coef = harFit(features, target, valid, lo, hi);
+    out[t] = Math.max(coef[0]! + coef[1]! * fd[t]! + coef[2]! * fw[t]! + coef[3]! * fm[t]!, 0);
+  }
+  return out;
+}
+
+/** OLS with intercept of target on (RV_d, RV_w, RV_m) over rows valid[lo..hi): direct two-pass moments. */
+function harFit(features: HarFeatures, target: Float64Array, valid: readonly number[], lo: number, hi: number): Float64Array {
+  const { daily: fd, weekly: fw, monthly: fm } = features;
+  const n = hi - lo;
+  let md = 0;
+  let mw = 0;
+  let mm = 0;
+  let my = 0;
+  for (let r = lo; r < hi; r++) {
+    const s = valid[r]!;
+    md += fd[s]!;
+    mw += fw[s]!;
+    mm += fm[s]!;
+    my += target[s]!;
+  }
+  md /= n;
+  mw /= n;
+  mm /= n;
+  my /= n;
+  let cdd = 0;
+  let cwd = 0;
+  let cww = 0;
+  let cmd = 0;
+  let cmw = 0;
+  let cmm = 0;
+  let cdy = 0;
+  let cwy = 0;
+  let cmy = 0;
+  for (let r = lo; r < hi; r++) {
+    const s = valid[r]!;
+    const d = fd[s]! - md;
+    const w = fw[s]! - mw;
+    const m = fm[s]! - mm;
+    const y = target[s]! - my;
+    cdd += d * d;
+    cwd += w * d;
+    cww += w * w;
+    cmd += m * d;
+    cmw += m * w;
+    cmm += m * m;
+    cdy += d * y;
+    cwy += w * y;
+    cmy += m * y;
+  }
+  const mean = Float64Array.of(md, mw, mm, my);
+  const c = Float64Array.of(cdd, 0, 0, cwd, cww, 0, cmd, cmw, cmm);
+  return (
+    olsFromCenteredMoments(3, n, mean, c, Float64Array.of(cdy, cwy, cmy)) ??
+    olsWithInterceptMinNorm([fd, fw, fm], target, valid.slice(lo, hi))
+  );
+}
+
+/**
+ * Every volatility analytic of one daily return series, for all dates in one pass per statistic.
+ *
+ * @param returns daily simple returns (decimal) aligned to the series' dates, NaN = no return (for a
+ *   portfolio: its daily_return with the first snapshot set to NaN).
+ * @returns per-date values; every field is NaN / NONE on a date without a return.
+ */
+export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): VolatilitySeries {
+  const T = returns.length;
+  const feats = harFeatures(returns, periodsPerYear);
+  const rv21 = feats.monthly;
+  const rv63 = rollingRealizedVol(returns, 63, periodsPerYear);
+  const target1 = new Float64Array(T).fill(NaN);
+  const target21 = new Float64Array(T).fill(NaN);
+  for (let s = 0; s + 1 < T; s++) target1[s] = feats.daily[s + 1]!;
+  for (let s = 0; s + 21 < T; s++) target21[s] = rv21[s + 21]!;
+  const out: VolatilitySeries = {
+    rv21,
+    rv63,
+    harH1: harForecastSeries(returns, feats, target1, 1),
+    harH21: harForecastSeries(returns, feats, target21, 21),
+    trendSlope: new Float64Array(T).fill(NaN),
+    trendR2: new Float64Array(T).fill(NaN),
+    trend: new Uint8Array(T),
+    percentile: new Float64Array(T).fill(NaN),
+  };
+  const x = Float64Array.from({ length: VOL_TREND_WINDOW }, (_, i) => i);
+  for (let t = 0; t < T; t++) {
+    const cur = rv21[t]!;
+    if (!Number.isFinite(returns[t]!) || !Number.isFinite(cur)) continue;
+    if (t >= VOL_TREND_WINDOW - 1) {
+      const y = rv21.subarray(t - VOL_TREND_WINDOW + 1, t + 1);
+      if (y.every(Number.isFinite)) {
+        const fit = olsFit(y, x, VOL_TREND_WINDOW);
+        out.trendSlope[t] = fit.beta;
+        out.trendR2[t] = fit.r2;
+        const labelled = Math.abs(fit.beta) > VOL_TREND_MIN_SLOPE && fit.r2 > VOL_TREND_MIN_R2;
+        out.trend[t] = !labelled ? VolTrend.STABLE : fit.beta > 0 ? VolTrend.INCREASING : VolTrend.DECREASING;
+      }
+    }
+    let n = 0;
+    let below = 0;
+    for (let i = Math.max(0, t - VOL_PERCENTILE_WINDOW + 1); i <= t; i++) {
+      const v = rv21[i]!;
+      if (!Number.isFinite(v)) continue;
+      n++;
+      if (v < cur) below++;
+    }
+    if (n >= VOL_PERCENTILE_MIN) out.percentile[t] = below / n;
+  }
+  return out;
+}
+
+/**
+ * {@link volatilitySeries} of a portfolio: its snapshots' daily_return series (one value per snapshot
+ * date, oldest first) without the first snapshot's 0, which is not a return (SPEC §3.1).
+ *
+ * @param dailyReturn daily_return of every snapshot (decimal), first snapshot included.
+ */
+export function portfolioVolatilitySeries(dailyReturn: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): VolatilitySeries {
+  const r = dailyReturn.slice();
+  if (r.length > 0) r[0] = NaN;
+  return volatilitySeries(r, periodsPerYear);
+}
