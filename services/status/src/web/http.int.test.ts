@@ -98,7 +98,7 @@ test("GET /api/log downloads the full log as an attachment", async () => {
   const lines = (await res.text()).trimEnd().split("\n");
   assert.equal(lines[0], "# Sigma run run/1: 3 activity lines");
   assert.equal(lines.length, 4);
-  assert.match(lines[3]!, /^2020-01-23T23:30:02\.000Z WARN {2}\[seq 3\] HZNP HZNP: symbol unavailable \(delisted\)$/);
+  assert.match(lines[3]!, /^2020-01-23T23:30:02\.000Z WARN {2}\[seq 3\] HZNP: symbol unavailable \(delisted\)$/);
   assert.equal((await fetch(`${base}/api/log?portfolio=unknown`)).status, 404);
 });
 
