@@ -1,6 +1,5 @@
-import { connectNats, drainAndClose, ensureStream, eventStreamConfig, subscribeEvents } from "@sigma/events";
 import { createLogger, defineConfig, loadServiceConfig, onShutdown, serviceTokenSource } from "@sigma/runtime";
-import { startStatus } from "./app.js";
+import { natsEventFeed, startStatus } from "./app.js";
 
 // Composition root: the only module with side effects.
 const { base, cfg } = loadServiceConfig(
@@ -19,18 +18,13 @@ const { base, cfg } = loadServiceConfig(
   }),
 );
 const logger = createLogger("status", { level: base.logLevel });
-const nc = await connectNats(cfg.natsUrl, { name: "status", logger });
-const stream = { name: cfg.eventsStream, subjectPrefix: cfg.eventsPrefix };
-// The status service may start before the first run publishes: create the stream so replay works.
-await ensureStream(await nc.jetstreamManager(), eventStreamConfig(stream));
+// Connects in the background: the service starts (NOT_SERVING) even while NATS is down.
+const events = natsEventFeed({ url: cfg.natsUrl, stream: { name: cfg.eventsStream, subjectPrefix: cfg.eventsPrefix }, logger });
 const service = await startStatus({
   port: base.port,
   host: base.host,
   httpPort: cfg.httpPort,
-  events: {
-    // A message that is not a RunEvent is logged and skipped: one bad message must not freeze the projection.
-    subscribe: (o) => subscribeEvents({ ...o, nc, stream, onDecodeError: (err) => logger.error({ err }, "skipped an undecodable event") }),
-  },
+  events,
   logger,
   auth: base.auth,
   coordinatorUrl: cfg.coordinatorUrl,
@@ -38,5 +32,5 @@ const service = await startStatus({
 });
 onShutdown(logger, [
   { name: "status", run: () => service.close() },
-  { name: "nats", run: () => drainAndClose(nc) },
+  { name: "nats", run: () => events.close() },
 ]);
