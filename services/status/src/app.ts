@@ -30,6 +30,8 @@ export interface StatusAppOptions {
   serviceToken?: () => Promise<string>;
   /** How long WatchStatus waits for an unknown run to appear before NOT_FOUND (ms, default 10 000). */
   unknownRunGraceMs?: number;
+  /** Backoff of the event consumer after a failure (ms; defaults 250, doubling up to 10 000). */
+  consumerRetry?: { initialMs?: number; maxMs?: number };
 }
 
 /** A started status service. */
@@ -82,7 +84,15 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
   });
   readiness.onReady(() => server.health.setAll(ServingStatus.SERVING));
   const abort = new AbortController();
-  const consumer = runProjectionConsumer({ source: o.events, hub, readiness, logger: o.logger, signal: abort.signal });
+  const consumer = runProjectionConsumer({
+    source: o.events,
+    hub,
+    readiness,
+    logger: o.logger,
+    signal: abort.signal,
+    retryMs: o.consumerRetry?.initialMs,
+    maxRetryMs: o.consumerRetry?.maxMs,
+  });
   const httpPort = server.httpPort;
   o.logger.info({ port: server.port, httpPort }, "status service listening; NOT_SERVING until the event stream is replayed");
   return {

@@ -1,6 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import type { Command } from "commander";
-import { type StatusView, StatusViewSchema, RunState, PhaseState, type StatusTarget } from "@sigma/contracts";
+import { type PhaseView, type StatusView, StatusViewSchema, RunState, PhaseState, type StatusTarget } from "@sigma/contracts";
 import { clients, cliEnv } from "../context.js";
 import { formatSeconds, printJson, say } from "../output.js";
 
@@ -14,6 +14,16 @@ const ICON: Record<PhaseState, string> = {
   [PhaseState.CANCELLED]: "⊘",
 };
 
+/**
+ * One phase of `sigma status`. A phase's summary carries its own counts ("33/35 symbols (94%
+ * coverage)"), so the progress counter is shown only without one: both read "35/35 symbols
+ * 33/35 symbols".
+ */
+export function phaseLine(p: PhaseView): string {
+  const progress = p.total > 0n && !p.summary ? ` ${p.current}/${p.total} ${p.unit}` : "";
+  return `  ${ICON[p.state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`;
+}
+
 function printStatus(v: StatusView, json: boolean): void {
   if (json) {
     printJson(toJson(StatusViewSchema, v, { alwaysEmitImplicit: true }));
@@ -23,13 +33,7 @@ function printStatus(v: StatusView, json: boolean): void {
     json,
     `run ${v.runId || "-"}: ${RunState[v.state].toLowerCase()}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`,
   );
-  for (const p of v.phases) {
-    const progress = p.total > 0n ? ` ${p.current}/${p.total} ${p.unit}` : "";
-    say(
-      json,
-      `  ${ICON[p.state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`,
-    );
-  }
+  for (const p of v.phases) say(json, phaseLine(p));
   for (const a of v.recentActivity.slice(-10)) say(json, `    ${a.message}`);
 }
 

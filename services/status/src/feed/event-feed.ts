@@ -20,9 +20,17 @@ export interface StatusEventFeed extends EventSource {
   headSeq(): Promise<number>;
 }
 
-/** True when `source` can report its head (a {@link StatusEventFeed}). */
-export function isStatusEventFeed(source: EventSource): source is StatusEventFeed {
-  return typeof (source as Partial<StatusEventFeed>).headSeq === "function";
+/**
+ * The source as a feed when it can report where the stream ends: a {@link StatusEventFeed}, or
+ * the memory bus (its `lastSeq()`, e.g. as `sigma dev` passes it).
+ *
+ * @returns undefined for a plain EventSource
+ */
+export function asStatusEventFeed(source: EventSource): StatusEventFeed | undefined {
+  if (typeof (source as Partial<StatusEventFeed>).headSeq === "function") return source as StatusEventFeed;
+  const bus = source as EventSource & { lastSeq?: unknown };
+  if (typeof bus.lastSeq === "function") return memoryEventFeed(bus as EventSource & { lastSeq(): number });
+  return undefined;
 }
 
 /**

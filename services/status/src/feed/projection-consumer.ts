@@ -2,7 +2,7 @@ import type { EventSource } from "@sigma/events";
 import type { Logger } from "@sigma/runtime";
 import type { ProjectionReadiness } from "../domain/readiness.js";
 import type { StatusWatchHub } from "../domain/watch.js";
-import { isStatusEventFeed } from "./event-feed.js";
+import { asStatusEventFeed } from "./event-feed.js";
 
 /** Options of {@link runProjectionConsumer}. */
 export interface ProjectionConsumerOptions {
@@ -24,7 +24,8 @@ export interface ProjectionConsumerOptions {
  * restart, a subscription that ends) is logged and retried with capped exponential backoff from
  * the last applied sequence, so nothing is lost or applied twice.
  *
- * A source that cannot report its head (a plain EventSource) is taken as ready at once.
+ * A source that cannot report its head (a plain EventSource, not a feed or the memory bus) is
+ * taken as ready at once, with a warning.
  *
  * @returns a promise that settles when the consumer has stopped (never rejects)
  */
@@ -32,7 +33,7 @@ export async function runProjectionConsumer(o: ProjectionConsumerOptions): Promi
   const { hub, readiness, logger, signal } = o;
   const initialDelay = o.retryMs ?? 250;
   const maxDelay = o.maxRetryMs ?? 10_000;
-  const feed = isStatusEventFeed(o.source) ? o.source : undefined;
+  const feed = asStatusEventFeed(o.source);
   if (!feed) {
     logger.warn("the event source cannot report where the stream ends; the status service reports ready without waiting for its replay");
     readiness.markReady();
