@@ -30,7 +30,11 @@ function setup(source: EventSource) {
   const readiness = new ProjectionReadiness();
   const abort = new AbortController();
   const done = runProjectionConsumer({ source, hub, readiness, logger, signal: abort.signal, retryMs: 5, maxRetryMs: 20 });
-  return { hub, readiness, lines, stop: () => (abort.abort(), done) };
+  const stop = (): Promise<void> => {
+    abort.abort();
+    return done;
+  };
+  return { hub, readiness, lines, stop };
 }
 
 test("ready only once the events stored at subscription time are applied (memory bus passed as is)", async () => {
