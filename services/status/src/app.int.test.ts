@@ -6,7 +6,7 @@ import { CoordinatorService, Phase, RunSource, RunState, RunStatus, StatusServic
 import { Health } from "@sigma/contracts/health";
 import { createMemoryBus } from "@sigma/events";
 import { AlreadyExistsError, createLogger, createServiceClient, defineService, issueToken, ServingStatus, serve } from "@sigma/runtime";
-import { memoryEventFeed, type StatusEventFeed, startStatus, type StartedStatus } from "./app.js";
+import { LIVENESS_HEALTH_NAME, memoryEventFeed, type StatusEventFeed, startStatus, type StartedStatus } from "./app.js";
 import { RunEventBuilder } from "./domain/event-builder.js";
 
 // The status service over real sockets with JWT auth, fed by the in-process bus (the same
@@ -244,6 +244,7 @@ test("health is NOT_SERVING and queries UNAVAILABLE until the replay is done; th
     const health = createServiceClient(Health, replaying.url, { retries: 0 });
     assert.equal((await health.check({ service: "" })).status, ServingStatus.NOT_SERVING);
     assert.equal((await health.check({ service: "sigma.status.v1.StatusService" })).status, ServingStatus.NOT_SERVING);
+    assert.equal((await health.check({ service: LIVENESS_HEALTH_NAME })).status, ServingStatus.SERVING, "alive, just not ready");
     const c = createServiceClient(StatusService, replaying.url, { token: adminToken, retries: 0 });
     await assert.rejects(c.getStatus({ target: runTarget(runD) }), (e: unknown) => {
       const ce = ConnectError.from(e);

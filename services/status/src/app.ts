@@ -15,6 +15,9 @@ import { createWebHandler } from "./web/http.js";
 export { memoryEventFeed, type StatusEventFeed } from "./feed/event-feed.js";
 export { natsEventFeed } from "./feed/nats-feed.js";
 
+/** Health name that is SERVING as soon as the server answers (k8s liveness and startup probes). */
+export const LIVENESS_HEALTH_NAME = "liveness";
+
 /** Everything the status service needs to start. */
 export interface StatusAppOptions {
   port: number;
@@ -82,6 +85,9 @@ export async function startStatus(o: StatusAppOptions): Promise<StartedStatus> {
     // The same page/API handler serves both ports; the HTTP/2 compatibility objects carry the same fields.
     extraHttpHandler: (req, res) => web(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
+  // "" and the service name say ready (replayed); LIVENESS_HEALTH_NAME says only that the
+  // process answers, for liveness/startup probes that must not restart it while NATS is down.
+  server.health.setStatus(LIVENESS_HEALTH_NAME, ServingStatus.SERVING);
   readiness.onReady(() => server.health.setAll(ServingStatus.SERVING));
   const abort = new AbortController();
   const consumer = runProjectionConsumer({
