@@ -14,7 +14,6 @@ import {
   drainAndClose,
   type EventPublisher,
   type EventSource,
-  subscribeEvents,
 } from "@sigma/events";
 import { type AuthConfig, DEFAULT_PORTS, type Logger, type ServiceName, serviceTokenSource } from "@sigma/runtime";
 import { startCoordinator } from "@sigma/coordinator-service/app";
@@ -22,7 +21,7 @@ import { startMarketData } from "@sigma/market-data-service/app";
 import { startFactor } from "@sigma/factor-service/app";
 import { startSnapshot } from "@sigma/snapshot-service/app";
 import { startRisk } from "@sigma/risk-service/app";
-import { startStatus } from "@sigma/status-service/app";
+import { natsEventFeed, startStatus } from "@sigma/status-service/app";
 
 /** Options of the all-in-one stack (`sigma dev`). */
 export interface StackOptions {
@@ -133,9 +132,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       closers.push(() => drainAndClose(nc));
       await ensureStream(await nc.jetstreamManager(), eventStreamConfig());
       publisher = createNatsPublisher({ nc, logger: o.logger });
-      source = {
-        subscribe: (s) => subscribeEvents({ ...s, nc, onDecodeError: (err) => o.logger.error({ err }, "skipped an undecodable event") }),
-      };
+      // The status service's own feed reports where the stream ends, so it serves once replayed.
+      const feed = natsEventFeed({ url: natsUrl, stream: {}, logger: o.logger });
+      closers.push(() => feed.close());
+      source = feed;
       events = `NATS JetStream at ${natsUrl}`;
     } else {
       const bus = createMemoryBus();
