@@ -21,7 +21,15 @@ const ICON: Record<PhaseState, string> = {
  */
 export function phaseLine(p: PhaseView): string {
   const progress = p.total > 0n && !p.summary ? ` ${p.current}/${p.total} ${p.unit}` : "";
-  return `  ${ICON[p.state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`;
+  // phase_state has cancelled and incomplete; the deprecated state (older servers) has not.
+  const state = p.phaseState !== PhaseState.UNSPECIFIED ? p.phaseState : (p.state as number as PhaseState);
+  return `  ${ICON[state]} ${p.name.padEnd(24)} ${p.durationSeconds ? formatSeconds(p.durationSeconds).padStart(7) : "       "}${progress} ${p.summary}`;
+}
+
+/** The run line of `sigma status`, states spelled as everywhere else ("completed with warnings"). */
+export function runLine(v: StatusView): string {
+  const state = RunState[v.state].toLowerCase().replaceAll("_", " ");
+  return `run ${v.runId || "-"}: ${state}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`;
 }
 
 function printStatus(v: StatusView, json: boolean): void {
@@ -29,10 +37,7 @@ function printStatus(v: StatusView, json: boolean): void {
     printJson(toJson(StatusViewSchema, v, { alwaysEmitImplicit: true }));
     return;
   }
-  say(
-    json,
-    `run ${v.runId || "-"}: ${RunState[v.state].toLowerCase()}  ${v.percent.toFixed(0)}%  elapsed ${formatSeconds(v.elapsedSeconds)}${v.errorSummary ? `  error: ${v.errorSummary}` : ""}`,
-  );
+  say(json, runLine(v));
   for (const p of v.phases) say(json, phaseLine(p));
   for (const a of v.recentActivity.slice(-10)) say(json, `    ${a.message}`);
 }
