@@ -8,3 +8,4 @@ export * from "./watch.js";
 export * from "./labels.js";
 export * from "./run-states.js";
 export * from "./status-view.js";
+export * from "./readiness.js";
