@@ -106,17 +106,26 @@ export function authInterceptor(auth: AuthConfig): Interceptor {
   validateAuthConfig(auth);
   return (next) => async (req) => {
     if (isInfrastructureService(req.service.typeName)) return next(req);
-    if (auth.mode === "dev") {
-      req.contextValues.set(principalKey, DEV_PRINCIPAL);
-      return next(req);
-    }
-    const header = req.header.get("authorization");
-    if (!header) throw new ConnectError("missing bearer token", Code.Unauthenticated);
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw new ConnectError("authorization header is not a bearer token", Code.Unauthenticated);
-    req.contextValues.set(principalKey, await verifyToken(auth.secret, m[1]!));
+    req.contextValues.set(principalKey, await authenticate(auth, req.header.get("authorization")));
     return next(req);
   };
+}
+
+/**
+ * The principal of an `Authorization` header value: the one authentication path of RPCs (see
+ * {@link authInterceptor}) and of plain HTTP endpoints such as the status web API. The scheme
+ * `Bearer` is matched case-insensitively.
+ *
+ * @param auth - the server's auth config; in dev mode every caller is {@link DEV_PRINCIPAL}
+ * @param header - the header value (undefined / null when absent)
+ * @throws ConnectError Unauthenticated for a missing header, another scheme or a bad token
+ */
+export async function authenticate(auth: AuthConfig, header: string | null | undefined): Promise<Principal> {
+  if (auth.mode === "dev") return DEV_PRINCIPAL;
+  if (!header) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new ConnectError("authorization header is not a bearer token", Code.Unauthenticated);
+  return verifyToken(auth.secret, m[1]!);
 }
 
 /**

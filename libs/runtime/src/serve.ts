@@ -103,6 +103,11 @@ export interface ServeOptions {
   /** Extra interceptors, run after auth. */
   interceptors?: readonly Interceptor[];
   /**
+   * Health of every service until the application sets it (default SERVING). A service that is
+   * not ready at once (e.g. replaying a stream) starts NOT_SERVING so no probe sees it ready early.
+   */
+  initialHealth?: ServingStatus;
+  /**
    * How long close() lets in-flight calls finish after aborting handler signals before it
    * destroys the remaining connections (ms, default 5000).
    */
@@ -149,7 +154,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     );
   }
 
-  const health = createHealth(opts.services.map((s) => s.service.typeName));
+  const health = createHealth(
+    opts.services.map((s) => s.service.typeName),
+    opts.initialHealth,
+  );
   const shutdown = new AbortController();
   const handler = connectNodeAdapter({
     routes: createRoutes({ services: opts.services, health }),

@@ -14,14 +14,13 @@ import {
   type EventSource,
   ensureStream,
   eventStreamConfig,
-  subscribeEvents,
 } from "@sigma/events";
 import { loadFactorConfig, startFactor } from "@sigma/factor-service";
 import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
 import { loadRiskConfig, startRisk } from "@sigma/risk-service";
 import { DEFAULT_PORTS, type Logger, type ServiceName } from "@sigma/runtime";
 import { loadSnapshotConfig, startSnapshot } from "@sigma/snapshot-service";
-import { loadStatusConfig, startStatus } from "@sigma/status-service";
+import { loadStatusConfig, natsEventFeed, startStatus } from "@sigma/status-service";
 
 /** Options of the all-in-one stack (`sigma dev`). */
 export interface StackOptions {
@@ -220,10 +219,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       closers.push(() => drainAndClose(nc));
       await ensureStream(await nc.jetstreamManager(), eventStreamConfig(stream));
       publisher = createNatsPublisher({ nc, stream, logger: o.logger });
-      source = {
-        subscribe: (s) =>
-          subscribeEvents({ ...s, nc, stream, onDecodeError: (err) => o.logger.error({ err }, "skipped an undecodable event") }),
-      };
+      // The status service's own feed reports where the stream ends, so it serves once replayed.
+      const feed = natsEventFeed({ url: natsUrl, stream, logger: o.logger });
+      closers.push(() => feed.close());
+      source = feed;
       events = `NATS JetStream at ${natsUrl}`;
     } else {
       const bus = createMemoryBus();

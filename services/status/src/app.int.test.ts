@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CoordinatorService, Phase, RunSource, RunState, StatusService } from "@sigma/contracts";
+import { randomUUID } from "node:crypto";
+import { CoordinatorService, Phase, RunSource, RunState, RunStatus, StatusService } from "@sigma/contracts";
+import { Health } from "@sigma/contracts/health";
 import { createMemoryBus } from "@sigma/events";
-import { AlreadyExistsError, createLogger, createServiceClient, defineService, issueToken, serve } from "@sigma/runtime";
-import { loadStatusConfig, startStatus, type StartedStatus } from "./app.js";
+import { AlreadyExistsError, createLogger, createServiceClient, defineService, issueToken, ServingStatus, serve } from "@sigma/runtime";
+import { LIVENESS_HEALTH_NAME, loadStatusConfig, memoryEventFeed, type StatusEventFeed, startStatus, type StartedStatus } from "./app.js";
 import { RunEventBuilder } from "./domain/event-builder.js";
 
 // The status service over real sockets with JWT auth, fed by the in-process bus (the same
@@ -24,7 +26,11 @@ const statusConfig = (env: Record<string, string> = {}) =>
 before(async () => {
   adminToken = await issueToken(secret, "ops", ["user", "admin"]);
   userToken = await issueToken(secret, "alice", ["user"]);
-  status = await startStatus(statusConfig(), { events: bus, logger: createLogger("status-test", { level: "silent" }) });
+  status = await startStatus(statusConfig(), {
+    events: memoryEventFeed(bus),
+    logger: createLogger("status-test", { level: "silent" }),
+    unknownRunGraceMs: 100,
+  });
 });
 
 after(async () => {
@@ -40,33 +46,32 @@ async function waitForSeq(seq: number) {
 }
 
 test("a non-admin gets PERMISSION_DENIED whether or not the run exists; no token is UNAUTHENTICATED", async () => {
-  const b = new RunEventBuilder("run-a", [], Date.now());
+  const runA = randomUUID();
+  const b = new RunEventBuilder(runA, [], Date.now());
   await bus.publish(b.runStarted([Phase.MARKET_DATA], "cron", 1));
-  for (const runId of ["run-a", "no-such-run"]) {
+  for (const runId of [runA, randomUUID()]) {
     await assert.rejects(
       client(userToken).getStatus({ target: runTarget(runId) }),
       (e: unknown) => ConnectError.from(e).code === Code.PermissionDenied,
     );
   }
-  await assert.rejects(
-    client().getStatus({ target: runTarget("run-a") }),
-    (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated,
-  );
-  const res = await fetch(`http://127.0.0.1:${status.httpPort}/api/status?run=run-a`, {
+  await assert.rejects(client().getStatus({ target: runTarget(runA) }), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
+  const res = await fetch(`http://127.0.0.1:${status.httpPort}/api/status?run=${runA}`, {
     headers: { authorization: `Bearer ${userToken}` },
   });
   assert.equal(res.status, 403);
 });
 
 test("WatchStatus sends the current state, then every change; resuming after a seq loses and repeats nothing", async () => {
-  const b = new RunEventBuilder("run-b", [], Date.now());
+  const runB = randomUUID();
+  const b = new RunEventBuilder(runB, [], Date.now());
   const first = await bus.publish(b.runStarted([Phase.MARKET_DATA], "manual", 1));
   await bus.publish(b.phaseStarted(Phase.MARKET_DATA, 3, "symbols"));
   await waitForSeq(first.seq! + 1);
 
   const ac = new AbortController();
   const seen: number[] = [];
-  const stream = client(adminToken).watchStatus({ target: runTarget("run-b") }, { signal: ac.signal });
+  const stream = client(adminToken).watchStatus({ target: runTarget(runB) }, { signal: ac.signal });
   // Publish only once the initial state has arrived, so the test does not depend on timing.
   const publish = async () => {
     await bus.publish(b.phaseProgress(Phase.MARKET_DATA, 3, 3, "symbols"));
@@ -75,13 +80,14 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   };
   let publisher: Promise<void> | undefined;
   let last;
+  // No break: the stream ends by itself after the run's final event.
   for await (const u of stream) {
     seen.push(Number(u.seq));
     last = u.status!;
     publisher ??= publish();
-    if (last.state === RunState.COMPLETED) break;
   }
-  ac.abort();
+  assert.equal(last?.state, RunState.COMPLETED);
+  assert.equal(last?.runStatus, RunStatus.COMPLETED);
   await publisher;
   assert.deepEqual(
     seen,
@@ -90,23 +96,22 @@ test("WatchStatus sends the current state, then every change; resuming after a s
   );
   assert.equal(last!.phases[0]!.summary, "3/3 symbols (100% coverage)");
 
-  // Resume after the first update: the current state, then nothing older is replayed.
+  // Resume after the first update: the current state, then nothing older is replayed, then the end.
   const resumed: number[] = [];
-  const ac2 = new AbortController();
-  setTimeout(() => ac2.abort(), 300);
-  try {
-    for await (const u of client(adminToken).watchStatus(
-      { target: runTarget("run-b"), resumeAfter: BigInt(first.seq! + 1) },
-      { signal: ac2.signal },
-    )) {
-      resumed.push(Number(u.seq));
-    }
-  } catch (e) {
-    if (ConnectError.from(e).code !== Code.Canceled) throw e;
+  for await (const u of client(adminToken).watchStatus({ target: runTarget(runB), resumeAfter: BigInt(first.seq! + 1) })) {
+    resumed.push(Number(u.seq));
   }
   assert.deepEqual(resumed, [first.seq! + 4], "one catch-up message carrying the state after the last event");
+  // A client already up to date with the finished run: the stream ends at once.
+  const upToDate: number[] = [];
+  for await (const u of client(adminToken).watchStatus({ target: runTarget(runB), resumeAfter: BigInt(first.seq! + 4) })) {
+    upToDate.push(Number(u.seq));
+  }
+  assert.deepEqual(upToDate, []);
 
-  const log = await fetch(`http://127.0.0.1:${status.httpPort}/api/log?run=run-b`, { headers: { authorization: `Bearer ${adminToken}` } });
+  const log = await fetch(`http://127.0.0.1:${status.httpPort}/api/log?run=${runB}`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
   assert.equal(log.status, 200);
   assert.match(log.headers.get("content-disposition") ?? "", /attachment/);
   assert.match(await log.text(), /Market Data Collection/);
@@ -134,16 +139,17 @@ test("the page's Retry re-submits the run's request to the coordinator (admin on
     ],
   });
   const withRetry = await startStatus(statusConfig({ SIGMA_COORDINATOR_URL: coordinator.url }), {
-    events: bus,
+    events: memoryEventFeed(bus),
     logger: createLogger("status-test", { level: "silent" }),
   });
   try {
-    const b = new RunEventBuilder("run-failed", [], Date.now());
+    const runFailed = randomUUID();
+    const b = new RunEventBuilder(runFailed, [], Date.now());
     const { seq } = await bus.publish(b.runStarted([Phase.MARKET_DATA], "cron", 1));
     await bus.publish(b.runFinished("failed", "Market Data Collection failed"));
     for (let i = 0; i < 100 && withRetry.hub.projection.lastSeq < seq! + 1; i++) await new Promise((r) => setTimeout(r, 20));
     const post = (token: string) =>
-      fetch(`http://127.0.0.1:${withRetry.httpPort}/api/retry?run=run-failed`, {
+      fetch(`http://127.0.0.1:${withRetry.httpPort}/api/retry?run=${runFailed}`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}` },
       });
@@ -155,9 +161,100 @@ test("the page's Retry re-submits the run's request to the coordinator (admin on
     conflict = true;
     const busy = await post(adminToken);
     assert.equal(busy.status, 409);
-    assert.match(await busy.text(), /already running/);
+    assert.deepEqual(await busy.json(), { code: "already_exists", message: "run run-x is already running on an overlapping scope" });
   } finally {
     await withRetry.close();
     await coordinator.close();
   }
 });
+
+test("an unknown run id is NOT_FOUND, a malformed one INVALID_ARGUMENT; WatchStatus on an unknown run ends with NOT_FOUND", async () => {
+  const unknown = randomUUID();
+  const code = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return "ok";
+    } catch (e) {
+      return Code[ConnectError.from(e).code];
+    }
+  };
+  assert.equal(await code(client(adminToken).getStatus({ target: runTarget(unknown) })), "NotFound");
+  assert.equal(await code(client(adminToken).getStatus({ target: runTarget("not-a-uuid") })), "InvalidArgument");
+  assert.equal(await code(client(adminToken).getActivityLog({ target: runTarget(unknown) })), "NotFound");
+  const watched = (async () => {
+    for await (const _ of client(adminToken).watchStatus({ target: runTarget(unknown) })) assert.fail("no message for an unknown run");
+  })();
+  assert.equal(await code(watched), "NotFound");
+  // A portfolio without runs is a view with state NOT_FOUND (the onboarding page waits for its first run).
+  const { status: view } = await client(adminToken).getStatus({ target: { target: { case: "portfolioId", value: "nobody" } } });
+  assert.equal(view?.state, RunState.NOT_FOUND);
+});
+
+test("WatchStatus on a run id not yet in the stream follows the run once it appears", async () => {
+  const runC = randomUUID();
+  const b = new RunEventBuilder(runC, [], Date.now());
+  const slow = await startStatus(statusConfig(), {
+    events: memoryEventFeed(bus),
+    logger: createLogger("status-test", { level: "silent" }),
+    unknownRunGraceMs: 60_000,
+  });
+  try {
+    await waitUntil(() => slow.readiness.isReady);
+    const c = createServiceClient(StatusService, slow.url, { token: adminToken, retries: 0 });
+    const states: RunState[] = [];
+    const watching = (async () => {
+      for await (const u of c.watchStatus({ target: runTarget(runC) })) states.push(u.status!.state);
+    })();
+    await waitUntil(() => slow.hub.size === 1);
+    await bus.publish(b.runStarted([Phase.MARKET_DATA], "manual", 1));
+    await bus.publish(b.runFinished(RunStatus.COMPLETED_WITH_WARNINGS, "1 symbol unavailable"));
+    await watching;
+    assert.deepEqual(states, [RunState.RUNNING, RunState.COMPLETED_WITH_WARNINGS]);
+  } finally {
+    await slow.close();
+  }
+});
+
+test("health is NOT_SERVING and queries UNAVAILABLE until the replay is done; then SERVING", async () => {
+  const runD = randomUUID();
+  await bus.publish(new RunEventBuilder(runD, [], Date.now()).runStarted([Phase.MARKET_DATA], "cron", 1));
+  // The feed holds the replay back until the test lets it go (a slow stream, seen from the edge).
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const inner = memoryEventFeed(bus);
+  const gated: StatusEventFeed = {
+    headSeq: () => inner.headSeq(),
+    async *subscribe(o) {
+      await gate;
+      yield* inner.subscribe(o);
+    },
+  };
+  const replaying = await startStatus(statusConfig(), { events: gated, logger: createLogger("status-test", { level: "silent" }) });
+  try {
+    const health = createServiceClient(Health, replaying.url, { retries: 0 });
+    assert.equal((await health.check({ service: "" })).status, ServingStatus.NOT_SERVING);
+    assert.equal((await health.check({ service: "sigma.status.v1.StatusService" })).status, ServingStatus.NOT_SERVING);
+    assert.equal((await health.check({ service: LIVENESS_HEALTH_NAME })).status, ServingStatus.SERVING, "alive, just not ready");
+    const c = createServiceClient(StatusService, replaying.url, { token: adminToken, retries: 0 });
+    await assert.rejects(c.getStatus({ target: runTarget(runD) }), (e: unknown) => {
+      const ce = ConnectError.from(e);
+      return ce.code === Code.Unavailable && ce.rawMessage === "status projection is still replaying the event stream";
+    });
+    const web = await fetch(`http://127.0.0.1:${replaying.httpPort}/api/status?run=${runD}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(web.status, 503);
+    release();
+    await waitUntil(() => replaying.readiness.isReady);
+    assert.equal((await health.check({ service: "" })).status, ServingStatus.SERVING);
+    assert.equal((await c.getStatus({ target: runTarget(runD) })).status?.state, RunState.RUNNING);
+  } finally {
+    release();
+    await replaying.close();
+  }
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(condition(), "condition not reached");
+}

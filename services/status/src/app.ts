@@ -1,23 +1,39 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { CoordinatorService, RunSource, StatusService } from "@sigma/contracts";
+import { CoordinatorService, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
-import { createServiceClient, defineService, isAdmin, type Logger, serve, serviceTokenSource, verifyToken } from "@sigma/runtime";
+import { createServiceClient, defineService, type Logger, ServingStatus, serve, serviceTokenSource } from "@sigma/runtime";
 import type { StatusConfig } from "./config.js";
 import { StatusProjection } from "./domain/projection.js";
-import { describeTarget } from "./domain/target.js";
+import { ProjectionReadiness } from "./domain/readiness.js";
 import { StatusWatchHub } from "./domain/watch.js";
+import { runProjectionConsumer } from "./feed/projection-consumer.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
+import { retryRun } from "./usecases/retry-run.js";
+import { StatusQueries } from "./usecases/status-queries.js";
+import { buildClientBundle } from "./web/client-bundle.js";
 import { createWebHandler } from "./web/http.js";
+
+export { memoryEventFeed, type StatusEventFeed } from "./feed/event-feed.js";
+export { natsEventFeed } from "./feed/nats-feed.js";
+
+/** Health name that is SERVING as soon as the server answers (k8s liveness and startup probes). */
+export const LIVENESS_HEALTH_NAME = "liveness";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadStatusConfig, type StatusConfig } from "./config.js";
 
 /** What the status service shares with its process (the same in main.ts, `sigma dev` and tests). */
 export interface StatusShared {
-  /** The run events to project (JetStream in production, possibly the in-process bus in `sigma dev`). */
+  /**
+   * The run events to project: a StatusEventFeed (natsEventFeed, memoryEventFeed) so the service
+   * knows where the stream ends, or any EventSource.
+   */
   events: EventSource;
   logger: Logger;
+  /** How long WatchStatus waits for an unknown run to appear before NOT_FOUND (ms, default 10 000). */
+  unknownRunGraceMs?: number;
+  /** Backoff of the event consumer after a failure (ms; defaults 250, doubling up to 10 000). */
+  consumerRetry?: { initialMs?: number; maxMs?: number };
 }
 
 /** A started status service. */
@@ -27,74 +43,33 @@ export interface StartedStatus {
   url: string;
   httpPort?: number;
   hub: StatusWatchHub;
+  /** Whether the projection has replayed the stream (health SERVING from then on). */
+  readiness: ProjectionReadiness;
   close(): Promise<void>;
 }
 
 /**
  * Composition root of the status service. The projection lives in memory and is rebuilt at
  * start by replaying the durable JetStream stream from its first event, then follows it live:
- * restarting the service loses nothing.
+ * restarting the service loses nothing. It serves at once, NOT_SERVING (queries UNAVAILABLE)
+ * until the replay is done; `events` should be a StatusEventFeed (natsEventFeed,
+ * memoryEventFeed) so the service knows where the stream ends.
  */
 export async function startStatus(config: StatusConfig, o: StatusShared): Promise<StartedStatus> {
   const hub = new StatusWatchHub(new StatusProjection(), {
     onListenerError: (err) => o.logger.warn({ err }, "status watcher dropped"),
   });
-  const abort = new AbortController();
-  const consumer = (async () => {
-    while (!abort.signal.aborted) {
-      try {
-        for await (const { seq, event } of o.events.subscribe({ afterSeq: hub.projection.lastSeq, signal: abort.signal })) {
-          hub.apply(seq, event);
-        }
-        // The subscription ended without being aborted (consumer or connection closed): resume.
-        if (!abort.signal.aborted) o.logger.warn({ lastSeq: hub.projection.lastSeq }, "event subscription ended; resubscribing");
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        o.logger.error({ err, lastSeq: hub.projection.lastSeq }, "event consumer failed; resubscribing in 1 s");
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
-
+  const readiness = new ProjectionReadiness();
+  const queries = new StatusQueries(hub, readiness, { unknownRunGraceMs: o.unknownRunGraceMs });
   const coordinator = createServiceClient(CoordinatorService, config.coordinatorUrl, {
     token: serviceTokenSource(config.auth, "service:status"),
   });
   const web = createWebHandler({
-    // Retry = the same request again: the run's requested range and force flag, as an admin run.
-    retry: async (target) => {
-      const runId = hub.projection.resolveRunId(target);
-      if (!runId) throw new ConnectError(`no run found for ${describeTarget(target)}`, Code.NotFound);
-      const { run } = await coordinator.getRun({ runId });
-      if (!run) throw new ConnectError(`run ${runId} not found`, Code.NotFound);
-      const res = await coordinator.runBatch({
-        portfolioId: run.portfolioId,
-        source: RunSource.ADMIN,
-        forceRerun: run.forceRerun,
-        startDate: run.requestedStartDate,
-        endDate: run.requestedEndDate,
-        asOf: run.asOf,
-      });
-      return { runId: res.runId };
-    },
-    getStatus: (t) => hub.projection.getStatus(t, new Date()),
-    getActivityLog: (t) => hub.projection.getActivityLog(t),
-    subscribe: (t, after, onUpdate) => hub.subscribe(t, after, onUpdate),
-    // Same rule as the RPCs: admin only for now (see handlers/status-handlers.ts); the page sends
-    // the bearer token it was given in its URL fragment (#token=JWT).
-    authorize: async (req) => {
-      if (config.auth.mode === "dev") return true;
-      const header = req.headers.authorization;
-      const token = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : "";
-      if (!token) return false;
-      try {
-        return isAdmin(await verifyToken(config.auth.secret, token));
-      } catch (err) {
-        // An invalid or expired token is refused like any other non-admin; anything else is a fault.
-        if (err instanceof ConnectError && err.code === Code.Unauthenticated) return false;
-        throw err;
-      }
-    },
-    onError: (err, req) => o.logger.warn({ err, url: req.url }, "web request failed"),
+    auth: config.auth,
+    queries,
+    client: await buildClientBundle(),
+    retry: (principal, target) => retryRun({ projection: hub.projection, readiness, coordinator }, principal, target),
+    onError: (err, req) => o.logger.error({ err, url: req.url }, "web request failed"),
   });
   const server = await serve({
     name: "status",
@@ -102,19 +77,36 @@ export async function startStatus(config: StatusConfig, o: StatusShared): Promis
     host: config.host,
     logger: o.logger,
     auth: config.auth,
-    services: [defineService(StatusService, statusHandlers(hub))],
+    services: [defineService(StatusService, statusHandlers(queries))],
     httpPort: config.httpPort,
+    // Not ready until the projection has replayed the stream (see feed/projection-consumer.ts).
+    initialHealth: ServingStatus.NOT_SERVING,
     // The same page/API handler serves both ports; the HTTP/2 compatibility objects carry the same fields.
     extraHttpHandler: (req, res) => web(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
+  // "" and the service name say ready (replayed); LIVENESS_HEALTH_NAME says only that the
+  // process answers, for liveness/startup probes that must not restart it while NATS is down.
+  server.health.setStatus(LIVENESS_HEALTH_NAME, ServingStatus.SERVING);
+  readiness.onReady(() => server.health.setAll(ServingStatus.SERVING));
+  const abort = new AbortController();
+  const consumer = runProjectionConsumer({
+    source: o.events,
+    hub,
+    readiness,
+    logger: o.logger,
+    signal: abort.signal,
+    retryMs: o.consumerRetry?.initialMs,
+    maxRetryMs: o.consumerRetry?.maxMs,
+  });
   const httpPort = server.httpPort;
-  o.logger.info({ port: server.port, httpPort }, "status service listening");
+  o.logger.info({ port: server.port, httpPort }, "status service listening; NOT_SERVING until the event stream is replayed");
   return {
     name: "status",
     port: server.port,
     url: server.url,
     httpPort,
     hub,
+    readiness,
     async close() {
       abort.abort();
       await consumer;

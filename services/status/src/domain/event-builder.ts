@@ -10,7 +10,9 @@ import {
   RunFinishedSchema,
   RunStartedSchema,
   type Phase,
+  PhaseState,
   type RunEvent,
+  type RunStatus,
 } from "@sigma/contracts";
 
 /**
@@ -57,9 +59,17 @@ export class RunEventBuilder {
     });
   }
 
-  /** run_finished with one of completed, completed_with_warnings, failed, cancelled. */
-  runFinished(status: string, errorSummary = ""): RunEvent {
-    return this.envelope({ case: "runFinished", value: create(RunFinishedSchema, { status, errorSummary }) });
+  /**
+   * run_finished. A RunStatus sets `run_status` (as the coordinator publishes it now); a string
+   * (completed, completed_with_warnings, failed, cancelled) sets only the deprecated `status`,
+   * as events published before `run_status` existed do.
+   */
+  runFinished(status: RunStatus | string, errorSummary = ""): RunEvent {
+    const value =
+      typeof status === "string"
+        ? create(RunFinishedSchema, { status, errorSummary })
+        : create(RunFinishedSchema, { runStatus: status, errorSummary });
+    return this.envelope({ case: "runFinished", value });
   }
 
   /** phase_started. */
@@ -78,12 +88,16 @@ export class RunEventBuilder {
     });
   }
 
-  /** phase_finished. */
-  phaseFinished(phase: Phase, success: boolean, durationSeconds: number, summary: string): RunEvent {
-    return this.envelope({
-      case: "phaseFinished",
-      value: create(PhaseFinishedSchema, { phase, success, durationSeconds, summary }),
-    });
+  /**
+   * phase_finished. A PhaseState sets `state` (and the deprecated `success` for completed); a
+   * boolean sets only the deprecated `success`, as older events do.
+   */
+  phaseFinished(phase: Phase, outcome: PhaseState | boolean, durationSeconds: number, summary: string): RunEvent {
+    const value =
+      typeof outcome === "boolean"
+        ? create(PhaseFinishedSchema, { phase, success: outcome, durationSeconds, summary })
+        : create(PhaseFinishedSchema, { phase, state: outcome, success: outcome === PhaseState.COMPLETED, durationSeconds, summary });
+    return this.envelope({ case: "phaseFinished", value });
   }
 
   /** An activity line. */

@@ -5,3 +5,7 @@ export * from "./projection.js";
 export * from "./sampling.js";
 export * from "./target.js";
 export * from "./watch.js";
+export * from "./labels.js";
+export * from "./run-states.js";
+export * from "./status-view.js";
+export * from "./readiness.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { ActivityLevel, Phase, PhaseState, RunState, type RunEvent } from "@sigma/contracts";
+import { ActivityLevel, LegacyPhaseState, Phase, PhaseState, type RunEvent, RunState, RunStatus } from "@sigma/contracts";
 import { RunEventBuilder } from "./event-builder.js";
 import { RECENT_ACTIVITY_LIMIT, StatusProjection } from "./projection.js";
 
@@ -103,31 +103,101 @@ test("a run moves through its phases with percent, current phase and summaries",
   ]);
 });
 
-test("each run_finished status maps to its final state", () => {
-  const cases: Array<[string, RunState]> = [
-    ["completed", RunState.COMPLETED],
-    ["completed_with_warnings", RunState.COMPLETED_WITH_WARNINGS],
-    ["failed", RunState.FAILED],
-    ["cancelled", RunState.CANCELLED],
-    ["exploded", RunState.FAILED],
+test("each final status maps to its state, from run_status and from the deprecated status string of old events", () => {
+  const cases: Array<[RunStatus | string, RunState, RunStatus, PhaseState]> = [
+    [RunStatus.COMPLETED, RunState.COMPLETED, RunStatus.COMPLETED, PhaseState.INCOMPLETE],
+    [RunStatus.COMPLETED_WITH_WARNINGS, RunState.COMPLETED_WITH_WARNINGS, RunStatus.COMPLETED_WITH_WARNINGS, PhaseState.INCOMPLETE],
+    [RunStatus.FAILED, RunState.FAILED, RunStatus.FAILED, PhaseState.FAILED],
+    [RunStatus.CANCELLED, RunState.CANCELLED, RunStatus.CANCELLED, PhaseState.CANCELLED],
+    ["completed", RunState.COMPLETED, RunStatus.COMPLETED, PhaseState.INCOMPLETE],
+    ["completed_with_warnings", RunState.COMPLETED_WITH_WARNINGS, RunStatus.COMPLETED_WITH_WARNINGS, PhaseState.INCOMPLETE],
+    ["failed", RunState.FAILED, RunStatus.FAILED, PhaseState.FAILED],
+    ["cancelled", RunState.CANCELLED, RunStatus.CANCELLED, PhaseState.CANCELLED],
+    ["exploded", RunState.FAILED, RunStatus.FAILED, PhaseState.FAILED],
   ];
-  for (const [status, state] of cases) {
-    const b = new RunEventBuilder(`run-${status}`, [], T0);
+  for (const [status, state, runStatus, interrupted] of cases) {
+    const name = typeof status === "string" ? `legacy ${status}` : RunStatus[status];
+    const b = new RunEventBuilder("r", [], T0);
     const p = new StatusProjection();
     applyAll(p, [
       b.runStarted(THREE),
       b.phaseStarted(Phase.MARKET_DATA, 10, "symbols"),
-      b.runFinished(status, status === "failed" ? "provider down" : ""),
+      b.runFinished(status, status === RunStatus.FAILED || status === "failed" ? "provider down" : ""),
     ]);
-    const v = p.getStatus({ runId: `run-${status}` }, new Date(T0));
-    assert.equal(v.state, state, status);
-    const expectedPhase = state === RunState.FAILED ? PhaseState.FAILED : PhaseState.PENDING;
-    assert.equal(v.phases[0]!.state, expectedPhase, `${status}: interrupted phase`);
-    if (status === "failed") assert.equal(v.errorSummary, "provider down");
+    const v = p.getStatus({ runId: "r" }, new Date(T0));
+    assert.equal(v.state, state, name);
+    assert.equal(v.runStatus, runStatus, name);
+    assert.equal(v.phases[0]!.phaseState, interrupted, `${name}: the phase that was running`);
+    assert.equal(v.phases[1]!.phaseState, PhaseState.PENDING, `${name}: a phase that never started`);
     if (status === "exploded") assert.match(v.errorSummary, /unknown run status "exploded"/);
-    const expectedPercent = state === RunState.COMPLETED || state === RunState.COMPLETED_WITH_WARNINGS ? 100 : 0;
-    assert.equal(v.percent, expectedPercent, status);
+    else if (runStatus === RunStatus.FAILED) assert.equal(v.errorSummary, "provider down");
+    const expectedPercent = runStatus === RunStatus.COMPLETED || runStatus === RunStatus.COMPLETED_WITH_WARNINGS ? 100 : 0;
+    assert.equal(v.percent, expectedPercent, name);
   }
+});
+
+test("the last activity line spells the final status in words", () => {
+  for (const status of [RunStatus.COMPLETED_WITH_WARNINGS, "completed_with_warnings"] as const) {
+    const b = new RunEventBuilder("r", [], T0);
+    const p = new StatusProjection();
+    applyAll(p, [b.runStarted([Phase.MARKET_DATA]), b.runFinished(status, "2 symbols unavailable")]);
+    assert.equal(messages(p, { runId: "r" }).at(-1), "Run completed with warnings: 2 symbols unavailable");
+  }
+});
+
+test("a phase ends cancelled or incomplete as its event says; the deprecated fields read as before", () => {
+  const b = new RunEventBuilder("r", [], T0);
+  const p = new StatusProjection();
+  applyAll(p, [
+    b.runStarted(THREE),
+    b.phaseStarted(Phase.MARKET_DATA, 10, "symbols"),
+    b.phaseFinished(Phase.MARKET_DATA, PhaseState.COMPLETED, 1, "10/10 symbols"),
+    b.phaseStarted(Phase.SYMBOL_FACTORS, 10, "symbols"),
+    b.phaseFinished(Phase.SYMBOL_FACTORS, PhaseState.INCOMPLETE, 4, "3/5 dates committed"),
+    b.phaseStarted(Phase.SNAPSHOTS, 10, "dates"),
+    b.phaseFinished(Phase.SNAPSHOTS, PhaseState.CANCELLED, 2, ""),
+    b.runFinished(RunStatus.CANCELLED, "cancelled by ops"),
+  ]);
+  const v = p.getStatus({ runId: "r" }, new Date(T0));
+  assert.deepEqual(
+    v.phases.map((ph) => ph.phaseState),
+    [PhaseState.COMPLETED, PhaseState.INCOMPLETE, PhaseState.CANCELLED],
+  );
+  assert.deepEqual(
+    v.phases.map((ph) => ph.state),
+    [LegacyPhaseState.COMPLETED, LegacyPhaseState.FAILED, LegacyPhaseState.PENDING],
+  );
+  assert.equal(v.phasesCompleted, 1);
+  const lines = messages(p, { runId: "r" });
+  assert.ok(lines.includes("Factor Analysis incomplete after 4.0s: 3/5 dates committed"), lines.join("\n"));
+  assert.ok(lines.includes("Portfolio Snapshots cancelled after 2.0s"), lines.join("\n"));
+  assert.equal(lines.at(-1), "Run cancelled: cancelled by ops");
+  const levels = p.getActivityLog({ runId: "r" }).entries.map((e) => e.level);
+  assert.ok(!levels.includes(ActivityLevel.ERROR), "nothing failed: no error line");
+});
+
+test("an old phase_finished event (success flag only) still reads as completed or failed", () => {
+  const b = new RunEventBuilder("r", [], T0);
+  const p = new StatusProjection();
+  applyAll(p, [
+    b.runStarted([Phase.MARKET_DATA, Phase.SYMBOL_FACTORS]),
+    b.phaseFinished(Phase.MARKET_DATA, true, 1, ""),
+    b.phaseFinished(Phase.SYMBOL_FACTORS, false, 1, ""),
+  ]);
+  const v = p.getStatus({ runId: "r" }, new Date(T0));
+  assert.deepEqual(
+    v.phases.map((ph) => ph.phaseState),
+    [PhaseState.COMPLETED, PhaseState.FAILED],
+  );
+});
+
+test("an undecodable event skipped at a seq advances lastSeq once", () => {
+  const p = new StatusProjection();
+  p.apply(1, new RunEventBuilder("r", [], T0).runStarted([]));
+  assert.equal(p.skip(3), true);
+  assert.equal(p.lastSeq, 3);
+  assert.equal(p.skip(2), false);
+  assert.deepEqual(p.apply(3, new RunEventBuilder("r2", [], T0).runStarted([])), [], "seq 3 was already read");
 });
 
 test("a failed phase is FAILED with its summary and is not counted as completed", () => {

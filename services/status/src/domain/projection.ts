@@ -1,106 +1,26 @@
+/**
+ * The status projection: which runs exist, which is each portfolio's latest, and where in the
+ * stream it has read to. Applying an event to a run is apply-event.ts; rendering views is
+ * status-view.ts.
+ */
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import {
-  ActivityEntrySchema,
-  ActivityLevel,
-  GetActivityLogResponseSchema,
-  PHASES,
-  Phase,
-  PhaseState,
-  type LegacyPhaseState,
-  PhaseViewSchema,
-  RunState,
-  StatusViewSchema,
-  phaseInfo,
-  type ActivityEntry,
   type GetActivityLogResponse,
-  type PhaseView,
+  GetActivityLogResponseSchema,
   type RunEvent,
+  type RunStatus,
   type StatusView,
 } from "@sigma/contracts";
-import { isDateUnit, isSampledDateProgress } from "./sampling.js";
+import { applyPayload, newRun } from "./apply-event.js";
+import { type ProjectionSnapshot, type RunRecord, SNAPSHOT_VERSION } from "./run-record.js";
+import { FINAL_RUN_STATUSES } from "./run-states.js";
+import { notFoundView, renderActivityLog, renderStatusView } from "./status-view.js";
 import type { TargetRef } from "./target.js";
 
-/** How many activity lines the recent view keeps (SPEC §5). */
-export const RECENT_ACTIVITY_LIMIT = 50;
-
-/** Run states after a RunFinished event. */
-const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
-  RunState.COMPLETED,
-  RunState.COMPLETED_WITH_WARNINGS,
-  RunState.FAILED,
-  RunState.CANCELLED,
-]);
-
-/** Snapshot format version; bump when the record shapes below change. */
-export const SNAPSHOT_VERSION = 1;
-
-/** One phase of a run. Plain JSON-safe data so snapshots are a structured clone. */
-export interface PhaseRecord {
-  phase: Phase;
-  state: PhaseState;
-  /** emitted_at of phase_started, epoch milliseconds (null when the event had none). */
-  startedAtMs: number | null;
-  durationSeconds: number;
-  current: number;
-  total: number;
-  unit: string;
-  summary: string;
-  /** Whether a date-progress line was already logged for this phase ("first" sampling rule). */
-  sawDateProgress: boolean;
-}
-
-/** One activity line; `sampled` says whether it belongs in the recent view. */
-export interface ActivityRecord {
-  seq: number;
-  atMs: number | null;
-  level: ActivityLevel;
-  message: string;
-  symbol: string;
-  date: string;
-  sampled: boolean;
-}
-
-/** Everything the projection knows about one run. */
-export interface RunRecord {
-  runId: string;
-  portfolioIds: string[];
-  state: RunState;
-  source: string;
-  startedAtMs: number | null;
-  finishedAtMs: number | null;
-  /** run_finished.duration_seconds, used when timestamps are missing. */
-  reportedDurationSeconds: number;
-  phases: PhaseRecord[];
-  currentPhase: Phase;
-  errorSummary: string;
-  /** Stream sequence of the last event applied to this run. */
-  lastSeq: number;
-  /** Stream sequence of the event that created the record (orders runs by start). */
-  firstSeq: number;
-  activity: ActivityRecord[];
-}
-
-/** JSON checkpoint of a projection (see {@link StatusProjection.toSnapshot}). */
-export interface ProjectionSnapshot {
-  version: number;
-  lastSeq: number;
-  runs: RunRecord[];
-  latestRunByPortfolio: Record<string, string>;
-  /** Per-run sequences (run_seq) already applied, by run id. */
-  appliedRunSeqs: Record<string, number[]>;
-}
-
-/** Maps run_finished.status strings to run states (SPEC §4 run history statuses). */
-const FINISHED_STATES: Readonly<Record<string, RunState>> = {
-  completed: RunState.COMPLETED,
-  completed_with_warnings: RunState.COMPLETED_WITH_WARNINGS,
-  failed: RunState.FAILED,
-  cancelled: RunState.CANCELLED,
-};
-
-/** Execution order of each phase, used to insert phases not announced by run_started. */
-const PHASE_ORDER = new Map(PHASES.map((p, i) => [p.phase, i]));
+export type { ActivityRecord, PhaseRecord, ProjectionSnapshot, RunRecord } from "./run-record.js";
+export { SNAPSHOT_VERSION } from "./run-record.js";
+export { RECENT_ACTIVITY_LIMIT, recentActivity } from "./status-view.js";
 
 /**
  * A pure, deterministic projection of the run-event stream into per-run and per-portfolio
@@ -147,7 +67,7 @@ export class StatusProjection {
     const run = this.runFor(seq, event);
     // A run's final event is final: events published after it (by a coordinator that lost the
     // run's lease and has not noticed yet) must not reopen or rewrite it.
-    if (TERMINAL_STATES.has(run.state)) return [];
+    if (FINAL_RUN_STATUSES.has(run.status)) return [];
     const runSeq = Number(event.runSeq);
     // JetStream de-duplicates by run_seq only inside its window; a later re-publish must not
     // double-count progress or log lines.
@@ -161,6 +81,28 @@ export class StatusProjection {
     const atMs = event.emittedAt ? timestampMs(event.emittedAt) : null;
     applyPayload(run, seq, atMs, event);
     return [run.runId];
+  }
+
+  /**
+   * Records that the event at `seq` could not be decoded: it advances {@link lastSeq} like an
+   * event without a run id, so the projection knows it has read that far and a resubscription
+   * does not read it again.
+   *
+   * @returns false when `seq` is not beyond {@link lastSeq} (nothing changed)
+   * @throws RangeError when `seq` is not a positive safe integer
+   */
+  skip(seq: number): boolean {
+    if (!Number.isSafeInteger(seq) || seq <= 0) {
+      throw new RangeError(`stream sequence must be a positive safe integer, got ${seq}`);
+    }
+    if (seq <= this.seq) return false;
+    this.seq = seq;
+    return true;
+  }
+
+  /** The final status of a run, or RUNNING while it runs; undefined for an unknown run. */
+  runStatus(runId: string): RunStatus | undefined {
+    return this.runs.get(runId)?.status;
   }
 
   /**
@@ -184,15 +126,8 @@ export class StatusProjection {
   getStatus(target: TargetRef, now: Date): StatusView {
     const runId = this.resolveRunId(target);
     const run = runId === undefined ? undefined : this.runs.get(runId);
-    if (!run) {
-      return create(StatusViewSchema, {
-        state: RunState.NOT_FOUND,
-        runId: "runId" in target ? target.runId : "",
-        portfolioId: "portfolioId" in target ? target.portfolioId : "",
-        lastSeq: BigInt(this.seq),
-      });
-    }
-    return buildView(run, target, now.getTime());
+    if (!run) return notFoundView(target, this.seq);
+    return renderStatusView(run, target, now.getTime());
   }
 
   /**
@@ -204,10 +139,7 @@ export class StatusProjection {
     const runId = this.resolveRunId(target);
     const run = runId === undefined ? undefined : this.runs.get(runId);
     if (!run) return create(GetActivityLogResponseSchema);
-    return create(GetActivityLogResponseSchema, {
-      runId: run.runId,
-      entries: run.activity.map(toEntry),
-    });
+    return renderActivityLog(run);
   }
 
   /** Stream sequence of the last event applied to the target's run (0 when unknown). */
@@ -269,286 +201,4 @@ export class StatusProjection {
     }
     return run;
   }
-}
-
-function newRun(runId: string, seq: number): RunRecord {
-  return {
-    runId,
-    portfolioIds: [],
-    state: RunState.RUNNING,
-    source: "",
-    startedAtMs: null,
-    finishedAtMs: null,
-    reportedDurationSeconds: 0,
-    phases: [],
-    currentPhase: Phase.UNSPECIFIED,
-    errorSummary: "",
-    lastSeq: seq,
-    firstSeq: seq,
-    activity: [],
-  };
-}
-
-function newPhase(phase: Phase): PhaseRecord {
-  return {
-    phase,
-    state: PhaseState.PENDING,
-    startedAtMs: null,
-    durationSeconds: 0,
-    current: 0,
-    total: 0,
-    unit: "",
-    summary: "",
-    sawDateProgress: false,
-  };
-}
-
-/** Returns the phase record, inserting it in execution order if run_started did not list it. */
-function phaseRecord(run: RunRecord, phase: Phase): PhaseRecord {
-  const existing = run.phases.find((p) => p.phase === phase);
-  if (existing) return existing;
-  const record = newPhase(phase);
-  const order = PHASE_ORDER.get(phase) ?? Number.MAX_SAFE_INTEGER;
-  const at = run.phases.findIndex((p) => (PHASE_ORDER.get(p.phase) ?? Number.MAX_SAFE_INTEGER) > order);
-  if (at === -1) run.phases.push(record);
-  else run.phases.splice(at, 0, record);
-  return record;
-}
-
-function phaseName(phase: Phase): string {
-  return PHASE_ORDER.has(phase) ? phaseInfo(phase).name : `Phase ${phase}`;
-}
-
-function log(
-  run: RunRecord,
-  seq: number,
-  atMs: number | null,
-  level: ActivityLevel,
-  message: string,
-  extra: { symbol?: string; date?: string; sampled?: boolean } = {},
-): void {
-  run.activity.push({
-    seq,
-    atMs,
-    level,
-    message,
-    symbol: extra.symbol ?? "",
-    date: extra.date ?? "",
-    sampled: extra.sampled ?? true,
-  });
-}
-
-function formatSeconds(seconds: number): string {
-  return `${seconds.toFixed(1)}s`;
-}
-
-/** Applies the event payload to the run; lifecycle events also add a synthesized log line. */
-function applyPayload(run: RunRecord, seq: number, atMs: number | null, event: RunEvent): void {
-  const payload = event.payload;
-  switch (payload.case) {
-    case "runStarted": {
-      const started = payload.value;
-      run.state = RunState.RUNNING;
-      run.source = started.source;
-      run.startedAtMs = atMs;
-      run.finishedAtMs = null;
-      run.errorSummary = "";
-      for (const phase of started.phases) {
-        if (phase !== Phase.UNSPECIFIED) phaseRecord(run, phase);
-      }
-      const range = started.startDate ? `, ${started.startDate} → ${started.endDate}` : "";
-      log(run, seq, atMs, ActivityLevel.INFO, `Run started (${started.source || "unknown source"}${range})`);
-      return;
-    }
-    case "runFinished": {
-      const finished = payload.value;
-      const mapped = FINISHED_STATES[finished.status];
-      run.state = mapped ?? RunState.FAILED;
-      run.finishedAtMs = atMs;
-      run.reportedDurationSeconds = finished.durationSeconds;
-      run.errorSummary = finished.errorSummary;
-      if (mapped === undefined) {
-        // A status outside the contract is shown as a failure, and visibly so, rather than
-        // dropped: the run is over either way.
-        run.errorSummary ||= `unknown run status "${finished.status}"`;
-        log(run, seq, atMs, ActivityLevel.ERROR, `Run finished with unknown status "${finished.status}"`);
-      }
-      closeOpenPhases(run, atMs);
-      run.currentPhase = Phase.UNSPECIFIED;
-      const label = finished.status.replaceAll("_", " ");
-      // The warnings themselves were logged as they happened; repeating them as one more
-      // warning line would double-list them on the completion screen.
-      const level =
-        run.state === RunState.FAILED ? ActivityLevel.ERROR : run.state === RunState.CANCELLED ? ActivityLevel.WARNING : ActivityLevel.INFO;
-      const why = finished.errorSummary ? `: ${finished.errorSummary}` : "";
-      log(run, seq, atMs, level, `Run ${label}${why}`);
-      return;
-    }
-    case "phaseStarted": {
-      const started = payload.value;
-      const phase = phaseRecord(run, started.phase);
-      phase.state = PhaseState.RUNNING;
-      phase.startedAtMs = atMs;
-      phase.total = Number(started.total);
-      phase.unit = started.unit;
-      phase.current = 0;
-      run.currentPhase = started.phase;
-      log(run, seq, atMs, ActivityLevel.INFO, `${phaseName(started.phase)} started`);
-      return;
-    }
-    case "phaseProgress": {
-      const progress = payload.value;
-      const phase = phaseRecord(run, progress.phase);
-      if (phase.state === PhaseState.PENDING) {
-        // Progress without phase_started (e.g. a checkpoint taken mid-phase): treat as running.
-        phase.state = PhaseState.RUNNING;
-        phase.startedAtMs ??= atMs;
-        run.currentPhase = progress.phase;
-      }
-      phase.current = Number(progress.current);
-      if (progress.total > 0n) phase.total = Number(progress.total);
-      if (progress.unit) phase.unit = progress.unit;
-      if (isDateUnit(phase.unit)) {
-        const sampled = isSampledDateProgress(phase.current, phase.total, !phase.sawDateProgress);
-        phase.sawDateProgress = true;
-        const of = phase.total > 0 ? `/${phase.total}` : "";
-        log(run, seq, atMs, ActivityLevel.INFO, `${phaseName(progress.phase)}: ${phase.current}${of} ${phase.unit}`, {
-          sampled,
-        });
-      }
-      return;
-    }
-    case "phaseFinished": {
-      const finished = payload.value;
-      const phase = phaseRecord(run, finished.phase);
-      phase.state = finished.success ? PhaseState.COMPLETED : PhaseState.FAILED;
-      phase.durationSeconds =
-        finished.durationSeconds > 0
-          ? finished.durationSeconds
-          : atMs !== null && phase.startedAtMs !== null
-            ? Math.max(0, (atMs - phase.startedAtMs) / 1000)
-            : 0;
-      phase.summary = finished.summary;
-      if (finished.success && phase.total > 0) phase.current = phase.total;
-      if (run.currentPhase === finished.phase) run.currentPhase = Phase.UNSPECIFIED;
-      const verb = finished.success ? "completed" : "failed";
-      const summary = finished.summary ? `: ${finished.summary}` : "";
-      log(
-        run,
-        seq,
-        atMs,
-        finished.success ? ActivityLevel.INFO : ActivityLevel.ERROR,
-        `${phaseName(finished.phase)} ${verb} in ${formatSeconds(phase.durationSeconds)}${summary}`,
-      );
-      return;
-    }
-    case "activity": {
-      const line = payload.value;
-      log(run, seq, atMs, line.level === ActivityLevel.UNSPECIFIED ? ActivityLevel.INFO : line.level, line.message, {
-        symbol: line.symbol,
-        date: line.date,
-      });
-      return;
-    }
-    case undefined:
-      // An envelope without payload still carries portfolio ids (already applied); nothing else.
-      return;
-  }
-}
-
-/**
- * When a run ends, phases still marked running did not complete: on failure they failed;
- * on cancellation or an "ok" finish they go back to pending (they never finished).
- */
-function closeOpenPhases(run: RunRecord, atMs: number | null): void {
-  for (const phase of run.phases) {
-    if (phase.state !== PhaseState.RUNNING) continue;
-    if (atMs !== null && phase.startedAtMs !== null) {
-      phase.durationSeconds = Math.max(0, (atMs - phase.startedAtMs) / 1000);
-    }
-    phase.state = run.state === RunState.FAILED ? PhaseState.FAILED : PhaseState.PENDING;
-  }
-}
-
-function toEntry(a: ActivityRecord): ActivityEntry {
-  return create(ActivityEntrySchema, {
-    seq: BigInt(a.seq),
-    at: a.atMs === null ? undefined : timestampFromMs(a.atMs),
-    level: a.level,
-    message: a.message,
-    symbol: a.symbol,
-    date: a.date,
-  });
-}
-
-/** The last {@link RECENT_ACTIVITY_LIMIT} sampled lines, oldest first. */
-export function recentActivity(activity: readonly ActivityRecord[]): ActivityRecord[] {
-  const out: ActivityRecord[] = [];
-  for (let i = activity.length - 1; i >= 0 && out.length < RECENT_ACTIVITY_LIMIT; i--) {
-    const a = activity[i]!;
-    if (a.sampled) out.push(a);
-  }
-  return out.reverse();
-}
-
-function phaseView(p: PhaseRecord, nowMs: number, running: boolean): PhaseView {
-  const info = PHASE_ORDER.has(p.phase) ? phaseInfo(p.phase) : undefined;
-  const liveDuration =
-    running && p.state === PhaseState.RUNNING && p.startedAtMs !== null ? Math.max(0, (nowMs - p.startedAtMs) / 1000) : p.durationSeconds;
-  return create(PhaseViewSchema, {
-    phase: p.phase,
-    label: info?.label ?? "",
-    name: info?.name ?? phaseName(p.phase),
-    // The deprecated field keeps its four values (1..4 are numbered alike in both enums).
-    state: Math.min(p.state, PhaseState.FAILED) as number as LegacyPhaseState,
-    phaseState: p.state,
-    durationSeconds: liveDuration,
-    current: BigInt(p.current),
-    total: BigInt(p.total),
-    unit: p.unit,
-    summary: p.summary,
-  });
-}
-
-/**
- * Overall percent: completed phases plus the done fraction of the running phase, over all
- * phases; 100 once the run completed (with or without warnings).
- */
-function overallPercent(run: RunRecord): number {
-  if (run.state === RunState.COMPLETED || run.state === RunState.COMPLETED_WITH_WARNINGS) return 100;
-  if (run.phases.length === 0) return 0;
-  let done = 0;
-  for (const p of run.phases) {
-    if (p.state === PhaseState.COMPLETED) done += 1;
-    else if (p.state === PhaseState.RUNNING && p.total > 0) done += Math.min(1, Math.max(0, p.current / p.total));
-  }
-  return Math.min(100, (done / run.phases.length) * 100);
-}
-
-function elapsedSeconds(run: RunRecord, nowMs: number): number {
-  if (run.startedAtMs === null) return run.reportedDurationSeconds;
-  const end = run.state === RunState.RUNNING ? nowMs : (run.finishedAtMs ?? nowMs);
-  return Math.max(0, (end - run.startedAtMs) / 1000);
-}
-
-function buildView(run: RunRecord, target: TargetRef, nowMs: number): StatusView {
-  const running = run.state === RunState.RUNNING;
-  const portfolioId = "portfolioId" in target ? target.portfolioId : run.portfolioIds.length === 1 ? run.portfolioIds[0]! : "";
-  return create(StatusViewSchema, {
-    state: run.state,
-    runId: run.runId,
-    portfolioId,
-    startedAt: run.startedAtMs === null ? undefined : timestampFromMs(run.startedAtMs),
-    finishedAt: run.finishedAtMs === null ? undefined : timestampFromMs(run.finishedAtMs),
-    elapsedSeconds: elapsedSeconds(run, nowMs),
-    currentPhase: run.currentPhase,
-    phasesCompleted: run.phases.filter((p) => p.state === PhaseState.COMPLETED).length,
-    phasesTotal: run.phases.length,
-    percent: overallPercent(run),
-    phases: run.phases.map((p) => phaseView(p, nowMs, running)),
-    recentActivity: recentActivity(run.activity).map(toEntry),
-    errorSummary: run.errorSummary,
-    source: run.source,
-    lastSeq: BigInt(run.lastSeq),
-  });
 }

@@ -1,59 +1,51 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { StatusService, WatchStatusResponse } from "@sigma/contracts";
-import { InvalidArgumentError, requireAdmin } from "@sigma/runtime";
-import { InvalidTargetError, targetFromProto, type TargetRef } from "../domain/target.js";
-import type { StatusWatchHub } from "../domain/watch.js";
-
-function target(t: Parameters<typeof targetFromProto>[0]): TargetRef {
-  try {
-    return targetFromProto(t);
-  } catch (err) {
-    if (err instanceof InvalidTargetError) {
-      throw new InvalidArgumentError(err.message, { violations: [{ field: "target", description: err.message }] });
-    }
-    throw err;
-  }
-}
+import { requirePrincipal } from "@sigma/runtime";
+import { targetFromProto } from "../domain/target.js";
+import type { StatusQueries } from "../usecases/status-queries.js";
 
 /**
- * StatusService over the in-memory projection. Access: every run today is a universe run, which
- * is operator data, so the admin role is required; a non-admin gets PERMISSION_DENIED whether or
- * not the target exists (no leak of existence). Portfolio owners get access to their portfolios'
- * runs once portfolios (and their owners) exist. WatchStatus bridges the hub's callbacks into the
- * server stream and unsubscribes when the client goes away (ctx.signal).
+ * StatusService over the status use cases (access rules, readiness and NOT_FOUND live there, so
+ * the web API answers alike). WatchStatus bridges the watch's callbacks into the server stream,
+ * ends it after the run's final event (or with NOT_FOUND), and cancels the watch when the
+ * client goes away (ctx.signal).
  */
-export function statusHandlers(hub: StatusWatchHub): ServiceImpl<typeof StatusService> {
+export function statusHandlers(queries: StatusQueries): ServiceImpl<typeof StatusService> {
   return {
     async getStatus(req, ctx) {
-      requireAdmin(ctx);
-      return { status: hub.projection.getStatus(target(req.target), new Date()) };
+      return { status: queries.getStatus(requirePrincipal(ctx), targetFromProto(req.target)) };
     },
     async getActivityLog(req, ctx) {
-      requireAdmin(ctx);
-      return hub.projection.getActivityLog(target(req.target));
+      return queries.getActivityLog(requirePrincipal(ctx), targetFromProto(req.target));
     },
     async *watchStatus(req, ctx) {
-      requireAdmin(ctx);
-      const t = target(req.target);
-      const resumeAfter = Number(req.resumeAfter);
-      if (!Number.isSafeInteger(resumeAfter) || resumeAfter < 0) {
-        throw new InvalidArgumentError("resume_after must be >= 0", { violations: [{ field: "resume_after", description: "negative" }] });
-      }
       const queue: WatchStatusResponse[] = [];
+      let ended: { error?: unknown } | undefined;
       let wake: (() => void) | undefined;
-      const unsubscribe = hub.subscribe(t, resumeAfter, (u) => {
-        queue.push(u);
-        wake?.();
+      const cancel = queries.watch(requirePrincipal(ctx), targetFromProto(req.target), Number(req.resumeAfter), {
+        start: () => undefined,
+        update: (u) => {
+          queue.push(u);
+          wake?.();
+        },
+        end: (error) => {
+          ended = { error };
+          wake?.();
+        },
       });
       const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
       try {
         while (!ctx.signal.aborted) {
           while (queue.length) yield queue.shift()!;
+          if (ended) {
+            if (ended.error !== undefined) throw ended.error;
+            return;
+          }
           await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
           wake = undefined;
         }
       } finally {
-        unsubscribe();
+        cancel();
       }
     },
   };

@@ -1,16 +1,13 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
-import {
-  StatusViewSchema,
-  WatchStatusResponseSchema,
-  type GetActivityLogResponse,
-  type StatusView,
-  type WatchStatusResponse,
-} from "@sigma/contracts";
+import { StatusViewSchema, WatchStatusResponseSchema } from "@sigma/contracts";
+import { type AuthConfig, authenticate, InvalidArgumentError, NotFoundError, type Principal, UnimplementedError } from "@sigma/runtime";
 import { formatActivityLog } from "../domain/activity-text.js";
-import { InvalidTargetError, describeTarget, targetFromQuery, type TargetRef } from "../domain/target.js";
+import { describeTarget, type TargetRef, targetFromQuery } from "../domain/target.js";
+import type { StatusQueries } from "../usecases/status-queries.js";
+import type { ClientBundle } from "./client-bundle.js";
+import { codeName, httpErrorAnswer, isServerFault } from "./http-errors.js";
 import { renderStatusPage } from "./page.js";
 
 /**
@@ -29,97 +26,86 @@ export type WebResponse = (Omit<ServerResponse, "write" | "writeHead" | "on"> | 
   on(event: "close", listener: () => void): unknown;
 };
 
-/** What the web endpoints need from the service; the lead wires these to the projection. */
+/** What the web endpoints need from the service. */
 export interface WebHandlerDeps {
-  /** Current status of a target (state NOT_FOUND when unknown). */
-  getStatus(target: TargetRef): StatusView | Promise<StatusView>;
-  /** Full activity log of a target's run (empty run id when unknown). */
-  getActivityLog(target: TargetRef): GetActivityLogResponse | Promise<GetActivityLogResponse>;
-  /**
-   * Live updates for Server-Sent Events with WatchStatus semantics (e.g.
-   * `StatusWatchHub.subscribe`): calls `onUpdate` with the current status when due, then once
-   * per change; only updates with seq > afterSeq. Without it `/api/events` answers 501 and the
-   * page polls `/api/status`.
-   */
-  subscribe?(target: TargetRef, afterSeq: number, onUpdate: (update: WatchStatusResponse) => void): () => void;
+  /** The server's auth config: requests are authenticated exactly like RPCs (runtime `authenticate`). */
+  readonly auth: AuthConfig;
+  /** The read use cases (access rules, readiness, NOT_FOUND), shared with the RPCs. */
+  readonly queries: Pick<StatusQueries, "getStatus" | "getActivityLog" | "watch">;
+  /** The bundled browser code (see client-bundle.ts). */
+  readonly client: ClientBundle;
   /** Starts a new run for the target (POST /api/retry); without it the Retry button is hidden. */
-  retry?(target: TargetRef): Promise<{ runId: string }>;
+  readonly retry?: (principal: Principal, target: TargetRef) => Promise<{ runId: string }>;
   /**
-   * Authorization (SPEC §5): false answers 403 without saying whether the target exists.
-   * Without it every request is allowed (e.g. behind an authenticating proxy, or in dev).
+   * Whether `/api/events` streams (default true); false answers 501 and the page polls
+   * `/api/status` instead.
    */
-  authorize?(req: WebRequest, target: TargetRef): boolean | Promise<boolean>;
-  /** Receives unexpected errors (the client gets a 500 without the details). */
+  readonly liveUpdates?: boolean;
+  /** Receives server faults (the client gets a 500 with a generic message). */
   onError(error: unknown, req: WebRequest): void;
   /** Interval of SSE keep-alive comments in milliseconds; default 15 000. */
   readonly keepAliveMs?: number;
 }
 
-/** Handles one HTTP/1.1 request; returns false when the path is not one of the web routes. */
+/** Handles one request; returns false when the path is not one of the web routes. */
 export type WebHandler = (req: WebRequest, res: WebResponse) => boolean;
 
-/** A client error with its HTTP status; the message is safe to show. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** HTTP statuses for the RPC errors a page action can meet (anything else is a 500). */
-const HTTP_STATUS_OF: Partial<Record<Code, number>> = {
-  [Code.InvalidArgument]: 400,
-  [Code.PermissionDenied]: 403,
-  [Code.Unauthenticated]: 401,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.FailedPrecondition]: 409,
-  [Code.Unimplemented]: 501,
-  [Code.Unavailable]: 503,
-};
-
 const JSON_OPTIONS = { alwaysEmitImplicit: true } as const;
+/** Path of the bundled page script; the `v` query carries the bundle hash. */
+export const CLIENT_SCRIPT_PATH = "/assets/status-page.js";
 
 /**
- * Creates the HTTP handler of the status page and its JSON endpoints (HTTP/1.1; browsers cannot
- * speak h2c to the gRPC port, so the service serves this on a second port):
+ * Creates the HTTP handler of the status page and its JSON endpoints (served on the HTTP/1.1
+ * port for browsers, and on the h2c port):
  *
- * - `GET /` — the page ({@link renderStatusPage});
+ * - `GET /` — the page ({@link renderStatusPage}); `GET /assets/status-page.js` its script;
  * - `GET /api/status?run=ID|portfolio=ID` — the StatusView as proto JSON (defaults included;
- *   enums as names, int64 as strings); NOT_FOUND is a 200 with that state;
- * - `GET /api/log?…` — the full activity log as a text/plain attachment; 404 when no run;
+ *   enums as names, int64 as strings); a portfolio without runs is a 200 with state NOT_FOUND;
+ * - `GET /api/log?…` — the full activity log as a text/plain attachment;
  * - `GET /api/events?…[&after=SEQ]` — Server-Sent Events: `event: status`, `id: <seq>`,
- *   `data: <WatchStatusResponse JSON>`; a `Last-Event-ID` header (sent on reconnect) takes
- *   precedence over `after`, so a reconnecting client gets no duplicates and loses nothing;
- * - `POST /api/retry?…` — `{ "runId": "…" }` from `deps.retry`.
+ *   `data: <WatchStatusResponse JSON>`, ending after the run's final event; a `Last-Event-ID`
+ *   header (sent on reconnect) takes precedence over `after`. An error after the stream began
+ *   arrives as `event: error` with `data: { code, message }`;
+ * - `POST /api/retry?…` — `{ "runId": "…" }` (the Retry use case).
  *
- * Errors: 400 for a missing/ambiguous target or bad `after`, 403 when `authorize` refuses,
- * 405 for a wrong method, 501 for an endpoint whose dependency is absent, 500 (reported to
- * `onError`) otherwise.
+ * Every /api request goes through the RPCs' authentication (`Authorization: Bearer`, scheme
+ * case-insensitive) and use cases; errors are mapped like RPC errors and answered with the
+ * Connect protocol's HTTP status and a `{ code, message }` JSON body (e.g. 401 unauthenticated,
+ * 403 permission_denied, 400 invalid_argument, 404 not_found, 503 unavailable while the
+ * projection replays). 405 for a wrong method.
  */
 export function createWebHandler(deps: WebHandlerDeps): WebHandler {
-  const page = renderStatusPage({ retryEnabled: deps.retry !== undefined });
+  const scriptUrl = `${CLIENT_SCRIPT_PATH}?v=${deps.client.hash}`;
+  const page = renderStatusPage({ retryEnabled: deps.retry !== undefined, scriptUrl });
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const request = async (req: WebRequest, url: URL) => ({
+    principal: await authenticate(deps.auth, header(req, "authorization")),
+    target: targetFromQuery(url.searchParams),
+  });
 
   const routes: Record<string, { method: string; handle: (req: WebRequest, res: WebResponse, url: URL) => Promise<void> }> = {
     "/": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
     "/index.html": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
+    [CLIENT_SCRIPT_PATH]: {
+      method: "GET",
+      handle: async (_req, res) => {
+        res.writeHead(200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" });
+        res.end(deps.client.code);
+      },
+    },
     "/api/status": {
       method: "GET",
       handle: async (req, res, url) => {
-        const target = await authorizedTarget(deps, req, url);
-        const view = await deps.getStatus(target);
-        sendJson(res, 200, toJson(StatusViewSchema, view, JSON_OPTIONS));
+        const { principal, target } = await request(req, url);
+        sendJson(res, 200, toJson(StatusViewSchema, deps.queries.getStatus(principal, target), JSON_OPTIONS));
       },
     },
     "/api/log": {
       method: "GET",
       handle: async (req, res, url) => {
-        const target = await authorizedTarget(deps, req, url);
-        const log = await deps.getActivityLog(target);
-        if (log.runId === "") throw new HttpError(404, `no run found for ${describeTarget(target)}`);
+        const { principal, target } = await request(req, url);
+        const log = deps.queries.getActivityLog(principal, target);
+        if (log.runId === "") throw new NotFoundError(`no run found for ${describeTarget(target)}`);
         res.writeHead(200, {
           "Content-Type": "text/plain; charset=utf-8",
           "Content-Disposition": `attachment; filename="${logFileName(log.runId)}"`,
@@ -131,18 +117,17 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
     "/api/events": {
       method: "GET",
       handle: async (req, res, url) => {
-        if (!deps.subscribe) throw new HttpError(501, "live updates are not available; poll /api/status");
-        const target = await authorizedTarget(deps, req, url);
-        streamEvents(req, res, deps.subscribe, target, resumeAfter(req, url), keepAliveMs);
+        if (deps.liveUpdates === false) throw new UnimplementedError("live updates (poll /api/status)");
+        const { principal, target } = await request(req, url);
+        streamEvents(req, res, deps, principal, target, resumeAfter(req, url), keepAliveMs);
       },
     },
     "/api/retry": {
       method: "POST",
       handle: async (req, res, url) => {
-        if (!deps.retry) throw new HttpError(501, "retry is not available");
-        const target = await authorizedTarget(deps, req, url);
-        const started = await deps.retry(target);
-        sendJson(res, 200, { runId: started.runId });
+        const { principal, target } = await request(req, url);
+        if (!deps.retry) throw new UnimplementedError("retry");
+        sendJson(res, 200, await deps.retry(principal, target));
       },
     },
   };
@@ -153,35 +138,36 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
     if (!route) return false;
     if (req.method !== route.method && !(route.method === "GET" && req.method === "HEAD")) {
       res.setHeader("Allow", route.method);
-      sendText(res, 405, `method ${req.method} not allowed`);
+      sendJson(res, 405, { code: "method_not_allowed", message: `method ${req.method} not allowed` });
       return true;
     }
-    route.handle(req, res, url).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendText(res, error.status, error.message);
-      if (error instanceof InvalidTargetError) return sendText(res, 400, error.message);
-      // An RPC the page triggered (Retry → coordinator RunBatch) failed: pass its code on.
-      if (error instanceof ConnectError && HTTP_STATUS_OF[error.code]) return sendText(res, HTTP_STATUS_OF[error.code]!, error.rawMessage);
-      deps.onError(error, req);
-      sendText(res, 500, "internal error");
-    });
+    route.handle(req, res, url).catch((error: unknown) => sendError(deps, req, res, error));
     return true;
   };
 }
 
-async function authorizedTarget(deps: WebHandlerDeps, req: WebRequest, url: URL): Promise<TargetRef> {
-  const target = targetFromQuery(url.searchParams);
-  if (deps.authorize && !(await deps.authorize(req, target))) {
-    throw new HttpError(403, "permission denied");
+/** Answers an error like the RPCs would (see http-errors.ts); server faults go to onError. */
+function sendError(deps: WebHandlerDeps, req: WebRequest, res: WebResponse, error: unknown): void {
+  const answer = httpErrorAnswer(error);
+  if (isServerFault(answer.error)) deps.onError(answer.error.cause ?? error, req);
+  if (res.headersSent) {
+    // Mid-stream failure: the status line is gone; ending the response is all that is left.
+    res.end();
+    return;
   }
-  return target;
+  sendJson(res, answer.status, answer.body);
+}
+
+function header(req: WebRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Last-Event-ID (set by a reconnecting client) wins over ?after=; both default to 0. */
 function resumeAfter(req: WebRequest, url: URL): number {
-  const header = req.headers["last-event-id"];
-  const raw = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("after") ?? "0";
+  const raw = header(req, "last-event-id") ?? url.searchParams.get("after") ?? "0";
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
-    throw new HttpError(400, `invalid resume sequence "${raw}"`);
+    throw new InvalidArgumentError(`invalid resume sequence "${raw}"`);
   }
   return Number(raw);
 }
@@ -189,38 +175,59 @@ function resumeAfter(req: WebRequest, url: URL): number {
 function streamEvents(
   req: WebRequest,
   res: WebResponse,
-  subscribe: NonNullable<WebHandlerDeps["subscribe"]>,
+  deps: WebHandlerDeps,
+  principal: Principal,
   target: TargetRef,
   after: number,
   keepAliveMs: number,
 ): void {
-  res.writeHead(200, {
-    "Content-Type": "text/event-stream; charset=utf-8",
-    // No "Connection: keep-alive": HTTP/1.1 keeps alive by default and HTTP/2 forbids the header.
-    "Cache-Control": "no-store",
-    // Reverse proxies (nginx) would otherwise buffer the stream.
-    "X-Accel-Buffering": "no",
-  });
-  res.write("retry: 3000\n\n");
   let closed = false;
-  let unsubscribe: (() => void) | undefined;
-  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), keepAliveMs);
-  keepAlive.unref();
-  const close = () => {
+  let keepAlive: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
+  const close = (): void => {
     if (closed) return;
     closed = true;
     clearInterval(keepAlive);
-    unsubscribe?.();
+    cancel?.();
   };
-  // 'close' fires when the client goes away; the subscription must end with it.
+  // 'close' fires when the client goes away; the watch must end with it.
   res.on("close", close);
-  unsubscribe = subscribe(target, after, (update) => {
-    if (closed || res.writableEnded) return;
-    const data = JSON.stringify(toJson(WatchStatusResponseSchema, update, JSON_OPTIONS));
-    res.write(`id: ${update.seq}\nevent: status\ndata: ${data}\n\n`);
+  cancel = deps.queries.watch(principal, target, after, {
+    start() {
+      if (closed) return;
+      res.writeHead(200, {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        // No "Connection: keep-alive": HTTP/1.1 keeps alive by default and HTTP/2 forbids the header.
+        "Cache-Control": "no-store",
+        // Reverse proxies (nginx) would otherwise buffer the stream.
+        "X-Accel-Buffering": "no",
+      });
+      res.write("retry: 3000\n\n");
+      keepAlive = setInterval(() => res.write(": keep-alive\n\n"), keepAliveMs);
+      keepAlive.unref();
+    },
+    update(update) {
+      if (closed || res.writableEnded) return;
+      const data = JSON.stringify(toJson(WatchStatusResponseSchema, update, JSON_OPTIONS));
+      res.write(`id: ${update.seq}\nevent: status\ndata: ${data}\n\n`);
+    },
+    end(error) {
+      if (closed) return;
+      clearInterval(keepAlive);
+      closed = true;
+      if (error === undefined) {
+        res.end();
+      } else if (!res.headersSent) {
+        sendError(deps, req, res, error);
+      } else {
+        const answer = httpErrorAnswer(error);
+        if (isServerFault(answer.error)) deps.onError(answer.error.cause ?? error, req);
+        res.end(`event: error\ndata: ${JSON.stringify({ code: codeName(answer.error.code), message: answer.body.message })}\n\n`);
+      }
+    },
   });
-  // subscribe may have delivered synchronously into a connection that closed meanwhile.
-  if (closed) unsubscribe();
+  // The watch may have ended synchronously, or the connection closed meanwhile.
+  if (closed) cancel();
   if (req.destroyed) close();
 }
 
@@ -232,9 +239,8 @@ function sendPage(res: WebResponse, html: string): void {
   res.writeHead(200, {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-cache",
-    // Everything is inline; nothing may be loaded from elsewhere.
-    "Content-Security-Policy":
-      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+    // Styles are inline, the script comes from this server; nothing may be loaded from elsewhere.
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
   });
   res.end(html);
 }
@@ -242,14 +248,4 @@ function sendPage(res: WebResponse, html: string): void {
 function sendJson(res: WebResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
   res.end(JSON.stringify(body));
-}
-
-function sendText(res: WebResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    // Mid-stream failure: the status line is gone; ending the response is all that is left.
-    res.end();
-    return;
-  }
-  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(message);
 }

@@ -1,20 +1,21 @@
 /**
- * Runs the page's browser script against the real handler with a minimal fake DOM (no browser
- * is installed here): the script boots, streams /api/events over HTTP and renders the screens.
- * It checks the script's runtime wiring, not layout.
+ * Runs the page's bundled browser script (as served) against the real handler with a minimal
+ * fake DOM: the script boots, streams /api/events over HTTP and renders the screens. It checks
+ * the script's runtime wiring, not layout.
  */
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import vm from "node:vm";
-import { ActivityLevel, Phase } from "@sigma/contracts";
+import { ActivityLevel, Phase, PhaseState, RunStatus } from "@sigma/contracts";
 import { RunEventBuilder } from "../domain/event-builder.js";
 import { StatusProjection } from "../domain/projection.js";
+import { ProjectionReadiness } from "../domain/readiness.js";
 import { StatusWatchHub } from "../domain/watch.js";
-import { CLIENT_SCRIPT } from "./client-script.js";
+import { StatusQueries } from "../usecases/status-queries.js";
+import { buildClientBundle, type ClientBundle } from "./client-bundle.js";
 import { createWebHandler } from "./http.js";
-import { renderStatusPage } from "./page.js";
 
 class FakeElement {
   children: FakeElement[] = [];
@@ -56,15 +57,20 @@ const b = new RunEventBuilder("r1", ["p1"], T0);
 const stopFetches = new AbortController();
 let server: http.Server;
 let base: string;
+let client: ClientBundle;
+let html: string;
 
 before(async () => {
   [b.runStarted([Phase.MARKET_DATA, Phase.SNAPSHOTS]), b.phaseStarted(Phase.MARKET_DATA, 4, "symbols")].forEach((e, i) =>
     hub.apply(i + 1, e),
   );
+  const readiness = new ProjectionReadiness();
+  readiness.markReady();
+  client = await buildClientBundle();
   const handler = createWebHandler({
-    getStatus: (t) => hub.projection.getStatus(t, new Date(T0 + 30_000)),
-    getActivityLog: (t) => hub.projection.getActivityLog(t),
-    subscribe: (t, afterSeq, onUpdate) => hub.subscribe(t, afterSeq, onUpdate),
+    auth: { mode: "dev" },
+    queries: new StatusQueries(hub, readiness, { now: () => new Date(T0 + 30_000) }),
+    client,
     retry: async () => ({ runId: "r2" }),
     onError: (e) => {
       throw e;
@@ -73,6 +79,7 @@ before(async () => {
   server = http.createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  html = await (await fetch(`${base}/`)).text();
 });
 
 after(async () => {
@@ -83,7 +90,6 @@ after(async () => {
 
 /** Boots the page script in a vm context whose fetch goes to the test server. */
 function bootPage(search: string): Map<string, FakeElement> {
-  const html = renderStatusPage({ retryEnabled: true });
   const elements = new Map<string, FakeElement>();
   for (const [whole, tag, id] of html.matchAll(/<(\w+)[^>]*\sid="([^"]+)"[^>]*>/g)) {
     const element = new FakeElement(tag!);
@@ -117,7 +123,7 @@ function bootPage(search: string): Map<string, FakeElement> {
     alert: (m: string) => assert.fail(`alert: ${m}`),
   });
   context.window = context;
-  new vm.Script(CLIENT_SCRIPT, { filename: "client-script.js" }).runInContext(context);
+  new vm.Script(client.code, { filename: "status-page.js" }).runInContext(context);
   return elements;
 }
 
@@ -157,6 +163,8 @@ test("the page streams a run live, then shows the completion screen", async () =
   assert.match(el("done-phases").text, /3\/4 symbols \(75% coverage\)/);
   assert.equal(el("done-warnings-box").hidden, false);
   assert.match(el("done-warnings").text, /HZNP/);
+  // The server ended the stream after the final event; the page does not reconnect.
+  await waitFor(() => el("connection").textContent === "finished");
 });
 
 test("a failed run shows what completed and the Retry button", async () => {
@@ -176,6 +184,24 @@ test("a failed run shows what completed and the Retry button", async () => {
   assert.doesNotMatch(el("failed-completed").text, /Portfolio Snapshots/);
   assert.equal(el("retry").hidden, false);
   assert.ok(el("retry").listeners.has("click"));
+});
+
+test("a cancelled run shows the cancelled phase as cancelled, not failed", async () => {
+  const r = new RunEventBuilder("r7", ["p7"], T0);
+  [
+    r.runStarted([Phase.MARKET_DATA, Phase.SNAPSHOTS]),
+    r.phaseStarted(Phase.MARKET_DATA, 1, "symbols"),
+    r.phaseFinished(Phase.MARKET_DATA, PhaseState.COMPLETED, 1, "1/1 symbols"),
+    r.phaseStarted(Phase.SNAPSHOTS, 10, "dates"),
+    r.runFinished(RunStatus.CANCELLED, "cancelled by ops"),
+  ].forEach((e, i) => hub.apply(200 + i, e));
+  const page = bootPage("?portfolio=p7");
+  const el = (id: string) => page.get(id)!;
+  await waitFor(() => el("screen-failed").hidden === false);
+  assert.equal(el("failed-title").textContent, "The analysis was cancelled");
+  assert.equal(el("state").textContent, "Cancelled");
+  assert.equal(el("failed-phases").children[1]!.className, "phase cancelled");
+  assert.match(el("failed-phases").children[1]!.text, /cancelled/);
 });
 
 test("without a target the page shows the help screen", () => {

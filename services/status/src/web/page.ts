@@ -1,14 +1,18 @@
-import { CLIENT_SCRIPT } from "./client-script.js";
-
 /** Options of {@link renderStatusPage}. */
 export interface StatusPageOptions {
   /** Show the Retry button on the failure screen (the server accepts POST /api/retry). */
   readonly retryEnabled: boolean;
+  /** URL of the bundled browser code (see client-bundle.ts), e.g. `/assets/status-page.js?v=HASH`. */
+  readonly scriptUrl: string;
 }
 
 /** Escapes `<` so JSON can sit inside a `<script>` element without closing it. */
 function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 }
 
 const STYLE = `
@@ -35,6 +39,7 @@ ul.phases { list-style: none; padding: 0; margin: 0; border: 1px solid var(--lin
 .phase:first-child { border-top: 0; }
 .phase .icon { text-align: center; font-weight: bold; }
 .phase.done .icon { color: var(--ok); } .phase.failed .icon { color: var(--bad); }
+.phase.incomplete .icon, .phase.cancelled .icon { color: var(--warn); }
 .phase.pending { color: var(--muted); }
 .phase.running .name { font-weight: 600; }
 .phase .duration { color: var(--muted); font-variant-numeric: tabular-nums; }
@@ -59,8 +64,8 @@ a { color: var(--accent); }
 `;
 
 /**
- * Renders the status page: one self-contained HTML document (inline CSS and JS, no external
- * assets) that shows a run live — the onboarding screen of SPEC §5. The page itself is static:
+ * Renders the status page: one HTML document (inline CSS, its script from this server, nothing
+ * from elsewhere) that shows a run live — the onboarding screen of SPEC §5. The page itself is static:
  * it reads `?portfolio=ID` or `?run=ID` from its URL and talks to the JSON/SSE endpoints of
  * {@link createWebHandler} (`/api/events`, `/api/status`, `/api/log`, `/api/retry`).
  *
@@ -137,7 +142,7 @@ export function renderStatusPage(options: StatusPageOptions): string {
   <p class="actions"><a id="download" href="#" download hidden>Download log</a></p>
 </main>
 <script id="sigma-config" type="application/json">${config}</script>
-<script>${CLIENT_SCRIPT}</script>
+<script src="${escapeAttribute(options.scriptUrl)}"></script>
 </body>
 </html>
 `;
