@@ -27,11 +27,14 @@ export function money(v: number | null): string {
   return v === null || !Number.isFinite(v) ? "-" : MONEY.format(v);
 }
 
-/** A decimal ratio as a signed percentage ("+1.23%"); "-" when not computable. */
-export function percent(v: number | null, digits = 2): string {
+/**
+ * A decimal ratio as a percentage: signed for changes ("+1.23%"), plain for shares ("15.17%",
+ * `signed: false`); "-" when not computable.
+ */
+export function percent(v: number | null, opts: { signed?: boolean } = {}): string {
   if (v === null || !Number.isFinite(v)) return "-";
   const p = v * 100;
-  return `${p > 0 ? "+" : ""}${p.toFixed(digits)}%`;
+  return `${p > 0 && opts.signed !== false ? "+" : ""}${p.toFixed(2)}%`;
 }
 
 /** A plain number without trailing zeros beyond `digits` decimals ("100", "0.5"); "-" when not computable. */

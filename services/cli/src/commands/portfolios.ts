@@ -95,7 +95,7 @@ export function portfolioCommands(program: Command, cli: Cli): void {
         "right",
       ]))
         out.say(line);
-      out.say(`(LAG: trading days behind the target date ${target})`);
+      out.note(`LAG: trading days behind the target date ${target}`);
     });
 
   portfolios

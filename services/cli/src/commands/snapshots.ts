@@ -87,7 +87,7 @@ export function snapshotCommands(program: Command, cli: Cli): void {
         v.price_status,
         money(v.market_value),
         money(v.unrealized_pnl),
-        percent(v.weight),
+        percent(v.weight, { signed: false }),
       ]);
       for (const line of formatTable(["SYMBOL", "QUANTITY", "LAST PRICE", "STATUS", "MARKET VALUE", "UNREALIZED P&L", "WEIGHT"], rows, [
         "left",
