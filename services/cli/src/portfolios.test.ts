@@ -76,6 +76,9 @@ describe("onboard", () => {
     const r = await sigma(["onboard", file, "--name", "Book"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`^sigma: cannot read ${file}: ENOENT\\n$`));
+    const d = await sigma(["onboard", dir, "--name", "Book"]);
+    assert.equal(d.code, 2);
+    assert.equal(d.stderr, `sigma: ${dir}: not a file\n`);
     assert.equal(state.onboardRequests.length, 0);
   });
 
@@ -415,6 +418,15 @@ describe("run --portfolio", () => {
     const foreign = await sigma(["run", "--portfolio", FOREIGN, "--detach"]);
     assert.equal(foreign.code, 1);
     assert.equal(foreign.stderr, `sigma: portfolio ${FOREIGN} not found or not yours\n`);
+  });
+
+  test("a refused --as-of (not admin) says credentials, not 'not yours'", async () => {
+    state.portfolios = [portfolio(P1)];
+    state.nonAdmin = true;
+    const r = await sigma(["run", "--portfolio", P1, "--as-of", "2020-01-23", "--detach"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /refused the credentials: admin role required/);
+    assert.doesNotMatch(r.stderr, /not yours/);
   });
 });
 

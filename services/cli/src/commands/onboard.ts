@@ -13,7 +13,8 @@ import { finish } from "./runs.js";
 /** Largest CSV `onboard` sends (the snapshot service refuses larger files with file_too_large). */
 export const MAX_CSV_BYTES = 10 * 1024 * 1024;
 
-const FIELDS: FieldNames = { starting_equity: "--equity", name: "--name", csv: "FILE" };
+// Only names that cannot occur as plain words in a message ("name" and "csv" could).
+const FIELDS: FieldNames = { starting_equity: "--equity" };
 
 /**
  * One import problem as a line: `row R, column C: CODE message`, or `file: CODE message` for a

@@ -82,7 +82,8 @@ export function runCommands(program: Command, cli: Cli): void {
         const asOf = o.asOf !== undefined ? parseDate(o.asOf, "--as-of") : cli.cliEnv().asOf;
         const portfolioId = o.portfolio !== undefined ? parsePortfolioId(o.portfolio, "--portfolio") : "";
         const c = cli.clients();
-        const call = <T>(fn: () => Promise<T>) => (portfolioId ? forPortfolio(portfolioId, RUN_FIELDS, fn) : flagged(RUN_FIELDS, fn));
+        const call = <T>(fn: () => Promise<T>) =>
+          portfolioId ? forPortfolio(portfolioId, RUN_FIELDS, fn, { deniedIsNotYours: !asOf }) : flagged(RUN_FIELDS, fn);
         const res = await call(() =>
           c.coordinator.runBatch({
             portfolioId,

@@ -66,6 +66,8 @@ export class FakeState {
   portfolios: Portfolio[] = [];
   /** Portfolio ids that belong to someone else: every call about them fails PERMISSION_DENIED. */
   foreign = new Set<string>();
+  /** The caller lacks the admin role: RunBatch with as_of fails PERMISSION_DENIED. */
+  nonAdmin = false;
   /** Portfolio ids a run holds the lease of: RemovePortfolio fails FAILED_PRECONDITION. */
   leased = new Set<string>();
   /** Portfolio id → stored snapshots in date order. */
@@ -150,6 +152,8 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
       defineService(CoordinatorService, {
         async runBatch(req) {
           state.runBatchRequests.push(req);
+          // Like the coordinator: pinning the clock needs the admin role (checked before ownership).
+          if (req.asOf && state.nonAdmin) throw new PermissionDeniedError("admin role required");
           if (req.portfolioId) visible(req.portfolioId, "RunBatch");
           if (state.rejectStartDate && req.startDate === state.rejectStartDate) {
             throw new InvalidArgumentError("invalid run range", {
