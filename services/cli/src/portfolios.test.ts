@@ -556,12 +556,15 @@ describe("snapshots", () => {
     const r = await sigma(["snapshots", P1, "--from", "2021-01-04"]);
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `sigma: no snapshots stored for portfolio ${P1} in 2021-01-04..… (run \`sigma run --portfolio ${P1}\`)\n`);
+    const j = await sigma(["snapshots", P1, "--from", "2021-01-04", "--json"]);
+    assert.equal(j.code, 1);
+    assert.equal(j.stdout, "");
     const bad = await sigma(["snapshots", P1, "--from", "2020-02-30"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--from: not a YYYY-MM-DD date: "2020-02-30"/);
     const range = await sigma(["snapshots", P1, "--from", "2020-01-23", "--to", "2020-01-02"]);
     assert.equal(range.code, 2);
-    assert.equal(state.portfolioCalls.length, 1);
+    assert.equal(state.portfolioCalls.length, 2);
   });
 
   test("someone else's portfolio: not found or not yours", async () => {

@@ -26,12 +26,13 @@ export function snapshotCommands(program: Command, cli: Cli): void {
       const { snapshots } = await forPortfolio(portfolioId, SNAPSHOT_FIELDS, () =>
         cli.clients().snapshot.getSnapshots({ portfolioId, startDate: o.from ?? "", endDate: o.to ?? "" }),
       );
-      if (out.json) return out.printJson(snapshots.map(snapshotJson));
       const range = o.from || o.to ? ` in ${o.from ?? "…"}..${o.to ?? "…"}` : "";
       const first = snapshots[0];
       const last = snapshots.at(-1);
+      // Nothing stored is "not found" (exit 1) under --json too, like `positions`.
       if (!first || !last)
         throw new CliError(`no snapshots stored for portfolio ${portfolioId}${range} (run \`sigma run --portfolio ${portfolioId}\`)`);
+      if (out.json) return out.printJson(snapshots.map(snapshotJson));
       const rows = snapshots.map((s) => [
         s.date,
         money(s.nav),
