@@ -2,7 +2,10 @@ import { Command, CommanderError, Option } from "commander";
 import { dataCommands } from "./commands/data.js";
 import { devCommand } from "./commands/dev.js";
 import { factorCommands } from "./commands/factors.js";
+import { onboardCommand } from "./commands/onboard.js";
+import { portfolioCommands } from "./commands/portfolios.js";
 import { runCommands } from "./commands/runs.js";
+import { snapshotCommands } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
 import { Cli } from "./context.js";
 import { explain } from "./errors.js";
@@ -10,7 +13,7 @@ import { type CliIo, EXIT } from "./output.js";
 
 /**
  * The `sigma` command: one module per command group; every command reads its service addresses
- * from the environment (SIGMA_URL, SIGMA_MARKET_DATA_URL, SIGMA_FACTOR_URL, SIGMA_STATUS_URL).
+ * from the environment (SIGMA_URL, SIGMA_MARKET_DATA_URL, SIGMA_FACTOR_URL, SIGMA_STATUS_URL, SIGMA_SNAPSHOT_URL).
  */
 function buildProgram(cli: Cli): Command {
   const program = new Command()
@@ -28,6 +31,9 @@ function buildProgram(cli: Cli): Command {
   statusCommand(program, cli);
   dataCommands(program, cli);
   factorCommands(program, cli);
+  onboardCommand(program, cli);
+  portfolioCommands(program, cli);
+  snapshotCommands(program, cli);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CoordinatorService, FactorService, MarketDataService, StatusService } from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService, SnapshotService, StatusService } from "@sigma/contracts";
 import { createServiceClient, DEFAULT_PORTS, issueToken } from "@sigma/runtime";
 import { labelErrors, type ServiceLabel } from "./errors.js";
 import { type CliIo, Output, UsageError } from "./output.js";
@@ -11,6 +11,7 @@ export interface CliEnv {
   marketData: ServiceLabel;
   status: ServiceLabel;
   factor: ServiceLabel;
+  snapshot: ServiceLabel;
   /** SIGMA_AS_OF: the as-of date runs started by this CLI are pinned to ("" = the coordinator's clock). */
   asOf: string;
   /** Bearer token source, or undefined in dev mode. */
@@ -32,7 +33,7 @@ function serviceUrl(env: CliIo["env"], envVar: string, name: string, port: numbe
 }
 
 /**
- * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL, SIGMA_FACTOR_URL (defaults: the `sigma dev`
+ * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL, SIGMA_FACTOR_URL, SIGMA_SNAPSHOT_URL (defaults: the `sigma dev`
  * addresses), SIGMA_AS_OF and the credentials: SIGMA_TOKEN, else a token minted from SIGMA_JWT_SECRET
  * (operator machines), else none (dev mode servers).
  *
@@ -54,6 +55,7 @@ export function cliEnv(env: CliIo["env"] = process.env): CliEnv {
     marketData: serviceUrl(env, "SIGMA_MARKET_DATA_URL", "market-data", h["market-data"]),
     status: serviceUrl(env, "SIGMA_STATUS_URL", "status", h.status),
     factor: serviceUrl(env, "SIGMA_FACTOR_URL", "factor", h.factor),
+    snapshot: serviceUrl(env, "SIGMA_SNAPSHOT_URL", "snapshot", h.snapshot),
     asOf: env.SIGMA_AS_OF ? parseDate(env.SIGMA_AS_OF, "SIGMA_AS_OF") : "",
     token,
   };
@@ -67,6 +69,7 @@ export function clients(e: CliEnv) {
     marketData: createServiceClient(MarketDataService, e.marketData.url, opts(e.marketData)),
     status: createServiceClient(StatusService, e.status.url, { ...opts(e.status), retries: 0 }),
     factor: createServiceClient(FactorService, e.factor.url, opts(e.factor)),
+    snapshot: createServiceClient(SnapshotService, e.snapshot.url, opts(e.snapshot)),
   };
 }
 

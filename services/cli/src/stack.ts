@@ -242,6 +242,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     env.SIGMA_FACTOR_URL = url(factor.port);
     const snapshot = await startSnapshot(loadSnapshotConfig({ ...env, ...portEnv("snapshot") }), shared);
     closers.push(() => snapshot.close());
+    // For the coordinator's portfolio scope (onboarding, removal, phase 2) on a non-default --base-port.
+    env.SIGMA_SNAPSHOT_URL = url(snapshot.port);
     const risk = await startRisk(loadRiskConfig({ ...env, ...portEnv("risk") }), shared);
     closers.push(() => risk.close());
     // The coordinator starts last; the Retry button only calls it once the stack is up. With port 0

@@ -6,7 +6,7 @@ import { UsageError } from "./output.js";
  * with exit code 2, never as a server field name or a serialisation error.
  */
 
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A real calendar date "YYYY-MM-DD" given as `name` (`--from`, `SIGMA_AS_OF`). */
 export function parseDate(value: string, name: string): string {
@@ -32,8 +32,22 @@ export function parseCount(value: string, name: string): number {
 
 /** A run id (a UUID, as `sigma runs` prints them). */
 export function parseRunId(value: string): string {
-  if (!RUN_ID.test(value)) throw new UsageError(`not a run id: "${value}" (run ids are UUIDs; \`sigma runs\` lists them)`);
+  if (!UUID.test(value)) throw new UsageError(`not a run id: "${value}" (run ids are UUIDs; \`sigma runs\` lists them)`);
   return value.toLowerCase();
+}
+
+/** A portfolio id (a UUID, as `sigma portfolios list` prints them). */
+export function parsePortfolioId(value: string, name = "PORTFOLIO"): string {
+  if (!UUID.test(value))
+    throw new UsageError(`${name}: not a portfolio id: "${value}" (portfolio ids are UUIDs; \`sigma portfolios list\` lists them)`);
+  return value.toLowerCase();
+}
+
+/** A finite amount of money > 0 given as `name` (`--equity`). */
+export function parseAmount(value: string, name: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${name}: not an amount > 0: "${value}"`);
+  return n;
 }
 
 /** The symbols as the services normalize them (comma or space separated, upper-cased, `.` → `-`), at least one. */

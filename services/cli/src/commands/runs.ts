@@ -5,9 +5,10 @@ import type { Cli } from "../context.js";
 import { type FieldNames, flagged } from "../errors.js";
 import { followRun } from "../follow.js";
 import { runJson } from "../json.js";
+import { forPortfolio } from "../portfolio-calls.js";
 import { CliError, formatSeconds, type Output, UsageError } from "../output.js";
 import { activityText } from "../status-view.js";
-import { parseCount, parseDate, parseRange, parseRunId } from "../validate.js";
+import { parseCount, parseDate, parsePortfolioId, parseRange, parseRunId } from "../validate.js";
 import { enumWord, phaseRunStateOf, phaseStateWord, runStatusOf, runStatusWord } from "../words.js";
 
 const RUN_FIELDS: FieldNames = {
@@ -42,10 +43,13 @@ export function printRunSummary(run: Run, out: Output): void {
   if (run.errorSummary) out.say(`  error: ${run.errorSummary}`);
 }
 
-/** Prints the final run and fails (exit 1) unless it completed. */
-function finish(run: Run, out: Output): void {
+/**
+ * Prints the final run (under --json, `json(run)`: the run record by default) and fails (exit 1)
+ * unless it completed.
+ */
+export function finish(run: Run, out: Output, json: (run: Run) => unknown = runJson): void {
   printRunSummary(run, out);
-  if (out.json) out.printJson(runJson(run));
+  if (out.json) out.printJson(json(run));
   const status = runStatusOf(run);
   if (status !== RunStatus.COMPLETED && status !== RunStatus.COMPLETED_WITH_WARNINGS) {
     throw new CliError(`run ${run.id} ${runStatusWord(status)}${run.errorSummary ? `: ${run.errorSummary}` : ""}`);
@@ -57,7 +61,7 @@ export function runCommands(program: Command, cli: Cli): void {
   program
     .command("run")
     .description("start a batch run and follow it with a progress bar until it ends (exit 1 unless it completed)")
-    .option("--portfolio <id>", "scope the run to one portfolio")
+    .option("--portfolio <id>", "scope the run to one portfolio (its id, see `sigma portfolios list`)")
     .option("--force", "recompute (force rerun)", false)
     .option("--from <date>", "first date, YYYY-MM-DD (with --force)")
     .option("--to <date>", "last date, YYYY-MM-DD (with --force)")
@@ -76,10 +80,13 @@ export function runCommands(program: Command, cli: Cli): void {
         else if (o.to) parseDate(o.to, "--to");
         // The run's clock: --as-of, else SIGMA_AS_OF, so a pinned shell pins the run's target date too.
         const asOf = o.asOf !== undefined ? parseDate(o.asOf, "--as-of") : cli.cliEnv().asOf;
+        const portfolioId = o.portfolio !== undefined ? parsePortfolioId(o.portfolio, "--portfolio") : "";
         const c = cli.clients();
-        const res = await flagged(RUN_FIELDS, () =>
+        const call = <T>(fn: () => Promise<T>) =>
+          portfolioId ? forPortfolio(portfolioId, RUN_FIELDS, fn, { deniedIsNotYours: !asOf }) : flagged(RUN_FIELDS, fn);
+        const res = await call(() =>
           c.coordinator.runBatch({
-            portfolioId: o.portfolio ?? "",
+            portfolioId,
             source: RunSource.MANUAL,
             forceRerun: o.force,
             startDate: o.from ?? "",

@@ -1,5 +1,5 @@
 /**
- * Test doubles at the CLI's edge: the four services it calls, served over real loopback gRPC by
+ * Test doubles at the CLI's edge: the five services it calls, served over real loopback gRPC by
  * `serve()` with canned answers, and captured streams for `runSigma`. Only for the CLI's tests.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -7,6 +7,11 @@ import {
   CoordinatorService,
   FactorService,
   type GetSymbolFactorsRequest,
+  type ImportError,
+  type OnboardPortfolioRequest,
+  type Portfolio,
+  PortfolioSchema,
+  type PositionValue,
   type ListRunsRequest,
   MarketDataService,
   PhaseState,
@@ -18,6 +23,8 @@ import {
   RunSchema,
   RunState,
   RunStatus,
+  type Snapshot,
+  SnapshotService,
   StatusService,
   type StatusView,
   StatusViewSchema,
@@ -26,7 +33,16 @@ import {
   SymbolInfoSchema,
   type SymbolMetrics,
 } from "@sigma/contracts";
-import { createLogger, defineService, InvalidArgumentError, NotFoundError, type RunningServer, serve } from "@sigma/runtime";
+import {
+  createLogger,
+  defineService,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  type RunningServer,
+  serve,
+} from "@sigma/runtime";
 import type { CliIo } from "../output.js";
 
 /** Mutable canned state the fake services answer from; tests fill it and read the recorded requests. */
@@ -46,6 +62,25 @@ export class FakeState {
   runBatchRequests: RunBatchRequest[] = [];
   listRunsRequests: ListRunsRequest[] = [];
   factorRequests: GetSymbolFactorsRequest[] = [];
+  /** Portfolios the snapshot service holds (the caller's own). */
+  portfolios: Portfolio[] = [];
+  /** Portfolio ids that belong to someone else: every call about them fails PERMISSION_DENIED. */
+  foreign = new Set<string>();
+  /** The caller lacks the admin role: RunBatch with as_of fails PERMISSION_DENIED. */
+  nonAdmin = false;
+  /** Portfolio ids a run holds the lease of: RemovePortfolio fails FAILED_PRECONDITION. */
+  leased = new Set<string>();
+  /** Portfolio id → stored snapshots in date order. */
+  snapshots = new Map<string, Snapshot[]>();
+  /** Portfolio id → date → stored position values. */
+  positionValues = new Map<string, Map<string, PositionValue[]>>();
+  /** When non-empty, OnboardPortfolio rejects the file with these problems. */
+  importErrors: ImportError[] = [];
+  /** Status of the backfill run an accepted onboarding creates. */
+  onboardRunStatus: RunStatus = RunStatus.COMPLETED;
+  onboardRequests: OnboardPortfolioRequest[] = [];
+  /** Every call of the portfolio RPCs, as "Method portfolio_id". */
+  portfolioCalls: string[] = [];
 
   /** Adds symbols to the universe with a stored close range. */
   addSymbols(...entries: { symbol: string; firstDate?: string; lastDate?: string; unavailable?: boolean }[]): void {
@@ -96,10 +131,18 @@ export function fakeView(
   } as MessageInitShape<typeof StatusViewSchema>);
 }
 
-/** The four services over real gRPC on a loopback port, answering from `state`. */
+/** The five services over real gRPC on a loopback port, answering from `state`. */
 export async function startFakeServices(state: FakeState): Promise<RunningServer> {
   const logger = createLogger("fake", { level: "silent" });
   const notFoundView = (runId: string) => create(StatusViewSchema, { runId, state: RunState.NOT_FOUND });
+  // Like the services: another user's portfolio is PERMISSION_DENIED, an unknown one NOT_FOUND.
+  const visible = (portfolioId: string, method: string): Portfolio => {
+    state.portfolioCalls.push(`${method} ${portfolioId}`);
+    if (state.foreign.has(portfolioId)) throw new PermissionDeniedError(`portfolio ${portfolioId} belongs to another user`);
+    const p = state.portfolios.find((x) => x.id === portfolioId);
+    if (!p) throw new NotFoundError(`portfolio ${portfolioId} not found`);
+    return p;
+  };
   return serve({
     name: "fake",
     port: 0,
@@ -109,6 +152,9 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
       defineService(CoordinatorService, {
         async runBatch(req) {
           state.runBatchRequests.push(req);
+          // Like the coordinator: pinning the clock needs the admin role (checked before ownership).
+          if (req.asOf && state.nonAdmin) throw new PermissionDeniedError("admin role required");
+          if (req.portfolioId) visible(req.portfolioId, "RunBatch");
           if (state.rejectStartDate && req.startDate === state.rejectStartDate) {
             throw new InvalidArgumentError("invalid run range", {
               violations: [{ field: "start_date", description: `${req.startDate} is before the first stored price` }],
@@ -129,6 +175,27 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
           const run = state.runs.get(req.runId);
           if (!run) throw new NotFoundError(`run ${req.runId} not found`);
           return { run };
+        },
+        async onboardPortfolio(req) {
+          state.onboardRequests.push(req);
+          if (state.importErrors.length > 0) return { errors: state.importErrors };
+          const portfolioId = `10000000-0000-4000-8000-${String(state.portfolios.length + 1).padStart(12, "0")}`;
+          const runId = `00000000-0000-4000-8000-${String(state.runs.size + 1).padStart(12, "0")}`;
+          state.portfolios.push(create(PortfolioSchema, { id: portfolioId, name: req.name, owner: "dev", active: true }));
+          state.runs.set(runId, fakeRun(runId, state.onboardRunStatus, { scope: `portfolio:${portfolioId}`, portfolioId }));
+          return { portfolioId, runId };
+        },
+        async removePortfolio(req) {
+          const p = visible(req.portfolioId, "RemovePortfolio");
+          if (state.leased.has(p.id))
+            throw new FailedPreconditionError(`portfolio ${p.id} is held by run 00000000-0000-4000-8000-000000000007; retry when it ends`);
+          state.portfolios = state.portfolios.filter((x) => x !== p);
+          return {
+            portfolioId: p.id,
+            positionsDeleted: BigInt(p.positions.length),
+            snapshotsDeleted: BigInt(state.snapshots.get(p.id)?.length ?? 0),
+            positionValuesDeleted: BigInt([...(state.positionValues.get(p.id)?.values() ?? [])].flat().length),
+          };
         },
         async listRuns(req) {
           state.listRunsRequests.push(req);
@@ -166,6 +233,30 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
           };
         },
       }),
+      defineService(SnapshotService, {
+        async listPortfolios(req) {
+          state.portfolioCalls.push("ListPortfolios");
+          return { portfolios: state.portfolios.filter((p) => p.active || req.includeInactive) };
+        },
+        async getPortfolio(req) {
+          return { portfolio: visible(req.portfolioId, "GetPortfolio") };
+        },
+        async getSnapshots(req) {
+          const p = visible(req.portfolioId, "GetSnapshots");
+          const end = req.endDate || "9999-12-31";
+          return { snapshots: (state.snapshots.get(p.id) ?? []).filter((x) => x.date >= req.startDate && x.date <= end) };
+        },
+        async getPositionValues(req) {
+          const p = visible(req.portfolioId, "GetPositionValues");
+          const byDate = state.positionValues.get(p.id) ?? new Map<string, PositionValue[]>();
+          // The latest stored date on or before the one asked for, as the snapshot service answers.
+          const date = [...byDate.keys()]
+            .filter((d) => d <= (req.date || "9999-12-31"))
+            .sort()
+            .at(-1);
+          return date ? { date, values: byDate.get(date) ?? [] } : { date: "", values: [] };
+        },
+      }),
       defineService(FactorService, {
         async getSymbolFactors(req) {
           state.factorRequests.push(req);
@@ -181,7 +272,14 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
 
 /** SIGMA_* variables pointing every CLI client at `url`. */
 export function fakeEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { SIGMA_URL: url, SIGMA_MARKET_DATA_URL: url, SIGMA_STATUS_URL: url, SIGMA_FACTOR_URL: url, ...extra };
+  return {
+    SIGMA_URL: url,
+    SIGMA_MARKET_DATA_URL: url,
+    SIGMA_STATUS_URL: url,
+    SIGMA_FACTOR_URL: url,
+    SIGMA_SNAPSHOT_URL: url,
+    ...extra,
+  };
 }
 
 /** Captured streams for one `runSigma` call. */
