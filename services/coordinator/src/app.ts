@@ -5,8 +5,9 @@ import { CoordinatorService, FactorService, MarketDataService } from "@sigma/con
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
-import { Coordinator, type CoordinatorSettings } from "./domain/coordinator.js";
 import { coordinatorHandlers } from "./handlers/coordinator-handlers.js";
+import { Coordinator, type CoordinatorSettings } from "./runner/coordinator.js";
+import { terminalEventEncoder } from "./runner/reporter.js";
 import { COORDINATOR_MIGRATIONS } from "./store/migrations.js";
 import { RunRepository } from "./store/run-repository.js";
 
@@ -63,12 +64,16 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
     ...o.settings,
   };
   const clientOpts = { token: o.serviceToken, timeoutMs: settings.rpcTimeoutMs };
+  const now = () => new Date();
   const coordinator = new Coordinator({
-    repo: new RunRepository(db, schema),
-    marketData: createServiceClient(MarketDataService, o.marketDataUrl, clientOpts),
-    factor: createServiceClient(FactorService, o.factorUrl, clientOpts),
+    store: new RunRepository(db, schema, terminalEventEncoder(now)),
+    services: {
+      marketData: createServiceClient(MarketDataService, o.marketDataUrl, clientOpts),
+      factor: createServiceClient(FactorService, o.factorUrl, clientOpts),
+    },
     publisher: o.publisher,
     clock: o.clock,
+    now,
     logger: o.logger,
     settings,
   });

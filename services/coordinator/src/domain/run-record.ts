@@ -1,4 +1,7 @@
-import { type Phase, RunSource, RunStatus, type SkipReason } from "@sigma/contracts";
+// The shared contract enums Phase, RunSource and SkipReason are used as plain value sets (numbers):
+// they are the vocabulary of every phase and counter, and a parallel domain copy would only add a
+// mapping that can drift. Run status and phase state are domain types, mapped 1:1 at the edge.
+import { type Phase, RunSource, type SkipReason } from "@sigma/contracts";
 
 /** Run lifecycle states as stored in the runs table (SPEC §4 run history). */
 export type RunStatusText = "running" | "completed" | "completed_with_warnings" | "failed" | "cancelled";
@@ -49,7 +52,10 @@ export interface RunRecord {
   datesCompleted: number;
   datesFailed: number;
   phases: PhaseRecord[];
+  /** The first {@link MAX_PROBLEMS} problems (see {@link addProblem}). */
   problems: ProblemRecord[];
+  /** Problems recorded beyond {@link MAX_PROBLEMS} and not kept (only counted). */
+  problemsOmitted: number;
   warnings: string[];
   errorSummary: string;
   eventsUndelivered: number;
@@ -58,15 +64,6 @@ export interface RunRecord {
   heartbeatAt: Date;
   finishedAt: Date | null;
 }
-
-/** Stored run status → its Protobuf enum. */
-export const RUN_STATUS_TO_PROTO: Record<RunStatusText, RunStatus> = {
-  running: RunStatus.RUNNING,
-  completed: RunStatus.COMPLETED,
-  completed_with_warnings: RunStatus.COMPLETED_WITH_WARNINGS,
-  failed: RunStatus.FAILED,
-  cancelled: RunStatus.CANCELLED,
-};
 
 /** Run source enum → the text stored in the runs table and sent in RunStarted events. */
 export const RUN_SOURCE_TEXT: Record<RunSource, string> = {
@@ -99,4 +96,23 @@ export function addSkip(counters: PhaseCountersRecord, reason: SkipReason, n = 1
 /** Total skips over every reason. */
 export function totalSkipped(counters: PhaseCountersRecord): number {
   return Object.values(counters.skipped).reduce((a, b) => a + (b ?? 0), 0);
+}
+
+/** Problems kept on a run record; the rest are counted in `problemsOmitted` (a record stays readable). */
+export const MAX_PROBLEMS = 1000;
+
+/** Records a problem on a run, keeping at most {@link MAX_PROBLEMS} and counting the rest. */
+export function addProblem(run: Pick<RunRecord, "problems" | "problemsOmitted">, p: ProblemRecord): void {
+  if (run.problems.length < MAX_PROBLEMS) run.problems.push(p);
+  else run.problemsOmitted += 1;
+}
+
+/** Every problem of a run, kept or only counted. */
+export function problemCount(run: Pick<RunRecord, "problems" | "problemsOmitted">): number {
+  return run.problems.length + run.problemsOmitted;
+}
+
+/** True for the final statuses (the run record is written once more, then never again). */
+export function isFinal(status: RunStatusText): boolean {
+  return status !== "running";
 }

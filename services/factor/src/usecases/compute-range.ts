@@ -79,15 +79,28 @@ function asInvalidArgument<T>(fn: () => T): T {
   }
 }
 
-/** Fails loudly when symbols had prices but nothing would be written (never a silent "success"). */
+/**
+ * Symbol-level reasons that make a symbol ineligible for a range: no prices at all, or too few returns
+ * before the range's dates (the first dates of a price history). Both are counted skips, not failures:
+ * a forced run starting at the first dates of the history must store every later date (issue #6.9).
+ */
+const INELIGIBLE: ReadonlySet<string> = new Set(["NO_PRICES", "INSUFFICIENT_HISTORY"]);
+
+/**
+ * Fails loudly when symbols had prices and enough history but nothing would be written (never a silent
+ * "success"). Symbols skipped as NO_PRICES or INSUFFICIENT_HISTORY are not eligible: a range made only
+ * of them writes 0 rows and reports the skips (the coordinator fails a phase with no output over a
+ * whole run).
+ */
 function requireOutput(
   phase: string,
   req: ComputeRequest,
   rows: number,
-  skipped: Record<SkipReason, number>,
+  _skipped: Record<SkipReason, number>,
   problems: readonly ReportedProblem[],
 ): void {
-  const eligible = req.symbols.length - skipped.NO_PRICES;
+  const ineligible = new Set(problems.filter((p) => INELIGIBLE.has(p.reason)).map((p) => p.symbol));
+  const eligible = req.symbols.length - ineligible.size;
   if (eligible > 0 && rows === 0) {
     const sample = problems
       .slice(0, 5)

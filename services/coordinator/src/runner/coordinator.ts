@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { createClock, isIsoDate, newYorkDate, type Clock } from "@sigma/calendar";
-import { Phase, RunSource } from "@sigma/contracts";
+import { type Phase, RunSource } from "@sigma/contracts";
+import type { EventPublisher } from "@sigma/events";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from "@sigma/runtime";
-import { planRun, type RunPlan } from "./planner.js";
-import { publishTerminalEvent } from "./reporter.js";
-import { type ActiveRun, executeRun, type ExecutorDeps, type ExecutorSettings, stopRun } from "./run-executor.js";
-import type { PhaseRecord, RunRecord, RunStatusText } from "./run-record.js";
+import type { Logger } from "pino";
+import { planRun, type RunPlan } from "../domain/planner.js";
+import type { OutboxStore, RunStore } from "../domain/ports.js";
+import { type PhaseRecord, RUN_SOURCE_TEXT, type RunRecord, type RunStatusText } from "../domain/run-record.js";
+import { PIPELINE } from "../phases/index.js";
+import type { PhaseServices, PhaseStep } from "../phases/step.js";
+import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type OutboxRelaySettings } from "./outbox-relay.js";
+import { RunReporter } from "./reporter.js";
+import { type ActiveRun, executeRun, type ExecutorSettings, stopRun } from "./run-executor.js";
 
 /** Tunables of the coordinator (validated by main.ts from the environment). */
 export interface CoordinatorSettings extends ExecutorSettings {
@@ -13,10 +19,23 @@ export interface CoordinatorSettings extends ExecutorSettings {
   holderId: string;
 }
 
-/** Collaborators injected by main.ts (side effects live there): the executor's plus the clock. */
-export interface CoordinatorDeps extends ExecutorDeps {
+/** Collaborators injected by the composition root (side effects live there). */
+export interface CoordinatorDeps {
+  /** Run history, leases and the event outbox. */
+  store: RunStore & OutboxStore;
+  /** Clients of the services the phase steps call. */
+  services: PhaseServices;
+  /** Where the outbox relay publishes (JetStream in production, the memory bus in `sigma dev`). */
+  publisher: EventPublisher;
+  /** Business dates (target date, as-of pinning). */
   clock: Clock;
+  /** Instants (event timestamps, "is this as_of in the future"): the real time even when `clock` is pinned. */
+  now?: () => Date;
+  logger: Logger;
   settings: CoordinatorSettings;
+  /** The declared steps (default: phases/index.ts). */
+  pipeline?: readonly PhaseStep[];
+  relaySettings?: OutboxRelaySettings;
 }
 
 /** A RunBatch request after authentication (SPEC §4 "One entry point"). */
@@ -40,8 +59,8 @@ export interface RunBatchOutcome {
   message: string;
 }
 
-/** The phases this build runs, in order. Later phases join this list as they are built. */
-export const LIVE_PHASES: Phase[] = [Phase.MARKET_DATA, Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS];
+/** The phases this build runs, in order: those of the declared pipeline. */
+export const LIVE_PHASES: Phase[] = PIPELINE.map((s) => s.phase);
 
 const VALID_SOURCES = new Set([RunSource.CRON, RunSource.ONBOARDING, RunSource.ADMIN, RunSource.MANUAL]);
 
@@ -61,6 +80,10 @@ export class Coordinator {
   private readonly active = new Map<string, ActiveRun>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly now: () => Date;
+  private readonly pipeline: readonly PhaseStep[];
+  /** Relays the event outbox to the stream (started by `start`, flushed at the end of every run). */
+  readonly relay: OutboxRelay;
 
   /** @throws RangeError when the heartbeat is not well inside the lease TTL (≤ TTL/3). */
   constructor(private readonly deps: CoordinatorDeps) {
@@ -68,14 +91,24 @@ export class Coordinator {
     if (heartbeatMs * 3 > leaseTtlMs) {
       throw new RangeError(`heartbeat interval ${heartbeatMs} ms must be at most a third of the lease TTL ${leaseTtlMs} ms`);
     }
+    this.now = deps.now ?? (() => new Date());
+    this.pipeline = deps.pipeline ?? PIPELINE;
+    this.relay = new OutboxRelay(
+      deps.store,
+      deps.publisher,
+      deps.logger.child({ component: "outbox-relay" }),
+      deps.relaySettings ?? DEFAULT_RELAY_SETTINGS,
+    );
   }
 
   /**
    * Start-up recovery plus a periodic sweep (every TTL/2): runs left "running" by a dead
-   * coordinator are marked failed ("coordinator lost") and a final event is published for each,
-   * so neither the run history nor the status page shows them running forever.
+   * coordinator are marked failed ("coordinator lost") and a final event is written to the outbox
+   * for each, so neither the run history nor the status page shows them running forever. Starts the
+   * outbox relay, which also delivers rows a previous process left behind.
    */
   async start(): Promise<string[]> {
+    this.relay.start();
     const ids = await this.sweep();
     this.sweepTimer = setInterval(
       () => {
@@ -87,12 +120,18 @@ export class Coordinator {
     return ids;
   }
 
-  /** Marks stale runs failed and publishes their final events; returns their ids. */
+  /**
+   * Marks stale runs failed (their final events go to the outbox in the same transaction) and
+   * relays them; returns their ids. Runs executing here are never swept, and another coordinator's
+   * run only once its heartbeat is older than the TTL (a database blip shorter than the TTL is not
+   * a lost coordinator).
+   */
   async sweep(): Promise<string[]> {
-    const ids = await this.deps.repo.failStaleRuns(this.deps.settings.leaseTtlMs, [...this.active.keys()]);
-    if (ids.length) this.deps.logger.warn({ runIds: ids }, "marked stale runs failed (coordinator lost)");
-    for (const id of ids)
-      await publishTerminalEvent(this.deps.publisher, id, "failed", "coordinator lost (heartbeat stale)", this.deps.logger);
+    const ids = await this.deps.store.failStaleRuns(this.deps.settings.leaseTtlMs, [...this.active.keys()]);
+    if (ids.length) {
+      this.deps.logger.warn({ runIds: ids }, "marked stale runs failed (coordinator lost)");
+      await this.relay.flush();
+    }
     return ids;
   }
 
@@ -101,7 +140,7 @@ export class Coordinator {
     if (this.closing) throw new UnavailableError("coordinator is shutting down; retry against another replica or after restart");
     const violations: { field: string; description: string }[] = [];
     if (!VALID_SOURCES.has(input.source)) violations.push({ field: "source", description: `unknown source ${input.source}` });
-    const realToday = newYorkDate(new Date());
+    const realToday = newYorkDate(this.now());
     if (input.asOf && !isIsoDate(input.asOf)) violations.push({ field: "as_of", description: `not a YYYY-MM-DD date: "${input.asOf}"` });
     else if (input.asOf && input.asOf > realToday)
       violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
@@ -120,24 +159,16 @@ export class Coordinator {
         message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; no portfolio in scope, so no (portfolio, date) cells`,
       };
     }
-    const { repo, settings } = this.deps;
+    const { store, settings } = this.deps;
     const runId = randomUUID();
-    const lease = await repo.acquireLease("global", runId, settings.holderId, settings.leaseTtlMs);
+    const lease = await store.acquireLease("global", runId, settings.holderId, settings.leaseTtlMs);
     if (!lease.acquired) {
       throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope`, {
         existingId: lease.conflict.runId,
       });
     }
-    for (const old of lease.takenOver) {
-      await publishTerminalEvent(
-        this.deps.publisher,
-        old.runId,
-        "failed",
-        `lease taken over by run ${runId} (heartbeat stale)`,
-        this.deps.logger,
-      );
-    }
-    const now = new Date();
+    // The taken-over runs' final events were written with the takeover; relay them soon.
+    if (lease.takenOver.length) this.relay.kick();
     const record: RunRecord = {
       id: runId,
       source: input.source,
@@ -154,25 +185,48 @@ export class Coordinator {
       datesTotal: plan.dates.length,
       datesCompleted: 0,
       datesFailed: 0,
-      phases: LIVE_PHASES.map(emptyPhase),
+      phases: this.pipeline.map((s) => emptyPhase(s.phase)),
       problems: [],
+      problemsOmitted: 0,
       warnings: lease.takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
       errorSummary: "",
       eventsUndelivered: 0,
       holder: settings.holderId,
-      startedAt: now,
-      heartbeatAt: now,
+      // Placeholders until the insert returns the database time.
+      startedAt: new Date(0),
+      heartbeatAt: new Date(0),
       finishedAt: null,
     };
+    const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }));
+    reporter.runStarted({
+      source: RUN_SOURCE_TEXT[record.source],
+      scope: record.scope,
+      startDate: record.startDate,
+      endDate: record.endDate,
+      datesTotal: record.datesTotal,
+      phases: record.phases.map((p) => p.phase),
+      forceRerun: record.forceRerun,
+    });
     try {
-      await repo.insert(record);
+      // The run row and its RunStarted event are written together.
+      record.startedAt = await store.insert(record, reporter.pending());
+      record.heartbeatAt = record.startedAt;
+      reporter.committed(reporter.pending().length);
     } catch (err) {
-      await repo.releaseLeases(runId);
+      await store.releaseLeases(runId);
       throw err;
     }
-    const active: ActiveRun = { record, plan, abort: new AbortController(), stop: null, done: Promise.resolve() };
+    this.relay.kick();
+    const active: ActiveRun = { record, plan, reporter, abort: new AbortController(), stop: null, done: Promise.resolve() };
     this.active.set(runId, active);
-    active.done = executeRun(active, this.deps)
+    active.done = executeRun(active, {
+      store,
+      services: this.deps.services,
+      pipeline: this.pipeline,
+      relay: this.relay,
+      logger: this.deps.logger,
+      settings,
+    })
       .catch((err) => this.deps.logger.error({ err, runId }, "run executor failed unexpectedly"))
       .finally(() => this.active.delete(runId));
     return { runId, plan, dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
@@ -189,9 +243,10 @@ export class Coordinator {
       stopRun(active, { kind: "cancel", reason });
       await active.done;
     } else {
-      const outcome = await this.deps.repo.requestCancel(runId, reason, this.deps.settings.leaseTtlMs);
+      const outcome = await this.deps.store.requestCancel(runId, reason, this.deps.settings.leaseTtlMs);
       if (outcome === "not_found") throw new NotFoundError(`run ${runId} not found`);
-      if (outcome === "cancelled") await publishTerminalEvent(this.deps.publisher, runId, "cancelled", reason, this.deps.logger);
+      // Its final event was written to the outbox with the cancel.
+      if (outcome === "cancelled") await this.relay.flush();
       if (outcome === "requested") {
         // Give the holder one heartbeat (plus margin) to stop, so the answer usually shows the final state.
         await this.waitUntilFinished(runId, this.deps.settings.heartbeatMs * 3);
@@ -203,15 +258,24 @@ export class Coordinator {
   /** Reads a run record (the live in-memory one while it runs here). */
   async getRun(runId: string): Promise<RunRecord> {
     const active = this.active.get(runId);
-    if (active) return active.record;
-    const run = await this.deps.repo.get(runId);
+    if (active) {
+      // Live record; events not yet in the stream are those in the outbox (plus any not yet written to it).
+      const inOutbox = await this.deps.store.outboxCount(runId).catch(() => 0);
+      return { ...active.record, eventsUndelivered: inOutbox + active.reporter.pending().length };
+    }
+    const run = await this.deps.store.get(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
     return run;
   }
 
-  /** Lists run history newest first. */
+  /** Lists run history newest first (limit 0 = 20, at most 500), optionally only runs with `status`. */
   listRuns(limit: number, status?: RunStatusText): Promise<RunRecord[]> {
-    return this.deps.repo.list(Math.min(Math.max(limit || 20, 1), 500), status);
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidArgumentError("invalid limit", {
+        violations: [{ field: "limit", description: `must be 0 (default 20) or positive, got ${limit}` }],
+      });
+    }
+    return this.deps.store.list(Math.min(limit || 20, 500), status);
   }
 
   /** SIGTERM: cancels every active run (recorded with its true progress) and waits for them. */
@@ -221,6 +285,8 @@ export class Coordinator {
     const runs = [...this.active.values()];
     for (const r of runs) stopRun(r, { kind: "cancel", reason: "coordinator shutting down (SIGTERM)" });
     await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    // Rows the relay cannot deliver now stay in the outbox for the next coordinator to relay.
+    await this.relay.stop();
   }
 
   /** Waits for a run started by this process to finish (tests). */
@@ -229,9 +295,9 @@ export class Coordinator {
   }
 
   private async waitUntilFinished(runId: string, maxMs: number): Promise<void> {
-    const until = Date.now() + maxMs;
-    while (Date.now() < until) {
-      const run = await this.deps.repo.get(runId);
+    const until = performance.now() + maxMs;
+    while (performance.now() < until) {
+      const run = await this.deps.store.get(runId);
       if (run?.status !== "running") return;
       await new Promise((r) => setTimeout(r, 100));
     }
