@@ -244,9 +244,7 @@ class RunExecution {
         const c = this.record(step).counters;
         if (c.inputs > 0 && c.outputs === 0) {
           current = step;
-          throw new PhaseFailedError(
-            `${phaseInfo(step.phase).name}: ${c.inputs} symbol(s) in scope and no row over ${total} date(s)${skipText(c.skipped)}`,
-          );
+          throw new PhaseFailedError(`${c.inputs} symbol(s) in scope and no row over ${total} date(s)${skipText(c.skipped)}`);
         }
       }
       for (const step of live) {
@@ -303,7 +301,7 @@ class RunExecution {
       } catch (err) {
         if (active.stop) throw err;
         if (deadline.aborted) {
-          throw new PhaseFailedError(`${name}: deadline of ${Math.round(step.deadlineMs / 1000)} s exceeded for ${chunkText(chunk)}`, {
+          throw new PhaseFailedError(`deadline of ${step.deadlineMs / 1000} s exceeded for ${chunkText(chunk)}`, {
             cause: err,
           });
         }
