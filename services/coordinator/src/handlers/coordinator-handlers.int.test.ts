@@ -33,12 +33,22 @@ before(async () => {
     publisher: bus,
     clock: createClock({ asOf: "2020-01-23" }),
     logger,
-    settings: { holderId: `h-${randomBytes(3).toString("hex")}`, leaseTtlMs: 60_000, heartbeatMs: 50, chunkSize: 5, syncBatchSize: 10, rpcTimeoutMs: 5000 },
+    settings: {
+      holderId: `h-${randomBytes(3).toString("hex")}`,
+      leaseTtlMs: 60_000,
+      heartbeatMs: 50,
+      chunkSize: 5,
+      syncBatchSize: 10,
+      rpcTimeoutMs: 5000,
+    },
   });
   void open;
-  const transport = createRouterTransport(createRoutes({ services: [defineService(CoordinatorService, coordinatorHandlers(coordinator))] }), {
-    router: { interceptors: createServerInterceptors(logger, { mode: "jwt", secret: SECRET }) },
-  });
+  const transport = createRouterTransport(
+    createRoutes({ services: [defineService(CoordinatorService, coordinatorHandlers(coordinator))] }),
+    {
+      router: { interceptors: createServerInterceptors(logger, { mode: "jwt", secret: SECRET }) },
+    },
+  );
   client = createClient(CoordinatorService, transport);
   admin = { headers: { authorization: `Bearer ${await issueToken(SECRET, "op", ["user", "admin"], "5m")}` } };
   user = { headers: { authorization: `Bearer ${await issueToken(SECRET, "reader", ["user"], "5m")}` } };
@@ -125,7 +135,10 @@ test("ListRuns honours the run_status filter and the deprecated status filter; a
   const all = await client.listRuns({}, admin);
   assert.equal(all.runs.length, 5);
   await assert.rejects(client.listRuns({ limit: -1 }, admin), hasCode(Code.InvalidArgument));
-  await assert.rejects(client.listRuns({ runStatus: RunStatus.FAILED, status: LegacyRunStatus.COMPLETED }, admin), hasCode(Code.InvalidArgument));
+  await assert.rejects(
+    client.listRuns({ runStatus: RunStatus.FAILED, status: LegacyRunStatus.COMPLETED }, admin),
+    hasCode(Code.InvalidArgument),
+  );
   await assert.rejects(client.listRuns({ runStatus: 42 as RunStatus }, admin), hasCode(Code.InvalidArgument));
 });
 

@@ -81,6 +81,8 @@ export class Coordinator {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly now: () => Date;
+  /** Monotonic time of the last sweep (or probe) that could not reach the database. */
+  private lastSweepFailureAt: number | undefined;
   private readonly pipeline: readonly PhaseStep[];
   /** Relays the event outbox to the stream (started by `start`, flushed at the end of every run). */
   readonly relay: OutboxRelay;
@@ -112,12 +114,38 @@ export class Coordinator {
     const ids = await this.sweep();
     this.sweepTimer = setInterval(
       () => {
-        this.sweep().catch((err) => this.deps.logger.error({ err }, "stale-run sweep failed"));
+        void this.periodicSweep();
       },
       Math.max(1000, this.deps.settings.leaseTtlMs / 2),
     );
     this.sweepTimer.unref();
     return ids;
+  }
+
+  /**
+   * The periodic sweep, skipped until this coordinator has reached the database for a whole TTL
+   * since its last failed sweep: after an outage every holder's heartbeat is stale for the same
+   * reason, and a live holder refreshes it within one heartbeat interval of the database's return.
+   * Returns the ids marked, or null when skipped or failed.
+   */
+  async periodicSweep(): Promise<string[] | null> {
+    if (this.lastSweepFailureAt !== undefined && performance.now() - this.lastSweepFailureAt < this.deps.settings.leaseTtlMs) {
+      this.deps.logger.debug("stale-run sweep skipped: the database was unreachable less than a lease TTL ago");
+      // Probe cheaply so the grace period starts only once the database is back.
+      try {
+        await this.deps.store.outboxCount("00000000-0000-0000-0000-000000000000");
+      } catch {
+        this.lastSweepFailureAt = performance.now();
+      }
+      return null;
+    }
+    try {
+      return await this.sweep();
+    } catch (err) {
+      this.lastSweepFailureAt = performance.now();
+      this.deps.logger.error({ err }, "stale-run sweep failed");
+      return null;
+    }
   }
 
   /**

@@ -24,7 +24,10 @@ test("a peer's own message reaches the summary as written, with the phase and th
   const err = await createClient(FactorService, transport)
     .computeSymbolFactors({ symbols: ["A"], startDate: "2020-01-02", endDate: "2020-01-03" })
     .catch((e: unknown) => e);
-  assert.equal(describeFailure(err, Phase.SYMBOL_FACTORS), 'Factor Analysis failed: FAILED_PRECONDITION: daily_prices.csv:608: close is not a number: "abc"');
+  assert.equal(
+    describeFailure(err, Phase.SYMBOL_FACTORS),
+    'Factor Analysis failed: FAILED_PRECONDITION: daily_prices.csv:608: close is not a number: "abc"',
+  );
 });
 
 test("error details sent by a peer (e.g. field violations) are carried into the summary", async () => {
@@ -49,6 +52,9 @@ test("error details sent by a peer (e.g. field violations) are carried into the 
 test("multi-line messages become one line; a phase failure keeps its own words; other errors name their type", () => {
   const multi = new ConnectError("invalid run range\nstart_date: bad\nend_date: bad", Code.InvalidArgument);
   assert.equal(describeFailure(multi, undefined), "INVALID_ARGUMENT: invalid run range; start_date: bad; end_date: bad");
-  assert.equal(describeFailure(new PhaseFailedError("market data: 3 symbols in scope and none has prices"), Phase.MARKET_DATA), "Market Data Collection failed: market data: 3 symbols in scope and none has prices");
+  assert.equal(
+    describeFailure(new PhaseFailedError("market data: 3 symbols in scope and none has prices"), Phase.MARKET_DATA),
+    "Market Data Collection failed: market data: 3 symbols in scope and none has prices",
+  );
   assert.equal(describeFailure(new RangeError("x"), undefined), "RangeError: x");
 });

@@ -30,11 +30,26 @@ function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: reado
     clock: createClock({ asOf: "2020-01-23" }),
     logger,
     pipeline,
-    settings: { holderId: `t-${randomBytes(3).toString("hex")}`, leaseTtlMs: 60_000, heartbeatMs: 50, chunkSize: 5, syncBatchSize: 10, rpcTimeoutMs: 5000 },
+    settings: {
+      holderId: `t-${randomBytes(3).toString("hex")}`,
+      leaseTtlMs: 60_000,
+      heartbeatMs: 50,
+      chunkSize: 5,
+      syncBatchSize: 10,
+      rpcTimeoutMs: 5000,
+    },
   });
 }
 
-const runInput = { portfolioId: "", source: RunSource.ADMIN, forceRerun: true, startDate: "2020-01-02", endDate: "2020-01-23", dryRun: false, asOf: "" };
+const runInput = {
+  portfolioId: "",
+  source: RunSource.ADMIN,
+  forceRerun: true,
+  startDate: "2020-01-02",
+  endDate: "2020-01-23",
+  dryRun: false,
+  asOf: "",
+};
 
 async function runToEnd(c: Coordinator) {
   const out = await c.runBatch(runInput);

@@ -167,7 +167,8 @@ class RunExecution {
         await reporter.error(`Run failed: ${run.errorSummary}`);
       }
     } finally {
-      await keeper.stop();
+      // The keeper heartbeats until the final record is written: a coordinator waiting out a
+      // database outage to write it is alive, and must not look lost to another's sweep.
       // A run that lost its lease was finalized by whoever took it (who wrote its final event):
       // this process must not write a contradicting one.
       if (active.stop?.kind !== "lease_lost") {
@@ -180,6 +181,7 @@ class RunExecution {
         });
       }
       await this.finalSave();
+      await keeper.stop();
       await deps.store.releaseLeases(run.id).catch((err) => logger.error({ err }, "releasing the lease failed; it expires after the TTL"));
       if (active.stop?.kind !== "lease_lost") await this.reportUndelivered();
       logger.info({ status: run.status, seconds: (performance.now() - started) / 1000 }, "run finished");
@@ -396,7 +398,8 @@ class RunExecution {
           return;
         }
         if (attempt === 0) logger.warn({ err }, "final run record write failed; retrying until the database is back");
-        await sleep(Math.min(250 * 2 ** attempt, 30_000, Math.max(0, maxMs - waited)));
+        // Capped at 2 s: the record lands within 2 s of the database's return (before any sweep).
+        await sleep(Math.min(250 * 2 ** attempt, 2000, Math.max(0, maxMs - waited)));
       }
     }
   }

@@ -38,7 +38,13 @@ export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
       await opts.beforeSync?.();
       return {
         results: req.symbols.map((symbol) =>
-          create(SymbolSyncResultSchema, { symbol, status: SymbolStatus.FETCHED, rowsFetched: 10n, firstDate: "2019-01-02", lastDate: "2020-01-23" }),
+          create(SymbolSyncResultSchema, {
+            symbol,
+            status: SymbolStatus.FETCHED,
+            rowsFetched: 10n,
+            firstDate: "2019-01-02",
+            lastDate: "2020-01-23",
+          }),
         ),
       };
     },
@@ -62,7 +68,11 @@ export async function testStore(databaseUrl = process.env.DATABASE_URL ?? "postg
   return {
     db,
     schema,
-    repo: new RunRepository(db, schema, terminalEventEncoder(() => new Date())),
+    repo: new RunRepository(
+      db,
+      schema,
+      terminalEventEncoder(() => new Date()),
+    ),
     async drop() {
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await closeDataSource(db);
