@@ -32,6 +32,7 @@ before(async () => {
     services: fakeServices({ beforeSync: () => gate.wait }),
     publisher: bus,
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     settings: {
       holderId: `h-${randomBytes(3).toString("hex")}`,

@@ -108,6 +108,7 @@ function coordinator(
     services: { marketData: md.client, factor: md.factor },
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     settings: {
       holderId: `test-${randomBytes(3).toString("hex")}`,

@@ -29,8 +29,11 @@ export interface CoordinatorDeps {
   publisher: EventPublisher;
   /** Business dates (target date, as-of pinning). */
   clock: Clock;
-  /** Instants (event timestamps, "is this as_of in the future"): the real time even when `clock` is pinned. */
-  now?: () => Date;
+  /**
+   * Instants (event timestamps, "is this as_of in the future"): the real time even when `clock` is
+   * pinned to an as-of date. Run timestamps (started/heartbeat/finished) are on the database clock.
+   */
+  now: () => Date;
   logger: Logger;
   settings: CoordinatorSettings;
   /** The declared steps (default: phases/index.ts). */
@@ -93,7 +96,7 @@ export class Coordinator {
     if (heartbeatMs * 3 > leaseTtlMs) {
       throw new RangeError(`heartbeat interval ${heartbeatMs} ms must be at most a third of the lease TTL ${leaseTtlMs} ms`);
     }
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.now;
     this.pipeline = deps.pipeline ?? PIPELINE;
     this.relay = new OutboxRelay(
       deps.store,

@@ -59,6 +59,7 @@ function coordinator(
     services: fakeServices(services),
     publisher: bus,
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     settings: {
       holderId: `blip-${randomBytes(3).toString("hex")}`,

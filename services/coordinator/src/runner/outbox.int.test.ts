@@ -59,6 +59,7 @@ function coordinator(onLastChunk?: () => Promise<void>): Coordinator {
     }),
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     relaySettings: { batchSize: 50, minBackoffMs: 100, maxBackoffMs: 1000, pollMs: 200 },
     settings: {

@@ -28,6 +28,7 @@ function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: reado
     services,
     publisher: createMemoryBus(),
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     pipeline,
     settings: {
