@@ -291,7 +291,16 @@ export class Coordinator {
     const active = this.active.get(runId);
     if (active) {
       // Live record; events not yet in the stream are those in the outbox (plus any not yet written to it).
-      const inOutbox = await this.deps.store.outboxCount(runId).catch(() => 0);
+      let inOutbox = 0;
+      try {
+        inOutbox = await this.deps.store.outboxCount(runId);
+      } catch (err) {
+        // The run itself is in memory: answer with it, and say why the count is partial.
+        this.deps.logger.warn(
+          { err, runId },
+          "outbox count unavailable (database unreachable); events_undelivered shows only unwritten events",
+        );
+      }
       return { ...active.record, eventsUndelivered: inOutbox + active.reporter.pending().length };
     }
     const run = await this.deps.store.get(runId);

@@ -22,6 +22,9 @@ export const DEFAULT_RELAY_SETTINGS: OutboxRelaySettings = { batchSize: 200, min
  * acknowledged, and retrying with capped exponential backoff. A row published but not deleted
  * (crash between ack and delete) is published again with the same `run_id:run_seq` msgID, which
  * JetStream drops as a duplicate; the status projection also ignores a run_seq it has applied.
+ * Several coordinators may relay the same rows at once: each publishes oldest first, so the first
+ * copy of any row always follows the first copies of the rows before it, and later copies are
+ * dropped by msgID. A run's rows are written by its one holder in run_seq order.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
