@@ -1,7 +1,15 @@
-// The shared contract enums Phase, RunSource and SkipReason are used as plain value sets (numbers):
-// they are the vocabulary of every phase and counter, and a parallel domain copy would only add a
-// mapping that can drift. Run status and phase state are domain types, mapped 1:1 at the edge.
-import { type Phase, RunSource, type SkipReason } from "@sigma/contracts";
+// Domain-local types only (no contract import): run status, phase state and run source are text
+// (as stored), mapped 1:1 to the contract enums at the edge (runner/status-enums.ts); phase ids and
+// skip reasons are the contract's numbers, carried as plain numbers.
+
+/** A phase of the pipeline: the sigma.common.v1.Phase number (run records store it as is). */
+export type PhaseId = number;
+
+/** A typed skip reason: the sigma.common.v1.SkipReason number. */
+export type SkipReasonId = number;
+
+/** Who asked for a run, as stored in the runs table and sent in RunStarted. */
+export type RunSourceText = "cron" | "onboarding" | "admin" | "manual";
 
 /** Run lifecycle states as stored in the runs table (SPEC §4 run history). */
 export type RunStatusText = "running" | "completed" | "completed_with_warnings" | "failed" | "cancelled";
@@ -14,12 +22,12 @@ export interface PhaseCountersRecord {
   inputs: number;
   outputs: number;
   /** Skip counts keyed by SkipReason enum value. */
-  skipped: Partial<Record<SkipReason, number>>;
+  skipped: Partial<Record<SkipReasonId, number>>;
 }
 
 /** One phase's entry in a run record. */
 export interface PhaseRecord {
-  phase: Phase;
+  phase: PhaseId;
   state: PhaseStateText;
   durationSeconds: number;
   counters: PhaseCountersRecord;
@@ -29,7 +37,7 @@ export interface PhaseRecord {
 /** A per-symbol (or per-portfolio) data-quality problem recorded on a run. */
 export interface ProblemRecord {
   symbol: string;
-  reason: SkipReason;
+  reason: SkipReasonId;
   message: string;
   date: string;
 }
@@ -37,7 +45,7 @@ export interface ProblemRecord {
 /** The in-memory image of one row of the runs table. */
 export interface RunRecord {
   id: string;
-  source: RunSource;
+  source: RunSourceText;
   scope: string;
   portfolioId: string;
   requestedStartDate: string;
@@ -65,37 +73,14 @@ export interface RunRecord {
   finishedAt: Date | null;
 }
 
-/** Run source enum → the text stored in the runs table and sent in RunStarted events. */
-export const RUN_SOURCE_TEXT: Record<RunSource, string> = {
-  [RunSource.UNSPECIFIED]: "manual",
-  [RunSource.CRON]: "cron",
-  [RunSource.ONBOARDING]: "onboarding",
-  [RunSource.ADMIN]: "admin",
-  [RunSource.MANUAL]: "manual",
-};
-
-/** Parses a stored source string back to the enum (unknown → MANUAL). */
-export function runSourceFromText(text: string): RunSource {
-  switch (text) {
-    case "cron":
-      return RunSource.CRON;
-    case "onboarding":
-      return RunSource.ONBOARDING;
-    case "admin":
-      return RunSource.ADMIN;
-    default:
-      return RunSource.MANUAL;
-  }
-}
-
 /** Adds `n` skips with `reason` to a counters record. */
-export function addSkip(counters: PhaseCountersRecord, reason: SkipReason, n = 1): void {
+export function addSkip(counters: PhaseCountersRecord, reason: SkipReasonId, n = 1): void {
   counters.skipped[reason] = (counters.skipped[reason] ?? 0) + n;
 }
 
 /** Total skips over every reason. */
 export function totalSkipped(counters: PhaseCountersRecord): number {
-  return Object.values(counters.skipped).reduce((a, b) => a + (b ?? 0), 0);
+  return Object.values(counters.skipped).reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
 /** Problems kept on a run record; the rest are counted in `problemsOmitted` (a record stays readable). */

@@ -6,7 +6,7 @@ import { runToProto, statusFilter } from "./run-mapper.js";
 
 const record = (status: RunStatusText, states: PhaseStateText[], problemsOmitted = 0): RunRecord => ({
   id: "00000000-0000-4000-8000-000000000001",
-  source: RunSource.ADMIN,
+  source: "admin",
   scope: "universe",
   portfolioId: "",
   requestedStartDate: "",
@@ -41,6 +41,7 @@ const record = (status: RunStatusText, states: PhaseStateText[], problemsOmitted
 test("every run status and phase state maps 1:1 to the shared enums, with the deprecated fields still filled", () => {
   const run = runToProto(record("cancelled", ["completed", "failed", "incomplete", "cancelled", "pending", "running"]));
   assert.equal(run.runStatus, RunStatus.CANCELLED);
+  assert.equal(run.source, RunSource.ADMIN);
   assert.equal(run.status, LegacyRunStatus.CANCELLED);
   assert.deepEqual(
     run.phases.map((p) => [p.phaseState, p.state]),

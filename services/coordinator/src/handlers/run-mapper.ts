@@ -6,6 +6,7 @@ import type { RunRecord, RunStatusText } from "../domain/run-record.js";
 import { countersToProto } from "../runner/reporter.js";
 import {
   PHASE_STATE_TO_PROTO,
+  RUN_SOURCE_TO_PROTO,
   RUN_STATUS_TO_LEGACY,
   RUN_STATUS_TO_PROTO,
   runStatusFromLegacy,
@@ -16,7 +17,7 @@ import {
 export function runToProto(r: RunRecord): Run {
   return create(RunSchema, {
     id: r.id,
-    source: r.source,
+    source: RUN_SOURCE_TO_PROTO[r.source],
     scope: r.scope,
     portfolioId: r.portfolioId,
     requestedStartDate: r.requestedStartDate,

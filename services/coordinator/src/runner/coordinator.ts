@@ -6,12 +6,13 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableErr
 import type { Logger } from "pino";
 import { planRun, type RunPlan } from "../domain/planner.js";
 import type { OutboxStore, RunStore } from "../domain/ports.js";
-import { type PhaseRecord, RUN_SOURCE_TEXT, type RunRecord, type RunStatusText } from "../domain/run-record.js";
+import type { PhaseRecord, RunRecord, RunStatusText } from "../domain/run-record.js";
 import { PIPELINE } from "../phases/index.js";
 import type { PhaseServices, PhaseStep } from "../phases/step.js";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type OutboxRelaySettings } from "./outbox-relay.js";
 import { RunReporter } from "./reporter.js";
 import { type ActiveRun, executeRun, type ExecutorSettings, stopRun } from "./run-executor.js";
+import { RUN_SOURCE_TO_TEXT } from "./status-enums.js";
 
 /** Tunables of the coordinator (validated by main.ts from the environment). */
 export interface CoordinatorSettings extends ExecutorSettings {
@@ -202,7 +203,7 @@ export class Coordinator {
     if (lease.takenOver.length) this.relay.kick();
     const record: RunRecord = {
       id: runId,
-      source: input.source,
+      source: RUN_SOURCE_TO_TEXT[input.source],
       scope: "universe",
       portfolioId: "",
       requestedStartDate: input.startDate,
@@ -230,7 +231,7 @@ export class Coordinator {
     };
     const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }));
     reporter.runStarted({
-      source: RUN_SOURCE_TEXT[record.source],
+      source: record.source,
       scope: record.scope,
       startDate: record.startDate,
       endDate: record.endDate,

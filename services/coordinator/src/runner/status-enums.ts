@@ -1,5 +1,22 @@
-import { LegacyRunStatus, PhaseState, RunStatus } from "@sigma/contracts";
-import type { PhaseStateText, RunStatusText } from "../domain/run-record.js";
+import { LegacyRunStatus, PhaseState, RunSource, RunStatus } from "@sigma/contracts";
+import type { PhaseStateText, RunSourceText, RunStatusText } from "../domain/run-record.js";
+
+/** Run source enum → the domain's text (UNSPECIFIED counts as manual). */
+export const RUN_SOURCE_TO_TEXT: Readonly<Record<RunSource, RunSourceText>> = {
+  [RunSource.UNSPECIFIED]: "manual",
+  [RunSource.CRON]: "cron",
+  [RunSource.ONBOARDING]: "onboarding",
+  [RunSource.ADMIN]: "admin",
+  [RunSource.MANUAL]: "manual",
+};
+
+/** The domain's run source → its enum. */
+export const RUN_SOURCE_TO_PROTO: Readonly<Record<RunSourceText, RunSource>> = {
+  cron: RunSource.CRON,
+  onboarding: RunSource.ONBOARDING,
+  admin: RunSource.ADMIN,
+  manual: RunSource.MANUAL,
+};
 
 /** Domain run status → the shared contract enum (1:1). */
 export const RUN_STATUS_TO_PROTO: Readonly<Record<RunStatusText, RunStatus>> = {

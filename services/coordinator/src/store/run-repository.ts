@@ -2,8 +2,14 @@ import { quoteIdent } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { FinalEventEncoder, LeaseResult, LeaseRow, OutboxEvent, OutboxStore, RunStore, SaveResult } from "../domain/ports.js";
-import type { RunRecord, RunStatusText } from "../domain/run-record.js";
-import { runSourceFromText, RUN_SOURCE_TEXT } from "../domain/run-record.js";
+import type { RunRecord, RunSourceText, RunStatusText } from "../domain/run-record.js";
+
+const SOURCES: ReadonlySet<string> = new Set<RunSourceText>(["cron", "onboarding", "admin", "manual"]);
+
+/** A stored source, or "manual" for a value this version does not know. */
+function sourceFromText(text: string): RunSourceText {
+  return SOURCES.has(text) ? (text as RunSourceText) : "manual";
+}
 
 export type { LeaseResult, LeaseRow } from "../domain/ports.js";
 
@@ -26,7 +32,7 @@ function toDateText(v: unknown): string {
 function rowToRun(r: Record<string, unknown>): RunRecord {
   return {
     id: String(r.id),
-    source: runSourceFromText(String(r.source)),
+    source: sourceFromText(String(r.source)),
     scope: String(r.scope),
     portfolioId: (r.portfolio_id as string | null) ?? "",
     requestedStartDate: toDateText(r.requested_start_date),
@@ -119,7 +125,7 @@ export class RunRepository implements RunStore, OutboxStore {
          RETURNING started_at`,
         [
           run.id,
-          RUN_SOURCE_TEXT[run.source],
+          run.source,
           run.scope,
           nullIfEmpty(run.portfolioId),
           nullIfEmpty(run.requestedStartDate),
