@@ -167,8 +167,6 @@ class RunExecution {
         await reporter.error(`Run failed: ${run.errorSummary}`);
       }
     } finally {
-      // The keeper heartbeats until the final record is written: a coordinator waiting out a
-      // database outage to write it is alive, and must not look lost to another's sweep.
       // A run that lost its lease was finalized by whoever took it (who wrote its final event):
       // this process must not write a contradicting one.
       if (active.stop?.kind !== "lease_lost") {
@@ -180,10 +178,12 @@ class RunExecution {
           datesFailed: run.datesFailed,
         });
       }
-      await this.finalSave();
+      const written = await this.finalSave();
+      // Only now: the keeper heartbeats until the final record is written, because a coordinator
+      // waiting out a database outage to write it is alive and must not look lost to a sweep.
       await keeper.stop();
       await deps.store.releaseLeases(run.id).catch((err) => logger.error({ err }, "releasing the lease failed; it expires after the TTL"));
-      if (active.stop?.kind !== "lease_lost") await this.reportUndelivered();
+      if (written) await this.reportUndelivered();
       logger.info({ status: run.status, seconds: (performance.now() - started) / 1000 }, "run finished");
     }
   }
@@ -374,7 +374,7 @@ class RunExecution {
    * The final write of a run record (with its RunFinished event), retried with capped backoff for
    * `finalSaveMaxMs`: the database coming back within minutes must still get the true final status.
    */
-  private async finalSave(): Promise<void> {
+  private async finalSave(): Promise<boolean> {
     const { run, deps, reporter, logger } = this;
     const maxMs = deps.settings.finalSaveMaxMs ?? DEFAULT_FINAL_SAVE_MAX_MS;
     const t0 = performance.now();
@@ -384,18 +384,18 @@ class RunExecution {
         const r = await deps.store.save(run, events);
         if (!r.saved) {
           logger.warn("final run record not written: the run was finalized elsewhere (lease taken over or cancelled)");
-          return;
+          return false;
         }
         reporter.committed(events.length);
         run.finishedAt = r.at ?? null;
         if (attempt > 0) logger.info({ attempts: attempt + 1 }, "final run record written after database errors");
         deps.relay.kick();
-        return;
+        return true;
       } catch (err) {
         const waited = performance.now() - t0;
         if (waited >= maxMs) {
           logger.error({ err, waitedMs: Math.round(waited) }, "final run record could not be written; the sweep will mark the run failed");
-          return;
+          return false;
         }
         if (attempt === 0) logger.warn({ err }, "final run record write failed; retrying until the database is back");
         // Capped at 2 s: the record lands within 2 s of the database's return (before any sweep).
