@@ -63,9 +63,6 @@ export interface RunBatchOutcome {
   message: string;
 }
 
-/** The phases this build runs, in order: those of the declared pipeline. */
-export const LIVE_PHASES: Phase[] = PIPELINE.map((s) => s.phase);
-
 const VALID_SOURCES = new Set([RunSource.CRON, RunSource.ONBOARDING, RunSource.ADMIN, RunSource.MANUAL]);
 
 const emptyPhase = (phase: Phase): PhaseRecord => ({
