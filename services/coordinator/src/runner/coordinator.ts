@@ -226,7 +226,7 @@ export class Coordinator {
       heartbeatAt: new Date(0),
       finishedAt: null,
     };
-    const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }));
+    const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }), () => this.relay.kick());
     reporter.runStarted({
       source: record.source,
       scope: record.scope,

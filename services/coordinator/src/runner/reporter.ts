@@ -43,6 +43,8 @@ export class RunReporter {
     private readonly store: Pick<RunStore, "appendEvents">,
     private readonly now: () => Date,
     private readonly logger: Logger,
+    /** Called after events reached the outbox (wakes the relay, so progress shows without a poll delay). */
+    private readonly onWritten: () => void = () => {},
   ) {}
 
   /** Events built but not yet in the outbox (they go with the next save). */
@@ -74,6 +76,7 @@ export class RunReporter {
     try {
       await this.store.appendEvents(batch);
       this.committed(batch.length);
+      this.onWritten();
       if (this.appendFailures > 0) this.logger.info({ failures: this.appendFailures }, "run events reach the outbox again");
       this.appendFailures = 0;
     } catch (err) {

@@ -246,7 +246,7 @@ class RunExecution {
         const c = this.record(step).counters;
         if (c.inputs > 0 && c.outputs === 0) {
           current = step;
-          throw new PhaseFailedError(`${c.inputs} symbol(s) in scope and no row over ${total} date(s)${skipText(c.skipped)}`);
+          throw new PhaseFailedError(`${c.inputs} ${unitOf(step)} in scope and no row over ${total} date(s)${skipText(c.skipped)}`);
         }
       }
       for (const step of live) {
@@ -254,7 +254,7 @@ class RunExecution {
         rec.state = "completed";
         rec.durationSeconds = seconds.get(step.phase) ?? 0;
         const nFits = fits.get(step.phase) ?? 0;
-        rec.summary = `${rec.counters.outputs} rows for ${rec.counters.inputs} symbols over ${total} date(s)${nFits ? ` (${nFits} regressions)` : ""}`;
+        rec.summary = `${rec.counters.outputs} rows for ${rec.counters.inputs} ${step.scope} over ${total} date(s)${nFits ? ` (${nFits} regressions)` : ""}`;
         reporter.phaseFinished(step.phase, "completed", rec.durationSeconds, rec.counters, rec.summary);
       }
     } catch (err) {
@@ -421,6 +421,11 @@ class RunExecution {
       logger.warn({ err }, "could not check the event outbox after the run");
     }
   }
+}
+
+/** What a step's inputs are, for messages. */
+function unitOf(step: PhaseStep): string {
+  return step.scope === "portfolios" ? "portfolio(s)" : "symbol(s)";
 }
 
 function chunkText(chunk: StepChunk): string {
