@@ -101,3 +101,10 @@ export function problemCount(run: Pick<RunRecord, "problems" | "problemsOmitted"
 export function isFinal(status: RunStatusText): boolean {
   return status !== "running";
 }
+
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a well-formed run id (a UUID, the runs table's key); anything else cannot name a run. */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}

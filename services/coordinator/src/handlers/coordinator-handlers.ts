@@ -2,13 +2,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { type CoordinatorService, RunSource } from "@sigma/contracts";
 import { InvalidArgumentError, isAdmin, PermissionDeniedError, requireAdmin, requirePrincipal, UnimplementedError } from "@sigma/runtime";
 import type { Coordinator } from "../runner/coordinator.js";
-import { UUID_PATTERN } from "../store/run-repository.js";
+import { isRunId } from "../domain/run-record.js";
 import { runToProto, statusFilter } from "./run-mapper.js";
 
 /** A run id must be a UUID (the run table's key): anything else is the caller's mistake, not NOT_FOUND. */
 function requireRunId(runId: string): string {
   if (!runId) throw new InvalidArgumentError("run_id is required", { violations: [{ field: "run_id", description: "required" }] });
-  if (!UUID_PATTERN.test(runId)) {
+  if (!isRunId(runId)) {
     throw new InvalidArgumentError("run_id is not a UUID", {
       violations: [{ field: "run_id", description: `not a UUID: "${runId.slice(0, 80)}"` }],
     });

@@ -2,7 +2,6 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { FactorService, MarketDataService, Phase } from "@sigma/contracts";
 import type { Logger } from "pino";
 import type { PhaseRecord, ProblemRecord } from "../domain/run-record.js";
-import type { RunReporter } from "../runner/reporter.js";
 
 /** The services phase steps call (one typed client each). Later phases add theirs here. */
 export interface PhaseServices {
@@ -27,10 +26,18 @@ export interface StepChunk {
   historyStartDate: string;
 }
 
+/** What a step may report while it works (the runner reports start/finish of chunked steps itself). */
+export interface StepReporter {
+  phaseStarted(phase: Phase, total: number, unit: string): Promise<void>;
+  phaseProgress(phase: Phase, current: number, total: number, unit: string): Promise<void>;
+  info(message: string, extra?: { symbol?: string; date?: string; phase?: Phase }): Promise<void>;
+  warn(message: string, extra?: { symbol?: string; date?: string; phase?: Phase }): Promise<void>;
+}
+
 /** What every step call receives: where to report, how to record, and whether to stop. */
 export interface StepContext {
   readonly runId: string;
-  readonly reporter: RunReporter;
+  readonly reporter: StepReporter;
   readonly logger: Logger;
   /** The phase's record inside the run (counters are updated in place). */
   readonly record: PhaseRecord;

@@ -2,7 +2,7 @@ import { quoteIdent } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { FinalEventEncoder, LeaseResult, LeaseRow, OutboxEvent, OutboxStore, RunStore, SaveResult } from "../domain/ports.js";
-import type { RunRecord, RunSourceText, RunStatusText } from "../domain/run-record.js";
+import { isRunId, type RunRecord, type RunSourceText, type RunStatusText } from "../domain/run-record.js";
 
 const SOURCES: ReadonlySet<string> = new Set<RunSourceText>(["cron", "onboarding", "admin", "manual"]);
 
@@ -12,9 +12,6 @@ function sourceFromText(text: string): RunSourceText {
 }
 
 export type { LeaseResult, LeaseRow } from "../domain/ports.js";
-
-/** The only syntax GetRun/CancelRun accept as a run id (the table's key type). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const GLOBAL = "global";
 
@@ -221,7 +218,7 @@ export class RunRepository implements RunStore, OutboxStore {
 
   /** Reads one run, or null. */
   async get(id: string): Promise<RunRecord | null> {
-    if (!UUID_PATTERN.test(id)) return null;
+    if (!isRunId(id)) return null;
     const rows = (await this.db.query(`SELECT ${this.columns} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
     return rows.length ? rowToRun(rows[0]!) : null;
   }
