@@ -12,24 +12,10 @@ module.exports = {
       comment:
         "A service's domain/ never imports its store/ or handlers/, nor the transport and storage packages " +
         "(@connectrpc/*, typeorm, pg, nats).",
-      from: {
-        path: "^services/[^/]+/src/domain/",
-        // Exception (coordinator only): its domain is being refactored out of these imports in another
-        // branch; until that lands, coordinator/src/domain may import its store/ and @connectrpc/connect.
-        pathNot: ["^services/coordinator/src/domain/", "\\.test\\.ts$"],
-      },
+      from: { path: "^services/[^/]+/src/domain/", pathNot: "\\.test\\.ts$" },
       to: {
         path: ["^services/[^/]+/src/(store|handlers)/", "(^|/)node_modules/@connectrpc/", "(^|/)node_modules/(typeorm|pg|nats)/"],
       },
-    },
-    {
-      name: "coordinator-domain-transitional",
-      severity: "error",
-      comment:
-        "Narrow exception for services/coordinator/src/domain (being refactored elsewhere): it may use its " +
-        "store/ and @connectrpc/connect types for now, but never handlers/, typeorm, pg or nats.",
-      from: { path: "^services/coordinator/src/domain/", pathNot: "\\.test\\.ts$" },
-      to: { path: ["^services/coordinator/src/handlers/", "(^|/)node_modules/(typeorm|pg|nats)/"] },
     },
     {
       name: "no-other-service-internals",

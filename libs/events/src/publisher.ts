@@ -1,7 +1,8 @@
 /**
- * The publishing side of run events. Publishing is best effort by design: a run must complete even
- * when NATS is down, so failures are counted and logged (the coordinator stores the count as
- * `events_undelivered`) instead of thrown.
+ * The publishing side of run events. A publish never throws for transport failures: it reports
+ * `{ delivered: false }` (counted and logged), so the caller decides what to do. The coordinator
+ * publishes only from its transactional outbox, keeping an undelivered event there and retrying it;
+ * the msgID `run_id:run_seq` makes a repeated publish a no-op in the stream.
  */
 import type { NatsConnection } from "nats";
 import type { RunEvent } from "@sigma/contracts";

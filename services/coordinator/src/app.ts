@@ -6,8 +6,9 @@ import { closeDataSource, createDataSource } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
 import type { CoordinatorConfig } from "./config.js";
-import { Coordinator, type CoordinatorSettings } from "./domain/coordinator.js";
 import { coordinatorHandlers } from "./handlers/coordinator-handlers.js";
+import { Coordinator, type CoordinatorSettings } from "./runner/coordinator.js";
+import { terminalEventEncoder } from "./runner/reporter.js";
 import { COORDINATOR_MIGRATIONS } from "./store/migrations.js";
 import { RunRepository } from "./store/run-repository.js";
 
@@ -55,12 +56,16 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
     rpcTimeoutMs: config.rpcTimeoutMs,
   };
   const clientOpts = { token: serviceTokenSource(config.auth, "service:coordinator"), timeoutMs: settings.rpcTimeoutMs };
+  const now = () => new Date();
   const coordinator = new Coordinator({
-    repo: new RunRepository(db, schema),
-    marketData: createServiceClient(MarketDataService, config.marketDataUrl, clientOpts),
-    factor: createServiceClient(FactorService, config.factorUrl, clientOpts),
+    store: new RunRepository(db, schema, terminalEventEncoder(now)),
+    services: {
+      marketData: createServiceClient(MarketDataService, config.marketDataUrl, clientOpts),
+      factor: createServiceClient(FactorService, config.factorUrl, clientOpts),
+    },
     publisher: o.publisher,
     clock,
+    now,
     logger: o.logger,
     settings,
   });

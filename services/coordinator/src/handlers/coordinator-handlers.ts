@@ -1,8 +1,20 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type CoordinatorService, RunSource } from "@sigma/contracts";
-import { InvalidArgumentError, requireAdmin, requirePrincipal, UnimplementedError } from "@sigma/runtime";
-import type { Coordinator } from "../domain/coordinator.js";
+import { InvalidArgumentError, isAdmin, PermissionDeniedError, requireAdmin, requirePrincipal, UnimplementedError } from "@sigma/runtime";
+import type { Coordinator } from "../runner/coordinator.js";
+import { isRunId } from "../domain/run-record.js";
 import { runToProto, statusFilter } from "./run-mapper.js";
+
+/** A run id must be a UUID (the run table's key): anything else is the caller's mistake, not NOT_FOUND. */
+function requireRunId(runId: string): string {
+  if (!runId) throw new InvalidArgumentError("run_id is required", { violations: [{ field: "run_id", description: "required" }] });
+  if (!isRunId(runId)) {
+    throw new InvalidArgumentError("run_id is not a UUID", {
+      violations: [{ field: "run_id", description: `not a UUID: "${runId.slice(0, 80)}"` }],
+    });
+  }
+  return runId.toLowerCase();
+}
 
 /** CoordinatorService: proto ↔ domain translation and authorization, nothing else. */
 export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeof CoordinatorService> {
@@ -42,19 +54,27 @@ export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeo
       throw new UnimplementedError("portfolio removal across services");
     },
     async getRun(req, ctx) {
-      requirePrincipal(ctx);
-      if (!req.runId) throw new InvalidArgumentError("run_id is required", { violations: [{ field: "run_id", description: "required" }] });
-      return { run: runToProto(await coordinator.getRun(req.runId)) };
+      const principal = requirePrincipal(ctx);
+      const runId = requireRunId(req.runId);
+      // Universe runs are operator business (SPEC §5). Portfolio runs would be readable by their
+      // owner, but portfolio ownership is not built yet, so only admins read runs. The answer is
+      // the same whether or not the run exists, so a non-admin learns nothing about run ids.
+      if (!isAdmin(principal)) throw new PermissionDeniedError("admin role required to read this run");
+      return { run: runToProto(await coordinator.getRun(runId)) };
     },
     async listRuns(req, ctx) {
       requireAdmin(ctx);
-      const runs = await coordinator.listRuns(req.limit, statusFilter(req.status));
+      if (req.limit < 0) {
+        throw new InvalidArgumentError("invalid limit", {
+          violations: [{ field: "limit", description: `must be 0 (default 20) or positive, got ${req.limit}` }],
+        });
+      }
+      const runs = await coordinator.listRuns(req.limit, statusFilter(req.runStatus, req.status));
       return { runs: runs.map(runToProto) };
     },
     async cancelRun(req, ctx) {
       requireAdmin(ctx);
-      if (!req.runId) throw new InvalidArgumentError("run_id is required", { violations: [{ field: "run_id", description: "required" }] });
-      return { run: runToProto(await coordinator.cancelRun(req.runId)) };
+      return { run: runToProto(await coordinator.cancelRun(requireRunId(req.runId))) };
     },
   };
 }

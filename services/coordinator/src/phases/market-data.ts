@@ -1,48 +1,51 @@
-import type { Client } from "@connectrpc/connect";
-import { FACTOR_ETFS, type MarketDataService, Phase, SkipReason, SymbolStatus } from "@sigma/contracts";
-import { withCorrelation } from "@sigma/runtime";
+import { FACTOR_ETFS, Phase, SkipReason, SymbolStatus } from "@sigma/contracts";
 import { addSkip } from "../domain/run-record.js";
-import { PhaseFailedError, RunCancelledError, type PhaseContext } from "./phase-context.js";
+import {
+  PhaseFailedError,
+  type PhaseStep,
+  RunCancelledError,
+  retryOnCodes,
+  type StepChunk,
+  type StepContext,
+  TRANSIENT_CODES,
+} from "./step.js";
 
-/** Inputs of phase 1. */
-export interface MarketDataPhaseInput {
-  /** Symbols in scope (empty = the whole universe); the factor ETFs are always added by the service. */
-  symbols: string[];
-  historyStartDate: string;
-  endDate: string;
-  force: boolean;
-  /** Symbols per SyncPrices call (progress granularity). */
-  batchSize: number;
-  timeoutMs: number;
-}
-
-/** Result of phase 1: the symbols that have prices for the run and those that do not. */
-export interface MarketDataPhaseOutput {
-  available: string[];
-  unavailable: string[];
-}
+/** Phase 1 (Market Data Collection): one incremental sync over the whole range plus its price history. */
+export const marketDataStep: PhaseStep = {
+  phase: Phase.MARKET_DATA,
+  scope: "symbols",
+  shape: "whole_range",
+  // A universe sync of a few thousand symbols from a remote provider takes minutes, not hours.
+  deadlineMs: 60 * 60_000,
+  // SyncPrices is idempotent (incremental, per symbol), so a call the peer refused can be repeated.
+  retry: retryOnCodes(3, 1000, ...TRANSIENT_CODES),
+  unit: "symbols",
+  async run(ctx, chunk) {
+    const out = await runMarketDataPhase(ctx, chunk);
+    return { scope: { symbols: out.available } };
+  },
+};
 
 /**
- * Phase 1 (Market Data Collection): resolves the symbol scope, then syncs prices in batches
- * over [historyStartDate, endDate] (incremental at the provider side), reporting progress per
+ * Phase 1 (Market Data Collection): resolves the symbol scope (empty = the whole universe; the factor
+ * ETFs are always added), then syncs prices in batches over [historyStartDate, endDate] (incremental at the provider side), reporting progress per
  * batch and an activity warning per unavailable symbol. Fails when symbols were in scope and
  * none has prices.
  */
-export async function runMarketDataPhase(
-  ctx: PhaseContext,
-  marketData: Client<typeof MarketDataService>,
-  input: MarketDataPhaseInput,
-): Promise<MarketDataPhaseOutput> {
+async function runMarketDataPhase(ctx: StepContext, chunk: StepChunk): Promise<{ available: string[]; unavailable: string[] }> {
+  const marketData = ctx.services.marketData;
+  // A retried call starts over: counters describe the last attempt only.
+  ctx.record.counters = { inputs: 0, outputs: 0, skipped: {} };
   const counters = ctx.record.counters;
-  let symbols = input.symbols;
+  let symbols = [...ctx.scope.symbols];
   if (symbols.length === 0) {
-    const listed = await marketData.listSymbols({ includeFactorEtfs: true }, { signal: ctx.signal, timeoutMs: input.timeoutMs });
+    const listed = await marketData.listSymbols({ includeFactorEtfs: true }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
     symbols = listed.symbols.map((s) => s.symbol);
   }
   // Factor ETFs are part of every scope (SPEC §3); listing them explicitly keeps the totals honest.
   symbols = [...new Set([...FACTOR_ETFS, ...symbols])];
   const batches: string[][] = [];
-  for (let i = 0; i < symbols.length; i += input.batchSize) batches.push(symbols.slice(i, i + input.batchSize));
+  for (let i = 0; i < symbols.length; i += ctx.syncBatchSize) batches.push(symbols.slice(i, i + ctx.syncBatchSize));
   await ctx.reporter.phaseStarted(Phase.MARKET_DATA, symbols.length, "symbols");
 
   const available: string[] = [];
@@ -51,12 +54,9 @@ export async function runMarketDataPhase(
   let done = 0;
   for (const batch of batches) {
     if (ctx.cancelled()) throw new RunCancelledError();
-    // The run id and phase travel as headers, so market data's log lines for this call carry them.
-    const res = await withCorrelation({ runId: ctx.runId, phase: Phase[Phase.MARKET_DATA] }, () =>
-      marketData.syncPrices(
-        { symbols: batch, startDate: input.historyStartDate, endDate: input.endDate, force: input.force, includeFactorEtfs: false },
-        { signal: ctx.signal, timeoutMs: input.timeoutMs },
-      ),
+    const res = await marketData.syncPrices(
+      { symbols: batch, startDate: chunk.historyStartDate, endDate: chunk.dates.at(-1)!, force: ctx.force, includeFactorEtfs: false },
+      { signal: ctx.signal, timeoutMs: ctx.timeoutMs },
     );
     for (const r of res.results) {
       if (seen.has(r.symbol)) continue;

@@ -82,5 +82,35 @@ export class CoordinatorCancelRequest1700000000001 implements MigrationInterface
   }
 }
 
+/**
+ * Adds the transactional outbox of run events (issue #7.1): each event row is written in the same
+ * transaction as the run-record change it describes and deleted once JetStream acknowledged it, so
+ * a NATS outage delays events but never loses the final one. Also `problems_omitted`: problems beyond
+ * the kept 1,000 are only counted.
+ */
+export class CoordinatorOutbox1700000000002 implements MigrationInterface {
+  name = "CoordinatorOutbox1700000000002";
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS ${s}.outbox (
+        id bigserial PRIMARY KEY,
+        run_id uuid NOT NULL,
+        run_seq bigint NOT NULL,
+        payload bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX IF NOT EXISTS outbox_run_id_idx ON ${s}.outbox (run_id)`);
+    await q.query(`ALTER TABLE ${s}.runs ADD COLUMN IF NOT EXISTS problems_omitted int NOT NULL DEFAULT 0`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`ALTER TABLE ${s}.runs DROP COLUMN IF EXISTS problems_omitted`);
+    await q.query(`DROP TABLE IF EXISTS ${s}.outbox`);
+  }
+}
+
 /** The coordinator schema's migrations, in order (run at start by createDataSource). */
-export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000, CoordinatorCancelRequest1700000000001];
+export const COORDINATOR_MIGRATIONS = [CoordinatorInit1700000000000, CoordinatorCancelRequest1700000000001, CoordinatorOutbox1700000000002];

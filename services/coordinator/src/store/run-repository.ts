@@ -1,18 +1,17 @@
 import { quoteIdent } from "@sigma/db";
 import type { DataSource } from "typeorm";
-import type { RunRecord, RunStatusText } from "../domain/run-record.js";
-import { runSourceFromText, RUN_SOURCE_TEXT } from "../domain/run-record.js";
+import type { EntityManager } from "typeorm";
+import type { FinalEventEncoder, LeaseResult, LeaseRow, OutboxEvent, OutboxStore, RunStore, SaveResult } from "../domain/ports.js";
+import { isRunId, type RunRecord, type RunSourceText, type RunStatusText } from "../domain/run-record.js";
 
-/** A lease currently held on a scope. */
-export interface LeaseRow {
-  scopeKey: string;
-  runId: string;
-  holder: string;
-  heartbeatAt: Date;
+const SOURCES: ReadonlySet<string> = new Set<RunSourceText>(["cron", "onboarding", "admin", "manual"]);
+
+/** A stored source, or "manual" for a value this version does not know. */
+function sourceFromText(text: string): RunSourceText {
+  return SOURCES.has(text) ? (text as RunSourceText) : "manual";
 }
 
-/** Outcome of a lease acquisition. */
-export type LeaseResult = { acquired: true; takenOver: LeaseRow[] } | { acquired: false; conflict: LeaseRow };
+export type { LeaseResult, LeaseRow } from "../domain/ports.js";
 
 const GLOBAL = "global";
 
@@ -30,7 +29,7 @@ function toDateText(v: unknown): string {
 function rowToRun(r: Record<string, unknown>): RunRecord {
   return {
     id: String(r.id),
-    source: runSourceFromText(String(r.source)),
+    source: sourceFromText(String(r.source)),
     scope: String(r.scope),
     portfolioId: (r.portfolio_id as string | null) ?? "",
     requestedStartDate: toDateText(r.requested_start_date),
@@ -46,9 +45,11 @@ function rowToRun(r: Record<string, unknown>): RunRecord {
     datesFailed: Number(r.dates_failed),
     phases: r.phases as RunRecord["phases"],
     problems: r.problems as RunRecord["problems"],
+    problemsOmitted: Number(r.problems_omitted ?? 0),
     warnings: r.warnings as string[],
     errorSummary: String(r.error_summary ?? ""),
-    eventsUndelivered: Number(r.events_undelivered),
+    // Events not yet in the stream: those still in the outbox, plus any that never reached it.
+    eventsUndelivered: Number(r.events_undelivered) + Number(r.outbox_pending ?? 0),
     holder: String(r.holder),
     startedAt: new Date(r.started_at as string),
     heartbeatAt: new Date(r.heartbeat_at as string),
@@ -56,21 +57,16 @@ function rowToRun(r: Record<string, unknown>): RunRecord {
   };
 }
 
-/** Every runs column, with dates as text so no time zone can shift them. */
+/** Every runs column, with dates as text so no time zone can shift them (schema-qualified outbox count added per query). */
 const RUN_COLUMNS = `id, source, scope, portfolio_id, requested_start_date::text AS requested_start_date,
   requested_end_date::text AS requested_end_date, force_rerun, status, as_of, target_date::text AS target_date,
   start_date::text AS start_date, end_date::text AS end_date, dates_total, dates_completed, dates_failed, phases,
-  problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at`;
+  problems, problems_omitted, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at`;
 
 /** Rows returned by an UPDATE ... RETURNING through TypeORM (which wraps them as [rows, count]). */
 function returnedRows<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number") return result[0] as T[];
   return (result as T[]) ?? [];
-}
-
-/** Rows affected by an UPDATE ... RETURNING. */
-function affected(result: unknown): number {
-  return returnedRows(result).length;
 }
 
 /**
@@ -85,93 +81,152 @@ function closePhases(stateParam: string): string {
 const nullIfEmpty = (s: string): string | null => (s ? s : null);
 
 /**
- * Run history and leases in the coordinator's schema. Every write is a single statement or a
- * short transaction with no RPC inside (STACK.md: never hold a transaction across an RPC).
+ * Run history, leases and the event outbox in the coordinator's schema. Every write is a single
+ * statement or a short transaction with no RPC inside (STACK.md: never hold a transaction across an
+ * RPC). Whoever finalizes a run writes its final event to the outbox in the same transaction.
  */
-export class RunRepository {
+export class RunRepository implements RunStore, OutboxStore {
   private readonly s: string;
 
   constructor(
     private readonly db: DataSource,
     schema: string,
+    /** Encodes the final event of runs finalized here for someone else (sweep, takeover, offline cancel). */
+    private readonly finalEvent: FinalEventEncoder,
   ) {
     this.s = quoteIdent(schema);
   }
 
-  /** Inserts a new run row (written synchronously at run start, SPEC §4); times on the database clock. */
-  async insert(run: RunRecord): Promise<void> {
-    await this.db.query(
-      `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
-         status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
-         problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)`,
-      [
-        run.id,
-        RUN_SOURCE_TEXT[run.source],
-        run.scope,
-        nullIfEmpty(run.portfolioId),
-        nullIfEmpty(run.requestedStartDate),
-        nullIfEmpty(run.requestedEndDate),
-        run.forceRerun,
-        run.status,
-        nullIfEmpty(run.asOf),
-        nullIfEmpty(run.targetDate),
-        nullIfEmpty(run.startDate),
-        nullIfEmpty(run.endDate),
-        run.datesTotal,
-        run.datesCompleted,
-        run.datesFailed,
-        JSON.stringify(run.phases),
-        JSON.stringify(run.problems),
-        JSON.stringify(run.warnings),
-        run.errorSummary,
-        run.eventsUndelivered,
-        run.holder,
-        run.finishedAt,
-      ],
+  private get columns(): string {
+    return `${RUN_COLUMNS}, (SELECT count(*) FROM ${this.s}.outbox o WHERE o.run_id = runs.id)::int AS outbox_pending`;
+  }
+
+  private async appendWith(m: Pick<EntityManager, "query"> | DataSource, events: readonly OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await m.query(
+      `INSERT INTO ${this.s}.outbox (run_id, run_seq, payload)
+       SELECT e.run_id, e.run_seq, e.payload FROM unnest($1::uuid[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS e(run_id, run_seq, payload, ord)
+       ORDER BY e.ord`,
+      [events.map((e) => e.runId), events.map((e) => e.runSeq.toString()), events.map((e) => Buffer.from(e.payload))],
     );
   }
 
+  /** Inserts a new run row (written synchronously at run start, SPEC §4) and its first events; times on the database clock. */
+  async insert(run: RunRecord, events: readonly OutboxEvent[]): Promise<Date> {
+    return this.db.transaction(async (m) => {
+      const rows = (await m.query(
+        `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
+           status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
+           problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at, problems_omitted)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),NULL,$22)
+         RETURNING started_at`,
+        [
+          run.id,
+          run.source,
+          run.scope,
+          nullIfEmpty(run.portfolioId),
+          nullIfEmpty(run.requestedStartDate),
+          nullIfEmpty(run.requestedEndDate),
+          run.forceRerun,
+          run.status,
+          nullIfEmpty(run.asOf),
+          nullIfEmpty(run.targetDate),
+          nullIfEmpty(run.startDate),
+          nullIfEmpty(run.endDate),
+          run.datesTotal,
+          run.datesCompleted,
+          run.datesFailed,
+          JSON.stringify(run.phases),
+          JSON.stringify(run.problems),
+          JSON.stringify(run.warnings),
+          run.errorSummary,
+          run.eventsUndelivered,
+          run.holder,
+          run.problemsOmitted,
+        ],
+      )) as { started_at: Date | string }[];
+      await this.appendWith(m, events);
+      return new Date(rows[0]!.started_at);
+    });
+  }
+
   /**
-   * Writes the mutable part of a run (after every chunk and at the end), only while this holder
-   * still owns it: a run marked failed by a lease takeover or cancelled offline is never
-   * overwritten. Returns false when the row was not this holder's running run any more.
+   * Writes the mutable part of a run (after every chunk and at the end) and appends `events` in the
+   * same transaction, only while this holder still owns it: a run marked failed by a lease takeover
+   * or cancelled offline is never overwritten (and its events are then not written either).
+   * `finished_at` is set on the database clock when the status is final.
    */
-  async save(run: RunRecord): Promise<boolean> {
+  async save(run: RunRecord, events: readonly OutboxEvent[]): Promise<SaveResult> {
+    return this.db.transaction(async (m) => {
+      const rows = returnedRows<{ heartbeat_at: Date | string }>(
+        await m.query(
+          `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
+             problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=now(),
+             finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END, problems_omitted=$12
+           WHERE id=$1 AND holder=$11 AND status='running' RETURNING heartbeat_at`,
+          [
+            run.id,
+            run.status,
+            run.datesTotal,
+            run.datesCompleted,
+            run.datesFailed,
+            JSON.stringify(run.phases),
+            JSON.stringify(run.problems),
+            JSON.stringify(run.warnings),
+            run.errorSummary,
+            run.eventsUndelivered,
+            run.holder,
+            run.problemsOmitted,
+          ],
+        ),
+      );
+      if (rows.length === 0) return { saved: false };
+      await this.appendWith(m, events);
+      return { saved: true, at: new Date(rows[0]!.heartbeat_at) };
+    });
+  }
+
+  /** Appends events to the outbox on their own (progress and activity lines between saves). */
+  async appendEvents(events: readonly OutboxEvent[]): Promise<void> {
+    await this.appendWith(this.db, events);
+  }
+
+  /** Oldest outbox rows first (insertion order). */
+  async peek(limit: number): Promise<(OutboxEvent & { id: string })[]> {
     const rows = (await this.db.query(
-      `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
-         problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=now(),
-         finished_at=$11
-       WHERE id=$1 AND holder=$12 AND status='running' RETURNING id`,
-      [
-        run.id,
-        run.status,
-        run.datesTotal,
-        run.datesCompleted,
-        run.datesFailed,
-        JSON.stringify(run.phases),
-        JSON.stringify(run.problems),
-        JSON.stringify(run.warnings),
-        run.errorSummary,
-        run.eventsUndelivered,
-        run.finishedAt,
-        run.holder,
-      ],
-    )) as unknown;
-    return affected(rows) > 0;
+      `SELECT id::text AS id, run_id, run_seq::text AS run_seq, payload FROM ${this.s}.outbox o ORDER BY o.id LIMIT $1`,
+      [limit],
+    )) as { id: string; run_id: string; run_seq: string; payload: Buffer }[];
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, runSeq: BigInt(r.run_seq), payload: new Uint8Array(r.payload) }));
+  }
+
+  /** Deletes relayed outbox rows. */
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.db.query(`DELETE FROM ${this.s}.outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  /** Events of a run still waiting in the outbox. */
+  async outboxCount(runId: string): Promise<number> {
+    const rows = (await this.db.query(`SELECT count(*)::int AS n FROM ${this.s}.outbox WHERE run_id = $1`, [runId])) as { n: number }[];
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Appends a warning to a run whatever its status (used after its final save). */
+  async addWarning(runId: string, warning: string): Promise<void> {
+    await this.db.query(`UPDATE ${this.s}.runs SET warnings = warnings || to_jsonb($2::text) WHERE id = $1`, [runId, warning]);
   }
 
   /** Reads one run, or null. */
   async get(id: string): Promise<RunRecord | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const rows = (await this.db.query(`SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
+    if (!isRunId(id)) return null;
+    const rows = (await this.db.query(`SELECT ${this.columns} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
     return rows.length ? rowToRun(rows[0]!) : null;
   }
 
   /** Lists runs newest first, optionally filtered by status. */
   async list(limit: number, status?: RunStatusText): Promise<RunRecord[]> {
     const rows = (await this.db.query(
-      `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $1`,
+      `SELECT ${this.columns} FROM ${this.s}.runs WHERE ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $1`,
       [limit, status ?? null],
     )) as Record<string, unknown>[];
     return rows.map(rowToRun);
@@ -216,6 +271,7 @@ export class RunRepository {
         [runId, `${reason} (holder gone: heartbeat stale)`],
       );
       await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
+      await this.appendWith(m, [this.finalEvent(runId, "cancelled", `${reason} (holder gone: heartbeat stale)`)]);
       return "cancelled" as const;
     });
   }
@@ -227,16 +283,26 @@ export class RunRepository {
    */
   // `ownRunIds`: runs executing in the calling process are never swept (their heartbeat may only lag).
   async failStaleRuns(ttlMs: number, ownRunIds: readonly string[] = []): Promise<string[]> {
-    const rows = (await this.db.query(
-      `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
-         error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
-       WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') AND NOT (id = ANY($2::uuid[]))
-       RETURNING id`,
-      [ttlMs, ownRunIds],
-    )) as unknown;
-    const ids = returnedRows<{ id: string }>(rows).map((r) => r.id);
-    if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
-    return ids;
+    return this.db.transaction(async (m) => {
+      const rows = returnedRows<{ id: string; error_summary: string }>(
+        await m.query(
+          `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
+             error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
+           WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') AND NOT (id = ANY($2::uuid[]))
+           RETURNING id, error_summary`,
+          [ttlMs, ownRunIds],
+        ),
+      );
+      const ids = rows.map((r) => r.id);
+      if (ids.length) {
+        await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
+        await this.appendWith(
+          m,
+          rows.map((r) => this.finalEvent(r.id, "failed", r.error_summary)),
+        );
+      }
+      return ids;
+    });
   }
 
   /**
@@ -280,6 +346,7 @@ export class RunRepository {
         );
         if (!failed.length) continue;
         takenOver.push(stale);
+        await this.appendWith(m, [this.finalEvent(stale.runId, "failed", `lease taken over by run ${runId} (heartbeat stale)`)]);
         await m.query(
           `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
            VALUES ($1,$2,$3,$4,$5,now())`,

@@ -79,15 +79,22 @@ function asInvalidArgument<T>(fn: () => T): T {
   }
 }
 
-/** Fails loudly when symbols had prices but nothing would be written (never a silent "success"). */
-function requireOutput(
-  phase: string,
-  req: ComputeRequest,
-  rows: number,
-  skipped: Record<SkipReason, number>,
-  problems: readonly ReportedProblem[],
-): void {
-  const eligible = req.symbols.length - skipped.NO_PRICES;
+/**
+ * Symbol-level reasons that make a symbol ineligible for a range: no prices at all, or too few returns
+ * before the range's dates (the first dates of a price history). Both are counted skips, not failures:
+ * a forced run starting at the first dates of the history must store every later date (issue #6.9).
+ */
+const INELIGIBLE: ReadonlySet<string> = new Set(["NO_PRICES", "INSUFFICIENT_HISTORY"]);
+
+/**
+ * Fails loudly when symbols had prices and enough history but nothing would be written (never a silent
+ * "success"). Symbols skipped as NO_PRICES or INSUFFICIENT_HISTORY are not eligible: a range made only
+ * of them writes 0 rows and reports the skips (the coordinator fails a phase with no output over a
+ * whole run).
+ */
+function requireOutput(phase: string, req: ComputeRequest, rows: number, problems: readonly ReportedProblem[]): void {
+  const ineligible = new Set(problems.filter((p) => INELIGIBLE.has(p.reason)).map((p) => p.symbol));
+  const eligible = req.symbols.length - ineligible.size;
   if (eligible > 0 && rows === 0) {
     const sample = problems
       .slice(0, 5)
@@ -133,8 +140,9 @@ function requireFactorEtfs(prices: AlignedCloses, req: ComputeRequest): void {
  * @returns counters, problems (including one NO_CLOSE problem per symbol with close gaps in the range)
  *   and the number of fits.
  * @throws InvalidArgumentError when the range has no trading date; FailedPreconditionError when a factor
- *   ETF has no prices in the range or eligible symbols yield no row (nothing is written then); the price
- *   source's or store's error otherwise.
+ *   ETF has no prices in the range or eligible symbols yield no row (nothing is written then; symbols
+ *   with no prices or too little history are counted skips, not eligible); the price source's or
+ *   store's error otherwise.
  */
 export async function computeFactorsForRange(deps: ComputeDeps, req: ComputeRequest, signal?: AbortSignal): Promise<PhaseOutcome> {
   const from = lookbackStart(req);
@@ -151,7 +159,7 @@ export async function computeFactorsForRange(deps: ComputeDeps, req: ComputeRequ
     }),
   );
   const problems = withMissingCloses(result.problems, prices, req);
-  requireOutput("symbol factors", req, result.table.rowCount, result.skips, problems);
+  requireOutput("symbol factors", req, result.table.rowCount, problems);
   signal?.throwIfAborted();
   const written = await deps.store.replaceFactors(req, result.table);
   return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems, fits: result.fits };
@@ -179,7 +187,7 @@ export async function computeMetricsForRange(deps: ComputeDeps, req: ComputeRequ
     }),
   );
   const problems = withMissingCloses(result.problems, prices, req);
-  requireOutput("symbol metrics", req, result.table.rowCount, result.skips, problems);
+  requireOutput("symbol metrics", req, result.table.rowCount, problems);
   signal?.throwIfAborted();
   const written = await deps.store.replaceMetrics(req, result.table);
   return { inputs: req.symbols.length, outputs: written, skipped: result.skips, problems, fits: 0 };

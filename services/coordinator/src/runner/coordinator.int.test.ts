@@ -17,7 +17,7 @@ import {
 import { closeDataSource, createDataSource } from "@sigma/db";
 import { createMemoryBus, createNatsPublisher, type EventPublisher } from "@sigma/events";
 import { AlreadyExistsError, createLogger, FailedPreconditionError, InvalidArgumentError, toConnectError } from "@sigma/runtime";
-import { TERMINAL_RUN_SEQ } from "./reporter.js";
+import { TERMINAL_RUN_SEQ, terminalEventEncoder } from "./reporter.js";
 import { tradingDays } from "@sigma/calendar";
 import type { DataSource } from "typeorm";
 import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
@@ -32,7 +32,11 @@ let repo: RunRepository;
 
 before(async () => {
   db = await createDataSource({ url: DATABASE_URL, schema, entities: [], migrations: COORDINATOR_MIGRATIONS });
-  repo = new RunRepository(db, schema);
+  repo = new RunRepository(
+    db,
+    schema,
+    terminalEventEncoder(() => new Date()),
+  );
 });
 
 after(async () => {
@@ -100,11 +104,11 @@ function coordinator(
   settings: Partial<CoordinatorSettings> = {},
 ) {
   return new Coordinator({
-    repo,
-    marketData: md.client,
-    factor: md.factor,
+    store: repo,
+    services: { marketData: md.client, factor: md.factor },
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
     logger,
     settings: {
       holderId: `test-${randomBytes(3).toString("hex")}`,

@@ -1,0 +1,343 @@
+import { randomUUID } from "node:crypto";
+import { createClock, isIsoDate, newYorkDate, type Clock } from "@sigma/calendar";
+import { type Phase, RunSource } from "@sigma/contracts";
+import type { EventPublisher } from "@sigma/events";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from "@sigma/runtime";
+import type { Logger } from "pino";
+import { planRun, type RunPlan } from "../domain/planner.js";
+import type { OutboxStore, RunStore } from "../domain/ports.js";
+import type { PhaseRecord, RunRecord, RunStatusText } from "../domain/run-record.js";
+import { PIPELINE } from "../phases/index.js";
+import type { PhaseServices, PhaseStep } from "../phases/step.js";
+import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type OutboxRelaySettings } from "./outbox-relay.js";
+import { RunReporter } from "./reporter.js";
+import { type ActiveRun, executeRun, type ExecutorSettings, stopRun } from "./run-executor.js";
+import { RUN_SOURCE_TO_TEXT } from "./status-enums.js";
+
+/** Tunables of the coordinator (validated by main.ts from the environment). */
+export interface CoordinatorSettings extends ExecutorSettings {
+  /** Identifies this coordinator process in leases and run rows. */
+  holderId: string;
+}
+
+/** Collaborators injected by the composition root (side effects live there). */
+export interface CoordinatorDeps {
+  /** Run history, leases and the event outbox. */
+  store: RunStore & OutboxStore;
+  /** Clients of the services the phase steps call. */
+  services: PhaseServices;
+  /** Where the outbox relay publishes (JetStream in production, the memory bus in `sigma dev`). */
+  publisher: EventPublisher;
+  /** Business dates (target date, as-of pinning). */
+  clock: Clock;
+  /**
+   * Instants (event timestamps, "is this as_of in the future"): the real time even when `clock` is
+   * pinned to an as-of date. Run timestamps (started/heartbeat/finished) are on the database clock.
+   */
+  now: () => Date;
+  logger: Logger;
+  settings: CoordinatorSettings;
+  /** The declared steps (default: phases/index.ts). */
+  pipeline?: readonly PhaseStep[];
+  relaySettings?: OutboxRelaySettings;
+}
+
+/** A RunBatch request after authentication (SPEC §4 "One entry point"). */
+export interface RunBatchInput {
+  portfolioId: string;
+  source: RunSource;
+  forceRerun: boolean;
+  startDate: string;
+  endDate: string;
+  dryRun: boolean;
+  /** Pinned as-of date for this run ("" = the service clock). */
+  asOf: string;
+}
+
+/** The answer to RunBatch. */
+export interface RunBatchOutcome {
+  runId: string;
+  plan: RunPlan;
+  dryRun: boolean;
+  alreadyUpToDate: boolean;
+  message: string;
+}
+
+const VALID_SOURCES = new Set([RunSource.CRON, RunSource.ONBOARDING, RunSource.ADMIN, RunSource.MANUAL]);
+
+const emptyPhase = (phase: Phase): PhaseRecord => ({
+  phase,
+  state: "pending",
+  durationSeconds: 0,
+  counters: { inputs: 0, outputs: 0, skipped: {} },
+  summary: "",
+});
+
+/**
+ * Sequences batch runs: validates and plans a request, takes the lease, records the run, and
+ * hands it to the executor; sweeps runs whose holder died; cancels runs here or on other replicas.
+ */
+export class Coordinator {
+  private readonly active = new Map<string, ActiveRun>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private readonly now: () => Date;
+  /** Monotonic time of the last sweep (or probe) that could not reach the database. */
+  private lastSweepFailureAt: number | undefined;
+  private readonly pipeline: readonly PhaseStep[];
+  /** Relays the event outbox to the stream (started by `start`, flushed at the end of every run). */
+  readonly relay: OutboxRelay;
+
+  /** @throws RangeError when the heartbeat is not well inside the lease TTL (≤ TTL/3). */
+  constructor(private readonly deps: CoordinatorDeps) {
+    const { heartbeatMs, leaseTtlMs } = deps.settings;
+    if (heartbeatMs * 3 > leaseTtlMs) {
+      throw new RangeError(`heartbeat interval ${heartbeatMs} ms must be at most a third of the lease TTL ${leaseTtlMs} ms`);
+    }
+    this.now = deps.now;
+    this.pipeline = deps.pipeline ?? PIPELINE;
+    this.relay = new OutboxRelay(
+      deps.store,
+      deps.publisher,
+      deps.logger.child({ component: "outbox-relay" }),
+      deps.relaySettings ?? DEFAULT_RELAY_SETTINGS,
+    );
+  }
+
+  /**
+   * Start-up recovery plus a periodic sweep (every TTL/2): runs left "running" by a dead
+   * coordinator are marked failed ("coordinator lost") and a final event is written to the outbox
+   * for each, so neither the run history nor the status page shows them running forever. Starts the
+   * outbox relay, which also delivers rows a previous process left behind.
+   */
+  async start(): Promise<string[]> {
+    this.relay.start();
+    const ids = await this.sweep();
+    this.sweepTimer = setInterval(
+      () => {
+        void this.periodicSweep();
+      },
+      Math.max(1000, this.deps.settings.leaseTtlMs / 2),
+    );
+    this.sweepTimer.unref();
+    return ids;
+  }
+
+  /**
+   * The periodic sweep, skipped until this coordinator has reached the database for a whole TTL
+   * since its last failed sweep: after an outage every holder's heartbeat is stale for the same
+   * reason, and a live holder refreshes it within one heartbeat interval of the database's return.
+   * Returns the ids marked, or null when skipped or failed.
+   */
+  async periodicSweep(): Promise<string[] | null> {
+    if (this.lastSweepFailureAt !== undefined && performance.now() - this.lastSweepFailureAt < this.deps.settings.leaseTtlMs) {
+      this.deps.logger.debug("stale-run sweep skipped: the database was unreachable less than a lease TTL ago");
+      // Probe cheaply so the grace period starts only once the database is back.
+      try {
+        await this.deps.store.outboxCount("00000000-0000-0000-0000-000000000000");
+      } catch {
+        this.lastSweepFailureAt = performance.now();
+      }
+      return null;
+    }
+    try {
+      return await this.sweep();
+    } catch (err) {
+      this.lastSweepFailureAt = performance.now();
+      this.deps.logger.error({ err }, "stale-run sweep failed");
+      return null;
+    }
+  }
+
+  /**
+   * Marks stale runs failed (their final events go to the outbox in the same transaction) and
+   * relays them; returns their ids. Runs executing here are never swept, and another coordinator's
+   * run only once its heartbeat is older than the TTL (a database blip shorter than the TTL is not
+   * a lost coordinator).
+   */
+  async sweep(): Promise<string[]> {
+    const ids = await this.deps.store.failStaleRuns(this.deps.settings.leaseTtlMs, [...this.active.keys()]);
+    if (ids.length) {
+      this.deps.logger.warn({ runIds: ids }, "marked stale runs failed (coordinator lost)");
+      await this.relay.flush();
+    }
+    return ids;
+  }
+
+  /** Validates, plans and (unless dry-run) starts a run; returns at once with its id. */
+  async runBatch(input: RunBatchInput): Promise<RunBatchOutcome> {
+    if (this.closing) throw new UnavailableError("coordinator is shutting down; retry against another replica or after restart");
+    const violations: { field: string; description: string }[] = [];
+    if (!VALID_SOURCES.has(input.source)) violations.push({ field: "source", description: `unknown source ${input.source}` });
+    const realToday = newYorkDate(this.now());
+    if (input.asOf && !isIsoDate(input.asOf)) violations.push({ field: "as_of", description: `not a YYYY-MM-DD date: "${input.asOf}"` });
+    else if (input.asOf && input.asOf > realToday)
+      violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
+    if (violations.length) throw new InvalidArgumentError("invalid RunBatch request", { violations });
+    if (input.portfolioId) {
+      throw new UnimplementedError("portfolio-scoped runs (portfolio import, snapshots and per-portfolio watermarks are not built yet)");
+    }
+    const clock = input.asOf ? createClock({ asOf: input.asOf }) : this.deps.clock;
+    const plan = planRun(input, clock.targetDate());
+    if (input.dryRun) {
+      return {
+        runId: "",
+        plan,
+        dryRun: true,
+        alreadyUpToDate: false,
+        message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; no portfolio in scope, so no (portfolio, date) cells`,
+      };
+    }
+    const { store, settings } = this.deps;
+    const runId = randomUUID();
+    const lease = await store.acquireLease("global", runId, settings.holderId, settings.leaseTtlMs);
+    if (!lease.acquired) {
+      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope`, {
+        existingId: lease.conflict.runId,
+      });
+    }
+    // The taken-over runs' final events were written with the takeover; relay them soon.
+    if (lease.takenOver.length) this.relay.kick();
+    const record: RunRecord = {
+      id: runId,
+      source: RUN_SOURCE_TO_TEXT[input.source],
+      scope: "universe",
+      portfolioId: "",
+      requestedStartDate: input.startDate,
+      requestedEndDate: input.endDate,
+      forceRerun: input.forceRerun,
+      status: "running",
+      asOf: clock.pinned ? clock.today() : "",
+      targetDate: plan.targetDate,
+      startDate: plan.dates[0]!,
+      endDate: plan.dates.at(-1)!,
+      datesTotal: plan.dates.length,
+      datesCompleted: 0,
+      datesFailed: 0,
+      phases: this.pipeline.map((s) => emptyPhase(s.phase)),
+      problems: [],
+      problemsOmitted: 0,
+      warnings: lease.takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
+      errorSummary: "",
+      eventsUndelivered: 0,
+      holder: settings.holderId,
+      // Placeholders until the insert returns the database time.
+      startedAt: new Date(0),
+      heartbeatAt: new Date(0),
+      finishedAt: null,
+    };
+    const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }), () => this.relay.kick());
+    reporter.runStarted({
+      source: record.source,
+      scope: record.scope,
+      startDate: record.startDate,
+      endDate: record.endDate,
+      datesTotal: record.datesTotal,
+      phases: record.phases.map((p) => p.phase),
+      forceRerun: record.forceRerun,
+    });
+    try {
+      // The run row and its RunStarted event are written together.
+      record.startedAt = await store.insert(record, reporter.pending());
+      record.heartbeatAt = record.startedAt;
+      reporter.committed(reporter.pending().length);
+    } catch (err) {
+      await store.releaseLeases(runId);
+      throw err;
+    }
+    this.relay.kick();
+    const active: ActiveRun = { record, plan, reporter, abort: new AbortController(), stop: null, done: Promise.resolve() };
+    this.active.set(runId, active);
+    active.done = executeRun(active, {
+      store,
+      services: this.deps.services,
+      pipeline: this.pipeline,
+      relay: this.relay,
+      logger: this.deps.logger,
+      settings,
+    })
+      .catch((err) => this.deps.logger.error({ err, runId }, "run executor failed unexpectedly"))
+      .finally(() => this.active.delete(runId));
+    return { runId, plan, dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
+  }
+
+  /**
+   * Stops a run between batches. Held here: stopped directly. Held by another live coordinator:
+   * a cancel request its holder picks up with its next heartbeat. Holder gone (stale heartbeat):
+   * marked cancelled here and its lease freed.
+   */
+  async cancelRun(runId: string, reason = "cancelled by request"): Promise<RunRecord> {
+    const active = this.active.get(runId);
+    if (active) {
+      stopRun(active, { kind: "cancel", reason });
+      await active.done;
+    } else {
+      const outcome = await this.deps.store.requestCancel(runId, reason, this.deps.settings.leaseTtlMs);
+      if (outcome === "not_found") throw new NotFoundError(`run ${runId} not found`);
+      // Its final event was written to the outbox with the cancel.
+      if (outcome === "cancelled") await this.relay.flush();
+      if (outcome === "requested") {
+        // Give the holder one heartbeat (plus margin) to stop, so the answer usually shows the final state.
+        await this.waitUntilFinished(runId, this.deps.settings.heartbeatMs * 3);
+      }
+    }
+    return this.getRun(runId);
+  }
+
+  /** Reads a run record (the live in-memory one while it runs here). */
+  async getRun(runId: string): Promise<RunRecord> {
+    const active = this.active.get(runId);
+    if (active) {
+      // Live record; events not yet in the stream are those in the outbox (plus any not yet written to it).
+      let inOutbox = 0;
+      try {
+        inOutbox = await this.deps.store.outboxCount(runId);
+      } catch (err) {
+        // The run itself is in memory: answer with it, and say why the count is partial.
+        this.deps.logger.warn(
+          { err, runId },
+          "outbox count unavailable (database unreachable); events_undelivered shows only unwritten events",
+        );
+      }
+      return { ...active.record, eventsUndelivered: inOutbox + active.reporter.pending().length };
+    }
+    const run = await this.deps.store.get(runId);
+    if (!run) throw new NotFoundError(`run ${runId} not found`);
+    return run;
+  }
+
+  /** Lists run history newest first (limit 0 = 20, at most 500), optionally only runs with `status`. */
+  listRuns(limit: number, status?: RunStatusText): Promise<RunRecord[]> {
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidArgumentError("invalid limit", {
+        violations: [{ field: "limit", description: `must be 0 (default 20) or positive, got ${limit}` }],
+      });
+    }
+    return this.deps.store.list(Math.min(limit || 20, 500), status);
+  }
+
+  /** SIGTERM: cancels every active run (recorded with its true progress) and waits for them. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweepTimer);
+    const runs = [...this.active.values()];
+    for (const r of runs) stopRun(r, { kind: "cancel", reason: "coordinator shutting down (SIGTERM)" });
+    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    // Rows the relay cannot deliver now stay in the outbox for the next coordinator to relay.
+    await this.relay.stop();
+  }
+
+  /** Waits for a run started by this process to finish (tests). */
+  async waitFor(runId: string): Promise<void> {
+    await this.active.get(runId)?.done;
+  }
+
+  private async waitUntilFinished(runId: string, maxMs: number): Promise<void> {
+    const until = performance.now() + maxMs;
+    while (performance.now() < until) {
+      const run = await this.deps.store.get(runId);
+      if (run?.status !== "running") return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createClock, tradingDays } from "@sigma/calendar";
+import { Phase, RunSource, SkipReason } from "@sigma/contracts";
+import { createMemoryBus } from "@sigma/events";
+import { createLogger } from "@sigma/runtime";
+import { PIPELINE } from "../phases/index.js";
+import { type PhaseStep, retryOnCodes } from "../phases/step.js";
+import { fakeServices, testStore } from "../testing/fakes.js";
+import { Coordinator } from "./coordinator.js";
+import { groupSteps } from "./run-executor.js";
+
+const logger = createLogger("pipeline-test", { level: "silent" });
+let store: Awaited<ReturnType<typeof testStore>>;
+
+before(async () => {
+  store = await testStore();
+});
+after(async () => {
+  await store.drop();
+});
+
+function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: readonly PhaseStep[]) {
+  return new Coordinator({
+    store: store.repo,
+    services,
+    publisher: createMemoryBus(),
+    clock: createClock({ asOf: "2020-01-23" }),
+    now: () => new Date(),
+    logger,
+    pipeline,
+    settings: {
+      holderId: `t-${randomBytes(3).toString("hex")}`,
+      leaseTtlMs: 60_000,
+      heartbeatMs: 50,
+      chunkSize: 5,
+      syncBatchSize: 10,
+      rpcTimeoutMs: 5000,
+    },
+  });
+}
+
+const runInput = {
+  portfolioId: "",
+  source: RunSource.ADMIN,
+  forceRerun: true,
+  startDate: "2020-01-02",
+  endDate: "2020-01-23",
+  dryRun: false,
+  asOf: "",
+};
+
+async function runToEnd(c: Coordinator) {
+  const out = await c.runBatch(runInput);
+  await c.waitFor(out.runId);
+  return (await store.repo.get(out.runId))!;
+}
+
+/** Factor stand-in: dates before `firstRowDate` have too little history (0 rows, counted skips). */
+const historyStartsAt = (firstRowDate: string) =>
+  fakeServices({
+    async analytics(_phase, req) {
+      const dates = tradingDays(req.startDate, req.endDate);
+      const short = dates.filter((d) => d < firstRowDate).length;
+      return {
+        counters: {
+          inputs: BigInt(req.symbols.length),
+          outputs: BigInt(req.symbols.length * (dates.length - short)),
+          skipped: short ? [{ reason: SkipReason.INSUFFICIENT_HISTORY, count: BigInt(req.symbols.length * short * 12) }] : [],
+        },
+        problems: [],
+      };
+    },
+  });
+
+test("the pipeline is declared: phase 1 a whole-range step, 1.5/1.75 chunked steps grouped together", () => {
+  assert.deepEqual(
+    PIPELINE.map((s) => [s.phase, s.scope, s.shape]),
+    [
+      [Phase.MARKET_DATA, "symbols", "whole_range"],
+      [Phase.SYMBOL_FACTORS, "symbols", "date_chunks"],
+      [Phase.SYMBOL_METRICS, "symbols", "date_chunks"],
+    ],
+  );
+  assert.deepEqual(
+    groupSteps(PIPELINE).map((g) => (g.shape === "whole_range" ? [g.step.phase] : g.steps.map((s) => s.phase))),
+    [[Phase.MARKET_DATA], [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS]],
+  );
+});
+
+test("chunks with too little history are counted skips: the run goes on and commits every later date (issue #6.9)", async () => {
+  const run = await runToEnd(coordinator(historyStartsAt("2020-01-13")));
+  assert.equal(run.status, "completed", run.errorSummary);
+  assert.equal(run.datesCompleted, 15);
+  const factors = run.phases.find((p) => p.phase === Phase.SYMBOL_FACTORS)!;
+  assert.equal(factors.state, "completed");
+  // 2020-01-02..10: 7 dates with no row for the 10 symbols (2 + 8 factor ETFs); 8 dates with rows.
+  assert.equal(factors.counters.outputs, 10 * 8);
+  assert.equal(factors.counters.skipped[SkipReason.INSUFFICIENT_HISTORY], 10 * 7 * 12);
+});
+
+test("a phase with inputs and no row over the whole run still fails, naming the skips", async () => {
+  const run = await runToEnd(coordinator(historyStartsAt("2099-01-01")));
+  assert.equal(run.status, "failed");
+  assert.equal(
+    run.errorSummary,
+    "Factor Analysis failed: 10 symbol(s) in scope and no row over 15 date(s) (skipped: INSUFFICIENT_HISTORY 1800)",
+  );
+  assert.equal(run.phases.find((p) => p.phase === Phase.SYMBOL_FACTORS)!.state, "failed");
+  assert.equal(run.datesCompleted, 15, "every chunk was committed");
+});
+
+test("a step call the peer refused as UNAVAILABLE is retried as its policy says; a non-retryable error is not", async () => {
+  let calls = 0;
+  const flaky = fakeServices({
+    async analytics(phase, req) {
+      if (phase === "factors" && ++calls === 1) throw new ConnectError("factor restarting", Code.Unavailable);
+      const rows = req.symbols.length * tradingDays(req.startDate, req.endDate).length;
+      return { counters: { inputs: BigInt(req.symbols.length), outputs: BigInt(rows), skipped: [] }, problems: [] };
+    },
+  });
+  const fast = PIPELINE.map((s) => ({ ...s, retry: { ...s.retry, backoffMs: 10 } }));
+  const ok = await runToEnd(coordinator(flaky, fast));
+  assert.equal(ok.status, "completed", ok.errorSummary);
+  assert.equal(calls, 4, "3 chunks + 1 retry");
+
+  let denied = 0;
+  const refusing = fakeServices({
+    async analytics() {
+      denied++;
+      throw new ConnectError("no", Code.PermissionDenied);
+    },
+  });
+  const failed = await runToEnd(coordinator(refusing, fast));
+  assert.equal(failed.status, "failed");
+  assert.equal(denied, 1);
+  assert.equal(failed.errorSummary, "Factor Analysis failed: PERMISSION_DENIED: no");
+});
+
+test("a step past its deadline is aborted and fails its phase; a portfolio-scoped step without portfolios is recorded, not run", async () => {
+  let portfolioCalls = 0;
+  const slow: PhaseStep = {
+    phase: Phase.SNAPSHOTS,
+    scope: "symbols",
+    shape: "date_chunks",
+    deadlineMs: 100,
+    retry: retryOnCodes(1, 0),
+    run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))),
+  };
+  const portfolioStep: PhaseStep = {
+    phase: Phase.POSITION_VALUES,
+    scope: "portfolios",
+    shape: "date_chunks",
+    deadlineMs: 1000,
+    retry: retryOnCodes(1, 0),
+    async run() {
+      portfolioCalls++;
+      return {};
+    },
+  };
+  const withPortfolioStep = await runToEnd(coordinator(fakeServices(), [...PIPELINE, portfolioStep]));
+  assert.equal(withPortfolioStep.status, "completed", withPortfolioStep.errorSummary);
+  assert.equal(portfolioCalls, 0);
+  const pv = withPortfolioStep.phases.find((p) => p.phase === Phase.POSITION_VALUES)!;
+  assert.deepEqual([pv.state, pv.summary], ["completed", "no portfolio in scope"]);
+
+  const late = await runToEnd(coordinator(fakeServices(), [...PIPELINE, slow]));
+  assert.equal(late.status, "failed");
+  assert.match(late.errorSummary, /^Portfolio Snapshots failed: deadline of 0\.1 s exceeded for 2020-01-02\.\.2020-01-08$/);
+  assert.equal(late.datesCompleted, 0);
+});
