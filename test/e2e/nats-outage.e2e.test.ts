@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { RunSource, RunState, RunStatus } from "@sigma/contracts";
 import { startSystem, type System } from "@sigma/testing";
 import { type TestNatsServer, testNatsServer } from "@sigma/testing/nats-server";
@@ -37,7 +38,15 @@ test("NATS down across the end of a run: once it is back the status service show
     startDate: "2017-01-03",
     endDate: "2020-01-23",
   });
-  const statusOf = async () => (await status.getStatus({ target: { target: { case: "runId", value: runId } } })).status;
+  // NOT_FOUND until the status service has seen the run's first event.
+  const statusOf = async () => {
+    try {
+      return (await status.getStatus({ target: { target: { case: "runId", value: runId } } })).status;
+    } catch (err) {
+      if (ConnectError.from(err).code === Code.NotFound) return undefined;
+      throw err;
+    }
+  };
   // Kill NATS once the status service has seen the run start (its projection is live).
   for (let i = 0; i < 200 && (await statusOf())?.state !== RunState.RUNNING; i++) await sleep(100);
   assert.equal((await statusOf())?.state, RunState.RUNNING, system.describe());

@@ -299,7 +299,9 @@ export class Coordinator {
           "outbox count unavailable (database unreachable); events_undelivered shows only unwritten events",
         );
       }
-      return { ...active.record, eventsUndelivered: inOutbox + active.reporter.pending().length };
+      // Until the executor has written the final record and freed the lease, the run is still
+      // running: a caller that sees it finished may start an overlapping run at once.
+      return { ...active.record, status: "running", finishedAt: null, eventsUndelivered: inOutbox + active.reporter.pending().length };
     }
     const run = await this.deps.store.get(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
