@@ -16,6 +16,7 @@ const bus = createMemoryBus();
 let status: StartedStatus;
 let adminToken: string;
 let userToken: string;
+let bobToken: string;
 /** The configuration main.ts would load, on any free ports, fed by the bus instead of NATS. */
 const statusConfig = (env: Record<string, string> = {}) =>
   loadStatusConfig(
@@ -26,6 +27,7 @@ const statusConfig = (env: Record<string, string> = {}) =>
 before(async () => {
   adminToken = await issueToken(secret, "ops", ["user", "admin"]);
   userToken = await issueToken(secret, "alice", ["user"]);
+  bobToken = await issueToken(secret, "bob", ["user"]);
   status = await startStatus(statusConfig(), {
     events: memoryEventFeed(bus),
     logger: createLogger("status-test", { level: "silent" }),
@@ -251,6 +253,77 @@ test("health is NOT_SERVING and queries UNAVAILABLE until the replay is done; th
   } finally {
     release();
     await replaying.close();
+  }
+});
+
+test("status per portfolio: the owner reads and watches it by portfolio id (RPC and web); others get PERMISSION_DENIED", async () => {
+  const portfolio = `p-${randomUUID()}`;
+  const missing = `p-${randomUUID()}`;
+  const runP = randomUUID();
+  const b = new RunEventBuilder(runP, [portfolio], Date.now());
+  const { seq } = await bus.publish(b.runStarted([Phase.MARKET_DATA, Phase.SNAPSHOTS, Phase.POSITION_VALUES], "onboarding", 1, "alice"));
+  await bus.publish(b.phaseStarted(Phase.SNAPSHOTS, 2, "dates"));
+  await waitForSeq(seq! + 1);
+  const byPortfolio = (id: string) => ({ target: { target: { case: "portfolioId" as const, value: id } } });
+  const denied = (e: unknown) => ConnectError.from(e).code === Code.PermissionDenied;
+
+  // GetStatus: the owner by portfolio and by run id; bob is refused for alice's portfolio, her run
+  // and a portfolio that does not exist alike; the admin sees the NOT_FOUND view of the missing one.
+  const { status: mine } = await client(userToken).getStatus(byPortfolio(portfolio));
+  assert.equal(mine?.runId, runP);
+  assert.equal(mine?.state, RunState.RUNNING);
+  assert.equal((await client(userToken).getStatus({ target: runTarget(runP) })).status?.portfolioId, portfolio);
+  await assert.rejects(client(bobToken).getStatus(byPortfolio(portfolio)), denied);
+  await assert.rejects(client(bobToken).getStatus({ target: runTarget(runP) }), denied);
+  await assert.rejects(client(bobToken).getStatus(byPortfolio(missing)), denied);
+  await assert.rejects(client(userToken).getStatus(byPortfolio(missing)), denied);
+  assert.equal((await client(adminToken).getStatus(byPortfolio(missing))).status?.state, RunState.NOT_FOUND);
+
+  // WatchStatus by portfolio: the owner follows the run to its end; bob's watch is refused.
+  const states: RunState[] = [];
+  let publisher: Promise<void> | undefined;
+  for await (const u of client(userToken).watchStatus(byPortfolio(portfolio))) {
+    states.push(u.status!.state);
+    publisher ??= (async () => {
+      await bus.publish(b.phaseFinished(Phase.SNAPSHOTS, true, 0.5, "2/2 dates"));
+      await bus.publish(b.runFinished(RunStatus.COMPLETED));
+    })();
+  }
+  await publisher;
+  assert.deepEqual(states, [RunState.RUNNING, RunState.RUNNING, RunState.COMPLETED]);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of client(bobToken).watchStatus(byPortfolio(portfolio))) assert.fail("no message for a non-owner");
+    })(),
+    denied,
+  );
+
+  // The web API answers through the same use case.
+  const web = (path: string, token: string) =>
+    fetch(`http://127.0.0.1:${status.httpPort}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const page = await web(`/api/status?portfolio=${portfolio}`, userToken);
+  assert.equal(page.status, 200);
+  const json = (await page.json()) as { runId: string; state: string; phases: { name: string }[] };
+  assert.equal(json.runId, runP);
+  assert.equal(json.state, "RUN_STATE_COMPLETED");
+  assert.deepEqual(
+    json.phases.map((p) => p.name),
+    ["Market Data Collection", "Portfolio Snapshots", "Position Values"],
+    "the new phases carry their user-facing names",
+  );
+  const events = await web(`/api/events?portfolio=${portfolio}`, userToken);
+  assert.equal(events.status, 200);
+  assert.match(await events.text(), /id: \d+\nevent: status\ndata: .*RUN_STATE_COMPLETED/);
+  assert.equal((await web(`/api/log?portfolio=${portfolio}`, userToken)).status, 200);
+  for (const path of [
+    `/api/status?portfolio=${portfolio}`,
+    `/api/status?portfolio=${missing}`,
+    `/api/log?portfolio=${portfolio}`,
+    `/api/events?portfolio=${portfolio}`,
+  ]) {
+    const res = await web(path, bobToken);
+    assert.equal(res.status, 403, path);
+    assert.equal(((await res.json()) as { code: string }).code, "permission_denied");
   }
 });
 

@@ -13,6 +13,7 @@ export function newRun(runId: string, seq: number): RunRecord {
   return {
     runId,
     portfolioIds: [],
+    owner: "",
     status: RunStatus.RUNNING,
     source: "",
     startedAtMs: null,
@@ -84,6 +85,7 @@ export function applyPayload(run: RunRecord, seq: number, atMs: number | null, e
       const started = payload.value;
       run.status = RunStatus.RUNNING;
       run.source = started.source;
+      run.owner = started.owner;
       run.startedAtMs = atMs;
       run.finishedAtMs = null;
       run.errorSummary = "";

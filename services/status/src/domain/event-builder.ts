@@ -51,11 +51,11 @@ export class RunEventBuilder {
     });
   }
 
-  /** run_started with the phases the run will execute. */
-  runStarted(phases: readonly Phase[], source = "onboarding", datesTotal = 0): RunEvent {
+  /** run_started with the phases the run will execute; `owner` is the portfolio owner ("" = universe run). */
+  runStarted(phases: readonly Phase[], source = "onboarding", datesTotal = 0, owner = ""): RunEvent {
     return this.envelope({
       case: "runStarted",
-      value: create(RunStartedSchema, { source, scope: "portfolio", phases: [...phases], datesTotal }),
+      value: create(RunStartedSchema, { source, scope: "portfolio", phases: [...phases], datesTotal, owner }),
     });
   }
 

@@ -365,3 +365,42 @@ test("events after a run's final event (a coordinator that lost the lease) do no
   assert.equal(view.errorSummary, "lease taken over by run X");
   assert.equal(projection.lastSeq, 4, "ignored events still advance the stream position");
 });
+
+test("run_started records the run's owner and portfolios; a universe run has none", () => {
+  const p = new StatusProjection();
+  const owned = new RunEventBuilder("r1", ["p1"], T0);
+  p.apply(1, owned.runStarted(THREE, "onboarding", 0, "alice"));
+  p.apply(2, owned.phaseStarted(Phase.MARKET_DATA, 3, "symbols"));
+  p.apply(3, new RunEventBuilder("r2", [], T0).runStarted(THREE, "cron"));
+  assert.deepEqual(p.runScope("r1"), { owner: "alice", portfolioIds: ["p1"] });
+  assert.deepEqual(p.runScope("r2"), { owner: "", portfolioIds: [] });
+  assert.equal(p.runScope("nope"), undefined);
+  // The owner survives a snapshot round trip (version 3).
+  const restored = StatusProjection.fromSnapshot(JSON.parse(JSON.stringify(p.toSnapshot())));
+  assert.equal(restored.toSnapshot().version, 3);
+  assert.deepEqual(restored.runScope("r1"), { owner: "alice", portfolioIds: ["p1"] });
+});
+
+test("events published before owners existed leave a portfolio run ownerless (admin only)", () => {
+  const p = new StatusProjection();
+  const b = new RunEventBuilder("r1", ["p1"], T0);
+  // run_started without field 8, as an older coordinator published it.
+  p.apply(1, b.runStarted(THREE));
+  p.apply(2, b.activity("x"));
+  assert.deepEqual(p.runScope("r1"), { owner: "", portfolioIds: ["p1"] });
+});
+
+test("a version-2 snapshot (no owners) is read with every run ownerless, and replay continues", () => {
+  const b = new RunEventBuilder("r1", ["p1"], T0);
+  const p = new StatusProjection();
+  p.apply(1, b.runStarted(THREE, "onboarding", 0, "alice"));
+  const v3 = JSON.parse(JSON.stringify(p.toSnapshot()));
+  // What version 2 wrote: the same records without `owner`.
+  const v2 = { ...v3, version: 2, runs: v3.runs.map(({ owner: _owner, ...run }: Record<string, unknown>) => run) };
+  const restored = StatusProjection.fromSnapshot(v2);
+  assert.deepEqual(restored.runScope("r1"), { owner: "", portfolioIds: ["p1"] });
+  assert.deepEqual(restored.apply(2, b.activity("after restart")), ["r1"]);
+  assert.equal(restored.toSnapshot().version, 3);
+  assert.equal(restored.toSnapshot().runs[0]!.owner, "");
+  assert.throws(() => StatusProjection.fromSnapshot({ ...v3, version: 1 }), /version 1/);
+});

@@ -19,6 +19,13 @@ import { notFoundView, renderActivityLog, renderStatusView } from "./status-view
 import type { TargetRef } from "./target.js";
 
 export type { ActivityRecord, PhaseRecord, ProjectionSnapshot, RunRecord } from "./run-record.js";
+
+/** Who a run belongs to (see {@link StatusProjection.runScope}). */
+export interface RunScope {
+  /** Owner (token subject) of the run's portfolio; empty for a universe run. */
+  readonly owner: string;
+  readonly portfolioIds: readonly string[];
+}
 export { SNAPSHOT_VERSION } from "./run-record.js";
 export { RECENT_ACTIVITY_LIMIT, recentActivity } from "./status-view.js";
 
@@ -106,6 +113,16 @@ export class StatusProjection {
   }
 
   /**
+   * Who a run belongs to: its owner (empty for a universe run or one recorded before owners
+   * existed) and its portfolios; undefined for an unknown run. The access rule lives in the
+   * use cases (usecases/access.ts).
+   */
+  runScope(runId: string): RunScope | undefined {
+    const run = this.runs.get(runId);
+    return run && { owner: run.owner, portfolioIds: [...run.portfolioIds] };
+  }
+
+  /**
    * Resolves a target to a run id: the run itself if known, or the portfolio's latest run
    * (the one whose first event came last in the stream).
    *
@@ -163,16 +180,19 @@ export class StatusProjection {
    * Rebuilds a projection from {@link toSnapshot} output; the caller then replays the stream
    * from `snapshot.lastSeq + 1` (earlier events would be ignored anyway).
    *
-   * @throws Error when the snapshot version is not {@link SNAPSHOT_VERSION}
+   * A version-2 snapshot (before owners were recorded) is read with every run's owner empty:
+   * its runs stay admin-only rather than guessing an owner.
+   *
+   * @throws Error when the snapshot version is neither {@link SNAPSHOT_VERSION} nor 2
    */
   static fromSnapshot(snapshot: ProjectionSnapshot): StatusProjection {
-    if (snapshot.version !== SNAPSHOT_VERSION) {
+    if (snapshot.version !== SNAPSHOT_VERSION && snapshot.version !== 2) {
       throw new Error(`unsupported status snapshot version ${snapshot.version}`);
     }
     const projection = new StatusProjection();
     const copy = structuredClone(snapshot);
     projection.seq = copy.lastSeq;
-    for (const run of copy.runs) projection.runs.set(run.runId, run);
+    for (const run of copy.runs) projection.runs.set(run.runId, { ...run, owner: typeof run.owner === "string" ? run.owner : "" });
     for (const [portfolio, runId] of Object.entries(copy.latestRunByPortfolio)) {
       projection.latestRunByPortfolio.set(portfolio, runId);
     }

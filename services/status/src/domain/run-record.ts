@@ -4,8 +4,12 @@
  */
 import { type ActivityLevel, PHASES, type Phase, type PhaseState, phaseInfo, type RunStatus } from "@sigma/contracts";
 
-/** Snapshot format version; bump when the record shapes below change (2: shared RunStatus). */
-export const SNAPSHOT_VERSION = 2;
+/**
+ * Snapshot format version; bump when the record shapes below change (2: shared RunStatus,
+ * 3: run owner). A version-2 snapshot is still read: its runs get an empty owner (see
+ * `StatusProjection.fromSnapshot`).
+ */
+export const SNAPSHOT_VERSION = 3;
 
 /** One phase of a run. */
 export interface PhaseRecord {
@@ -37,6 +41,12 @@ export interface ActivityRecord {
 export interface RunRecord {
   runId: string;
   portfolioIds: string[];
+  /**
+   * Owner (token subject) of the run's portfolio, from run_started.owner; empty for a universe
+   * run and for a run whose run_started did not carry one (published before owners existed):
+   * such runs are operator data (admin only).
+   */
+  owner: string;
   status: RunStatus;
   source: string;
   startedAtMs: number | null;

@@ -3,7 +3,7 @@ import { type CoordinatorService, RunSource } from "@sigma/contracts";
 import { NotFoundError, type Principal, UnimplementedError } from "@sigma/runtime";
 import type { ProjectionReadiness } from "../domain/readiness.js";
 import { describeTarget, type TargetRef } from "../domain/target.js";
-import { authorizeRunAccess } from "./access.js";
+import { authorizeRetry } from "./access.js";
 
 /** What {@link retryRun} needs. */
 export interface RetryRunDeps {
@@ -23,7 +23,7 @@ export interface RetryRunDeps {
  *   (e.g. ALREADY_EXISTS while an overlapping run is running)
  */
 export async function retryRun(deps: RetryRunDeps, principal: Principal, target: TargetRef): Promise<{ runId: string }> {
-  authorizeRunAccess(principal);
+  authorizeRetry(principal);
   if (!deps.coordinator) throw new UnimplementedError("retry (no coordinator configured)");
   deps.readiness.requireReady();
   const runId = deps.projection.resolveRunId(target);

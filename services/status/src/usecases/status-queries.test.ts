@@ -39,9 +39,11 @@ function recorder() {
   return { log, updates, sink, ended };
 }
 
-test("queries refuse non-admins first, then answer UNAVAILABLE while replaying", () => {
+test("queries answer UNAVAILABLE to everyone while replaying (ownership is not known yet)", () => {
   const { queries } = setup(false);
-  assert.throws(() => queries.getStatus(USER, { runId: "r" }), PermissionDeniedError);
+  assert.throws(() => queries.getStatus(USER, { runId: "r" }), UnavailableError);
+  assert.throws(() => queries.getStatus(USER, { portfolioId: "p" }), UnavailableError);
+  assert.throws(() => queries.watch(USER, { portfolioId: "p" }, 0, recorder().sink), UnavailableError);
   assert.throws(() => queries.getStatus(ADMIN, { runId: "r" }), UnavailableError);
   assert.throws(() => queries.watch(ADMIN, { runId: "r" }, 0, recorder().sink), UnavailableError);
 });
@@ -99,4 +101,93 @@ test("cancel stops a watch without ending it", async () => {
   await new Promise((r) => setTimeout(r, 40));
   assert.deepEqual(w.log, []);
   assert.equal(hub.size, 0);
+});
+
+const BOB: Principal = { sub: "bob", roles: ["user"] };
+
+/** alice's portfolio run r-alice (portfolio pa), bob's nothing, and a universe run. */
+function ownedSetup() {
+  const s = setup();
+  const alice = new RunEventBuilder("r-alice", ["pa"], T0);
+  const universe = new RunEventBuilder("r-universe", [], T0);
+  s.hub.apply(1, alice.runStarted([Phase.MARKET_DATA], "onboarding", 0, "alice"));
+  s.hub.apply(2, universe.runStarted([Phase.MARKET_DATA], "cron"));
+  return { ...s, alice, universe };
+}
+
+test("access matrix: admin sees all, the owner their portfolio run, others nothing (missing or not)", () => {
+  const { queries } = ownedSetup();
+  const existingRun = { runId: "r-alice" };
+  const missingRun = { runId: "r-missing" };
+  const existingPortfolio = { portfolioId: "pa" };
+  const missingPortfolio = { portfolioId: "p-missing" };
+
+  // Admin: everything; a missing run is NOT_FOUND, a portfolio without runs a NOT_FOUND view.
+  assert.equal(queries.getStatus(ADMIN, existingRun).runId, "r-alice");
+  assert.equal(queries.getStatus(ADMIN, existingPortfolio).runId, "r-alice");
+  assert.throws(() => queries.getStatus(ADMIN, missingRun), NotFoundError);
+  assert.equal(queries.getStatus(ADMIN, missingPortfolio).state, RunState.NOT_FOUND);
+  assert.equal(queries.getStatus(ADMIN, { runId: "r-universe" }).state, RunState.RUNNING);
+
+  // Owner: their run by id and by portfolio; missing targets are PERMISSION_DENIED, not NOT_FOUND.
+  assert.equal(queries.getStatus(USER, existingRun).state, RunState.RUNNING);
+  assert.equal(queries.getStatus(USER, existingPortfolio).runId, "r-alice");
+  assert.equal(queries.getActivityLog(USER, existingPortfolio).runId, "r-alice");
+  for (const target of [missingRun, missingPortfolio, { runId: "r-universe" }]) {
+    assert.throws(() => queries.getStatus(USER, target), PermissionDeniedError);
+    assert.throws(() => queries.getActivityLog(USER, target), PermissionDeniedError);
+  }
+
+  // Another user: the same refusal for alice's run, her portfolio and missing targets.
+  for (const target of [existingRun, existingPortfolio, missingRun, missingPortfolio, { runId: "r-universe" }]) {
+    assert.throws(() => queries.getStatus(BOB, target), PermissionDeniedError);
+    assert.throws(() => queries.getActivityLog(BOB, target), PermissionDeniedError);
+  }
+});
+
+test("a portfolio run without an owner (published before owners existed) is admin-only", () => {
+  const { hub, queries } = setup();
+  hub.apply(1, new RunEventBuilder("r-old", ["pa"], T0).runStarted([Phase.MARKET_DATA]));
+  assert.throws(() => queries.getStatus(USER, { portfolioId: "pa" }), PermissionDeniedError);
+  assert.equal(queries.getStatus(ADMIN, { portfolioId: "pa" }).runId, "r-old");
+});
+
+test("the owner watches their portfolio to the run's end; a non-owner's watch ends PERMISSION_DENIED", async () => {
+  const { hub, queries, alice, universe } = ownedSetup();
+  const owner = recorder();
+  queries.watch(USER, { portfolioId: "pa" }, 0, owner.sink);
+  hub.apply(3, universe.activity("not alice's"));
+  hub.apply(4, alice.runFinished(RunStatus.COMPLETED));
+  assert.deepEqual(owner.log, ["start", "update 2", "update 4", "end"]);
+
+  for (const target of [{ portfolioId: "pa" }, { runId: "r-alice" }, { runId: "r-missing" }, { portfolioId: "p-missing" }]) {
+    const other = recorder();
+    queries.watch(BOB, target, 0, other.sink);
+    assert.ok((await other.ended) instanceof PermissionDeniedError, JSON.stringify(target));
+    assert.deepEqual(other.log, ["end PermissionDeniedError"], "nothing shown before the refusal");
+  }
+  assert.equal(hub.size, 0);
+});
+
+test("an owner's watch of a portfolio without runs yet follows the first run when it appears", () => {
+  const { hub, queries } = setup();
+  const w = recorder();
+  queries.watch(USER, { portfolioId: "pa" }, 0, w.sink);
+  assert.deepEqual(w.log, [], "no NOT_FOUND view for a non-admin");
+  // Someone else's run in another portfolio does not start the watch.
+  hub.apply(1, new RunEventBuilder("r-bob", ["pb"], T0).runStarted([], "onboarding", 0, "bob"));
+  const b = new RunEventBuilder("r-alice", ["pa"], T0);
+  hub.apply(2, b.runStarted([Phase.MARKET_DATA], "onboarding", 0, "alice"));
+  hub.apply(3, b.runFinished(RunStatus.COMPLETED));
+  assert.deepEqual(w.log, ["start", "update 2", "update 3", "end"]);
+  assert.equal(w.updates[0]!.status?.runId, "r-alice");
+});
+
+test("a portfolio watch that moves on to a run without an owner ends PERMISSION_DENIED", () => {
+  const { hub, queries } = ownedSetup();
+  const w = recorder();
+  queries.watch(USER, { portfolioId: "pa" }, 0, w.sink);
+  hub.apply(3, new RunEventBuilder("r-old", ["pa"], T0).runStarted([]));
+  assert.deepEqual(w.log, ["start", "update 2", "end PermissionDeniedError"]);
+  assert.equal(w.updates.length, 1, "the ownerless run was not shown");
 });

@@ -1,7 +1,16 @@
 /**
  * The read use cases of the status service, shared by the RPCs and the web API so both answer
- * alike: access check, readiness, NOT_FOUND for an unknown run, and watches that end with the
+ * alike: readiness, the access rule (usecases/access.ts: admins see every run, an owner the runs
+ * of their portfolios), NOT_FOUND for an unknown run (admins only), and watches that end with the
  * run.
+ *
+ * What a non-admin learns is the same for a missing target and for someone else's: a
+ * PERMISSION_DENIED. That includes a portfolio without any run (an admin gets the NOT_FOUND
+ * view for it): without a run there is no owner to compare with, so the status service cannot
+ * tell the owner from anyone else. A watch by a non-admin of a target they cannot see yet waits
+ * {@link StatusQueriesOptions.unknownRunGraceMs} for one of their runs to appear (a run the
+ * coordinator has just started may not have reached the stream), then ends PERMISSION_DENIED
+ * (also for someone else's existing run, so the timing tells nothing either).
  */
 import {
   type GetActivityLogResponse,
@@ -11,12 +20,12 @@ import {
   type WatchStatusResponse,
 } from "@sigma/contracts";
 import { create } from "@bufbuild/protobuf";
-import { InvalidArgumentError, NotFoundError, type Principal } from "@sigma/runtime";
+import { InvalidArgumentError, isAdmin, NotFoundError, type Principal } from "@sigma/runtime";
 import type { ProjectionReadiness } from "../domain/readiness.js";
 import { FINAL_RUN_STATUSES } from "../domain/run-states.js";
 import { describeTarget, type TargetRef } from "../domain/target.js";
 import type { StatusWatchHub } from "../domain/watch.js";
-import { authorizeRunAccess } from "./access.js";
+import { authorizeRunRead, mayReadRun, runReadDenied } from "./access.js";
 
 /** Where a watch delivers: the RPC stream or the SSE response. */
 export interface WatchSink {
@@ -58,25 +67,28 @@ export class StatusQueries {
   }
 
   /**
-   * The status of a run, or of a portfolio's latest run (state NOT_FOUND while the portfolio
-   * has none: the onboarding page waits for its first run).
+   * The status of a run, or of a portfolio's latest run (for an admin, state NOT_FOUND while
+   * the portfolio has none: the onboarding page waits for its first run).
    *
-   * @throws PermissionDeniedError, UnavailableError (replaying), NotFoundError for an unknown run id
+   * @throws UnavailableError (replaying), PermissionDeniedError (see the module doc),
+   *   NotFoundError for an unknown run id (admins)
    */
   getStatus(principal: Principal, target: TargetRef): StatusView {
-    this.check(principal);
+    this.check(principal, target);
     const view = this.hub.projection.getStatus(target, this.now());
     if (view.state === RunState.NOT_FOUND && "runId" in target) throw notFound(target);
     return view;
   }
 
   /**
-   * The full activity log of a run (a portfolio without runs has an empty one, run id "").
+   * The full activity log of a run (for an admin, a portfolio without runs has an empty one,
+   * run id "").
    *
-   * @throws PermissionDeniedError, UnavailableError (replaying), NotFoundError for an unknown run id
+   * @throws UnavailableError (replaying), PermissionDeniedError (see the module doc),
+   *   NotFoundError for an unknown run id (admins)
    */
   getActivityLog(principal: Principal, target: TargetRef): GetActivityLogResponse {
-    this.check(principal);
+    this.check(principal, target);
     const log = this.hub.projection.getActivityLog(target);
     if (log.runId === "") {
       if ("runId" in target) throw notFound(target);
@@ -88,13 +100,14 @@ export class StatusQueries {
   /**
    * Starts a watch (WatchStatus semantics, see domain/watch.ts), which ends by itself after the
    * run's final event; an unknown run id gets {@link StatusQueriesOptions.unknownRunGraceMs} to
-   * appear, then the watch ends with NotFoundError.
+   * appear, then the watch ends with NotFoundError (admins) or PermissionDeniedError (others,
+   * who also wait this long for a target they cannot see: see the module doc).
    *
    * @returns cancel(): stops the watch (idempotent; the sink gets no end())
-   * @throws PermissionDeniedError, UnavailableError (replaying), InvalidArgumentError for a bad resumeAfter
+   * @throws UnavailableError (replaying), InvalidArgumentError for a bad resumeAfter
    */
   watch(principal: Principal, target: TargetRef, resumeAfter: number, sink: WatchSink): () => void {
-    this.check(principal);
+    this.readiness.requireReady();
     if (!Number.isSafeInteger(resumeAfter) || resumeAfter < 0) {
       throw new InvalidArgumentError("resume_after must be >= 0", { violations: [{ field: "resume_after", description: "negative" }] });
     }
@@ -122,13 +135,24 @@ export class StatusQueries {
       return status !== undefined && FINAL_RUN_STATUSES.has(status);
     };
 
-    const waitsForRun = "runId" in target && projection.resolveRunId(target) === undefined;
-    if (waitsForRun) timer = setTimeout(() => finish(notFound(target)), this.graceMs);
+    const admin = isAdmin(principal);
+    const visible = (): boolean => mayReadRun(principal, this.scopeOf(target));
+
+    const waits = admin ? "runId" in target && projection.resolveRunId(target) === undefined : !visible();
+    if (waits) timer = setTimeout(() => finish(admin ? notFound(target) : runReadDenied()), this.graceMs);
     else start();
     unsubscribe = this.hub.subscribe(target, resumeAfter, (update) => {
       if (over) return;
-      // A run watcher waiting for its run skips the NOT_FOUND placeholder.
-      if (!started && update.status?.state === RunState.NOT_FOUND) return;
+      if (!started) {
+        // A watcher waiting for its run skips the NOT_FOUND placeholder, and a non-admin every
+        // message about a run that is not theirs.
+        if (update.status?.state === RunState.NOT_FOUND || !visible()) return;
+      } else if (!visible()) {
+        // A portfolio watch that moved on to a run this caller may not see (one published
+        // without an owner): stop rather than show it.
+        finish(runReadDenied());
+        return;
+      }
       start();
       sink.update(update);
       if (finalRun()) finish();
@@ -144,9 +168,18 @@ export class StatusQueries {
     };
   }
 
-  private check(principal: Principal): void {
-    authorizeRunAccess(principal);
+  /**
+   * Readiness first: until the replay is done the projection cannot tell an owner's run from
+   * someone else's, so everyone gets UNAVAILABLE (which reveals nothing about the target).
+   */
+  private check(principal: Principal, target: TargetRef): void {
     this.readiness.requireReady();
+    authorizeRunRead(principal, this.scopeOf(target));
+  }
+
+  private scopeOf(target: TargetRef) {
+    const runId = this.hub.projection.resolveRunId(target);
+    return runId === undefined ? undefined : this.hub.projection.runScope(runId);
   }
 }
 

@@ -71,7 +71,8 @@ export const CLIENT_SCRIPT_PATH = "/assets/status-page.js";
  * Every /api request goes through the RPCs' authentication (`Authorization: Bearer`, scheme
  * case-insensitive) and use cases; errors are mapped like RPC errors and answered with the
  * Connect protocol's HTTP status and a `{ code, message }` JSON body (e.g. 401 unauthenticated,
- * 403 permission_denied, 400 invalid_argument, 404 not_found, 503 unavailable while the
+ * 403 permission_denied (neither an admin nor the run's portfolio owner, whether or not the
+ * target exists), 400 invalid_argument, 404 not_found (admins), 503 unavailable while the
  * projection replays). 405 for a wrong method.
  */
 export function createWebHandler(deps: WebHandlerDeps): WebHandler {

@@ -204,6 +204,37 @@ test("a cancelled run shows the cancelled phase as cancelled, not failed", async
   assert.match(el("failed-phases").children[1]!.text, /cancelled/);
 });
 
+test("a portfolio run's phases show their user-facing names (SPEC §5) in execution order", async () => {
+  const r = new RunEventBuilder("r5", ["p5"], T0);
+  const portfolioPhases = [
+    Phase.CORRELATIONS,
+    Phase.SNAPSHOTS,
+    Phase.POSITION_VALUES,
+    Phase.POSITION_BETAS,
+    Phase.FACTOR_EXPOSURES,
+    Phase.VOLATILITY,
+  ];
+  [r.runStarted(portfolioPhases, "onboarding", 0, "alice"), r.phaseStarted(Phase.POSITION_VALUES, 3, "dates")].forEach((e, i) =>
+    hub.apply(300 + i, e),
+  );
+  const page = bootPage("?portfolio=p5");
+  const el = (id: string) => page.get(id)!;
+  await waitFor(() => el("phases").children.length === 6);
+  const names = el("phases").children.map(
+    (c) => /Portfolio Snapshots|Position Values|Position Betas|Factor Exposures|Volatility Analysis|Correlations/.exec(c.text)?.[0],
+  );
+  assert.deepEqual(names, [
+    "Portfolio Snapshots",
+    "Position Values",
+    "Position Betas",
+    "Factor Exposures",
+    "Volatility Analysis",
+    "Correlations",
+  ]);
+  assert.equal(el("phases").children[1]!.className, "phase running");
+  assert.doesNotMatch(el("phases").text, /Phase \d/, "no fallback name");
+});
+
 test("without a target the page shows the help screen", () => {
   const page = bootPage("");
   assert.equal(page.get("screen-help")!.hidden, false);
