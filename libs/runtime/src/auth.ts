@@ -8,14 +8,17 @@
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { isInfrastructureService, principalKey, type Principal, type Role } from "./context.js";
+import { loadRuntimeLimits } from "./limits.js";
 
 /**
  * How a server authenticates callers.
  * - `jwt`: every non-infrastructure RPC needs `authorization: Bearer <HS256 JWT>`.
+ *   Tokens must carry `exp` and `iat` with exp − iat ≤ `maxTtlSeconds` (default SIGMA_JWT_MAX_TTL,
+ *   24 h): a token that never expires or lives longer is refused.
  * - `dev`: no check; every caller is `{ sub: "dev", roles: ["user","admin"] }`. Must be chosen
  *   explicitly (never a fallback for a missing secret); `serve()` logs a loud warning.
  */
-export type AuthConfig = { mode: "jwt"; secret: string } | { mode: "dev" };
+export type AuthConfig = { mode: "jwt"; secret: string; maxTtlSeconds?: number } | { mode: "dev" };
 
 /** The principal every caller gets in dev mode. */
 export const DEV_PRINCIPAL: Principal = Object.freeze({ sub: "dev", roles: Object.freeze(["user", "admin"] as Role[]) });
@@ -72,17 +75,33 @@ export async function issueToken(
 /**
  * Verifies a compact JWT and returns its principal.
  *
+ * @param maxTtlSeconds - longest accepted lifetime exp − iat (default SIGMA_JWT_MAX_TTL, 24 h).
  * @throws ConnectError Unauthenticated when the signature, algorithm, expiry or claims are bad
- *   (`sub` must be a non-empty string; `roles` an array of "user"/"admin" containing "user").
+ *   (`exp` and `iat` are required and exp − iat must not exceed `maxTtlSeconds`; `sub` must be a
+ *   non-empty string; `roles` an array of "user"/"admin" containing "user").
  */
-export async function verifyToken(secret: string, token: string): Promise<Principal> {
+export async function verifyToken(secret: string, token: string, maxTtlSeconds?: number): Promise<Principal> {
+  const maxTtl = maxTtlSeconds ?? loadRuntimeLimits().jwtMaxTtlSeconds;
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALG] }));
+    // requiredClaims: a token without exp would otherwise be valid forever (and grant admin forever).
+    ({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALG], requiredClaims: ["exp", "iat"] }));
   } catch (e) {
     // The reason (expired vs bad signature) helps the caller fix their setup and reveals nothing secret.
-    const reason = e instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";
+    const reason =
+      e instanceof joseErrors.JWTExpired
+        ? "token expired"
+        : e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === "exp" || e.claim === "iat")
+          ? `invalid token: missing ${e.claim} claim (tokens must expire)`
+          : "invalid token";
     throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, e);
+  }
+  const { exp, iat } = payload as { exp: number; iat: number };
+  if (exp - iat > maxTtl) {
+    throw new ConnectError(
+      `invalid token: lifetime ${exp - iat} s exceeds the maximum ${maxTtl} s (SIGMA_JWT_MAX_TTL)`,
+      Code.Unauthenticated,
+    );
   }
   const { sub, roles } = payload as { sub?: unknown; roles?: unknown };
   if (typeof sub !== "string" || sub === "") {
@@ -104,6 +123,7 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
  */
 export function authInterceptor(auth: AuthConfig): Interceptor {
   validateAuthConfig(auth);
+  const maxTtl = auth.mode === "jwt" ? (auth.maxTtlSeconds ?? loadRuntimeLimits().jwtMaxTtlSeconds) : 0;
   return (next) => async (req) => {
     if (isInfrastructureService(req.service.typeName)) return next(req);
     if (auth.mode === "dev") {
@@ -112,9 +132,10 @@ export function authInterceptor(auth: AuthConfig): Interceptor {
     }
     const header = req.header.get("authorization");
     if (!header) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+    // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are accepted.
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new ConnectError("authorization header is not a bearer token", Code.Unauthenticated);
-    req.contextValues.set(principalKey, await verifyToken(auth.secret, m[1]!));
+    req.contextValues.set(principalKey, await verifyToken(auth.secret, m[1]!, maxTtl));
     return next(req);
   };
 }

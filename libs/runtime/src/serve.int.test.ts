@@ -343,7 +343,7 @@ describe("close() without stuck streams", () => {
 });
 
 describe("client retries over a real socket", () => {
-  it("retries UNAVAILABLE (dead port) the configured number of times", async () => {
+  it("retries a refused connection (dead port) up to the configured number of retries", async () => {
     // Bind and release a port so that nothing listens there.
     const tmp = net.createServer().listen(0, "127.0.0.1");
     await once(tmp, "listening");

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "@sigma/calendar";
 import { CoordinatorService, FactorService, MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
 import { Coordinator, type CoordinatorSettings } from "./domain/coordinator.js";
@@ -79,6 +79,8 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
     host: o.host,
     logger: o.logger,
     auth: o.auth,
+    // Health says NOT_SERVING while the database is unreachable.
+    readiness: [{ name: "database", check: databaseReadiness(db) }],
     services: [defineService(CoordinatorService, coordinatorHandlers(coordinator))],
   });
   o.logger.info({ port: server.port, holder: settings.holderId }, "coordinator listening");

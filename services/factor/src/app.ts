@@ -1,5 +1,5 @@
 import { FactorService, MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import { type AuthConfig, createServiceClient, defineService, type Logger, serve } from "@sigma/runtime";
 import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
@@ -61,6 +61,8 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
       host: o.host,
       logger: o.logger,
       auth: o.auth,
+      // Health says NOT_SERVING while the database is unreachable.
+      readiness: [{ name: "database", check: databaseReadiness(db) }],
       services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))],
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import { MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import { type AuthConfig, defineService, type Logger, serve } from "@sigma/runtime";
 import { createProvider } from "./domain/index.js";
 import { marketDataHandlers } from "./handlers/market-data-handlers.js";
@@ -49,6 +49,8 @@ export async function startMarketData(o: MarketDataAppOptions): Promise<StartedS
     host: o.host,
     logger: o.logger,
     auth: o.auth,
+    // Health says NOT_SERVING while the database is unreachable.
+    readiness: [{ name: "database", check: databaseReadiness(db) }],
     services: [
       defineService(
         MarketDataService,
