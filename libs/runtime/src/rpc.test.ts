@@ -8,6 +8,7 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { MarketDataService } from "@sigma/contracts";
+import { SignJWT } from "jose";
 import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
 import * as v1 from "@sigma/contracts/reflection-v1";
 import { issueToken, type AuthConfig } from "./auth.js";
@@ -82,6 +83,21 @@ describe("errorInterceptor", () => {
     assert.ok(LEAKY_DETAIL.includes("hunter2"));
   });
 
+  it("never echoes an oversized request value in full, neither to the caller nor into the log", async () => {
+    const { transport, lines } = setup();
+    const huge = "X".repeat(5_000_000);
+    const err = await rejection(
+      createClient(MarketDataService, transport).getPriceSeries({ symbols: [huge] }, { headers: { "sigma-run-id": huge.slice(0, 6000) } }),
+    );
+    assert.equal(err.code, Code.NotFound);
+    assert.ok(err.rawMessage.length < 4100, String(err.rawMessage.length));
+    assert.match(err.rawMessage, /^unknown symbols: XXXX.*… \(5000017 bytes\)$/);
+    const line = lines.find((l) => l.msg === "rpc" && l.code === "NOT_FOUND");
+    assert.ok(line);
+    assert.ok(JSON.stringify(line).length < 5000, `log line of ${JSON.stringify(line).length} chars`);
+    assert.match(String(line.runId), /… \(6000 bytes\)$/);
+  });
+
   it("binds correlation headers to the RPC log line", async () => {
     const { transport, lines } = setup();
     const md = createClient(MarketDataService, transport);
@@ -131,6 +147,61 @@ describe("authInterceptor", () => {
       symbols: ["AAPL"],
     });
     assert.equal(res.added, 1);
+  });
+
+  it("rejects a token without exp (it would never expire), and one without iat", async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const noExp = await new SignJWT({ roles: ["user", "admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("root")
+      .setIssuedAt()
+      .sign(key);
+    const noIat = await new SignJWT({ roles: ["user", "admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("root")
+      .setExpirationTime("5m")
+      .sign(key);
+    for (const [token, claim] of [
+      [noExp, "exp"],
+      [noIat, "iat"],
+    ] as const) {
+      const { transport, counters } = setup(jwt, [bearerInterceptor(token)]);
+      const err = await rejection(createClient(MarketDataService, transport).addSymbols({ symbols: ["AAPL"] }));
+      assert.equal(err.code, Code.Unauthenticated);
+      assert.equal(err.rawMessage, `invalid token: missing ${claim} claim (tokens must expire)`);
+      assert.equal(counters.addSymbols, 0);
+    }
+  });
+
+  it("rejects a token whose lifetime exceeds the configured maximum", async () => {
+    const twoDays = await issueToken(SECRET, "root", ["user", "admin"], "48h");
+    const err = await rejection(createClient(MarketDataService, setup(jwt, [bearerInterceptor(twoDays)]).transport).getProviderInfo({}));
+    assert.equal(err.code, Code.Unauthenticated);
+    assert.match(err.rawMessage, /lifetime 172800 s exceeds the maximum 86400 s/);
+    // The limit is configurable: a one-hour maximum refuses a two-hour token, accepts a 30-minute one.
+    const short = { ...jwt, maxTtlSeconds: 3600 };
+    const twoHours = await issueToken(SECRET, "root", ["user"], "2h");
+    assert.equal(
+      (await rejection(createClient(MarketDataService, setup(short, [bearerInterceptor(twoHours)]).transport).getProviderInfo({}))).code,
+      Code.Unauthenticated,
+    );
+    const halfHour = await issueToken(SECRET, "bob", ["user"], "30m");
+    assert.equal(
+      (await createClient(MarketDataService, setup(short, [bearerInterceptor(halfHour)]).transport).getProviderInfo({})).description,
+      "hello bob",
+    );
+  });
+
+  it("accepts the Bearer scheme in any letter case", async () => {
+    const token = await issueToken(SECRET, "carol", ["user"], "5m");
+    for (const scheme of ["Bearer", "bearer", "BEARER", "bEaReR"]) {
+      const { transport } = setup(jwt);
+      const res = await createClient(MarketDataService, transport).getProviderInfo(
+        {},
+        { headers: { authorization: `${scheme} ${token}` } },
+      );
+      assert.equal(res.description, "hello carol", scheme);
+    }
   });
 
   it("keeps health and reflection anonymous", async () => {
