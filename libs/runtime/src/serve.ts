@@ -18,6 +18,7 @@ import { authInterceptor, type AuthConfig } from "./auth.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { truncateEcho } from "./errors.js";
 import { loadRuntimeLimits } from "./limits.js";
+import { hardenRequestErrors } from "./request-errors.js";
 import { createHealth, ServingStatus, type HealthState } from "./health.js";
 import { createReflectionIndex, REFLECTION_SERVICES, reflectionV1alphaImpl, reflectionV1Impl } from "./reflection.js";
 import * as reflectionV1 from "@sigma/contracts/reflection-v1";
@@ -177,7 +178,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const shutdown = new AbortController();
   const readMaxBytes = opts.maxRequestBytes ?? loadRuntimeLimits().maxRequestBytes;
   const handler = connectNodeAdapter({
-    routes: createRoutes({ services: opts.services, health }),
+    routes: (router) => {
+      createRoutes({ services: opts.services, health })(router);
+      hardenRequestErrors(router, logger);
+    },
     readMaxBytes,
     interceptors: createServerInterceptors(logger, opts.auth, opts.interceptors),
     shutdownSignal: shutdown.signal,
