@@ -168,6 +168,8 @@ export interface ServiceClientOptions {
   retry?: RpcRetryOptions;
   /** Bearer token (or a function returning one) sent on every call. */
   token?: string | (() => string | Promise<string>);
+  /** Largest request this client sends (bytes; default SIGMA_MAX_REQUEST_BYTES or 16 MiB, the servers' limit). */
+  maxRequestBytes?: number;
   /** Extra interceptors, run once per attempt. */
   interceptors?: readonly Interceptor[];
 }
@@ -186,8 +188,19 @@ export function createServiceClient<S extends DescService>(service: S, baseUrl: 
   const interceptors: Interceptor[] = [];
   if (opts.token !== undefined) interceptors.push(bearerInterceptor(opts.token));
   interceptors.push(...(opts.interceptors ?? []));
+  const limits = loadRuntimeLimits();
+  const writeMaxBytes = opts.maxRequestBytes ?? limits.maxRequestBytes;
   // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
-  const transport = createGrpcTransport({ baseUrl, interceptors });
+  const transport = createGrpcTransport({
+    baseUrl,
+    interceptors,
+    // A request over the servers' limit is refused here, before a byte is sent.
+    writeMaxBytes,
+    // Node's HTTP/2 session kills itself (NGHTTP2_ENHANCE_YOUR_CALM, failing every call on the
+    // connection) when more than maxSessionMemory (default 10 MB) is buffered, which a large
+    // request refused early by the server leaves behind: leave room for two maximal requests.
+    nodeOptions: { maxSessionMemory: Math.ceil((2 * writeMaxBytes) / 1e6) + 16 },
+  });
   const retrying =
     opts.retries === 0 ? transport : withRetries(transport, { ...opts.retry, maxRetries: opts.retries ?? opts.retry?.maxRetries });
   // The deadline wraps the retries, so every attempt gets it afresh.

@@ -493,6 +493,27 @@ describe("request limits and malformed bodies (raw HTTP/2)", () => {
     assert.ok(log.lines.some((l) => l.msg === "rpc" && l.code === "INVALID_ARGUMENT" && l.rpc === path.slice(1)));
   });
 
+  it("a runtime client gets RESOURCE_EXHAUSTED for a 12 MB request and its connection keeps working", async () => {
+    const token = await issueToken(SECRET, "root", ["user", "admin"], "5m");
+    // The client's own limit (16 MiB default) lets 12 MB through; the server's 1 MiB refuses it.
+    const md = createServiceClient(MarketDataService, server.url, { token, retries: 0 });
+    const err = await md.addSymbols({ symbols: ["Y".repeat(12_000_000)] }).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.code, Code.ResourceExhausted, err.rawMessage);
+    assert.match(err.rawMessage, /larger than configured readMaxBytes 1048576/);
+    // Before the client reserved session memory, Node dropped the whole connection here
+    // (NGHTTP2_ENHANCE_YOUR_CALM) and this call failed too.
+    assert.equal((await md.addSymbols({ symbols: ["AAPL"] })).added, 1);
+  });
+
+  it("a runtime client refuses to send a request over its own limit", async () => {
+    const md = createServiceClient(MarketDataService, server.url, { retries: 0, maxRequestBytes: MAX });
+    const err = await md.addSymbols({ symbols: ["Y".repeat(2 * MAX)] }).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.code, Code.ResourceExhausted);
+    assert.match(err.rawMessage, /larger than configured writeMaxBytes 1048576/);
+  });
+
   it("still serves requests under the limit", async () => {
     const token = await issueToken(SECRET, "root", ["user", "admin"], "5m");
     const md = createServiceClient(MarketDataService, server.url, { token, retries: 0 });
