@@ -6,7 +6,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
 import { CORRELATION_HEADERS } from "./context.js";
+import { codeName, truncateEcho } from "./errors.js";
 import { loadRuntimeLimits } from "./limits.js";
 import { type BackoffOptions, type RetryInfo, retryWithBackoff } from "./retry.js";
 
@@ -168,6 +170,8 @@ export interface ServiceClientOptions {
   retry?: RpcRetryOptions;
   /** Bearer token (or a function returning one) sent on every call. */
   token?: string | (() => string | Promise<string>);
+  /** When given, each retry is logged at warn (the method, attempt, wait and the failure). */
+  logger?: Pick<Logger, "warn">;
   /** Largest request this client sends (bytes; default SIGMA_MAX_REQUEST_BYTES or 16 MiB, the servers' limit). */
   maxRequestBytes?: number;
   /** Extra interceptors, run once per attempt. */
@@ -201,8 +205,24 @@ export function createServiceClient<S extends DescService>(service: S, baseUrl: 
     // request refused early by the server leaves behind: leave room for two maximal requests.
     nodeOptions: { maxSessionMemory: Math.ceil((2 * writeMaxBytes) / 1e6) + 16 },
   });
+  const { logger } = opts;
+  const onRetry =
+    opts.retry?.onRetry ??
+    (logger
+      ? (i: RetryInfo & { method: string; error: ConnectError }) =>
+          logger.warn(
+            {
+              rpc: i.method,
+              attempt: i.attempt,
+              delayMs: i.delayMs,
+              code: codeName(i.error.code),
+              error: truncateEcho(i.error.rawMessage),
+            },
+            "rpc failed (transport), retrying",
+          )
+      : undefined);
   const retrying =
-    opts.retries === 0 ? transport : withRetries(transport, { ...opts.retry, maxRetries: opts.retries ?? opts.retry?.maxRetries });
+    opts.retries === 0 ? transport : withRetries(transport, { ...opts.retry, onRetry, maxRetries: opts.retries ?? opts.retry?.maxRetries });
   // The deadline wraps the retries, so every attempt gets it afresh.
   return createClient(service, withUnaryDeadline(retrying, opts.timeoutMs ?? 30_000));
 }

@@ -360,6 +360,30 @@ describe("client retries over a real socket", () => {
     await assert.rejects(md.getProviderInfo({}), (e: unknown) => ConnectError.from(e).code === Code.Unavailable);
     assert.deepEqual(attempts, [1, 2, 3]);
   });
+
+  it("logs each retry at warn when given a logger, and names the attempts in the final error", async () => {
+    const tmp = net.createServer().listen(0, "127.0.0.1");
+    await once(tmp, "listening");
+    const port = (tmp.address() as net.AddressInfo).port;
+    await new Promise((r) => tmp.close(r));
+    const { logger, lines } = memoryLogger();
+    const md = createServiceClient(MarketDataService, `http://127.0.0.1:${port}`, {
+      retries: 2,
+      logger,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const err = await md.getProviderInfo({}).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.match(err.rawMessage, /ECONNREFUSED.*\(gave up after 3 attempts over \d+\.\d s\)$/);
+    const warns = lines.filter((l) => l.msg === "rpc failed (transport), retrying");
+    assert.deepEqual(
+      warns.map((l) => [l.rpc, l.attempt, l.code]),
+      [
+        ["sigma.marketdata.v1.MarketDataService/GetProviderInfo", 1, "UNAVAILABLE"],
+        ["sigma.marketdata.v1.MarketDataService/GetProviderInfo", 2, "UNAVAILABLE"],
+      ],
+    );
+  });
 });
 
 /** What a raw HTTP/2 exchange returned. */

@@ -62,7 +62,7 @@ export async function startCoordinator(o: CoordinatorAppOptions): Promise<Starte
     ...DEFAULT_SETTINGS,
     ...o.settings,
   };
-  const clientOpts = { token: o.serviceToken, timeoutMs: settings.rpcTimeoutMs };
+  const clientOpts = { token: o.serviceToken, timeoutMs: settings.rpcTimeoutMs, logger: o.logger };
   const coordinator = new Coordinator({
     repo: new RunRepository(db, schema),
     marketData: createServiceClient(MarketDataService, o.marketDataUrl, clientOpts),

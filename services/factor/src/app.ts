@@ -49,7 +49,11 @@ export async function startFactor(o: FactorAppOptions): Promise<StartedFactor> {
     applicationName: "factor",
   });
   // A 1,193-symbol price read is a few MB per batch: allow it more than the default 30 s on a busy machine.
-  const marketData = createServiceClient(MarketDataService, o.marketDataUrl, { token: o.serviceToken, timeoutMs: 120_000 });
+  const marketData = createServiceClient(MarketDataService, o.marketDataUrl, {
+    token: o.serviceToken,
+    timeoutMs: 120_000,
+    logger: o.logger,
+  });
   const store = new PgFactorStore(db, schema);
   const prices = marketDataPriceSource(marketData);
   const priceCache = new RunPriceCache(prices, o.priceCache);
