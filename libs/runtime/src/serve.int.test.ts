@@ -361,6 +361,41 @@ describe("client retries over a real socket", () => {
     assert.deepEqual(attempts, [1, 2, 3]);
   });
 
+  it("retries a call whose server died under it (CANCELED, not the caller's doing) until the restarted server answers", {
+    timeout: 30_000,
+  }, async () => {
+    // A "server" that dies as soon as the call arrives, then a real one on the same port.
+    const dying = http2.createServer();
+    dying.on("stream", () => {
+      dying.close();
+      for (const s of dyingSockets) s.destroy();
+    });
+    const dyingSockets = new Set<net.Socket>();
+    dying.on("connection", (s: net.Socket) => dyingSockets.add(s));
+    dying.listen(0, "127.0.0.1");
+    await once(dying, "listening");
+    const port = (dying.address() as net.AddressInfo).port;
+    let restarted: RunningServer | undefined;
+    dying.once("close", () => {
+      void serve({ name: "restarted", port, services: fakeServices().services, logger: memoryLogger().logger, auth: { mode: "dev" } }).then(
+        (s) => {
+          restarted = s;
+        },
+      );
+    });
+    const codes: string[] = [];
+    const md = createServiceClient(MarketDataService, `http://127.0.0.1:${port}`, {
+      retry: { baseDelayMs: 20, maxDelayMs: 100, budgetMs: 20_000, onRetry: (i) => codes.push(Code[i.error.code]) },
+    });
+    try {
+      const res = await md.getProviderInfo({});
+      assert.equal(res.kind, "fake");
+      assert.equal(codes[0], "Canceled", codes.join());
+    } finally {
+      await restarted?.close();
+    }
+  });
+
   it("logs each retry at warn when given a logger, and names the attempts in the final error", async () => {
     const tmp = net.createServer().listen(0, "127.0.0.1");
     await once(tmp, "listening");
