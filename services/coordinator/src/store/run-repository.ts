@@ -106,14 +106,18 @@ export class RunRepository {
     return withDbRetry(fn, { what: `coordinator store ${what}` });
   }
 
-  /** Inserts a new run row (written synchronously at run start, SPEC §4); times on the database clock. */
+  /**
+   * Inserts a new run row (written synchronously at run start, SPEC §4); times on the database clock.
+   * Idempotent (the id is fresh), so a retry after a commit whose answer was lost is harmless.
+   */
   async insert(run: RunRecord): Promise<void> {
     return this.retry("insert", async () => {
       await this.db.query(
         `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
            status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
            problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)`,
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)
+         ON CONFLICT (id) DO NOTHING`,
         [
           run.id,
           RUN_SOURCE_TEXT[run.source],
@@ -287,6 +291,8 @@ export class RunRepository {
         }));
         const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
         const live = overlapping.find((l) => !l.stale);
+        // Our own lease: a retry of this acquisition whose first commit's answer was lost.
+        if (live && live.lease.runId === runId && live.lease.holder === holder) return { acquired: true as const, takenOver: [] };
         if (live) return { acquired: false as const, conflict: live.lease };
         const takenOver: LeaseRow[] = [];
         for (const { lease: stale } of overlapping) {
