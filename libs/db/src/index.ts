@@ -32,7 +32,9 @@ export {
   databaseReadiness,
   DEFAULT_DB_RETRY_BUDGET_MS,
   isTransientPgError,
+  retryTransientFailures,
   withDbRetry,
+  type AsyncMethodName,
   type DbRetryOptions,
   type Pingable,
 } from "./transient.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { toConnectError } from "@sigma/runtime";
-import { DatabaseUnavailableError, isTransientPgError, withDbRetry } from "./transient.js";
+import { DatabaseUnavailableError, isTransientPgError, retryTransientFailures, withDbRetry } from "./transient.js";
 
 const pgError = (code: string, message = "boom") => Object.assign(new Error(message), { code });
 
@@ -63,5 +63,28 @@ describe("withDbRetry", () => {
     const ce = toConnectError(err);
     assert.equal(ce.code, Code.Unavailable);
     assert.doesNotMatch(ce.rawMessage, /SELECT|10\.0\.0\.7/);
+  });
+});
+
+describe("retryTransientFailures", () => {
+  it("retries the named methods of a store, bound to it, and leaves the others alone", async () => {
+    class Store {
+      calls = 0;
+      others = 0;
+      async read(x: number): Promise<number> {
+        this.calls++;
+        if (this.calls < 2) throw pgError("57P01", "terminating connection due to administrator command");
+        return x * 2;
+      }
+      async other(): Promise<void> {
+        this.others++;
+        throw pgError("57P01");
+      }
+    }
+    const s = retryTransientFailures(new Store(), ["read"], "test store");
+    assert.equal(await s.read(21), 42);
+    assert.equal(s.calls, 2);
+    await assert.rejects(s.other(), /boom/);
+    assert.equal(s.others, 1);
   });
 });

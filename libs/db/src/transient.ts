@@ -131,3 +131,24 @@ export function databaseReadiness(db: Pingable, timeoutMs = 2000): () => Promise
     }
   };
 }
+
+/** The async methods of `T` (what {@link retryTransientFailures} can wrap). */
+export type AsyncMethodName<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T] & string;
+
+/**
+ * Makes the given methods of a store ride out transient Postgres failures: each call runs through
+ * {@link withDbRetry} (described as "<label> <method>"). Call it in the store's constructor; the
+ * methods must be idempotent as a whole (a retry runs the method again from its start) and must
+ * not call each other (the retries would nest).
+ *
+ * @returns `target`, for chaining.
+ */
+export function retryTransientFailures<T extends object>(target: T, methods: readonly AsyncMethodName<T>[], label: string): T {
+  const record = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of methods) {
+    const original = record[name];
+    if (typeof original !== "function") throw new TypeError(`${label}: ${name} is not a method`);
+    record[name] = (...args: unknown[]) => withDbRetry(() => original.apply(target, args), { what: `${label} ${name}` });
+  }
+  return target;
+}

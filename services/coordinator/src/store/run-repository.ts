@@ -1,4 +1,4 @@
-import { quoteIdent, withDbRetry } from "@sigma/db";
+import { quoteIdent, retryTransientFailures } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { RunRecord, RunStatusText } from "../domain/run-record.js";
 import { runSourceFromText, RUN_SOURCE_TEXT } from "../domain/run-record.js";
@@ -96,14 +96,12 @@ export class RunRepository {
     schema: string,
   ) {
     this.s = quoteIdent(schema);
-  }
-
-  /**
-   * Every statement (or transaction) of this store rides out a Postgres restart or dropped
-   * connection: transient failures are retried with backoff, then surface as UNAVAILABLE.
-   */
-  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withDbRetry(fn, { what: `coordinator store ${what}` });
+    // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
+    retryTransientFailures<RunRepository>(
+      this,
+      ["insert", "save", "get", "list", "heartbeat", "requestCancel", "failStaleRuns", "acquireLease", "releaseLeases", "takeoversBy"],
+      "coordinator store",
+    );
   }
 
   /**
@@ -111,39 +109,37 @@ export class RunRepository {
    * Idempotent (the id is fresh), so a retry after a commit whose answer was lost is harmless.
    */
   async insert(run: RunRecord): Promise<void> {
-    return this.retry("insert", async () => {
-      await this.db.query(
-        `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
-           status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
-           problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          run.id,
-          RUN_SOURCE_TEXT[run.source],
-          run.scope,
-          nullIfEmpty(run.portfolioId),
-          nullIfEmpty(run.requestedStartDate),
-          nullIfEmpty(run.requestedEndDate),
-          run.forceRerun,
-          run.status,
-          nullIfEmpty(run.asOf),
-          nullIfEmpty(run.targetDate),
-          nullIfEmpty(run.startDate),
-          nullIfEmpty(run.endDate),
-          run.datesTotal,
-          run.datesCompleted,
-          run.datesFailed,
-          JSON.stringify(run.phases),
-          JSON.stringify(run.problems),
-          JSON.stringify(run.warnings),
-          run.errorSummary,
-          run.eventsUndelivered,
-          run.holder,
-          run.finishedAt,
-        ],
-      );
-    });
+    await this.db.query(
+      `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
+         status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
+         problems, warnings, error_summary, events_undelivered, holder, started_at, heartbeat_at, finished_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17::jsonb,$18::jsonb,$19,$20,$21,now(),now(),$22)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        run.id,
+        RUN_SOURCE_TEXT[run.source],
+        run.scope,
+        nullIfEmpty(run.portfolioId),
+        nullIfEmpty(run.requestedStartDate),
+        nullIfEmpty(run.requestedEndDate),
+        run.forceRerun,
+        run.status,
+        nullIfEmpty(run.asOf),
+        nullIfEmpty(run.targetDate),
+        nullIfEmpty(run.startDate),
+        nullIfEmpty(run.endDate),
+        run.datesTotal,
+        run.datesCompleted,
+        run.datesFailed,
+        JSON.stringify(run.phases),
+        JSON.stringify(run.problems),
+        JSON.stringify(run.warnings),
+        run.errorSummary,
+        run.eventsUndelivered,
+        run.holder,
+        run.finishedAt,
+      ],
+    );
   }
 
   /**
@@ -152,49 +148,43 @@ export class RunRepository {
    * overwritten. Returns false when the row was not this holder's running run any more.
    */
   async save(run: RunRecord): Promise<boolean> {
-    return this.retry("save", async () => {
-      const rows = (await this.db.query(
-        `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
-           problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=now(),
-           finished_at=$11
-         WHERE id=$1 AND holder=$12 AND status='running' RETURNING id`,
-        [
-          run.id,
-          run.status,
-          run.datesTotal,
-          run.datesCompleted,
-          run.datesFailed,
-          JSON.stringify(run.phases),
-          JSON.stringify(run.problems),
-          JSON.stringify(run.warnings),
-          run.errorSummary,
-          run.eventsUndelivered,
-          run.finishedAt,
-          run.holder,
-        ],
-      )) as unknown;
-      return affected(rows) > 0;
-    });
+    const rows = (await this.db.query(
+      `UPDATE ${this.s}.runs SET status=$2, dates_total=$3, dates_completed=$4, dates_failed=$5, phases=$6::jsonb,
+         problems=$7::jsonb, warnings=$8::jsonb, error_summary=$9, events_undelivered=$10, heartbeat_at=now(),
+         finished_at=$11
+       WHERE id=$1 AND holder=$12 AND status='running' RETURNING id`,
+      [
+        run.id,
+        run.status,
+        run.datesTotal,
+        run.datesCompleted,
+        run.datesFailed,
+        JSON.stringify(run.phases),
+        JSON.stringify(run.problems),
+        JSON.stringify(run.warnings),
+        run.errorSummary,
+        run.eventsUndelivered,
+        run.finishedAt,
+        run.holder,
+      ],
+    )) as unknown;
+    return affected(rows) > 0;
   }
 
   /** Reads one run, or null. */
   async get(id: string): Promise<RunRecord | null> {
-    return this.retry("get", async () => {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-      const rows = (await this.db.query(`SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
-      return rows.length ? rowToRun(rows[0]!) : null;
-    });
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows = (await this.db.query(`SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE id = $1`, [id])) as Record<string, unknown>[];
+    return rows.length ? rowToRun(rows[0]!) : null;
   }
 
   /** Lists runs newest first, optionally filtered by status. */
   async list(limit: number, status?: RunStatusText): Promise<RunRecord[]> {
-    return this.retry("list", async () => {
-      const rows = (await this.db.query(
-        `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $1`,
-        [limit, status ?? null],
-      )) as Record<string, unknown>[];
-      return rows.map(rowToRun);
-    });
+    const rows = (await this.db.query(
+      `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs WHERE ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $1`,
+      [limit, status ?? null],
+    )) as Record<string, unknown>[];
+    return rows.map(rowToRun);
   }
 
   /**
@@ -203,18 +193,16 @@ export class RunRepository {
    * has the lease or the run is no longer running here (taken over, cancelled offline).
    */
   async heartbeat(runId: string, holder: string): Promise<{ owned: boolean; cancelRequested: boolean }> {
-    return this.retry("heartbeat", async () => {
-      const rows = (await this.db.query(
-        `WITH l AS (UPDATE ${this.s}.leases SET heartbeat_at = now() WHERE run_id = $1 AND holder = $2 RETURNING 1),
-              r AS (UPDATE ${this.s}.runs SET heartbeat_at = now() WHERE id = $1 AND holder = $2 AND status = 'running'
-                    RETURNING cancel_requested)
-         SELECT (SELECT count(*) FROM l)::int AS leases, (SELECT count(*) FROM r)::int AS runs,
-                coalesce((SELECT bool_or(cancel_requested) FROM r), false) AS cancel_requested`,
-        [runId, holder],
-      )) as { leases: number; runs: number; cancel_requested: boolean }[];
-      const r = rows[0]!;
-      return { owned: r.leases > 0 && r.runs > 0, cancelRequested: r.cancel_requested };
-    });
+    const rows = (await this.db.query(
+      `WITH l AS (UPDATE ${this.s}.leases SET heartbeat_at = now() WHERE run_id = $1 AND holder = $2 RETURNING 1),
+            r AS (UPDATE ${this.s}.runs SET heartbeat_at = now() WHERE id = $1 AND holder = $2 AND status = 'running'
+                  RETURNING cancel_requested)
+       SELECT (SELECT count(*) FROM l)::int AS leases, (SELECT count(*) FROM r)::int AS runs,
+              coalesce((SELECT bool_or(cancel_requested) FROM r), false) AS cancel_requested`,
+      [runId, holder],
+    )) as { leases: number; runs: number; cancel_requested: boolean }[];
+    const r = rows[0]!;
+    return { owned: r.leases > 0 && r.runs > 0, cancelRequested: r.cancel_requested };
   }
 
   /**
@@ -222,25 +210,23 @@ export class RunRepository {
    * (its holder is gone) it is marked cancelled here and its leases freed. Returns what happened.
    */
   async requestCancel(runId: string, reason: string, ttlMs: number): Promise<"requested" | "cancelled" | "not_running" | "not_found"> {
-    return this.retry("requestCancel", async () => {
-      return this.db.transaction(async (m) => {
-        const rows = (await m.query(
-          `SELECT status, (now() - heartbeat_at) > ($2::int * interval '1 millisecond') AS stale FROM ${this.s}.runs WHERE id = $1 FOR UPDATE`,
-          [runId, ttlMs],
-        )) as { status: string; stale: boolean }[];
-        if (!rows.length) return "not_found" as const;
-        if (rows[0]!.status !== "running") return "not_running" as const;
-        if (!rows[0]!.stale) {
-          await m.query(`UPDATE ${this.s}.runs SET cancel_requested = true WHERE id = $1`, [runId]);
-          return "requested" as const;
-        }
-        await m.query(
-          `UPDATE ${this.s}.runs SET status = 'cancelled', finished_at = now(), error_summary = $2, phases = ${closePhases("'cancelled'")} WHERE id = $1`,
-          [runId, `${reason} (holder gone: heartbeat stale)`],
-        );
-        await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
-        return "cancelled" as const;
-      });
+    return this.db.transaction(async (m) => {
+      const rows = (await m.query(
+        `SELECT status, (now() - heartbeat_at) > ($2::int * interval '1 millisecond') AS stale FROM ${this.s}.runs WHERE id = $1 FOR UPDATE`,
+        [runId, ttlMs],
+      )) as { status: string; stale: boolean }[];
+      if (!rows.length) return "not_found" as const;
+      if (rows[0]!.status !== "running") return "not_running" as const;
+      if (!rows[0]!.stale) {
+        await m.query(`UPDATE ${this.s}.runs SET cancel_requested = true WHERE id = $1`, [runId]);
+        return "requested" as const;
+      }
+      await m.query(
+        `UPDATE ${this.s}.runs SET status = 'cancelled', finished_at = now(), error_summary = $2, phases = ${closePhases("'cancelled'")} WHERE id = $1`,
+        [runId, `${reason} (holder gone: heartbeat stale)`],
+      );
+      await m.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
+      return "cancelled" as const;
     });
   }
 
@@ -251,18 +237,16 @@ export class RunRepository {
    */
   // `ownRunIds`: runs executing in the calling process are never swept (their heartbeat may only lag).
   async failStaleRuns(ttlMs: number, ownRunIds: readonly string[] = []): Promise<string[]> {
-    return this.retry("failStaleRuns", async () => {
-      const rows = (await this.db.query(
-        `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
-           error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
-         WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') AND NOT (id = ANY($2::uuid[]))
-         RETURNING id`,
-        [ttlMs, ownRunIds],
-      )) as unknown;
-      const ids = returnedRows<{ id: string }>(rows).map((r) => r.id);
-      if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
-      return ids;
-    });
+    const rows = (await this.db.query(
+      `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
+         error_summary = CASE WHEN error_summary = '' THEN 'coordinator lost (heartbeat stale)' ELSE error_summary || '; coordinator lost (heartbeat stale)' END
+       WHERE status='running' AND heartbeat_at < now() - ($1::int * interval '1 millisecond') AND NOT (id = ANY($2::uuid[]))
+       RETURNING id`,
+      [ttlMs, ownRunIds],
+    )) as unknown;
+    const ids = returnedRows<{ id: string }>(rows).map((r) => r.id);
+    if (ids.length) await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = ANY($1::uuid[])`, [ids]);
+    return ids;
   }
 
   /**
@@ -271,74 +255,68 @@ export class RunRepository {
    * over and the takeover recorded (the stale run is marked failed).
    */
   async acquireLease(scopeKey: string, runId: string, holder: string, ttlMs: number): Promise<LeaseResult> {
-    return this.retry("acquireLease", async () => {
-      return this.db.transaction(async (m) => {
-        await m.query(`LOCK TABLE ${this.s}.leases IN EXCLUSIVE MODE`);
-        // Staleness is judged on the database clock, the one every coordinator shares.
-        const rows = (await m.query(
-          `SELECT scope_key, run_id, holder, heartbeat_at, (now() - heartbeat_at) > ($1::int * interval '1 millisecond') AS stale
-             FROM ${this.s}.leases`,
-          [ttlMs],
-        )) as Record<string, unknown>[];
-        const leases = rows.map((r) => ({
-          lease: {
-            scopeKey: String(r.scope_key),
-            runId: String(r.run_id),
-            holder: String(r.holder),
-            heartbeatAt: new Date(r.heartbeat_at as string),
-          },
-          stale: Boolean(r.stale),
-        }));
-        const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
-        const live = overlapping.find((l) => !l.stale);
-        // Our own lease: a retry of this acquisition whose first commit's answer was lost.
-        if (live && live.lease.runId === runId && live.lease.holder === holder) return { acquired: true as const, takenOver: [] };
-        if (live) return { acquired: false as const, conflict: live.lease };
-        const takenOver: LeaseRow[] = [];
-        for (const { lease: stale } of overlapping) {
-          await m.query(`DELETE FROM ${this.s}.leases WHERE scope_key = $1`, [stale.scopeKey]);
-          // A leftover lease of a run that already finished (its release failed) is just removed;
-          // only a run that was still running is a takeover to record and report.
-          const failed = returnedRows(
-            await m.query(
-              `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
-                 error_summary='lease taken over by run ' || $2 || ' (heartbeat stale)'
-               WHERE id=$1 AND status='running' RETURNING id`,
-              [stale.runId, runId],
-            ),
-          );
-          if (!failed.length) continue;
-          takenOver.push(stale);
+    return this.db.transaction(async (m) => {
+      await m.query(`LOCK TABLE ${this.s}.leases IN EXCLUSIVE MODE`);
+      // Staleness is judged on the database clock, the one every coordinator shares.
+      const rows = (await m.query(
+        `SELECT scope_key, run_id, holder, heartbeat_at, (now() - heartbeat_at) > ($1::int * interval '1 millisecond') AS stale
+           FROM ${this.s}.leases`,
+        [ttlMs],
+      )) as Record<string, unknown>[];
+      const leases = rows.map((r) => ({
+        lease: {
+          scopeKey: String(r.scope_key),
+          runId: String(r.run_id),
+          holder: String(r.holder),
+          heartbeatAt: new Date(r.heartbeat_at as string),
+        },
+        stale: Boolean(r.stale),
+      }));
+      const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
+      const live = overlapping.find((l) => !l.stale);
+      // Our own lease: a retry of this acquisition whose first commit's answer was lost.
+      if (live && live.lease.runId === runId && live.lease.holder === holder) return { acquired: true as const, takenOver: [] };
+      if (live) return { acquired: false as const, conflict: live.lease };
+      const takenOver: LeaseRow[] = [];
+      for (const { lease: stale } of overlapping) {
+        await m.query(`DELETE FROM ${this.s}.leases WHERE scope_key = $1`, [stale.scopeKey]);
+        // A leftover lease of a run that already finished (its release failed) is just removed;
+        // only a run that was still running is a takeover to record and report.
+        const failed = returnedRows(
           await m.query(
-            `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
-             VALUES ($1,$2,$3,$4,$5,now())`,
-            [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId],
-          );
-        }
-        await m.query(`INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`, [
-          scopeKey,
-          runId,
-          holder,
-        ]);
-        return { acquired: true as const, takenOver };
-      });
+            `UPDATE ${this.s}.runs SET status='failed', finished_at=now(), phases=${closePhases("'failed'")},
+               error_summary='lease taken over by run ' || $2 || ' (heartbeat stale)'
+             WHERE id=$1 AND status='running' RETURNING id`,
+            [stale.runId, runId],
+          ),
+        );
+        if (!failed.length) continue;
+        takenOver.push(stale);
+        await m.query(
+          `INSERT INTO ${this.s}.lease_takeovers (scope_key, previous_run_id, previous_holder, previous_heartbeat_at, new_run_id, taken_at)
+           VALUES ($1,$2,$3,$4,$5,now())`,
+          [stale.scopeKey, stale.runId, stale.holder, stale.heartbeatAt, runId],
+        );
+      }
+      await m.query(`INSERT INTO ${this.s}.leases (scope_key, run_id, holder, acquired_at, heartbeat_at) VALUES ($1,$2,$3,now(),now())`, [
+        scopeKey,
+        runId,
+        holder,
+      ]);
+      return { acquired: true as const, takenOver };
     });
   }
 
   /** Releases every lease a run holds. */
   async releaseLeases(runId: string): Promise<void> {
-    return this.retry("releaseLeases", async () => {
-      await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
-    });
+    await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);
   }
 
   /** Lease takeovers recorded for a run (the run that took over). */
   async takeoversBy(runId: string): Promise<{ scopeKey: string; previousRunId: string }[]> {
-    return this.retry("takeoversBy", async () => {
-      const rows = (await this.db.query(`SELECT scope_key, previous_run_id FROM ${this.s}.lease_takeovers WHERE new_run_id = $1`, [
-        runId,
-      ])) as Record<string, unknown>[];
-      return rows.map((r) => ({ scopeKey: String(r.scope_key), previousRunId: String(r.previous_run_id) }));
-    });
+    const rows = (await this.db.query(`SELECT scope_key, previous_run_id FROM ${this.s}.lease_takeovers WHERE new_run_id = $1`, [
+      runId,
+    ])) as Record<string, unknown>[];
+    return rows.map((r) => ({ scopeKey: String(r.scope_key), previousRunId: String(r.previous_run_id) }));
   }
 }

@@ -2,7 +2,7 @@
  * The factor service's tables: bulk, idempotent writes (a rerun replaces the (symbol, date) rows of
  * the computed range, never duplicates) and set-based reads. One statement per batch, never per row.
  */
-import { bulkUpsert, queryRows, type Queryable, withDbRetry, withTransaction } from "@sigma/db";
+import { bulkUpsert, queryRows, retryTransientFailures, withTransaction, type Queryable } from "@sigma/db";
 import {
   FACTOR_IDS,
   METRIC_KEYS,
@@ -76,14 +76,9 @@ export class PgFactorStore implements FactorRepository {
   constructor(
     private readonly db: Queryable,
     private readonly schema: string,
-  ) {}
-
-  /**
-   * Every statement (or transaction) of this store rides out a Postgres restart or dropped
-   * connection: transient failures are retried with backoff, then surface as UNAVAILABLE.
-   */
-  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withDbRetry(fn, { what: `factor store ${what}` });
+  ) {
+    // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
+    retryTransientFailures<PgFactorStore>(this, ["replaceFactors", "replaceMetrics", "readFactors", "readMetrics"], "factor store");
   }
 
   private t(name: string): string {
@@ -97,18 +92,16 @@ export class PgFactorStore implements FactorRepository {
     scope: ReplaceScope,
     rows: Record<string, ArrayLike<unknown>>,
   ): Promise<number> {
-    return this.retry("replace", async () => {
-      return withTransaction(this.db, async (tx) => {
-        await queryRows(
-          tx,
-          `WITH d AS (DELETE FROM ${this.t(table)} WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date RETURNING 1)
-           SELECT count(*)::int AS n FROM d`,
-          [scope.symbols, scope.startDate, scope.endDate],
-        );
-        return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, {
-          batchSize: WRITE_BATCH,
-          atomic: false,
-        });
+    return withTransaction(this.db, async (tx) => {
+      await queryRows(
+        tx,
+        `WITH d AS (DELETE FROM ${this.t(table)} WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [scope.symbols, scope.startDate, scope.endDate],
+      );
+      return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, {
+        batchSize: WRITE_BATCH,
+        atomic: false,
       });
     });
   }
@@ -122,60 +115,56 @@ export class PgFactorStore implements FactorRepository {
   }
 
   async readFactors(scope: ReplaceScope, factors: readonly FactorId[] = FACTOR_IDS): Promise<SymbolFactorTable> {
-    return this.retry("readFactors", async () => {
-      // Only the wanted factors' columns travel from Postgres (a 1-factor panel reads 4 of 48 columns).
-      const wanted = FACTOR_IDS.filter((f) => factors.includes(f));
-      const cols = wanted.flatMap((f) => Object.values(factorColumns(f)));
-      if (cols.length === 0) throw new RangeError("readFactors: no factor selected");
-      const rows = await queryRows<Record<string, unknown>>(
-        this.db,
-        `SELECT symbol, date::text AS date, ${cols.join(", ")} FROM ${this.t("symbol_factors")}
-          WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
-        [scope.symbols, scope.startDate, scope.endDate],
-      );
-      const n = rows.length;
-      const table: SymbolFactorTable = {
-        factors: FACTOR_IDS,
-        rowCount: n,
-        symbol: rows.map((r) => String(r.symbol)),
-        date: rows.map((r) => String(r.date)),
-        beta: new Float64Array(n * NF),
-        r2: new Float64Array(n * NF),
-        nObs: new Int32Array(n * NF),
-        quality: new Uint8Array(n * NF),
-      };
-      // Absent until a stored value says otherwise (unselected factors stay absent too).
-      table.beta.fill(NaN);
-      table.r2.fill(NaN);
-      rows.forEach((row, r) => {
-        wanted.forEach((f) => {
-          const c = factorColumns(f);
-          const i = r * NF + FACTOR_IDS.indexOf(f);
-          const q = row[c.quality];
-          // NULL quality = no value: the cell keeps NaN / 0 / QUALITY_NONE.
-          if (q === null || q === undefined) return;
-          table.quality[i] = Number(q);
-          table.beta[i] = Number(row[c.beta]);
-          table.r2[i] = row[c.r2] === null ? NaN : Number(row[c.r2]);
-          table.nObs[i] = Number(row[c.nObs]);
-        });
+    // Only the wanted factors' columns travel from Postgres (a 1-factor panel reads 4 of 48 columns).
+    const wanted = FACTOR_IDS.filter((f) => factors.includes(f));
+    const cols = wanted.flatMap((f) => Object.values(factorColumns(f)));
+    if (cols.length === 0) throw new RangeError("readFactors: no factor selected");
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT symbol, date::text AS date, ${cols.join(", ")} FROM ${this.t("symbol_factors")}
+        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
+      [scope.symbols, scope.startDate, scope.endDate],
+    );
+    const n = rows.length;
+    const table: SymbolFactorTable = {
+      factors: FACTOR_IDS,
+      rowCount: n,
+      symbol: rows.map((r) => String(r.symbol)),
+      date: rows.map((r) => String(r.date)),
+      beta: new Float64Array(n * NF),
+      r2: new Float64Array(n * NF),
+      nObs: new Int32Array(n * NF),
+      quality: new Uint8Array(n * NF),
+    };
+    // Absent until a stored value says otherwise (unselected factors stay absent too).
+    table.beta.fill(NaN);
+    table.r2.fill(NaN);
+    rows.forEach((row, r) => {
+      wanted.forEach((f) => {
+        const c = factorColumns(f);
+        const i = r * NF + FACTOR_IDS.indexOf(f);
+        const q = row[c.quality];
+        // NULL quality = no value: the cell keeps NaN / 0 / QUALITY_NONE.
+        if (q === null || q === undefined) return;
+        table.quality[i] = Number(q);
+        table.beta[i] = Number(row[c.beta]);
+        table.r2[i] = row[c.r2] === null ? NaN : Number(row[c.r2]);
+        table.nObs[i] = Number(row[c.nObs]);
       });
-      return table;
     });
+    return table;
   }
 
   async readMetrics(scope: ReplaceScope): Promise<SymbolMetricsTable> {
-    return this.retry("readMetrics", async () => {
-      const rows = await queryRows<Record<string, unknown>>(
-        this.db,
-        `SELECT symbol, date::text AS date, ${METRIC_KEYS.join(", ")} FROM ${this.t("symbol_metrics")}
-          WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
-        [scope.symbols, scope.startDate, scope.endDate],
-      );
-      const columns = Object.fromEntries(
-        METRIC_KEYS.map((k) => [k, Float64Array.from(rows, (r) => (r[k] === null ? NaN : Number(r[k])))]),
-      ) as Record<MetricKey, Float64Array>;
-      return { rowCount: rows.length, symbol: rows.map((r) => String(r.symbol)), date: rows.map((r) => String(r.date)), columns };
-    });
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT symbol, date::text AS date, ${METRIC_KEYS.join(", ")} FROM ${this.t("symbol_metrics")}
+        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
+      [scope.symbols, scope.startDate, scope.endDate],
+    );
+    const columns = Object.fromEntries(
+      METRIC_KEYS.map((k) => [k, Float64Array.from(rows, (r) => (r[k] === null ? NaN : Number(r[k])))]),
+    ) as Record<MetricKey, Float64Array>;
+    return { rowCount: rows.length, symbol: rows.map((r) => String(r.symbol)), date: rows.map((r) => String(r.date)), columns };
   }
 }
