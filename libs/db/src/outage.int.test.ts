@@ -53,6 +53,9 @@ describe("a Postgres outage", () => {
     await waitForHealth(S.SERVING);
     await server.stop();
     await waitForHealth(S.NOT_SERVING);
+    // Liveness is not readiness: a database outage must not get the process restarted.
+    const health = createClient(Health, createGrpcTransport({ baseUrl: rpc.url }));
+    assert.equal((await health.check({ service: "liveness" })).status, S.SERVING);
 
     const short = await withDbRetry(() => ds.query("SELECT 1"), { budgetMs: 300, what: "probe" }).catch((e: unknown) => e);
     assert.ok(short instanceof DatabaseUnavailableError, String(short));

@@ -126,6 +126,13 @@ export interface ServeOptions {
   drainTimeoutMs?: number;
 }
 
+/**
+ * Health name that stays SERVING while the process runs, whatever its dependencies do: the one
+ * for liveness probes (`grpc: { port, service: "liveness" }`), so a database outage takes pods
+ * out of rotation ("" and the service names say NOT_SERVING) without getting them restarted.
+ */
+export const LIVENESS_SERVICE = "liveness";
+
 /** One dependency check of {@link ServeOptions.readiness}. */
 export interface ReadinessCheck {
   /** What is checked, for the log line, e.g. "database". */
@@ -174,7 +181,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     );
   }
 
-  const health = createHealth(opts.services.map((s) => s.service.typeName));
+  const health = createHealth([...opts.services.map((s) => s.service.typeName), LIVENESS_SERVICE]);
   const shutdown = new AbortController();
   const readMaxBytes = opts.maxRequestBytes ?? loadRuntimeLimits().maxRequestBytes;
   const handler = connectNodeAdapter({
@@ -299,7 +306,10 @@ function watchReadiness(checks: readonly ReadinessCheck[], intervalMs: number, h
           failing.add(c.name);
         }
       }
-      if (!stopped) health.setAll(failing.size ? ServingStatus.NOT_SERVING : ServingStatus.SERVING);
+      if (!stopped) {
+        const status = failing.size ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+        for (const [name] of health.entries()) if (name !== LIVENESS_SERVICE) health.setStatus(name, status);
+      }
     } finally {
       running = false;
     }
