@@ -27,3 +27,14 @@ export { closeDataSource, createDataSource, MigrationError, type CreateDataSourc
 export { createTypeOrmLogger } from "./typeorm-logger.js";
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded-postgres.js";
 export { migrationSchema } from "./migration-schema.js";
+export {
+  DatabaseUnavailableError,
+  databaseReadiness,
+  DEFAULT_DB_RETRY_BUDGET_MS,
+  isTransientPgError,
+  retryTransientFailures,
+  withDbRetry,
+  type AsyncMethodName,
+  type DbRetryOptions,
+  type Pingable,
+} from "./transient.js";

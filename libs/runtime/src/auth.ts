@@ -8,14 +8,17 @@
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { isInfrastructureService, principalKey, type Principal, type Role } from "./context.js";
+import { loadRuntimeLimits } from "./limits.js";
 
 /**
  * How a server authenticates callers.
  * - `jwt`: every non-infrastructure RPC needs `authorization: Bearer <HS256 JWT>`.
+ *   Tokens must carry `exp` and `iat` with exp − iat ≤ `maxTtlSeconds` (default SIGMA_JWT_MAX_TTL,
+ *   24 h): a token that never expires or lives longer is refused.
  * - `dev`: no check; every caller is `{ sub: "dev", roles: ["user","admin"] }`. Must be chosen
  *   explicitly (never a fallback for a missing secret); `serve()` logs a loud warning.
  */
-export type AuthConfig = { mode: "jwt"; secret: string } | { mode: "dev" };
+export type AuthConfig = { mode: "jwt"; secret: string; maxTtlSeconds?: number } | { mode: "dev" };
 
 /** The principal every caller gets in dev mode. */
 export const DEV_PRINCIPAL: Principal = Object.freeze({ sub: "dev", roles: Object.freeze(["user", "admin"] as Role[]) });
@@ -72,17 +75,33 @@ export async function issueToken(
 /**
  * Verifies a compact JWT and returns its principal.
  *
+ * @param maxTtlSeconds - longest accepted lifetime exp − iat (default SIGMA_JWT_MAX_TTL, 24 h).
  * @throws ConnectError Unauthenticated when the signature, algorithm, expiry or claims are bad
- *   (`sub` must be a non-empty string; `roles` an array of "user"/"admin" containing "user").
+ *   (`exp` and `iat` are required and exp − iat must not exceed `maxTtlSeconds`; `sub` must be a
+ *   non-empty string; `roles` an array of "user"/"admin" containing "user").
  */
-export async function verifyToken(secret: string, token: string): Promise<Principal> {
+export async function verifyToken(secret: string, token: string, maxTtlSeconds?: number): Promise<Principal> {
+  const maxTtl = maxTtlSeconds ?? loadRuntimeLimits().jwtMaxTtlSeconds;
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALG] }));
+    // requiredClaims: a token without exp would otherwise be valid forever (and grant admin forever).
+    ({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALG], requiredClaims: ["exp", "iat"] }));
   } catch (e) {
     // The reason (expired vs bad signature) helps the caller fix their setup and reveals nothing secret.
-    const reason = e instanceof joseErrors.JWTExpired ? "token expired" : "invalid token";
+    const reason =
+      e instanceof joseErrors.JWTExpired
+        ? "token expired"
+        : e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === "exp" || e.claim === "iat")
+          ? `invalid token: missing ${e.claim} claim (tokens must expire)`
+          : "invalid token";
     throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, e);
+  }
+  const { exp, iat } = payload as { exp: number; iat: number };
+  if (exp - iat > maxTtl) {
+    throw new ConnectError(
+      `invalid token: lifetime ${exp - iat} s exceeds the maximum ${maxTtl} s (SIGMA_JWT_MAX_TTL)`,
+      Code.Unauthenticated,
+    );
   }
   const { sub, roles } = payload as { sub?: unknown; roles?: unknown };
   if (typeof sub !== "string" || sub === "") {
@@ -104,9 +123,10 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
  */
 export function authInterceptor(auth: AuthConfig): Interceptor {
   validateAuthConfig(auth);
+  const maxTtl = auth.mode === "jwt" ? (auth.maxTtlSeconds ?? loadRuntimeLimits().jwtMaxTtlSeconds) : 0;
   return (next) => async (req) => {
     if (isInfrastructureService(req.service.typeName)) return next(req);
-    req.contextValues.set(principalKey, await authenticate(auth, req.header.get("authorization")));
+    req.contextValues.set(principalKey, await authenticate(auth, req.header.get("authorization"), maxTtl));
     return next(req);
   };
 }
@@ -120,12 +140,13 @@ export function authInterceptor(auth: AuthConfig): Interceptor {
  * @param header - the header value (undefined / null when absent)
  * @throws ConnectError Unauthenticated for a missing header, another scheme or a bad token
  */
-export async function authenticate(auth: AuthConfig, header: string | null | undefined): Promise<Principal> {
+export async function authenticate(auth: AuthConfig, header: string | null | undefined, maxTtlSeconds?: number): Promise<Principal> {
   if (auth.mode === "dev") return DEV_PRINCIPAL;
   if (!header) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+  // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are accepted.
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new ConnectError("authorization header is not a bearer token", Code.Unauthenticated);
-  return verifyToken(auth.secret, m[1]!);
+  return verifyToken(auth.secret, m[1]!, maxTtlSeconds ?? auth.maxTtlSeconds ?? loadRuntimeLimits().jwtMaxTtlSeconds);
 }
 
 /**

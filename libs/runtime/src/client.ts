@@ -1,80 +1,130 @@
 /**
  * Clients for service-to-service calls: gRPC over HTTP/2, a default deadline on every call,
- * bounded retries of transient failures, and the bearer token.
+ * retries of transport failures within a time budget, and the bearer token.
  */
 import type { DescService } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
 import { CORRELATION_HEADERS, type Correlation, currentCorrelation } from "./context.js";
+import { codeName, truncateEcho } from "./errors.js";
+import { loadRuntimeLimits } from "./limits.js";
+import { type BackoffOptions, type RetryInfo, retryWithBackoff } from "./retry.js";
 
-/** Retry policy of `retryInterceptor`. */
-export interface RetryOptions {
-  /** Retries after the first attempt (0 = no retry). Total attempts = retries + 1. */
-  retries: number;
-  /** Delay before the first retry (ms, default 100); doubles each retry. */
-  baseDelayMs?: number;
-  /** Cap on one delay (ms, default 2000). */
-  maxDelayMs?: number;
-  /** Random source in [0,1) for jitter (tests inject a fixed one). */
-  random?: () => number;
-  /** Called before each retry (for logs/metrics). */
-  onRetry?: (info: { attempt: number; delayMs: number; error: ConnectError; method: string }) => void;
+export { backoffDelayMs } from "./retry.js";
+
+/** Methods that must not run twice: a retry after the request may have reached the server would start a second run / import. */
+export const NON_IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+  "sigma.coordinator.v1.CoordinatorService/RunBatch",
+  "sigma.coordinator.v1.CoordinatorService/OnboardPortfolio",
+  "sigma.snapshot.v1.SnapshotService/ImportPortfolio",
+]);
+
+/** Socket errors meaning the connection failed or died under the call (never a verdict of the server). */
+const TRANSPORT_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+/** Errnos that prove the request never left this process: safe to retry even non-idempotent calls. */
+const NOT_SENT_ERRNOS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+/** Messages connect-node / Node's http2 give a stream or session that died under the call. */
+const TRANSPORT_MESSAGE = /http\/2 stream closed|ECONNRESET|EPIPE|socket hang up|GOAWAY|session (closed|destroyed)/i;
+
+function errnoOf(err: ConnectError): string | undefined {
+  const c = err.cause as { code?: unknown } | undefined;
+  return typeof c?.code === "string" ? c.code : undefined;
 }
 
-/** Codes worth retrying: the call did not run (UNAVAILABLE) or ran out of time (DEADLINE_EXCEEDED). */
-const RETRYABLE = new Set<Code>([Code.Unavailable, Code.DeadlineExceeded]);
+/** How a failed attempt may be retried. */
+export type TransportFailure = "not-sent" | "maybe-sent" | "none";
 
 /**
- * Backoff delay before retry number `attempt` (1-based): "full jitter" — uniform in
- * [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))]. Full jitter spreads retries of many
- * clients hit by the same outage instead of synchronizing them.
+ * Classifies a failed call: `not-sent` when the connection was never made (refused, unreachable),
+ * `maybe-sent` for other transport failures (UNAVAILABLE, a reset, a stream closed by a dying peer:
+ * CANCELED although the caller did not abort), `none` for an answer of the server or the caller's
+ * own abort/deadline, which a retry must not override.
  *
- * @returns Delay in ms (integer, >= 0).
+ * @param callerAborted - whether the caller's own signal aborted (then CANCELED is its doing).
  */
-export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
-  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * cap);
+export function classifyTransportFailure(err: ConnectError, callerAborted: boolean): TransportFailure {
+  if (callerAborted) return "none";
+  const errno = errnoOf(err);
+  if (errno && NOT_SENT_ERRNOS.has(errno)) return "not-sent";
+  if (err.code === Code.Unavailable) return /ECONNREFUSED/.test(err.rawMessage) ? "not-sent" : "maybe-sent";
+  if (errno && TRANSPORT_ERRNOS.has(errno)) return "maybe-sent";
+  if (err.code === Code.Canceled || err.code === Code.Internal || err.code === Code.Unknown) {
+    return TRANSPORT_MESSAGE.test(err.rawMessage) ? "maybe-sent" : "none";
+  }
+  return "none";
+}
+
+/** Retry policy of {@link withRetries}. */
+export interface RpcRetryOptions extends BackoffOptions {
+  /** How long after the first failure retries may start (ms; default SIGMA_RPC_RETRY_BUDGET_MS or 60 s; 0 disables). */
+  budgetMs?: number;
+  /** Optional cap on retries per call. */
+  maxRetries?: number;
+  /** Fully-qualified "pkg.Service/Method" names that must not be repeated (default {@link NON_IDEMPOTENT_METHODS}). */
+  nonIdempotent?: ReadonlySet<string>;
+  /** Called before each retry (logs, metrics). */
+  onRetry?: (info: RetryInfo & { method: string; error: ConnectError }) => void;
+  /** Clock (ms) measuring the budget; injectable for tests. */
+  now?: () => number;
 }
 
 /**
- * Client interceptor that retries unary calls failing with UNAVAILABLE or DEADLINE_EXCEEDED,
- * with exponential backoff and full jitter. Other codes are never retried; streaming calls are
- * passed through untouched (their messages cannot be replayed). The call's deadline covers all
- * attempts: retries never extend it, and once the deadline passed or the caller aborted, the
- * call is not retried.
+ * Wraps a transport so unary calls are retried on transport failures (see
+ * {@link classifyTransportFailure}) with exponential backoff and full jitter, for up to
+ * `budgetMs` after the first failure. Idempotent methods retry every transport failure;
+ * non-idempotent ones (RunBatch, OnboardPortfolio, ImportPortfolio) only failures that prove the
+ * request was never sent. Each attempt gets the caller's deadline afresh (a per-attempt bound);
+ * DEADLINE_EXCEEDED, the caller's abort and every answer of the server are final. Streams pass
+ * through (their messages cannot be replayed). When it gives up after retrying, the error keeps
+ * its code and says how many attempts were made.
  */
-export function retryInterceptor(opts: RetryOptions): Interceptor {
-  const base = opts.baseDelayMs ?? 100;
-  const max = opts.maxDelayMs ?? 2000;
-  return (next) => async (req) => {
-    if (req.stream) return next(req);
-    for (let attempt = 0; ; attempt++) {
+export function withRetries(transport: Transport, opts: RpcRetryOptions = {}): Transport {
+  const budgetMs = opts.budgetMs ?? loadRuntimeLimits().rpcRetryBudgetMs;
+  const nonIdempotent = opts.nonIdempotent ?? NON_IDEMPOTENT_METHODS;
+  return {
+    async unary(method, signal, timeoutMs, header, input, contextValues) {
+      const name = `${method.parent.typeName}/${method.name}`;
+      const idempotent =
+        !nonIdempotent.has(name) ||
+        method.idempotency === MethodOptions_IdempotencyLevel.IDEMPOTENT ||
+        method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+      const started = Date.now();
+      let attempts = 0;
       try {
-        return await next(req);
+        return await retryWithBackoff(
+          () => {
+            attempts++;
+            return transport.unary(method, signal, timeoutMs, header, input, contextValues);
+          },
+          {
+            ...opts,
+            budgetMs,
+            signal,
+            isRetryable: (e) => {
+              const kind = classifyTransportFailure(ConnectError.from(e), signal?.aborted ?? false);
+              return kind === "not-sent" || (kind === "maybe-sent" && idempotent);
+            },
+            onRetry: (i) => opts.onRetry?.({ ...i, method: name, error: ConnectError.from(i.error) }),
+          },
+        );
       } catch (e) {
         const err = ConnectError.from(e);
-        if (!RETRYABLE.has(err.code) || attempt >= opts.retries || req.signal.aborted) throw err;
-        const delayMs = backoffDelayMs(attempt + 1, base, max, opts.random);
-        opts.onRetry?.({ attempt: attempt + 1, delayMs, error: err, method: `${req.service.typeName}/${req.method.name}` });
-        await sleep(delayMs, req.signal);
+        if (attempts <= 1) throw err;
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        throw new ConnectError(
+          `${err.rawMessage} (gave up after ${attempts} attempts over ${secs} s)`,
+          err.code,
+          err.metadata,
+          undefined,
+          err.cause ?? err,
+        );
       }
-    }
+    },
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.stream(method, signal, timeoutMs, header, input, contextValues),
   };
-}
-
-/** Sleeps `ms`, rejecting early with Canceled when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new ConnectError("call cancelled while waiting to retry", Code.Canceled));
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -107,13 +157,17 @@ export interface ServiceClientOptions {
    * `timeoutMs`. Streaming calls get no default deadline (see `withUnaryDeadline`).
    */
   timeoutMs?: number;
-  /** Retries of UNAVAILABLE/DEADLINE_EXCEEDED for unary calls (default 3; 0 disables). */
+  /** 0 disables retries; otherwise an optional cap on retries per call (the budget bounds them anyway). */
   retries?: number;
-  /** Backoff tuning (see RetryOptions). */
-  retry?: Omit<RetryOptions, "retries">;
+  /** Retry budget and backoff tuning (see RpcRetryOptions). */
+  retry?: RpcRetryOptions;
   /** Bearer token (or a function returning one) sent on every call. */
   token?: string | (() => string | Promise<string>);
-  /** Extra interceptors, run inside the retry loop (so once per attempt). */
+  /** When given, each retry is logged at warn (the method, attempt, wait and the failure). */
+  logger?: Pick<Logger, "warn">;
+  /** Largest request this client sends (bytes; default SIGMA_MAX_REQUEST_BYTES or 16 MiB, the servers' limit). */
+  maxRequestBytes?: number;
+  /** Extra interceptors, run once per attempt. */
   interceptors?: readonly Interceptor[];
 }
 
@@ -128,14 +182,44 @@ export interface ServiceClientOptions {
 export function createServiceClient<S extends DescService>(service: S, baseUrl: string, opts: ServiceClientOptions = {}): Client<S> {
   const u = new URL(baseUrl);
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported URL scheme in ${baseUrl}`);
-  const interceptors: Interceptor[] = [retryInterceptor({ retries: opts.retries ?? 3, ...opts.retry })];
+  const interceptors: Interceptor[] = [];
   if (opts.token !== undefined) interceptors.push(bearerInterceptor(opts.token));
   // Every call forwards the caller's run id / phase / date, so the callee's per-RPC logger carries them.
   interceptors.push(correlationInterceptor(currentCorrelation));
   interceptors.push(...(opts.interceptors ?? []));
+  const limits = loadRuntimeLimits();
+  const writeMaxBytes = opts.maxRequestBytes ?? limits.maxRequestBytes;
   // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
-  const transport = createGrpcTransport({ baseUrl, interceptors });
-  return createClient(service, withUnaryDeadline(transport, opts.timeoutMs ?? 30_000));
+  const transport = createGrpcTransport({
+    baseUrl,
+    interceptors,
+    // A request over the servers' limit is refused here, before a byte is sent.
+    writeMaxBytes,
+    // Node's HTTP/2 session kills itself (NGHTTP2_ENHANCE_YOUR_CALM, failing every call on the
+    // connection) when more than maxSessionMemory (default 10 MB) is buffered, which a large
+    // request refused early by the server leaves behind: leave room for two maximal requests.
+    nodeOptions: { maxSessionMemory: Math.ceil((2 * writeMaxBytes) / 1e6) + 16 },
+  });
+  const { logger } = opts;
+  const onRetry =
+    opts.retry?.onRetry ??
+    (logger
+      ? (i: RetryInfo & { method: string; error: ConnectError }) =>
+          logger.warn(
+            {
+              rpc: i.method,
+              attempt: i.attempt,
+              delayMs: i.delayMs,
+              code: codeName(i.error.code),
+              error: truncateEcho(i.error.rawMessage),
+            },
+            "rpc failed (transport), retrying",
+          )
+      : undefined);
+  const retrying =
+    opts.retries === 0 ? transport : withRetries(transport, { ...opts.retry, onRetry, maxRetries: opts.retries ?? opts.retry?.maxRetries });
+  // The deadline wraps the retries, so every attempt gets it afresh.
+  return createClient(service, withUnaryDeadline(retrying, opts.timeoutMs ?? 30_000));
 }
 
 /**

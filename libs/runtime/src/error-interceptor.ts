@@ -5,7 +5,7 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { CORRELATION_HEADERS, isInfrastructureService, loggerKey, principalKey, withCorrelation } from "./context.js";
-import { codeName, toConnectError } from "./errors.js";
+import { codeName, MAX_ERROR_MESSAGE_CHARS, toConnectError, truncateEcho } from "./errors.js";
 
 /** Codes that indicate a server bug or broken dependency rather than a caller mistake. */
 const SERVER_FAULT_CODES = new Set<Code>([Code.Internal, Code.Unknown, Code.DataLoss]);
@@ -32,7 +32,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
     const bindings: Record<string, string> = { rpc: `${req.service.typeName}/${req.method.name}` };
     for (const [field, header] of Object.entries(CORRELATION_HEADERS)) {
       const v = req.header.get(header);
-      if (v) bindings[field] = v;
+      if (v) bindings[field] = truncateEcho(v);
     }
     const log = logger.child(bindings);
     req.contextValues.set(loggerKey, log);
@@ -55,7 +55,7 @@ export function errorInterceptor(logger: Logger): Interceptor {
       fields.error = err.rawMessage;
       if (SERVER_FAULT_CODES.has(err.code)) {
         // The cause (original exception) is only ever visible here, never to the client.
-        log.error({ ...fields, err: err.cause ?? err }, "rpc");
+        log.error({ ...fields, err: boundedError(err.cause ?? err) }, "rpc");
       } else if (infra) log.debug(fields, "rpc");
       else log.info(fields, "rpc");
     };
@@ -75,6 +75,24 @@ export function errorInterceptor(logger: Logger): Interceptor {
     }
     return { ...res, message: mapStream(res, finish) } satisfies StreamResponse;
   };
+}
+
+/**
+ * The logged form of an unexpected error: type, code, message and stack, each bounded, so an
+ * error that quotes a huge input does not turn into a huge log line.
+ */
+export function boundedError(e: unknown): Record<string, unknown> {
+  if (!(e instanceof Error)) return { type: typeof e, message: truncateEcho(String(e), MAX_ERROR_MESSAGE_CHARS) };
+  const out: Record<string, unknown> = { type: e.name, message: truncateEcho(e.message, MAX_ERROR_MESSAGE_CHARS) };
+  const code = (e as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (e.stack) out.stack = truncateEcho(e.stack, 2 * MAX_ERROR_MESSAGE_CHARS);
+  if (e.cause !== undefined)
+    out.cause =
+      e.cause instanceof Error
+        ? truncateEcho(`${e.cause.name}: ${e.cause.message}`, MAX_ERROR_MESSAGE_CHARS)
+        : truncateEcho(String(e.cause));
+  return out;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   toConnectError,
+  truncateEcho,
   UnauthenticatedError,
   UnavailableError,
   UnimplementedError,
@@ -78,6 +79,34 @@ describe("toConnectError", () => {
     assert.equal(existingIdOf(ce), "run-42");
     assert.equal(existingIdOf(toConnectError(new AlreadyExistsError("x"))), undefined);
     assert.equal(existingIdOf(new ConnectError("x", Code.NotFound, { "sigma-existing-id": "y" })), undefined);
+  });
+});
+
+describe("bounded echoes", () => {
+  it("truncateEcho keeps short values and cuts long ones to 200 characters plus their size", () => {
+    assert.equal(truncateEcho("AAPL"), "AAPL");
+    assert.equal(truncateEcho("é".repeat(300)), `${"é".repeat(200)}… (600 bytes)`);
+    assert.equal(truncateEcho("abcdef", 3), "abc… (6 bytes)");
+  });
+
+  it("InvalidArgumentError bounds each echoed violation and the number listed, keeping them all in violations", () => {
+    const big = "Z".repeat(2 * 1024 * 1024);
+    const violations = Array.from({ length: 120 }, (_, i) => ({ field: `symbols[${i}]`, description: `not a symbol: "${big}"` }));
+    const e = new InvalidArgumentError("120 invalid symbol(s)", { violations });
+    assert.ok(e.message.length < 50 * 260, String(e.message.length));
+    const lines = e.message.split("\n");
+    assert.equal(lines[0], "120 invalid symbol(s)");
+    assert.equal(lines[1], `symbols[0]: not a symbol: "${"Z".repeat(185)}… (2097168 bytes)`);
+    assert.equal(lines.at(-1), "… and 70 more");
+    assert.equal(e.violations.length, 120);
+  });
+
+  it("toConnectError caps any message sent to a caller", () => {
+    const long = new NotFoundError(`unknown symbol ${"Q".repeat(100_000)}`);
+    assert.ok(toConnectError(long).rawMessage.length < 4100);
+    const ce = toConnectError(new ConnectError("W".repeat(100_000), Code.ResourceExhausted));
+    assert.equal(ce.code, Code.ResourceExhausted);
+    assert.match(ce.rawMessage, /… \(100000 bytes\)$/);
   });
 });
 

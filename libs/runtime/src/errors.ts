@@ -8,6 +8,25 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 
+/** Longest echoed value (characters) kept in an error message or log field. */
+export const MAX_ECHO_CHARS = 200;
+/** Longest error message (characters) sent to a caller or logged. */
+export const MAX_ERROR_MESSAGE_CHARS = 4000;
+/** Field violations listed in an InvalidArgumentError message (all are kept in `violations`). */
+const MAX_LISTED_VIOLATIONS = 50;
+
+/**
+ * Shortens a value echoed back to a caller or into a log: oversized input must never be copied
+ * into error messages or log lines in full (one 20 MB symbol made a 20 MB log line per request).
+ *
+ * @returns `text` unchanged when at most `max` characters, else its first `max` characters
+ *   followed by "… (N bytes)" with N the UTF-8 size of the whole value.
+ */
+export function truncateEcho(text: string, max: number = MAX_ECHO_CHARS): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${Buffer.byteLength(text, "utf8")} bytes)`;
+}
+
 /** One invalid field of a request (mirrors google.rpc.BadRequest.FieldViolation). */
 export interface FieldViolation {
   /** Path of the field, e.g. "start_date" or "positions[3].symbol". */
@@ -58,8 +77,11 @@ export class InvalidArgumentError extends DomainError {
   readonly violations: readonly FieldViolation[];
 
   constructor(message: string, options?: DomainErrorOptions & { violations?: readonly FieldViolation[] }) {
-    const violations = options?.violations ?? [];
-    super(violations.length === 0 ? message : `${message}\n${violations.map((v) => `${v.field}: ${v.description}`).join("\n")}`, options);
+    const violations = (options?.violations ?? []).map((v) => ({ field: truncateEcho(v.field), description: truncateEcho(v.description) }));
+    // Every problem at once, but a bounded message: a request with 100k bad values lists the first ones.
+    const shown = violations.slice(0, MAX_LISTED_VIOLATIONS).map((v) => `${v.field}: ${v.description}`);
+    if (violations.length > MAX_LISTED_VIOLATIONS) shown.push(`… and ${violations.length - MAX_LISTED_VIOLATIONS} more`);
+    super(shown.length === 0 ? message : `${message}\n${shown.join("\n")}`, options);
     this.violations = violations;
   }
 }
@@ -96,7 +118,8 @@ export class AlreadyExistsError extends DomainError {
 
 /** A dependency (database, NATS, another service) is temporarily unreachable; retryable. → UNAVAILABLE */
 export class UnavailableError extends DomainError {
-  override readonly name = "UnavailableError";
+  // Widened to string so specializations (DatabaseUnavailableError) can name themselves.
+  override readonly name: string = "UnavailableError";
   readonly code = Code.Unavailable;
 }
 
@@ -131,15 +154,19 @@ export const INTERNAL_MESSAGE = "internal error; see server logs";
 /**
  * Maps any thrown value to the `ConnectError` a client should see.
  *
- * - `ConnectError`: returned unchanged (handlers and interceptors may throw them directly).
+ * - `ConnectError`: returned unchanged (handlers and interceptors may throw them directly), except
+ *   that a message longer than {@link MAX_ERROR_MESSAGE_CHARS} is truncated.
  * - `DomainError`: its code, its (client-safe) message and metadata; `cause` is kept on the
  *   ConnectError for server-side logging only (it is never serialized to the wire).
  * - anything else: `Code.Internal` with {@link INTERNAL_MESSAGE}; the original error is the cause.
  */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) {
+    if (err.rawMessage.length <= MAX_ERROR_MESSAGE_CHARS) return err;
+    return new ConnectError(truncateEcho(err.rawMessage, MAX_ERROR_MESSAGE_CHARS), err.code, err.metadata, undefined, err.cause ?? err);
+  }
   if (err instanceof DomainError) {
-    return new ConnectError(err.message, err.code, err.metadata(), undefined, err);
+    return new ConnectError(truncateEcho(err.message, MAX_ERROR_MESSAGE_CHARS), err.code, err.metadata(), undefined, err);
   }
   return new ConnectError(INTERNAL_MESSAGE, Code.Internal, undefined, undefined, err);
 }

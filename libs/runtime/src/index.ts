@@ -30,5 +30,7 @@ export * from "./reflection.js";
 export * from "./serve.js";
 export * from "./shutdown.js";
 export * from "./client.js";
+export * from "./retry.js";
+export * from "./limits.js";
 export * from "./unimplemented.js";
 export * from "./service-env.js";

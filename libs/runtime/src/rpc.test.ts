@@ -1,6 +1,6 @@
 /**
  * Handler-level tests through createRouterTransport (no sockets): error mapping and the RPC log
- * line, auth, health, reflection and the client retry interceptor.
+ * line, auth, health, reflection and the client retry policy.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -8,10 +8,11 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { MarketDataService } from "@sigma/contracts";
+import { SignJWT } from "jose";
 import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
 import * as v1 from "@sigma/contracts/reflection-v1";
 import { issueToken, type AuthConfig } from "./auth.js";
-import { bearerInterceptor, retryInterceptor } from "./client.js";
+import { bearerInterceptor, classifyTransportFailure, withRetries } from "./client.js";
 import { existingIdOf, INTERNAL_MESSAGE } from "./errors.js";
 import { createHealth } from "./health.js";
 import { createRoutes, createServerInterceptors } from "./serve.js";
@@ -82,6 +83,21 @@ describe("errorInterceptor", () => {
     assert.ok(LEAKY_DETAIL.includes("hunter2"));
   });
 
+  it("never echoes an oversized request value in full, neither to the caller nor into the log", async () => {
+    const { transport, lines } = setup();
+    const huge = "X".repeat(5_000_000);
+    const err = await rejection(
+      createClient(MarketDataService, transport).getPriceSeries({ symbols: [huge] }, { headers: { "sigma-run-id": huge.slice(0, 6000) } }),
+    );
+    assert.equal(err.code, Code.NotFound);
+    assert.ok(err.rawMessage.length < 4100, String(err.rawMessage.length));
+    assert.match(err.rawMessage, /^unknown symbols: XXXX.*… \(5000017 bytes\)$/);
+    const line = lines.find((l) => l.msg === "rpc" && l.code === "NOT_FOUND");
+    assert.ok(line);
+    assert.ok(JSON.stringify(line).length < 5000, `log line of ${JSON.stringify(line).length} chars`);
+    assert.match(String(line.runId), /… \(6000 bytes\)$/);
+  });
+
   it("binds correlation headers to the RPC log line", async () => {
     const { transport, lines } = setup();
     const md = createClient(MarketDataService, transport);
@@ -131,6 +147,61 @@ describe("authInterceptor", () => {
       symbols: ["AAPL"],
     });
     assert.equal(res.added, 1);
+  });
+
+  it("rejects a token without exp (it would never expire), and one without iat", async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const noExp = await new SignJWT({ roles: ["user", "admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("root")
+      .setIssuedAt()
+      .sign(key);
+    const noIat = await new SignJWT({ roles: ["user", "admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("root")
+      .setExpirationTime("5m")
+      .sign(key);
+    for (const [token, claim] of [
+      [noExp, "exp"],
+      [noIat, "iat"],
+    ] as const) {
+      const { transport, counters } = setup(jwt, [bearerInterceptor(token)]);
+      const err = await rejection(createClient(MarketDataService, transport).addSymbols({ symbols: ["AAPL"] }));
+      assert.equal(err.code, Code.Unauthenticated);
+      assert.equal(err.rawMessage, `invalid token: missing ${claim} claim (tokens must expire)`);
+      assert.equal(counters.addSymbols, 0);
+    }
+  });
+
+  it("rejects a token whose lifetime exceeds the configured maximum", async () => {
+    const twoDays = await issueToken(SECRET, "root", ["user", "admin"], "48h");
+    const err = await rejection(createClient(MarketDataService, setup(jwt, [bearerInterceptor(twoDays)]).transport).getProviderInfo({}));
+    assert.equal(err.code, Code.Unauthenticated);
+    assert.match(err.rawMessage, /lifetime 172800 s exceeds the maximum 86400 s/);
+    // The limit is configurable: a one-hour maximum refuses a two-hour token, accepts a 30-minute one.
+    const short = { ...jwt, maxTtlSeconds: 3600 };
+    const twoHours = await issueToken(SECRET, "root", ["user"], "2h");
+    assert.equal(
+      (await rejection(createClient(MarketDataService, setup(short, [bearerInterceptor(twoHours)]).transport).getProviderInfo({}))).code,
+      Code.Unauthenticated,
+    );
+    const halfHour = await issueToken(SECRET, "bob", ["user"], "30m");
+    assert.equal(
+      (await createClient(MarketDataService, setup(short, [bearerInterceptor(halfHour)]).transport).getProviderInfo({})).description,
+      "hello bob",
+    );
+  });
+
+  it("accepts the Bearer scheme in any letter case", async () => {
+    const token = await issueToken(SECRET, "carol", ["user"], "5m");
+    for (const scheme of ["Bearer", "bearer", "BEARER", "bEaReR"]) {
+      const { transport } = setup(jwt);
+      const res = await createClient(MarketDataService, transport).getProviderInfo(
+        {},
+        { headers: { authorization: `${scheme} ${token}` } },
+      );
+      assert.equal(res.description, "hello carol", scheme);
+    }
   });
 
   it("keeps health and reflection anonymous", async () => {
@@ -254,24 +325,32 @@ describe("reflection (in memory)", () => {
   });
 });
 
-describe("retryInterceptor", () => {
-  const fast = { baseDelayMs: 1, maxDelayMs: 2 };
+describe("withRetries", () => {
+  const fast = { baseDelayMs: 1, maxDelayMs: 2, budgetMs: 5_000 };
 
   it("retries UNAVAILABLE until success, counting attempts", async () => {
     const retries: number[] = [];
-    const { transport, counters } = setup(
-      { mode: "dev" },
-      [retryInterceptor({ retries: 3, ...fast, onRetry: (i) => retries.push(i.attempt) })],
-      2,
-    );
-    await createClient(MarketDataService, transport).syncPrices({});
+    const { transport, counters } = setup({ mode: "dev" }, [], 2);
+    await createClient(MarketDataService, withRetries(transport, { ...fast, onRetry: (i) => retries.push(i.attempt) })).syncPrices({});
     assert.equal(counters.syncPrices, 3);
     assert.deepEqual(retries, [1, 2]);
   });
 
-  it("gives up after the configured retries", async () => {
-    const { transport, counters } = setup({ mode: "dev" }, [retryInterceptor({ retries: 2, ...fast })], 10);
-    const err = await rejection(createClient(MarketDataService, transport).syncPrices({}));
+  it("gives up when the budget is spent, keeping the code and naming the attempts", async () => {
+    const { transport, counters } = setup({ mode: "dev" }, [], 1_000_000);
+    let t = 0;
+    // A fake clock that advances 10 ms per reading: the 50 ms budget ends after a few attempts.
+    const err = await rejection(
+      createClient(MarketDataService, withRetries(transport, { ...fast, budgetMs: 50, now: () => (t += 10) })).syncPrices({}),
+    );
+    assert.equal(err.code, Code.Unavailable);
+    assert.ok(counters.syncPrices > 1 && counters.syncPrices < 10, String(counters.syncPrices));
+    assert.match(err.rawMessage, new RegExp(`^provider down \\(gave up after ${counters.syncPrices} attempts over`));
+  });
+
+  it("gives up after maxRetries", async () => {
+    const { transport, counters } = setup({ mode: "dev" }, [], 10);
+    const err = await rejection(createClient(MarketDataService, withRetries(transport, { ...fast, maxRetries: 2 })).syncPrices({}));
     assert.equal(err.code, Code.Unavailable);
     assert.equal(counters.syncPrices, 3);
   });
@@ -282,10 +361,50 @@ describe("retryInterceptor", () => {
       attempts++;
       return next(req);
     };
-    const { transport } = setup({ mode: "dev" }, [retryInterceptor({ retries: 5, ...fast }), counting]);
-    const err = await rejection(createClient(MarketDataService, transport).getPriceSeries({ startDate: "bad" }));
+    const { transport } = setup({ mode: "dev" }, [counting]);
+    const err = await rejection(createClient(MarketDataService, withRetries(transport, fast)).getPriceSeries({ startDate: "bad" }));
     assert.equal(err.code, Code.InvalidArgument);
     assert.equal(attempts, 1);
+  });
+
+  it("does not repeat a non-idempotent call that may have reached the server", async () => {
+    const { transport, counters } = setup({ mode: "dev" }, [], 1);
+    const nonIdempotent = new Set(["sigma.marketdata.v1.MarketDataService/SyncPrices"]);
+    const err = await rejection(createClient(MarketDataService, withRetries(transport, { ...fast, nonIdempotent })).syncPrices({}));
+    assert.equal(err.code, Code.Unavailable);
+    assert.equal(counters.syncPrices, 1);
+  });
+});
+
+describe("classifyTransportFailure", () => {
+  const refused = new ConnectError(
+    "connect ECONNREFUSED 127.0.0.1:1",
+    Code.Unavailable,
+    undefined,
+    undefined,
+    Object.assign(new Error("x"), { code: "ECONNREFUSED" }),
+  );
+  const peerDied = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
+  const reset = new ConnectError(
+    "read ECONNRESET",
+    Code.Internal,
+    undefined,
+    undefined,
+    Object.assign(new Error("x"), { code: "ECONNRESET" }),
+  );
+
+  it("tells a request that never left from one that may have reached the server", () => {
+    assert.equal(classifyTransportFailure(refused, false), "not-sent");
+    assert.equal(classifyTransportFailure(peerDied, false), "maybe-sent");
+    assert.equal(classifyTransportFailure(reset, false), "maybe-sent");
+    assert.equal(classifyTransportFailure(new ConnectError("server shutting down", Code.Unavailable), false), "maybe-sent");
+  });
+
+  it("treats the caller's own abort, deadlines and server answers as final", () => {
+    assert.equal(classifyTransportFailure(peerDied, true), "none");
+    assert.equal(classifyTransportFailure(new ConnectError("the operation timed out", Code.DeadlineExceeded), false), "none");
+    assert.equal(classifyTransportFailure(new ConnectError(INTERNAL_MESSAGE, Code.Internal), false), "none");
+    assert.equal(classifyTransportFailure(new ConnectError("cancelled by user", Code.Canceled), false), "none");
   });
 });
 

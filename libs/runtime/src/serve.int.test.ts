@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
+import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -343,7 +344,7 @@ describe("close() without stuck streams", () => {
 });
 
 describe("client retries over a real socket", () => {
-  it("retries UNAVAILABLE (dead port) the configured number of times", async () => {
+  it("retries a refused connection (dead port) up to the configured number of retries", async () => {
     // Bind and release a port so that nothing listens there.
     const tmp = net.createServer().listen(0, "127.0.0.1");
     await once(tmp, "listening");
@@ -358,5 +359,224 @@ describe("client retries over a real socket", () => {
     });
     await assert.rejects(md.getProviderInfo({}), (e: unknown) => ConnectError.from(e).code === Code.Unavailable);
     assert.deepEqual(attempts, [1, 2, 3]);
+  });
+
+  it("retries a call whose server died under it (CANCELED, not the caller's doing) until the restarted server answers", {
+    timeout: 30_000,
+  }, async () => {
+    // A "server" that dies as soon as the call arrives, then a real one on the same port.
+    const dying = http2.createServer();
+    dying.on("stream", () => {
+      dying.close();
+      for (const s of dyingSockets) s.destroy();
+    });
+    const dyingSockets = new Set<net.Socket>();
+    dying.on("connection", (s: net.Socket) => dyingSockets.add(s));
+    dying.listen(0, "127.0.0.1");
+    await once(dying, "listening");
+    const port = (dying.address() as net.AddressInfo).port;
+    let restarted: RunningServer | undefined;
+    dying.once("close", () => {
+      void serve({ name: "restarted", port, services: fakeServices().services, logger: memoryLogger().logger, auth: { mode: "dev" } }).then(
+        (s) => {
+          restarted = s;
+        },
+      );
+    });
+    const codes: string[] = [];
+    const md = createServiceClient(MarketDataService, `http://127.0.0.1:${port}`, {
+      retry: { baseDelayMs: 20, maxDelayMs: 100, budgetMs: 20_000, onRetry: (i) => codes.push(Code[i.error.code]) },
+    });
+    try {
+      const res = await md.getProviderInfo({});
+      assert.equal(res.kind, "fake");
+      assert.equal(codes[0], "Canceled", codes.join());
+    } finally {
+      await restarted?.close();
+    }
+  });
+
+  it("logs each retry at warn when given a logger, and names the attempts in the final error", async () => {
+    const tmp = net.createServer().listen(0, "127.0.0.1");
+    await once(tmp, "listening");
+    const port = (tmp.address() as net.AddressInfo).port;
+    await new Promise((r) => tmp.close(r));
+    const { logger, lines } = memoryLogger();
+    const md = createServiceClient(MarketDataService, `http://127.0.0.1:${port}`, {
+      retries: 2,
+      logger,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const err = await md.getProviderInfo({}).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.match(err.rawMessage, /ECONNREFUSED.*\(gave up after 3 attempts over \d+\.\d s\)$/);
+    const warns = lines.filter((l) => l.msg === "rpc failed (transport), retrying");
+    assert.deepEqual(
+      warns.map((l) => [l.rpc, l.attempt, l.code]),
+      [
+        ["sigma.marketdata.v1.MarketDataService/GetProviderInfo", 1, "UNAVAILABLE"],
+        ["sigma.marketdata.v1.MarketDataService/GetProviderInfo", 2, "UNAVAILABLE"],
+      ],
+    );
+  });
+});
+
+/** What a raw HTTP/2 exchange returned. */
+interface RawResponse {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders;
+  body: string;
+  /** Request body bytes written when the response ended. */
+  sentWhenAnswered: number;
+  /** Whether the client had ended the request body (END_STREAM) when the response ended. */
+  requestEnded: boolean;
+}
+
+/**
+ * Sends `chunks` as the request body, ending the request only when `end` is true, and resolves
+ * when the server's response is complete (which, for a refused oversized body, happens while the
+ * client is still "sending").
+ */
+function rawRequest(url: string, headers: http2.OutgoingHttpHeaders, chunks: readonly Buffer[], end: boolean): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ...headers });
+    let sent = 0;
+    let ended = false;
+    const out: RawResponse = { status: 0, headers: {}, trailers: {}, body: "", sentWhenAnswered: 0, requestEnded: false };
+    stream.on("response", (h) => {
+      out.status = Number(h[":status"]);
+      out.headers = h;
+    });
+    stream.on("trailers", (t) => {
+      out.trailers = t;
+    });
+    stream.on("data", (d: Buffer) => {
+      out.body += d.toString("utf8");
+    });
+    const done = (): void => {
+      out.sentWhenAnswered = sent;
+      out.requestEnded = ended;
+      session.destroy();
+      resolve(out);
+    };
+    stream.on("end", done);
+    stream.on("close", done);
+    stream.on("error", () => {}); // a reset after the answer is expected for a refused upload
+    for (const c of chunks) {
+      sent += c.byteLength;
+      stream.write(c);
+    }
+    if (end) {
+      ended = true;
+      stream.end();
+    }
+  });
+}
+
+/** A gRPC length-prefixed message header declaring `length` bytes. */
+function envelopeHeader(length: number): Buffer {
+  const b = Buffer.alloc(5);
+  b.writeUInt32BE(length, 1);
+  return b;
+}
+
+describe("request limits and malformed bodies (raw HTTP/2)", () => {
+  let server: RunningServer;
+  const log = memoryLogger();
+  const MAX = 1024 * 1024;
+  const path = "/sigma.marketdata.v1.MarketDataService/AddSymbols";
+
+  before(async () => {
+    server = await serve({
+      name: "limits-test",
+      port: 0,
+      services: fakeServices().services,
+      logger: log.logger,
+      auth: { mode: "jwt", secret: SECRET },
+      maxRequestBytes: MAX,
+    });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("refuses an oversized anonymous gRPC request with RESOURCE_EXHAUSTED from its declared size, before auth and before the body is sent", {
+    timeout: 15_000,
+  }, async () => {
+    // Declares 100 MiB, sends 256 KiB of it and never finishes: the answer must not wait for the rest.
+    const res = await rawRequest(
+      server.url,
+      { ":path": path, "content-type": "application/grpc", te: "trailers" },
+      [envelopeHeader(100 * 1024 * 1024), Buffer.alloc(256 * 1024, 0x41)],
+      false,
+    );
+    const status = res.trailers["grpc-status"] ?? res.headers["grpc-status"];
+    const message = decodeURIComponent(String(res.trailers["grpc-message"] ?? res.headers["grpc-message"]));
+    assert.equal(status, String(Code.ResourceExhausted), message);
+    assert.match(message, /message size 104857600 is larger than configured readMaxBytes 1048576/);
+    assert.equal(res.requestEnded, false, "answered while the request body was still incomplete");
+    assert.ok(res.sentWhenAnswered < 1024 * 1024);
+    assert.ok(log.lines.some((l) => l.msg === "rpc" && l.code === "RESOURCE_EXHAUSTED" && l.rpc === path.slice(1)));
+  });
+
+  it("refuses an oversized Connect request by its Content-Length before reading it", { timeout: 15_000 }, async () => {
+    const res = await rawRequest(
+      server.url,
+      { ":path": path, "content-type": "application/proto", "content-length": String(100 * 1024 * 1024) },
+      [Buffer.alloc(64 * 1024, 0x41)],
+      false,
+    );
+    assert.equal(JSON.parse(res.body).code, "resource_exhausted", res.body);
+    assert.equal(res.requestEnded, false);
+  });
+
+  it("answers a malformed protobuf body with INVALID_ARGUMENT (connect-node says INTERNAL), over gRPC and Connect", async () => {
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const grpcRes = await rawRequest(
+      server.url,
+      { ":path": path, "content-type": "application/grpc", te: "trailers" },
+      [envelopeHeader(garbage.length), garbage],
+      true,
+    );
+    const status = grpcRes.trailers["grpc-status"] ?? grpcRes.headers["grpc-status"];
+    const message = decodeURIComponent(String(grpcRes.trailers["grpc-message"] ?? grpcRes.headers["grpc-message"]));
+    assert.equal(status, String(Code.InvalidArgument), message);
+    assert.match(message, /^request body is not a valid protobuf message: /);
+
+    const connectRes = await rawRequest(server.url, { ":path": path, "content-type": "application/proto" }, [garbage], true);
+    assert.equal(connectRes.status, 400);
+    assert.equal(JSON.parse(connectRes.body).code, "invalid_argument");
+    assert.ok(log.lines.some((l) => l.msg === "rpc" && l.code === "INVALID_ARGUMENT" && l.rpc === path.slice(1)));
+  });
+
+  it("a runtime client gets RESOURCE_EXHAUSTED for a 12 MB request and its connection keeps working", async () => {
+    const token = await issueToken(SECRET, "root", ["user", "admin"], "5m");
+    // The client's own limit (16 MiB default) lets 12 MB through; the server's 1 MiB refuses it.
+    const md = createServiceClient(MarketDataService, server.url, { token, retries: 0 });
+    const err = await md.addSymbols({ symbols: ["Y".repeat(12_000_000)] }).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.code, Code.ResourceExhausted, err.rawMessage);
+    assert.match(err.rawMessage, /larger than configured readMaxBytes 1048576/);
+    // Before the client reserved session memory, Node dropped the whole connection here
+    // (NGHTTP2_ENHANCE_YOUR_CALM) and this call failed too.
+    assert.equal((await md.addSymbols({ symbols: ["AAPL"] })).added, 1);
+  });
+
+  it("a runtime client refuses to send a request over its own limit", async () => {
+    const md = createServiceClient(MarketDataService, server.url, { retries: 0, maxRequestBytes: MAX });
+    const err = await md.addSymbols({ symbols: ["Y".repeat(2 * MAX)] }).catch((e: unknown) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.code, Code.ResourceExhausted);
+    assert.match(err.rawMessage, /larger than configured writeMaxBytes 1048576/);
+  });
+
+  it("still serves requests under the limit", async () => {
+    const token = await issueToken(SECRET, "root", ["user", "admin"], "5m");
+    const md = createServiceClient(MarketDataService, server.url, { token, retries: 0 });
+    const symbols = Array.from({ length: 10_000 }, (_, i) => `S${i}`); // ~70 KB
+    assert.equal((await md.addSymbols({ symbols })).added, 10_000);
   });
 });

@@ -16,6 +16,9 @@ import { Health } from "@sigma/contracts/health";
 import type { Logger } from "pino";
 import { authInterceptor, type AuthConfig } from "./auth.js";
 import { errorInterceptor } from "./error-interceptor.js";
+import { truncateEcho } from "./errors.js";
+import { loadRuntimeLimits } from "./limits.js";
+import { hardenRequestErrors } from "./request-errors.js";
 import { createHealth, ServingStatus, type HealthState } from "./health.js";
 import { createReflectionIndex, REFLECTION_SERVICES, reflectionV1alphaImpl, reflectionV1Impl } from "./reflection.js";
 import * as reflectionV1 from "@sigma/contracts/reflection-v1";
@@ -108,10 +111,39 @@ export interface ServeOptions {
    */
   initialHealth?: ServingStatus;
   /**
+   * Largest accepted request message (bytes; default SIGMA_MAX_REQUEST_BYTES or 16 MiB). A larger
+   * one is refused with RESOURCE_EXHAUSTED as soon as its declared size is seen (gRPC envelope
+   * header, Content-Length), before the body is read and before authentication.
+   */
+  maxRequestBytes?: number;
+  /**
+   * Dependencies the server needs to answer (e.g. its database). They are checked every
+   * `readinessIntervalMs` (default 2000); while one fails, health says NOT_SERVING (and the
+   * failure is logged once), and SERVING again once all pass.
+   */
+  readiness?: readonly ReadinessCheck[];
+  /** Interval of the readiness checks (ms, default 2000). */
+  readinessIntervalMs?: number;
+  /**
    * How long close() lets in-flight calls finish after aborting handler signals before it
    * destroys the remaining connections (ms, default 5000).
    */
   drainTimeoutMs?: number;
+}
+
+/**
+ * Health name that stays SERVING while the process runs, whatever its dependencies do: the one
+ * for liveness probes (`grpc: { port, service: "liveness" }`), so a database outage takes pods
+ * out of rotation ("" and the service names say NOT_SERVING) without getting them restarted.
+ */
+export const LIVENESS_SERVICE = "liveness";
+
+/** One dependency check of {@link ServeOptions.readiness}. */
+export interface ReadinessCheck {
+  /** What is checked, for the log line, e.g. "database". */
+  name: string;
+  /** Resolves when the dependency is usable; rejects (with the reason) when it is not. */
+  check: () => Promise<void>;
 }
 
 /** A running server. */
@@ -154,13 +186,17 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     );
   }
 
-  const health = createHealth(
-    opts.services.map((s) => s.service.typeName),
-    opts.initialHealth,
-  );
+  const health = createHealth([...opts.services.map((s) => s.service.typeName), LIVENESS_SERVICE], opts.initialHealth);
+  // Liveness says only that the process answers (probes that must not restart it while a dependency is away).
+  health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
   const shutdown = new AbortController();
+  const readMaxBytes = opts.maxRequestBytes ?? loadRuntimeLimits().maxRequestBytes;
   const handler = connectNodeAdapter({
-    routes: createRoutes({ services: opts.services, health }),
+    routes: (router) => {
+      createRoutes({ services: opts.services, health })(router);
+      hardenRequestErrors(router, logger);
+    },
+    readMaxBytes,
     interceptors: createServerInterceptors(logger, opts.auth, opts.interceptors),
     shutdownSignal: shutdown.signal,
     fallback: (req, res) => {
@@ -216,11 +252,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     }
   }
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-  logger.info({ port, httpPort, host, services: opts.services.map((s) => s.service.typeName) }, `${opts.name} listening`);
+  logger.info({ port, httpPort, host, readMaxBytes, services: opts.services.map((s) => s.service.typeName) }, `${opts.name} listening`);
+  const stopReadiness = watchReadiness(opts.readiness ?? [], opts.readinessIntervalMs ?? 2000, health, logger);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      stopReadiness();
       health.setAll(ServingStatus.NOT_SERVING);
       shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
       const closed = [closeServer(h2), ...(h1 ? [closeServer(h1)] : [])];
@@ -244,6 +282,51 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     })());
 
   return { port, httpPort, url: `http://${urlHost}:${port}`, health, close };
+}
+
+/**
+ * Runs the readiness checks every `intervalMs` and mirrors them in `health`: NOT_SERVING while one
+ * fails (logged at warn when it starts failing, with the reason), SERVING once all pass again
+ * (logged at info). Overlapping rounds are skipped (a hanging check must not pile up).
+ *
+ * @returns a function that stops the checks.
+ */
+function watchReadiness(checks: readonly ReadinessCheck[], intervalMs: number, health: HealthState, logger: Logger): () => void {
+  if (checks.length === 0) return () => {};
+  let stopped = false;
+  let running = false;
+  const failing = new Set<string>();
+  const round = async (): Promise<void> => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      for (const c of checks) {
+        try {
+          await c.check();
+          if (failing.delete(c.name)) logger.info({ dependency: c.name }, `${c.name} is reachable again`);
+        } catch (err) {
+          if (!failing.has(c.name))
+            logger.warn(
+              { dependency: c.name, reason: truncateEcho(String((err as Error)?.message ?? err)) },
+              `${c.name} unreachable: NOT_SERVING until it is back`,
+            );
+          failing.add(c.name);
+        }
+      }
+      if (!stopped) {
+        const status = failing.size ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+        for (const [name] of health.entries()) if (name !== LIVENESS_SERVICE) health.setStatus(name, status);
+      }
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void round(), intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
 
 /** Listens on `port`/`host`, resolving with the bound port or rejecting on a listen error. */

@@ -6,6 +6,7 @@
 export { PRICES_CSV, repoRoot, sharedDataPath, sharedDir } from "./paths.js";
 export { freePort, freePorts } from "./ports.js";
 export { createTestDatabase, DEFAULT_ADMIN_DATABASE_URL, type TestDatabase } from "./postgres.js";
+export { startPrivatePostgres, type PrivatePostgres } from "./private-postgres.js";
 export { createTestStream, DEFAULT_NATS_URL, type TestStream } from "./nats.js";
 export { OutputBuffer } from "./output-buffer.js";
 export { waitForServing, type WaitForServingOptions } from "./health.js";

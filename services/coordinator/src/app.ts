@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, createClock } from "@sigma/calendar";
 import { CoordinatorService, FactorService, MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
 import type { CoordinatorConfig } from "./config.js";
@@ -55,7 +55,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
     syncBatchSize: config.syncBatchSize,
     rpcTimeoutMs: config.rpcTimeoutMs,
   };
-  const clientOpts = { token: serviceTokenSource(config.auth, "service:coordinator"), timeoutMs: settings.rpcTimeoutMs };
+  const clientOpts = { token: serviceTokenSource(config.auth, "service:coordinator"), timeoutMs: settings.rpcTimeoutMs, logger: o.logger };
   const now = () => new Date();
   const coordinator = new Coordinator({
     store: new RunRepository(db, schema, terminalEventEncoder(now)),
@@ -76,6 +76,8 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
     host: config.host,
     logger: o.logger,
     auth: config.auth,
+    // Health says NOT_SERVING while the database is unreachable.
+    readiness: [{ name: "database", check: databaseReadiness(db) }],
     services: [defineService(CoordinatorService, coordinatorHandlers(coordinator))],
   });
   o.logger.info({ port: server.port, holder: settings.holderId }, "coordinator listening");

@@ -1,5 +1,5 @@
 import { FactorService, MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
 import type { FactorConfig } from "./config.js";
 import { factorHandlers } from "./handlers/factor-handlers.js";
@@ -59,6 +59,7 @@ export async function startFactor(config: FactorConfig, o: FactorShared): Promis
   const marketData = createServiceClient(MarketDataService, config.marketDataUrl, {
     token: serviceTokenSource(config.auth, "service:factor"),
     timeoutMs: config.marketDataTimeoutMs,
+    logger: o.logger,
   });
   const store = new PgFactorStore(db, schema);
   const prices = marketDataPriceSource(marketData);
@@ -71,6 +72,8 @@ export async function startFactor(config: FactorConfig, o: FactorShared): Promis
       host: config.host,
       logger: o.logger,
       auth: config.auth,
+      // Health says NOT_SERVING while the database is unreachable.
+      readiness: [{ name: "database", check: databaseReadiness(db) }],
       services: [defineService(FactorService, factorHandlers({ prices, store, priceCache }))],
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 import { type Clock, createClock } from "@sigma/calendar";
 import { MarketDataService } from "@sigma/contracts";
-import { closeDataSource, createDataSource } from "@sigma/db";
+import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import { defineService, type Logger, serve } from "@sigma/runtime";
 import { type MarketDataConfig, providerFromConfig } from "./config.js";
 import { marketDataHandlers } from "./handlers/market-data-handlers.js";
@@ -47,6 +47,8 @@ export async function startMarketData(config: MarketDataConfig, o: MarketDataSha
     host: config.host,
     logger: o.logger,
     auth: config.auth,
+    // Health says NOT_SERVING while the database is unreachable.
+    readiness: [{ name: "database", check: databaseReadiness(db) }],
     services: [
       defineService(
         MarketDataService,

@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CoordinatorService, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
-import { createServiceClient, defineService, type Logger, ServingStatus, serve, serviceTokenSource } from "@sigma/runtime";
+import {
+  createServiceClient,
+  defineService,
+  LIVENESS_SERVICE,
+  type Logger,
+  ServingStatus,
+  serve,
+  serviceTokenSource,
+} from "@sigma/runtime";
 import type { StatusConfig } from "./config.js";
 import { StatusProjection } from "./domain/projection.js";
 import { ProjectionReadiness } from "./domain/readiness.js";
@@ -17,7 +25,7 @@ export { memoryEventFeed, type StatusEventFeed } from "./feed/event-feed.js";
 export { natsEventFeed } from "./feed/nats-feed.js";
 
 /** Health name that is SERVING as soon as the server answers (k8s liveness and startup probes). */
-export const LIVENESS_HEALTH_NAME = "liveness";
+export const LIVENESS_HEALTH_NAME = LIVENESS_SERVICE;
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadStatusConfig, type StatusConfig } from "./config.js";

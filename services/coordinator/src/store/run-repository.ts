@@ -1,4 +1,4 @@
-import { quoteIdent } from "@sigma/db";
+import { quoteIdent, retryTransientFailures } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { FinalEventEncoder, LeaseResult, LeaseRow, OutboxEvent, OutboxStore, RunStore, SaveResult } from "../domain/ports.js";
@@ -95,6 +95,28 @@ export class RunRepository implements RunStore, OutboxStore {
     private readonly finalEvent: FinalEventEncoder,
   ) {
     this.s = quoteIdent(schema);
+    // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
+    retryTransientFailures<RunRepository>(
+      this,
+      [
+        "insert",
+        "save",
+        "appendEvents",
+        "peek",
+        "remove",
+        "outboxCount",
+        "addWarning",
+        "get",
+        "list",
+        "heartbeat",
+        "requestCancel",
+        "failStaleRuns",
+        "acquireLease",
+        "releaseLeases",
+        "takeoversBy",
+      ],
+      "coordinator store",
+    );
   }
 
   private get columns(): string {
@@ -111,9 +133,15 @@ export class RunRepository implements RunStore, OutboxStore {
     );
   }
 
-  /** Inserts a new run row (written synchronously at run start, SPEC §4) and its first events; times on the database clock. */
+  /**
+   * Inserts a new run row (written synchronously at run start, SPEC §4) and its first events; times
+   * on the database clock. Idempotent (the id is fresh): a retry after a commit whose answer was lost
+   * finds the row and writes nothing again.
+   */
   async insert(run: RunRecord, events: readonly OutboxEvent[]): Promise<Date> {
     return this.db.transaction(async (m) => {
+      const existing = (await m.query(`SELECT started_at FROM ${this.s}.runs WHERE id = $1`, [run.id])) as { started_at: Date | string }[];
+      if (existing[0]) return new Date(existing[0].started_at);
       const rows = (await m.query(
         `INSERT INTO ${this.s}.runs (id, source, scope, portfolio_id, requested_start_date, requested_end_date, force_rerun,
            status, as_of, target_date, start_date, end_date, dates_total, dates_completed, dates_failed, phases,
@@ -330,6 +358,8 @@ export class RunRepository implements RunStore, OutboxStore {
       }));
       const overlapping = leases.filter((l) => scopesOverlap(l.lease.scopeKey, scopeKey));
       const live = overlapping.find((l) => !l.stale);
+      // Our own lease: a retry of this acquisition whose first commit's answer was lost.
+      if (live && live.lease.runId === runId && live.lease.holder === holder) return { acquired: true as const, takenOver: [] };
       if (live) return { acquired: false as const, conflict: live.lease };
       const takenOver: LeaseRow[] = [];
       for (const { lease: stale } of overlapping) {

@@ -2,7 +2,7 @@
  * The factor service's tables: bulk, idempotent writes (a rerun replaces the (symbol, date) rows of
  * the computed range, never duplicates) and set-based reads. One statement per batch, never per row.
  */
-import { bulkUpsert, queryRows, withTransaction, type Queryable } from "@sigma/db";
+import { bulkUpsert, queryRows, retryTransientFailures, withTransaction, type Queryable } from "@sigma/db";
 import {
   FACTOR_IDS,
   METRIC_KEYS,
@@ -76,7 +76,10 @@ export class PgFactorStore implements FactorRepository {
   constructor(
     private readonly db: Queryable,
     private readonly schema: string,
-  ) {}
+  ) {
+    // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
+    retryTransientFailures<PgFactorStore>(this, ["replaceFactors", "replaceMetrics", "readFactors", "readMetrics"], "factor store");
+  }
 
   private t(name: string): string {
     return `${this.schema}.${name}`;

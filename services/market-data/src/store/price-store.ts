@@ -1,4 +1,4 @@
-import { bulkUpsert, queryRows, type Queryable } from "@sigma/db";
+import { bulkUpsert, queryRows, retryTransientFailures, type Queryable } from "@sigma/db";
 import type { DailyBar } from "../domain/index.js";
 
 /** A symbol of the universe with its stored coverage. */
@@ -32,7 +32,14 @@ export class PriceStore {
   constructor(
     private readonly db: Queryable,
     private readonly schema: string,
-  ) {}
+  ) {
+    // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
+    retryTransientFailures<PriceStore>(
+      this,
+      ["addSymbols", "listSymbols", "coverage", "knownSymbols", "writeBars", "recordSync", "storedSpan", "readCloses"],
+      "market data store",
+    );
+  }
 
   private t(name: string): string {
     return `${this.schema}.${name}`;
