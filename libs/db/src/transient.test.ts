@@ -8,7 +8,7 @@ const pgError = (code: string, message = "boom") => Object.assign(new Error(mess
 
 describe("isTransientPgError", () => {
   it("recognizes restarts, dropped connections, serialization failures and deadlocks", () => {
-    for (const code of ["57P01", "57P03", "40001", "40P01", "08006", "ECONNREFUSED", "ECONNRESET"])
+    for (const code of ["57P01", "57P03", "40001", "40P01", "08006", "26000", "ECONNREFUSED", "ECONNRESET"])
       assert.ok(isTransientPgError(pgError(code)), code);
     assert.ok(isTransientPgError(new Error("Connection terminated unexpectedly")));
     // TypeORM's QueryFailedError keeps the driver's error.

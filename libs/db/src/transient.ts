@@ -8,9 +8,11 @@ import { retryWithBackoff, UnavailableError } from "@sigma/runtime";
 
 /**
  * SQLSTATEs worth retrying: admin/crash shutdown and "cannot connect now" (57P01/02/03), the
- * connection exception class (08xxx), serialization failure (40001) and deadlock (40P01).
+ * connection exception class (08xxx), serialization failure (40001), deadlock (40P01), and
+ * "unnamed prepared statement does not exist" (26000): the embedded PGlite of `sigma dev` shares one
+ * backend between connections, and a Bind that lost its Parse never ran, so running it again is safe.
  */
-const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", "57P03", "40001", "40P01", "08000", "08001", "08003", "08004", "08006"]);
+const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", "57P03", "40001", "40P01", "08000", "08001", "08003", "08004", "08006", "26000"]);
 /** Socket errors of the pg driver when the server is down or the connection died. */
 const TRANSIENT_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 /** node-postgres reports a dropped connection or a pool connect timeout with a plain Error and no code. */
