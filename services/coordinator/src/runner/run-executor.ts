@@ -58,6 +58,8 @@ export type RunStop = { kind: "cancel"; reason: string } | { kind: "lease_lost";
 export interface ActiveRun {
   record: RunRecord;
   plan: RunPlan;
+  /** What the steps work on at the start (phase 1 narrows the symbols). */
+  scope: RunScope;
   reporter: RunReporter;
   abort: AbortController;
   stop: RunStop;
@@ -122,7 +124,7 @@ class RunExecution {
     this.run = active.record;
     this.reporter = active.reporter;
     this.logger = deps.logger.child({ runId: active.record.id });
-    this.scope = { symbols: [], portfolios: this.run.portfolioId ? [this.run.portfolioId] : [] };
+    this.scope = active.scope;
   }
 
   async execute(): Promise<void> {

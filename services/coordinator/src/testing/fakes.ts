@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
-import { FactorService, MarketDataService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import { FactorService, MarketDataService, SnapshotService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { PhaseServices } from "../phases/step.js";
@@ -53,7 +53,23 @@ export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
     service(MarketDataService, md);
     service(FactorService, { computeSymbolFactors: analytics("factors"), computeSymbolMetrics: analytics("metrics") });
   });
-  return { marketData: createClient(MarketDataService, transport), factor: createClient(FactorService, transport) };
+  return {
+    marketData: createClient(MarketDataService, transport),
+    factor: createClient(FactorService, transport),
+    snapshot: noPortfolios(),
+  };
+}
+
+/** A snapshot service stand-in with no portfolio (universe runs of the symbol phases only). */
+export function noPortfolios() {
+  const transport = createRouterTransport(({ service }) => {
+    service(SnapshotService, {
+      async listPortfolios() {
+        return { portfolios: [] };
+      },
+    });
+  });
+  return createClient(SnapshotService, transport);
 }
 
 /** A fresh coordinator schema on the test Postgres, dropped by `drop()`. */
