@@ -21,6 +21,8 @@ export interface FakeServiceOptions {
   analytics?: (phase: "factors" | "metrics", req: { symbols: string[]; startDate: string; endDate: string }) => Promise<unknown>;
   /** Awaited before every SyncPrices answer. */
   beforeSync?: () => Promise<void>;
+  /** Snapshot service stand-in (default: no portfolio). */
+  snapshot?: Partial<ServiceImpl<typeof SnapshotService>>;
 }
 
 /** Market data and factor stand-ins: every symbol fetched; one row per symbol-date unless `analytics` says otherwise. */
@@ -56,17 +58,18 @@ export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
   return {
     marketData: createClient(MarketDataService, transport),
     factor: createClient(FactorService, transport),
-    snapshot: noPortfolios(),
+    snapshot: noPortfolios(opts.snapshot),
   };
 }
 
-/** A snapshot service stand-in with no portfolio (universe runs of the symbol phases only). */
-export function noPortfolios() {
+/** A snapshot service stand-in: no portfolio unless `impl` says otherwise. */
+export function noPortfolios(impl: Partial<ServiceImpl<typeof SnapshotService>> = {}) {
   const transport = createRouterTransport(({ service }) => {
     service(SnapshotService, {
       async listPortfolios() {
         return { portfolios: [] };
       },
+      ...impl,
     });
   });
   return createClient(SnapshotService, transport);
