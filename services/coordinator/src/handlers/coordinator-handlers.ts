@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type CoordinatorService, RunSource } from "@sigma/contracts";
-import { InvalidArgumentError, isAdmin, PermissionDeniedError, requireAdmin, requirePrincipal } from "@sigma/runtime";
+import { InvalidArgumentError, isAdmin, requireAdmin, requirePrincipal } from "@sigma/runtime";
 import type { Coordinator } from "../runner/coordinator.js";
 import { isRunId } from "../domain/run-record.js";
 import { runToProto, statusFilter } from "./run-mapper.js";
@@ -73,11 +73,8 @@ export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeo
     async getRun(req, ctx) {
       const principal = requirePrincipal(ctx);
       const runId = requireRunId(req.runId);
-      // Universe runs are operator business (SPEC §5). Portfolio runs would be readable by their
-      // owner, but portfolio ownership is not built yet, so only admins read runs. The answer is
-      // the same whether or not the run exists, so a non-admin learns nothing about run ids.
-      if (!isAdmin(principal)) throw new PermissionDeniedError("admin role required to read this run");
-      return { run: runToProto(await coordinator.getRun(runId)) };
+      // Universe runs are operator business (SPEC §5); a portfolio run is readable by its owner.
+      return { run: runToProto(await coordinator.getRunAs(runId, { sub: principal.sub, admin: isAdmin(principal) })) };
     },
     async listRuns(req, ctx) {
       requireAdmin(ctx);

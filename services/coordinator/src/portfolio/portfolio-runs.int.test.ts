@@ -223,6 +223,12 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
     await assert.rejects(admin.runBatch({ portfolioId: MISSING, source: RunSource.ADMIN, dryRun: true }), codeOf(Code.NotFound));
     const asAdmin = await admin.runBatch({ portfolioId: balanced, source: RunSource.ADMIN });
     assert.equal(asAdmin.alreadyUpToDate, true);
+    // Run records: the owner reads its portfolio's runs, another user gets PERMISSION_DENIED for them and for missing ids.
+    const [own] = await coord.coordinator.listRuns(1);
+    assert.equal((await alice.getRun({ runId: own!.id })).run?.portfolioId, balanced);
+    for (const runId of [own!.id, "00000000-0000-4000-8000-00000000abcd"]) {
+      await assert.rejects(bob.getRun({ runId }), codeOf(Code.PermissionDenied));
+    }
   });
 
   it("two onboardings run concurrently, a universe run conflicts with both; removal waits for the run, then every row goes", async () => {

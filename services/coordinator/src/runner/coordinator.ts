@@ -357,9 +357,9 @@ export class Coordinator {
     return p;
   }
 
-  private async listPortfolios(portfolioIds: string[], includeInactive = false): Promise<Portfolio[]> {
+  private async listPortfolios(portfolioIds: string[], includeInactive = false, includePositions = true): Promise<Portfolio[]> {
     const res = await this.deps.services.snapshot.listPortfolios(
-      { portfolioIds, includePositions: true, includeInactive },
+      { portfolioIds, includePositions, includeInactive },
       { timeoutMs: this.deps.settings.rpcTimeoutMs },
     );
     return res.portfolios;
@@ -484,6 +484,26 @@ export class Coordinator {
     }
     const run = await this.deps.store.get(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
+    return run;
+  }
+
+  /**
+   * Reads a run for `caller`: admins read every run, a user only the runs of a portfolio it owns
+   * (the answer is PERMISSION_DENIED whether or not the run exists, so run ids cannot be probed).
+   */
+  async getRunAs(runId: string, caller: Caller): Promise<RunRecord> {
+    if (caller.admin) return this.getRun(runId);
+    const denied = () => new PermissionDeniedError("only an admin or the owner of the run's portfolio may read this run");
+    let run: RunRecord;
+    try {
+      run = await this.getRun(runId);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw denied();
+      throw err;
+    }
+    if (!run.portfolioId) throw denied();
+    const [p] = await this.listPortfolios([run.portfolioId], true, false);
+    if (p?.owner !== caller.sub) throw denied();
     return run;
   }
 
