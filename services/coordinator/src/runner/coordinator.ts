@@ -11,10 +11,10 @@ import {
   UnavailableError,
 } from "@sigma/runtime";
 import type { Logger } from "pino";
-import type { RunPlan } from "../domain/planner.js";
+import { planRun, type RunPlan } from "../domain/planner.js";
 import type { PortfolioMark } from "../domain/portfolio-plan.js";
 import { cellList, type PortfolioRunPlan, planPortfolioRun } from "../domain/run-scope.js";
-import type { OutboxStore, RunStore } from "../domain/ports.js";
+import type { LeaseRow, OutboxStore, RunStore } from "../domain/ports.js";
 import type { PhaseRecord, RunRecord, RunStatusText } from "../domain/run-record.js";
 import { PIPELINE } from "../phases/index.js";
 import type { PhaseServices, PhaseStep, RunScope } from "../phases/step.js";
@@ -233,49 +233,78 @@ export class Coordinator {
       violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
     if (violations.length) throw new InvalidArgumentError("invalid RunBatch request", { violations });
     const clock = input.asOf ? createClock({ asOf: input.asOf }) : this.deps.clock;
-    let portfolios: Portfolio[];
-    let owner = "";
-    if (input.portfolioId) {
-      const p = await this.portfolioFor(input.portfolioId, input.caller);
-      portfolios = [p];
-      owner = p.owner;
-    } else {
-      portfolios = await this.listPortfolios([]);
-    }
-    const plan = planPortfolioRun(input, clock.targetDate(), portfolios.map(portfolioMark));
-    const cells = cellList(plan.cells);
-    const what = input.portfolioId ? `portfolio ${input.portfolioId}` : "the universe";
-    if (plan.upToDate) {
-      return {
-        runId: "",
-        plan,
-        cells: [],
-        dryRun: input.dryRun,
-        alreadyUpToDate: true,
-        message: `${what} is already up to date through ${plan.targetDate}: no run needed`,
+    // The range is validated before anything else (pure): a bad request is INVALID_ARGUMENT even while a run holds the lease.
+    planRun(input, clock.targetDate());
+    const runId = randomUUID();
+    const scopeKey = input.portfolioId ? `portfolio:${input.portfolioId}` : "global";
+    // A universe run (admin only: no ownership to check first) takes its lease before listing the
+    // portfolios, so a conflicting request is refused as soon as the request arrives.
+    let lease = !input.portfolioId && !input.dryRun ? await this.acquireLease(scopeKey, runId) : undefined;
+    try {
+      let portfolios: Portfolio[];
+      let owner = "";
+      if (input.portfolioId) {
+        const p = await this.portfolioFor(input.portfolioId, input.caller);
+        portfolios = [p];
+        owner = p.owner;
+      } else {
+        portfolios = await this.listPortfolios([]);
+      }
+      const plan = planPortfolioRun(input, clock.targetDate(), portfolios.map(portfolioMark));
+      const cells = cellList(plan.cells);
+      const what = input.portfolioId ? `portfolio ${input.portfolioId}` : "the universe";
+      if (plan.upToDate) {
+        return {
+          runId: "",
+          plan,
+          cells: [],
+          dryRun: input.dryRun,
+          alreadyUpToDate: true,
+          message: `${what} is already up to date through ${plan.targetDate}: no run needed`,
+        };
+      }
+      if (input.dryRun) {
+        return {
+          runId: "",
+          plan,
+          cells,
+          dryRun: true,
+          alreadyUpToDate: false,
+          message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; ${cells.length} (portfolio, date) cell(s) over ${plan.cells.byPortfolio.size} portfolio(s)`,
+        };
+      }
+      const inScope = portfolios.filter((p) => plan.cells.byPortfolio.has(p.id));
+      const symbols = [...new Set(inScope.flatMap(portfolioSymbols))];
+      const scope: RunScope = {
+        // A portfolio with only PRIVATE holdings still syncs the factor ETFs, never the whole universe.
+        symbols: input.portfolioId ? [...new Set([...symbols, ...FACTOR_ETFS])] : symbols,
+        portfolios: inScope.map((p) => p.id),
+        universe: !input.portfolioId,
+        cells: plan.cells,
       };
+      lease ??= await this.acquireLease(scopeKey, runId);
+      const held = lease;
+      // From here the run owns the lease (startRun releases it if the run cannot be recorded).
+      lease = undefined;
+      await this.startRun(runId, held.takenOver, input, clock, plan, scope, owner);
+      return { runId, plan, cells: [], dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
+    } finally {
+      if (lease) await this.deps.store.releaseLeases(runId);
     }
-    if (input.dryRun) {
-      return {
-        runId: "",
-        plan,
-        cells,
-        dryRun: true,
-        alreadyUpToDate: false,
-        message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; ${cells.length} (portfolio, date) cell(s) over ${plan.cells.byPortfolio.size} portfolio(s)`,
-      };
+  }
+
+  /** Takes the lease of a scope for a new run, or answers ALREADY_EXISTS naming the run holding an overlapping one. */
+  private async acquireLease(scopeKey: string, runId: string): Promise<{ takenOver: LeaseRow[] }> {
+    const { store, settings } = this.deps;
+    const lease = await store.acquireLease(scopeKey, runId, settings.holderId, settings.leaseTtlMs);
+    if (!lease.acquired) {
+      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope (${lease.conflict.scopeKey})`, {
+        existingId: lease.conflict.runId,
+      });
     }
-    const inScope = portfolios.filter((p) => plan.cells.byPortfolio.has(p.id));
-    const symbols = [...new Set(inScope.flatMap(portfolioSymbols))];
-    const scope: RunScope = {
-      // A portfolio with only PRIVATE holdings still syncs the factor ETFs, never the whole universe.
-      symbols: input.portfolioId ? [...new Set([...symbols, ...FACTOR_ETFS])] : symbols,
-      portfolios: inScope.map((p) => p.id),
-      universe: !input.portfolioId,
-      cells: plan.cells,
-    };
-    const runId = await this.startRun(input, clock, plan, scope, owner);
-    return { runId, plan, cells: [], dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
+    // The taken-over runs' final events were written with the takeover; relay them soon.
+    if (lease.takenOver.length) this.relay.kick();
+    return lease;
   }
 
   /**
@@ -365,19 +394,18 @@ export class Coordinator {
     return res.portfolios;
   }
 
-  /** Takes the lease of the run's scope, records the run with its RunStarted event and starts executing it. */
-  private async startRun(input: RunBatchInput, clock: Clock, plan: PortfolioRunPlan, scope: RunScope, owner: string): Promise<string> {
+  /** Records the run (its lease already held) with its RunStarted event and starts executing it. */
+  private async startRun(
+    runId: string,
+    takenOver: readonly LeaseRow[],
+    input: RunBatchInput,
+    clock: Clock,
+    plan: PortfolioRunPlan,
+    scope: RunScope,
+    owner: string,
+  ): Promise<void> {
     const { store, settings } = this.deps;
-    const runId = randomUUID();
     const scopeKey = input.portfolioId ? `portfolio:${input.portfolioId}` : "global";
-    const lease = await store.acquireLease(scopeKey, runId, settings.holderId, settings.leaseTtlMs);
-    if (!lease.acquired) {
-      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope (${lease.conflict.scopeKey})`, {
-        existingId: lease.conflict.runId,
-      });
-    }
-    // The taken-over runs' final events were written with the takeover; relay them soon.
-    if (lease.takenOver.length) this.relay.kick();
     const record: RunRecord = {
       id: runId,
       source: RUN_SOURCE_TO_TEXT[input.source],
@@ -397,7 +425,7 @@ export class Coordinator {
       phases: this.pipeline.map((s) => emptyPhase(s.phase)),
       problems: [],
       problemsOmitted: 0,
-      warnings: lease.takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
+      warnings: takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
       errorSummary: "",
       eventsUndelivered: 0,
       holder: settings.holderId,
@@ -439,7 +467,6 @@ export class Coordinator {
     })
       .catch((err) => this.deps.logger.error({ err, runId }, "run executor failed unexpectedly"))
       .finally(() => this.active.delete(runId));
-    return runId;
   }
 
   /**
