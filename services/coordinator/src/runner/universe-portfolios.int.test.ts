@@ -67,10 +67,11 @@ function setup(opts: { snapshotOutputs?: number; problems?: boolean; gate?: Prom
     calls.sync.push([...req.symbols]);
     return syncPrices(req as never, o as never);
   }) as never;
+  const bus = createMemoryBus();
   const coordinator = new Coordinator({
     store: store.repo,
     services: base,
-    publisher: createMemoryBus(),
+    publisher: bus,
     clock: createClock({ asOf: "2020-01-23" }),
     now: () => new Date(),
     logger,
@@ -83,7 +84,17 @@ function setup(opts: { snapshotOutputs?: number; problems?: boolean; gate?: Prom
       rpcTimeoutMs: 5000,
     },
   });
-  return { coordinator, calls };
+  return { coordinator, calls, bus };
+}
+
+/** The RunStarted event of a run (from the memory bus the relay publishes to). */
+async function runStarted(bus: ReturnType<typeof createMemoryBus>, runId: string) {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 200);
+  for await (const { event } of bus.subscribe({ afterSeq: 0, signal: ac.signal, runId })) {
+    if (event.payload.case === "runStarted") return event.payload.value;
+  }
+  return undefined;
 }
 
 const universe = {
@@ -98,7 +109,7 @@ const universe = {
 };
 
 test("a universe run computes only the dates each portfolio lacks and syncs the portfolios' priced symbols too", async () => {
-  const { coordinator, calls } = setup();
+  const { coordinator, calls, bus } = setup();
   const out = await coordinator.runBatch(universe);
   await coordinator.waitFor(out.runId);
   const run = (await store.repo.get(out.runId))!;
@@ -111,6 +122,8 @@ test("a universe run computes only the dates each portfolio lacks and syncs the 
   assert.ok(!synced.includes("PRIV_FUND") && !synced.includes("YYY200117C00100000"), synced.join(","));
   const snap = run.phases.find((p) => p.phase === Phase.SNAPSHOTS)!;
   assert.deepEqual([snap.state, snap.counters.inputs, snap.counters.outputs], ["completed", 1, 2]);
+  const started = await runStarted(bus, out.runId);
+  assert.deepEqual([started?.scope, started?.owner], ["universe", ""], "a universe run has no owner (operators only)");
 });
 
 test("with every portfolio current a universe run covers the target date only and the portfolio phases are out of scope", async () => {
@@ -133,6 +146,7 @@ test("phase 2 with eligible cells and no row fails the run; unpriced symbols end
   assert.deepEqual(empty.calls.values, [], "phase 2.5 does not run after a failed phase 2");
 
   const warn = setup({ problems: true });
+
   const w = await warn.coordinator.runBatch({ ...universe, portfolioId: P, caller: { sub: "alice", admin: false } });
   await warn.coordinator.waitFor(w.runId);
   const run = (await store.repo.get(w.runId))!;
@@ -142,6 +156,8 @@ test("phase 2 with eligible cells and no row fails the run; unpriced symbols end
     [["ZZZ", SkipReason.NO_CLOSE]],
   );
   assert.equal(run.scope, `portfolio:${P}`);
+  const started = await runStarted(warn.bus, w.runId);
+  assert.deepEqual([started?.scope, started?.owner], [`portfolio:${P}`, "alice"]);
 });
 
 test("a portfolio with only PRIVATE holdings syncs the factor ETFs, never the whole universe", async () => {
