@@ -42,6 +42,12 @@ test("forced: the range when given, the whole history without one", () => {
   assert.deepEqual(ranged.dates, tradingDays("2019-06-03", "2019-06-07"));
   const whole = planPortfolioRun({ portfolioId: "a", forceRerun: true, startDate: "", endDate: "" }, "2020-01-23", [current]);
   assert.deepEqual(whole.dates, tradingDays("2019-01-02", "2020-01-23"));
+  const universe = planPortfolioRun({ portfolioId: "", forceRerun: true, startDate: "", endDate: "" }, "2020-01-23", [current, behind]);
+  assert.deepEqual(universe.dates, ["2020-01-23"], "a forced universe run without a range keeps the target date");
+  assert.deepEqual(cellList(universe.cells), [
+    { portfolioId: "a", date: "2020-01-23" },
+    { portfolioId: "b", date: "2020-01-23" },
+  ]);
 });
 
 test("start/end without force is still INVALID_ARGUMENT", () => {

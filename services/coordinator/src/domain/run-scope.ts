@@ -18,7 +18,8 @@ export interface PortfolioRunPlan extends RunPlan {
  *
  * - The range is validated as {@link planRun} does (start/end only with force_rerun).
  * - Cells: not forced, each portfolio's dates after its watermark; forced with a range, that range;
- *   forced without one, each portfolio's whole history from its first entry.
+ *   a forced portfolio run without one, the portfolio's whole history from its first entry (a
+ *   forced universe run without one: the target date).
  * - Dates: a scoped run processes exactly its cells' dates; a universe run the union of the cells'
  *   dates and the requested range (the target date when none), so with no portfolio behind it
  *   covers the target date only.
@@ -28,7 +29,12 @@ export interface PortfolioRunPlan extends RunPlan {
 export function planPortfolioRun(req: RunRequest, targetDate: string, portfolios: readonly PortfolioMark[]): PortfolioRunPlan {
   const base = planRun(req, targetDate);
   let forced: ForcedRange | undefined;
-  if (req.forceRerun) forced = req.startDate || req.endDate ? { startDate: base.dates[0], endDate: base.dates.at(-1) } : {};
+  if (req.forceRerun) {
+    // Without a range a forced portfolio run recomputes that portfolio's whole history; a forced
+    // universe run keeps its range (the target date by default), every portfolio included.
+    const whole = req.portfolioId && !req.startDate && !req.endDate;
+    forced = whole ? {} : { startDate: base.dates[0], endDate: base.dates.at(-1) };
+  }
   const cells = planPortfolioCells(portfolios, targetDate, forced);
   const dates = req.portfolioId ? cells.dates : [...new Set([...base.dates, ...cells.dates])].sort();
   return {
