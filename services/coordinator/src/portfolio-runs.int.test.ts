@@ -20,10 +20,10 @@ import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-servic
 import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
 import { loadSnapshotConfig, startSnapshot } from "@sigma/snapshot-service";
 import pg from "pg";
-import { loadCoordinatorConfig, startCoordinator } from "../app.js";
+import { loadCoordinatorConfig, startCoordinator } from "./app.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../../..");
+const repoRoot = path.resolve(here, "../../..");
 const shared = process.env.SIGMA_SHARED_DIR ?? path.resolve(repoRoot, "../shared");
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const suffix = `${process.pid}_${randomBytes(3).toString("hex")}`;
