@@ -51,6 +51,8 @@ export interface RunStore {
   failStaleRuns(ttlMs: number, ownRunIds?: readonly string[]): Promise<string[]>;
   acquireLease(scopeKey: string, runId: string, holder: string, ttlMs: number): Promise<LeaseResult>;
   releaseLeases(runId: string): Promise<void>;
+  /** A live (heartbeat within `ttlMs`) lease overlapping `scopeKey`, or null. */
+  liveLease(scopeKey: string, ttlMs: number): Promise<LeaseRow | null>;
   /** Appends a warning to a finished run (e.g. events still waiting in the outbox). */
   addWarning(runId: string, warning: string): Promise<void>;
   /** Events of a run still in the outbox (not yet acknowledged by the stream). */

@@ -82,6 +82,9 @@ test("GetRun and the run events carry the shared RunStatus/PhaseState enums and 
       [Phase.MARKET_DATA, PhaseState.COMPLETED, "completed"],
       [Phase.SYMBOL_FACTORS, PhaseState.COMPLETED, "completed"],
       [Phase.SYMBOL_METRICS, PhaseState.COMPLETED, "completed"],
+      // No portfolio in scope: recorded as completed, not run.
+      [Phase.SNAPSHOTS, PhaseState.COMPLETED, "completed"],
+      [Phase.POSITION_VALUES, PhaseState.COMPLETED, "completed"],
     ],
   );
   const events = await eventsOf(runId);
@@ -89,11 +92,8 @@ test("GetRun and the run events carry the shared RunStatus/PhaseState enums and 
   assert.equal(finished?.payload.case === "runFinished" && finished.payload.value.runStatus, RunStatus.COMPLETED);
   assert.equal(finished?.payload.case === "runFinished" && finished.payload.value.status, "completed");
   const phaseStates = events.flatMap((e) => (e.payload.case === "phaseFinished" ? [[e.payload.value.state, e.payload.value.success]] : []));
-  assert.deepEqual(phaseStates, [
-    [PhaseState.COMPLETED, true],
-    [PhaseState.COMPLETED, true],
-    [PhaseState.COMPLETED, true],
-  ]);
+  // Five phases end; the two portfolio phases with "no portfolio in scope".
+  assert.deepEqual(phaseStates, Array(5).fill([PhaseState.COMPLETED, true]));
 });
 
 test("a cancelled run's events say CANCELLED (not a bare success=false) for the run and its phase", async () => {

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type CoordinatorService, RunSource } from "@sigma/contracts";
-import { InvalidArgumentError, isAdmin, PermissionDeniedError, requireAdmin, requirePrincipal, UnimplementedError } from "@sigma/runtime";
+import { InvalidArgumentError, isAdmin, requireAdmin, requirePrincipal } from "@sigma/runtime";
 import type { Coordinator } from "../runner/coordinator.js";
 import { isRunId } from "../domain/run-record.js";
 import { runToProto, statusFilter } from "./run-mapper.js";
@@ -16,14 +16,29 @@ function requireRunId(runId: string): string {
   return runId.toLowerCase();
 }
 
+/** A portfolio id must be a UUID (the snapshot service's key): anything else is INVALID_ARGUMENT. */
+function requirePortfolioId(id: string): string {
+  if (!id) throw new InvalidArgumentError("portfolio_id is required", { violations: [{ field: "portfolio_id", description: "required" }] });
+  if (!isRunId(id)) {
+    throw new InvalidArgumentError("portfolio_id is not a UUID", {
+      violations: [{ field: "portfolio_id", description: `not a UUID: "${id.slice(0, 80)}"` }],
+    });
+  }
+  return id.toLowerCase();
+}
+
 /** CoordinatorService: proto ↔ domain translation and authorization, nothing else. */
 export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeof CoordinatorService> {
   return {
     async runBatch(req, ctx) {
-      // Universe runs, as-of pinning and forced ranges are operator actions (SPEC §5 authorization).
-      requireAdmin(ctx);
+      const principal = requirePrincipal(ctx);
+      const caller = { sub: principal.sub, admin: isAdmin(principal) };
+      // Universe runs and as-of pinning are operator actions (SPEC §5 authorization); a portfolio's
+      // owner may run (and force) its own portfolio.
+      if (!req.portfolioId || req.asOf) requireAdmin(ctx);
+      else requirePortfolioId(req.portfolioId);
       const out = await coordinator.runBatch({
-        portfolioId: req.portfolioId,
+        portfolioId: req.portfolioId.toLowerCase(),
         // An unset source defaults to manual, so a bare grpcurl call works.
         source: req.source || RunSource.MANUAL,
         forceRerun: req.forceRerun,
@@ -31,6 +46,7 @@ export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeo
         endDate: req.endDate,
         dryRun: req.dryRun,
         asOf: req.asOf,
+        caller,
       });
       return {
         runId: out.runId,
@@ -39,28 +55,26 @@ export function coordinatorHandlers(coordinator: Coordinator): ServiceImpl<typeo
         startDate: out.plan.dates[0] ?? "",
         endDate: out.plan.dates.at(-1) ?? "",
         datesTotal: out.plan.dates.length,
-        // Cells are (portfolio, date) pairs; none until portfolios exist.
-        cells: [],
+        // The (portfolio, date) cells of a dry run; a started run reports its progress instead.
+        cells: out.cells,
         dryRun: out.dryRun,
         message: out.message,
       };
     },
-    async onboardPortfolio(_req, ctx) {
-      requirePrincipal(ctx);
-      throw new UnimplementedError("portfolio onboarding (CSV import, snapshots and the scoped backfill)");
+    async onboardPortfolio(req, ctx) {
+      const principal = requirePrincipal(ctx);
+      return coordinator.onboardPortfolio({ csv: req.csv, name: req.name, startingEquity: req.startingEquity, owner: principal.sub });
     },
-    async removePortfolio(_req, ctx) {
-      requirePrincipal(ctx);
-      throw new UnimplementedError("portfolio removal across services");
+    async removePortfolio(req, ctx) {
+      const principal = requirePrincipal(ctx);
+      const id = requirePortfolioId(req.portfolioId);
+      return coordinator.removePortfolio(id, { sub: principal.sub, admin: isAdmin(principal) });
     },
     async getRun(req, ctx) {
       const principal = requirePrincipal(ctx);
       const runId = requireRunId(req.runId);
-      // Universe runs are operator business (SPEC §5). Portfolio runs would be readable by their
-      // owner, but portfolio ownership is not built yet, so only admins read runs. The answer is
-      // the same whether or not the run exists, so a non-admin learns nothing about run ids.
-      if (!isAdmin(principal)) throw new PermissionDeniedError("admin role required to read this run");
-      return { run: runToProto(await coordinator.getRun(runId)) };
+      // Universe runs are operator business (SPEC §5); a portfolio run is readable by its owner.
+      return { run: runToProto(await coordinator.getRunAs(runId, { sub: principal.sub, admin: isAdmin(principal) })) };
     },
     async listRuns(req, ctx) {
       requireAdmin(ctx);

@@ -38,9 +38,10 @@ async function runMarketDataPhase(ctx: StepContext, chunk: StepChunk): Promise<{
   ctx.record.counters = { inputs: 0, outputs: 0, skipped: {} };
   const counters = ctx.record.counters;
   let symbols = [...ctx.scope.symbols];
-  if (symbols.length === 0) {
+  if (ctx.scope.universe || symbols.length === 0) {
+    // A universe run also covers the portfolios' symbols the universe may not list.
     const listed = await marketData.listSymbols({ includeFactorEtfs: true }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
-    symbols = listed.symbols.map((s) => s.symbol);
+    symbols = [...listed.symbols.map((s) => s.symbol), ...symbols];
   }
   // Factor ETFs are part of every scope (SPEC §3); listing them explicitly keeps the totals honest.
   symbols = [...new Set([...FACTOR_ETFS, ...symbols])];

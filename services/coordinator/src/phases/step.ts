@@ -1,12 +1,14 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { FactorService, MarketDataService, Phase } from "@sigma/contracts";
+import type { FactorService, MarketDataService, Phase, SnapshotService } from "@sigma/contracts";
 import type { Logger } from "pino";
+import type { PortfolioCells } from "../domain/portfolio-plan.js";
 import type { PhaseRecord, ProblemRecord } from "../domain/run-record.js";
 
 /** The services phase steps call (one typed client each). Later phases add theirs here. */
 export interface PhaseServices {
   marketData: Client<typeof MarketDataService>;
   factor: Client<typeof FactorService>;
+  snapshot: Client<typeof SnapshotService>;
 }
 
 /**
@@ -16,6 +18,10 @@ export interface PhaseServices {
 export interface RunScope {
   symbols: readonly string[];
   portfolios: readonly string[];
+  /** Universe run: phase 1 adds every symbol market data lists to `symbols`. */
+  universe: boolean;
+  /** The (portfolio, date) cells of the run (per-portfolio watermarks, SPEC §4 "Dates"). */
+  cells: PortfolioCells;
 }
 
 /** The dates one call of a step covers. */

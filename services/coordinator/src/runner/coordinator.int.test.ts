@@ -22,6 +22,7 @@ import { tradingDays } from "@sigma/calendar";
 import type { DataSource } from "typeorm";
 import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
 import { RunRepository } from "../store/run-repository.js";
+import { noPortfolios } from "../testing/fakes.js";
 import { Coordinator, type CoordinatorSettings } from "./coordinator.js";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -105,7 +106,7 @@ function coordinator(
 ) {
   return new Coordinator({
     store: repo,
-    services: { marketData: md.client, factor: md.factor },
+    services: { marketData: md.client, factor: md.factor, snapshot: noPortfolios() },
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
     now: () => new Date(),
@@ -130,6 +131,7 @@ const runInput = {
   endDate: "2020-01-23",
   dryRun: false,
   asOf: "",
+  caller: { sub: "ops", admin: true },
 };
 
 test("a run syncs every symbol plus the factor ETFs, records counters and problems, and publishes ordered events", async () => {

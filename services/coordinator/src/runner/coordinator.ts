@@ -1,14 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { createClock, isIsoDate, newYorkDate, type Clock } from "@sigma/calendar";
-import { type Phase, RunSource } from "@sigma/contracts";
+import { FACTOR_ETFS, type ImportError, InvestmentClass, type Phase, type Portfolio, RunSource } from "@sigma/contracts";
 import type { EventPublisher } from "@sigma/events";
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, UnavailableError, UnimplementedError } from "@sigma/runtime";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnavailableError,
+} from "@sigma/runtime";
 import type { Logger } from "pino";
 import { planRun, type RunPlan } from "../domain/planner.js";
-import type { OutboxStore, RunStore } from "../domain/ports.js";
+import type { PortfolioMark } from "../domain/portfolio-plan.js";
+import { cellList, type PortfolioRunPlan, planPortfolioRun } from "../domain/run-scope.js";
+import type { LeaseRow, OutboxStore, RunStore } from "../domain/ports.js";
 import type { PhaseRecord, RunRecord, RunStatusText } from "../domain/run-record.js";
 import { PIPELINE } from "../phases/index.js";
-import type { PhaseServices, PhaseStep } from "../phases/step.js";
+import type { PhaseServices, PhaseStep, RunScope } from "../phases/step.js";
 import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type OutboxRelaySettings } from "./outbox-relay.js";
 import { RunReporter } from "./reporter.js";
 import { type ActiveRun, executeRun, type ExecutorSettings, stopRun } from "./run-executor.js";
@@ -52,12 +61,61 @@ export interface RunBatchInput {
   dryRun: boolean;
   /** Pinned as-of date for this run ("" = the service clock). */
   asOf: string;
+  /** The caller (a portfolio-scoped run needs its owner or an admin). */
+  caller: Caller;
+}
+
+/** An OnboardPortfolio request after authentication. */
+export interface OnboardInput {
+  csv: Uint8Array;
+  name: string;
+  startingEquity?: number;
+  /** Token subject of the caller: the new portfolio's owner. */
+  owner: string;
+}
+
+/** The answer to OnboardPortfolio: both ids, or every import problem (and no id). */
+export interface OnboardOutcome {
+  portfolioId: string;
+  runId: string;
+  errors: ImportError[];
+}
+
+/** What RemovePortfolio removed. */
+export interface RemoveOutcome {
+  portfolioId: string;
+  snapshotsDeleted: bigint;
+  positionsDeleted: bigint;
+  positionValuesDeleted: bigint;
+}
+
+/** What the planner needs of a listed portfolio. */
+function portfolioMark(p: Portfolio): PortfolioMark {
+  return { id: p.id, firstEntryDate: p.firstEntryDate, watermarkDate: p.watermarkDate };
+}
+
+/** Symbols with market prices a portfolio needs: its PUBLIC symbols and its options' underlyings (never OCC or PRIVATE symbols). */
+export function portfolioSymbols(p: Portfolio): string[] {
+  const out: string[] = [];
+  for (const pos of p.positions) {
+    if (pos.investmentClass === InvestmentClass.PUBLIC) out.push(pos.symbol.toUpperCase());
+    else if (pos.investmentClass === InvestmentClass.OPTIONS && pos.underlyingSymbol) out.push(pos.underlyingSymbol.toUpperCase());
+  }
+  return out;
+}
+
+/** Who calls: the token's subject and whether it holds the admin role. */
+export interface Caller {
+  sub: string;
+  admin: boolean;
 }
 
 /** The answer to RunBatch. */
 export interface RunBatchOutcome {
   runId: string;
   plan: RunPlan;
+  /** The (portfolio, date) cells of a dry run (empty otherwise). */
+  cells: { portfolioId: string; date: string }[];
   dryRun: boolean;
   alreadyUpToDate: boolean;
   message: string;
@@ -174,35 +232,185 @@ export class Coordinator {
     else if (input.asOf && input.asOf > realToday)
       violations.push({ field: "as_of", description: `${input.asOf} is in the future (today is ${realToday} in New York)` });
     if (violations.length) throw new InvalidArgumentError("invalid RunBatch request", { violations });
-    if (input.portfolioId) {
-      throw new UnimplementedError("portfolio-scoped runs (portfolio import, snapshots and per-portfolio watermarks are not built yet)");
-    }
     const clock = input.asOf ? createClock({ asOf: input.asOf }) : this.deps.clock;
-    const plan = planRun(input, clock.targetDate());
-    if (input.dryRun) {
-      return {
-        runId: "",
-        plan,
-        dryRun: true,
-        alreadyUpToDate: false,
-        message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; no portfolio in scope, so no (portfolio, date) cells`,
-      };
-    }
-    const { store, settings } = this.deps;
+    // The range is validated before anything else (pure): a bad request is INVALID_ARGUMENT even while a run holds the lease.
+    planRun(input, clock.targetDate());
     const runId = randomUUID();
-    const lease = await store.acquireLease("global", runId, settings.holderId, settings.leaseTtlMs);
+    const scopeKey = input.portfolioId ? `portfolio:${input.portfolioId}` : "global";
+    // A universe run (admin only: no ownership to check first) takes its lease before listing the
+    // portfolios, so a conflicting request is refused as soon as the request arrives.
+    let lease = !input.portfolioId && !input.dryRun ? await this.acquireLease(scopeKey, runId) : undefined;
+    try {
+      let portfolios: Portfolio[];
+      let owner = "";
+      if (input.portfolioId) {
+        const p = await this.portfolioFor(input.portfolioId, input.caller);
+        portfolios = [p];
+        owner = p.owner;
+      } else {
+        portfolios = await this.listPortfolios([]);
+      }
+      const plan = planPortfolioRun(input, clock.targetDate(), portfolios.map(portfolioMark));
+      const cells = cellList(plan.cells);
+      const what = input.portfolioId ? `portfolio ${input.portfolioId}` : "the universe";
+      if (plan.upToDate) {
+        return {
+          runId: "",
+          plan,
+          cells: [],
+          dryRun: input.dryRun,
+          alreadyUpToDate: true,
+          message: `${what} is already up to date through ${plan.targetDate}: no run needed`,
+        };
+      }
+      if (input.dryRun) {
+        return {
+          runId: "",
+          plan,
+          cells,
+          dryRun: true,
+          alreadyUpToDate: false,
+          message: `dry run: ${plan.dates.length} date(s) ${plan.dates[0]}..${plan.dates.at(-1)}; ${cells.length} (portfolio, date) cell(s) over ${plan.cells.byPortfolio.size} portfolio(s)`,
+        };
+      }
+      const inScope = portfolios.filter((p) => plan.cells.byPortfolio.has(p.id));
+      const symbols = [...new Set(inScope.flatMap(portfolioSymbols))];
+      const scope: RunScope = {
+        // A portfolio with only PRIVATE holdings still syncs the factor ETFs, never the whole universe.
+        symbols: input.portfolioId ? [...new Set([...symbols, ...FACTOR_ETFS])] : symbols,
+        portfolios: inScope.map((p) => p.id),
+        universe: !input.portfolioId,
+        cells: plan.cells,
+      };
+      lease ??= await this.acquireLease(scopeKey, runId);
+      const held = lease;
+      // From here the run owns the lease (startRun releases it if the run cannot be recorded).
+      lease = undefined;
+      await this.startRun(runId, held.takenOver, input, clock, plan, scope, owner);
+      return { runId, plan, cells: [], dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
+    } finally {
+      if (lease) await this.deps.store.releaseLeases(runId);
+    }
+  }
+
+  /** Takes the lease of a scope for a new run, or answers ALREADY_EXISTS naming the run holding an overlapping one. */
+  private async acquireLease(scopeKey: string, runId: string): Promise<{ takenOver: LeaseRow[] }> {
+    const { store, settings } = this.deps;
+    const lease = await store.acquireLease(scopeKey, runId, settings.holderId, settings.leaseTtlMs);
     if (!lease.acquired) {
-      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope`, {
+      throw new AlreadyExistsError(`run ${lease.conflict.runId} is already running on an overlapping scope (${lease.conflict.scopeKey})`, {
         existingId: lease.conflict.runId,
       });
     }
     // The taken-over runs' final events were written with the takeover; relay them soon.
     if (lease.takenOver.length) this.relay.kick();
+    return lease;
+  }
+
+  /**
+   * OnboardPortfolio (SPEC §4 "Onboarding"): imports the CSV for `owner` (all-or-nothing) and starts
+   * its scoped backfill. A rejected file is an answer with every problem and no id, not an error.
+   */
+  async onboardPortfolio(input: OnboardInput): Promise<OnboardOutcome> {
+    if (this.closing) throw new UnavailableError("coordinator is shutting down; retry against another replica or after restart");
+    const imported = await this.deps.services.snapshot.importPortfolio(
+      { csv: input.csv, name: input.name, startingEquity: input.startingEquity, owner: input.owner, asOfDate: this.deps.clock.today() },
+      { timeoutMs: this.deps.settings.rpcTimeoutMs },
+    );
+    if (imported.errors.length > 0 || !imported.portfolioId) return { portfolioId: "", runId: "", errors: imported.errors };
+    try {
+      const out = await this.runBatch({
+        portfolioId: imported.portfolioId,
+        source: RunSource.ONBOARDING,
+        forceRerun: false,
+        startDate: "",
+        endDate: "",
+        dryRun: false,
+        asOf: "",
+        caller: { sub: input.owner, admin: false },
+      });
+      return { portfolioId: imported.portfolioId, runId: out.runId, errors: [] };
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) {
+        // The portfolio is stored; only its backfill waits for the overlapping (universe) run.
+        throw new AlreadyExistsError(
+          `portfolio ${imported.portfolioId} imported, but its backfill cannot start: ${err.message}; run it later with RunBatch(portfolio_id)`,
+          { existingId: err.existingId },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * RemovePortfolio: refused (FAILED_PRECONDITION naming the run) while a run holds the portfolio's
+   * lease or the global one; then every service's rows of it go. Each step is idempotent, so a
+   * removal retried after a crash finishes.
+   */
+  async removePortfolio(portfolioId: string, caller: Caller): Promise<RemoveOutcome> {
+    await this.portfolioFor(portfolioId, caller, { includeInactive: true });
+    const lease = await this.deps.store.liveLease(`portfolio:${portfolioId}`, this.deps.settings.leaseTtlMs);
+    if (lease) {
+      throw new FailedPreconditionError(
+        `run ${lease.runId} is running on ${lease.scopeKey === "global" ? "every portfolio" : `portfolio ${portfolioId}`}; remove the portfolio after it finishes (or cancel it)`,
+      );
+    }
+    await this.removeFromRiskService(portfolioId);
+    const res = await this.deps.services.snapshot.deletePortfolio({ portfolioId }, { timeoutMs: this.deps.settings.rpcTimeoutMs });
+    return {
+      portfolioId,
+      snapshotsDeleted: res.snapshotsDeleted,
+      positionsDeleted: res.positionsDeleted,
+      positionValuesDeleted: res.positionValuesDeleted,
+    };
+  }
+
+  /**
+   * Hook for the risk service's rows of a removed portfolio (betas, exposures, volatility,
+   * correlations): it has none to remove until its phases (3–6) exist. It runs before the snapshot
+   * service's delete so that a crash in between leaves the portfolio listed and the retry complete.
+   */
+  private async removeFromRiskService(_portfolioId: string): Promise<void> {}
+
+  /**
+   * The portfolio, if the caller may act on it: a non-owner gets PERMISSION_DENIED whether or not
+   * it exists (so ids cannot be probed); an admin gets NOT_FOUND for a missing one.
+   */
+  private async portfolioFor(portfolioId: string, caller: Caller, opts: { includeInactive?: boolean } = {}): Promise<Portfolio> {
+    const [p] = await this.listPortfolios([portfolioId], opts.includeInactive);
+    if (caller.admin) {
+      if (!p) throw new NotFoundError(`portfolio ${portfolioId} not found`);
+      return p;
+    }
+    if (!p || p.owner !== caller.sub) throw new PermissionDeniedError(`portfolio ${portfolioId} is not yours`);
+    return p;
+  }
+
+  private async listPortfolios(portfolioIds: string[], includeInactive = false, includePositions = true): Promise<Portfolio[]> {
+    const res = await this.deps.services.snapshot.listPortfolios(
+      { portfolioIds, includePositions, includeInactive },
+      { timeoutMs: this.deps.settings.rpcTimeoutMs },
+    );
+    return res.portfolios;
+  }
+
+  /** Records the run (its lease already held) with its RunStarted event and starts executing it. */
+  private async startRun(
+    runId: string,
+    takenOver: readonly LeaseRow[],
+    input: RunBatchInput,
+    clock: Clock,
+    plan: PortfolioRunPlan,
+    scope: RunScope,
+    owner: string,
+  ): Promise<void> {
+    const { store, settings } = this.deps;
+    const scopeKey = input.portfolioId ? `portfolio:${input.portfolioId}` : "global";
     const record: RunRecord = {
       id: runId,
       source: RUN_SOURCE_TO_TEXT[input.source],
-      scope: "universe",
-      portfolioId: "",
+      scope: input.portfolioId ? scopeKey : "universe",
+      portfolioId: input.portfolioId,
       requestedStartDate: input.startDate,
       requestedEndDate: input.endDate,
       forceRerun: input.forceRerun,
@@ -217,7 +425,7 @@ export class Coordinator {
       phases: this.pipeline.map((s) => emptyPhase(s.phase)),
       problems: [],
       problemsOmitted: 0,
-      warnings: lease.takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
+      warnings: takenOver.map((l) => `lease ${l.scopeKey} taken over from run ${l.runId} (heartbeat stale)`),
       errorSummary: "",
       eventsUndelivered: 0,
       holder: settings.holderId,
@@ -235,6 +443,7 @@ export class Coordinator {
       datesTotal: record.datesTotal,
       phases: record.phases.map((p) => p.phase),
       forceRerun: record.forceRerun,
+      owner,
     });
     try {
       // The run row and its RunStarted event are written together.
@@ -246,7 +455,7 @@ export class Coordinator {
       throw err;
     }
     this.relay.kick();
-    const active: ActiveRun = { record, plan, reporter, abort: new AbortController(), stop: null, done: Promise.resolve() };
+    const active: ActiveRun = { record, plan, scope, reporter, abort: new AbortController(), stop: null, done: Promise.resolve() };
     this.active.set(runId, active);
     active.done = executeRun(active, {
       store,
@@ -258,7 +467,6 @@ export class Coordinator {
     })
       .catch((err) => this.deps.logger.error({ err, runId }, "run executor failed unexpectedly"))
       .finally(() => this.active.delete(runId));
-    return { runId, plan, dryRun: false, alreadyUpToDate: false, message: `run ${runId} started` };
   }
 
   /**
@@ -305,6 +513,26 @@ export class Coordinator {
     }
     const run = await this.deps.store.get(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
+    return run;
+  }
+
+  /**
+   * Reads a run for `caller`: admins read every run, a user only the runs of a portfolio it owns
+   * (the answer is PERMISSION_DENIED whether or not the run exists, so run ids cannot be probed).
+   */
+  async getRunAs(runId: string, caller: Caller): Promise<RunRecord> {
+    if (caller.admin) return this.getRun(runId);
+    const denied = () => new PermissionDeniedError("only an admin or the owner of the run's portfolio may read this run");
+    let run: RunRecord;
+    try {
+      run = await this.getRun(runId);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw denied();
+      throw err;
+    }
+    if (!run.portfolioId) throw denied();
+    const [p] = await this.listPortfolios([run.portfolioId], true, false);
+    if (p?.owner !== caller.sub) throw denied();
     return run;
   }
 

@@ -81,6 +81,7 @@ const runInput = {
   endDate: "2020-01-23",
   dryRun: false,
   asOf: "",
+  caller: { sub: "ops", admin: true },
 };
 const rowsFor = (req: { symbols: string[]; startDate: string; endDate: string }) => {
   const rows = req.symbols.length * tradingDays(req.startDate, req.endDate).length;

@@ -83,6 +83,7 @@ const runInput = {
   endDate: "2020-01-23",
   dryRun: false,
   asOf: "",
+  caller: { sub: "ops", admin: true },
 };
 
 /** Reads the run's events from the stream until its RunFinished arrives (or `timeoutMs`). */

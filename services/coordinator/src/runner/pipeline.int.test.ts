@@ -50,6 +50,7 @@ const runInput = {
   endDate: "2020-01-23",
   dryRun: false,
   asOf: "",
+  caller: { sub: "ops", admin: true },
 };
 
 async function runToEnd(c: Coordinator) {
@@ -75,18 +76,23 @@ const historyStartsAt = (firstRowDate: string) =>
     },
   });
 
-test("the pipeline is declared: phase 1 a whole-range step, 1.5/1.75 chunked steps grouped together", () => {
+/** The symbol phases only (tests that add their own portfolio-scoped step). */
+const SYMBOL_STEPS = PIPELINE.filter((s) => s.scope === "symbols");
+
+test("the pipeline is declared: phase 1 whole range, 1.5/1.75/2 chunked together, then 2.5 whole range", () => {
   assert.deepEqual(
     PIPELINE.map((s) => [s.phase, s.scope, s.shape]),
     [
       [Phase.MARKET_DATA, "symbols", "whole_range"],
       [Phase.SYMBOL_FACTORS, "symbols", "date_chunks"],
       [Phase.SYMBOL_METRICS, "symbols", "date_chunks"],
+      [Phase.SNAPSHOTS, "portfolios", "date_chunks"],
+      [Phase.POSITION_VALUES, "portfolios", "whole_range"],
     ],
   );
   assert.deepEqual(
     groupSteps(PIPELINE).map((g) => (g.shape === "whole_range" ? [g.step.phase] : g.steps.map((s) => s.phase))),
-    [[Phase.MARKET_DATA], [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS]],
+    [[Phase.MARKET_DATA], [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS, Phase.SNAPSHOTS], [Phase.POSITION_VALUES]],
   );
 });
 
@@ -160,13 +166,13 @@ test("a step past its deadline is aborted and fails its phase; a portfolio-scope
       return {};
     },
   };
-  const withPortfolioStep = await runToEnd(coordinator(fakeServices(), [...PIPELINE, portfolioStep]));
+  const withPortfolioStep = await runToEnd(coordinator(fakeServices(), [...SYMBOL_STEPS, portfolioStep]));
   assert.equal(withPortfolioStep.status, "completed", withPortfolioStep.errorSummary);
   assert.equal(portfolioCalls, 0);
   const pv = withPortfolioStep.phases.find((p) => p.phase === Phase.POSITION_VALUES)!;
   assert.deepEqual([pv.state, pv.summary], ["completed", "no portfolio in scope"]);
 
-  const late = await runToEnd(coordinator(fakeServices(), [...PIPELINE, slow]));
+  const late = await runToEnd(coordinator(fakeServices(), [...SYMBOL_STEPS, slow]));
   assert.equal(late.status, "failed");
   assert.match(late.errorSummary, /^Portfolio Snapshots failed: deadline of 0\.1 s exceeded for 2020-01-02\.\.2020-01-08$/);
   assert.equal(late.datesCompleted, 0);

@@ -93,6 +93,8 @@ export class RunReporter {
     datesTotal: number;
     phases: Phase[];
     forceRerun: boolean;
+    /** Owner of the scoped portfolio ("" for universe runs). */
+    owner: string;
   }): void {
     this.build({ case: "runStarted", value: create(RunStartedSchema, p) });
   }

@@ -58,6 +58,8 @@ export type RunStop = { kind: "cancel"; reason: string } | { kind: "lease_lost";
 export interface ActiveRun {
   record: RunRecord;
   plan: RunPlan;
+  /** What the steps work on at the start (phase 1 narrows the symbols). */
+  scope: RunScope;
   reporter: RunReporter;
   abort: AbortController;
   stop: RunStop;
@@ -122,7 +124,7 @@ class RunExecution {
     this.run = active.record;
     this.reporter = active.reporter;
     this.logger = deps.logger.child({ runId: active.record.id });
-    this.scope = { symbols: [], portfolios: this.run.portfolioId ? [this.run.portfolioId] : [] };
+    this.scope = active.scope;
   }
 
   async execute(): Promise<void> {
@@ -193,7 +195,7 @@ class RunExecution {
   private async runWholeRange(step: PhaseStep): Promise<void> {
     const { active, reporter } = this;
     const rec = this.record(step);
-    if (this.outOfScope(step, rec)) return;
+    if (await this.outOfScope(step, rec)) return;
     rec.state = "running";
     const t0 = performance.now();
     try {
@@ -214,7 +216,8 @@ class RunExecution {
   private async runChunked(steps: PhaseStep[]): Promise<void> {
     const { run, active, reporter, deps } = this;
     const total = active.plan.dates.length;
-    const live = steps.filter((s) => !this.outOfScope(s, this.record(s)));
+    const live: PhaseStep[] = [];
+    for (const s of steps) if (!(await this.outOfScope(s, this.record(s)))) live.push(s);
     const seconds = new Map<Phase, number>();
     const fits = new Map<Phase, number>();
     for (const s of live) {
@@ -278,11 +281,16 @@ class RunExecution {
     }
   }
 
-  /** A step whose scope is empty (e.g. a portfolio phase in a run without portfolios) is recorded, not run. */
-  private outOfScope(step: PhaseStep, rec: PhaseRecord): boolean {
+  /**
+   * A step whose scope is empty (e.g. a portfolio phase in a run without portfolios) is recorded,
+   * not run; it still starts and finishes on the event stream, so every phase of the run shows an end.
+   */
+  private async outOfScope(step: PhaseStep, rec: PhaseRecord): Promise<boolean> {
     if (step.scope !== "portfolios" || this.scope.portfolios.length > 0) return false;
     rec.state = "completed";
     rec.summary = "no portfolio in scope";
+    await this.reporter.phaseStarted(step.phase, 0, "portfolios");
+    this.reporter.phaseFinished(step.phase, "completed", 0, rec.counters, rec.summary);
     return true;
   }
 

@@ -392,6 +392,23 @@ export class RunRepository implements RunStore, OutboxStore {
     });
   }
 
+  /** A live (heartbeat within `ttlMs`) lease overlapping `scopeKey`, or null. */
+  async liveLease(scopeKey: string, ttlMs: number): Promise<LeaseRow | null> {
+    const rows = (await this.db.query(
+      `SELECT scope_key, run_id, holder, heartbeat_at FROM ${this.s}.leases
+        WHERE (now() - heartbeat_at) <= ($1::int * interval '1 millisecond') ORDER BY acquired_at`,
+      [ttlMs],
+    )) as Record<string, unknown>[];
+    const r = rows.find((x) => scopesOverlap(String(x.scope_key), scopeKey));
+    if (!r) return null;
+    return {
+      scopeKey: String(r.scope_key),
+      runId: String(r.run_id),
+      holder: String(r.holder),
+      heartbeatAt: new Date(r.heartbeat_at as string),
+    };
+  }
+
   /** Releases every lease a run holds. */
   async releaseLeases(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM ${this.s}.leases WHERE run_id = $1`, [runId]);

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
-import { FactorService, MarketDataService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import { FactorService, MarketDataService, SnapshotService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { PhaseServices } from "../phases/step.js";
@@ -21,6 +21,8 @@ export interface FakeServiceOptions {
   analytics?: (phase: "factors" | "metrics", req: { symbols: string[]; startDate: string; endDate: string }) => Promise<unknown>;
   /** Awaited before every SyncPrices answer. */
   beforeSync?: () => Promise<void>;
+  /** Snapshot service stand-in (default: no portfolio). */
+  snapshot?: Partial<ServiceImpl<typeof SnapshotService>>;
 }
 
 /** Market data and factor stand-ins: every symbol fetched; one row per symbol-date unless `analytics` says otherwise. */
@@ -53,7 +55,24 @@ export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
     service(MarketDataService, md);
     service(FactorService, { computeSymbolFactors: analytics("factors"), computeSymbolMetrics: analytics("metrics") });
   });
-  return { marketData: createClient(MarketDataService, transport), factor: createClient(FactorService, transport) };
+  return {
+    marketData: createClient(MarketDataService, transport),
+    factor: createClient(FactorService, transport),
+    snapshot: noPortfolios(opts.snapshot),
+  };
+}
+
+/** A snapshot service stand-in: no portfolio unless `impl` says otherwise. */
+export function noPortfolios(impl: Partial<ServiceImpl<typeof SnapshotService>> = {}) {
+  const transport = createRouterTransport(({ service }) => {
+    service(SnapshotService, {
+      async listPortfolios() {
+        return { portfolios: [] };
+      },
+      ...impl,
+    });
+  });
+  return createClient(SnapshotService, transport);
 }
 
 /** A fresh coordinator schema on the test Postgres, dropped by `drop()`. */
