@@ -16,3 +16,6 @@ floor=$(sed -n 's/.*; floor \([0-9.]*\) s;.*/\1/p' "$factors_out")
 echo
 echo "== universe run through the services (gRPC between them, real Postgres): 1,193 symbols x 252 dates"
 FLOOR_S="${floor:-}" node --import tsx scripts/bench-pipeline.ts
+echo
+echo "== W1 onboarding through the services (OnboardPortfolio, real Postgres): 27 symbols x 254 dates"
+node --import tsx scripts/bench-w1.ts
