@@ -1,4 +1,4 @@
-import { withCorrelation } from "@sigma/runtime";
+import { retryWithBackoff, withCorrelation } from "@sigma/runtime";
 import { Phase, phaseInfo, SkipReason } from "@sigma/contracts";
 import type { Logger } from "pino";
 import { chunkDates, type RunPlan } from "../domain/planner.js";
@@ -361,25 +361,32 @@ class RunExecution {
    */
   private async commit(): Promise<void> {
     const { run, active, deps, reporter } = this;
-    for (let attempt = 0; ; attempt++) {
-      const events = [...reporter.pending()];
-      try {
+    const saved = await retryWithBackoff(
+      async () => {
+        const events = [...reporter.pending()];
         const r = await deps.store.save(run, events);
-        if (!r.saved) {
-          stopRun(active, { kind: "lease_lost", detail: "run record finalized elsewhere" });
-          return;
-        }
-        reporter.committed(events.length);
-        if (r.at) run.heartbeatAt = r.at;
-        if (attempt > 0) this.logger.info({ attempts: attempt + 1 }, "run record saved after database errors");
-        deps.relay.kick();
-        return;
-      } catch (err) {
-        if (active.stop?.kind === "lease_lost") throw new LeaseLostError(active.stop.detail);
-        if (attempt === 0) this.logger.warn({ err }, "saving the run record failed; retrying while the lease holds");
-        await sleep(Math.min(100 * 2 ** attempt, 2000));
-      }
+        if (r.saved) reporter.committed(events.length);
+        return r;
+      },
+      {
+        // Unbounded in time: the lease keeper ends the run (lease_lost) once the outage outlasts the TTL.
+        budgetMs: Number.POSITIVE_INFINITY,
+        maxDelayMs: 2000,
+        isRetryable: () => active.stop?.kind !== "lease_lost",
+        onRetry: (i) => {
+          if (i.attempt === 1) this.logger.warn({ err: i.error }, "saving the run record failed; retrying while the lease holds");
+        },
+      },
+    ).catch((err) => {
+      if (active.stop?.kind === "lease_lost") throw new LeaseLostError(active.stop.detail);
+      throw err;
+    });
+    if (!saved.saved) {
+      stopRun(active, { kind: "lease_lost", detail: "run record finalized elsewhere" });
+      return;
     }
+    if (saved.at) run.heartbeatAt = saved.at;
+    deps.relay.kick();
   }
 
   /**
@@ -389,30 +396,35 @@ class RunExecution {
   private async finalSave(): Promise<boolean> {
     const { run, deps, reporter, logger } = this;
     const maxMs = deps.settings.finalSaveMaxMs ?? DEFAULT_FINAL_SAVE_MAX_MS;
-    const t0 = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      const events = [...reporter.pending()];
-      try {
-        const r = await deps.store.save(run, events);
-        if (!r.saved) {
-          logger.warn("final run record not written: the run was finalized elsewhere (lease taken over or cancelled)");
-          return false;
-        }
-        reporter.committed(events.length);
-        run.finishedAt = r.at ?? null;
-        if (attempt > 0) logger.info({ attempts: attempt + 1 }, "final run record written after database errors");
-        deps.relay.kick();
-        return true;
-      } catch (err) {
-        const waited = performance.now() - t0;
-        if (waited >= maxMs) {
-          logger.error({ err, waitedMs: Math.round(waited) }, "final run record could not be written; the sweep will mark the run failed");
-          return false;
-        }
-        if (attempt === 0) logger.warn({ err }, "final run record write failed; retrying until the database is back");
-        // Capped at 2 s: the record lands within 2 s of the database's return (before any sweep).
-        await sleep(Math.min(250 * 2 ** attempt, 2000, Math.max(0, maxMs - waited)));
+    try {
+      const r = await retryWithBackoff(
+        async () => {
+          const events = [...reporter.pending()];
+          const saved = await deps.store.save(run, events);
+          if (saved.saved) reporter.committed(events.length);
+          return saved;
+        },
+        {
+          budgetMs: maxMs,
+          // Capped at 2 s: the record lands within 2 s of the database's return (before any sweep).
+          baseDelayMs: 250,
+          maxDelayMs: 2000,
+          isRetryable: () => true,
+          onRetry: (i) => {
+            if (i.attempt === 1) logger.warn({ err: i.error }, "final run record write failed; retrying until the database is back");
+          },
+        },
+      );
+      if (!r.saved) {
+        logger.warn("final run record not written: the run was finalized elsewhere (lease taken over or cancelled)");
+        return false;
       }
+      run.finishedAt = r.at ?? null;
+      deps.relay.kick();
+      return true;
+    } catch (err) {
+      logger.error({ err, waitedMs: maxMs }, "final run record could not be written; the sweep will mark the run failed");
+      return false;
     }
   }
 
