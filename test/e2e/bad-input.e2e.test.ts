@@ -7,8 +7,7 @@ import { SignJWT } from "jose";
 
 // Issue #7.3–7.5 over the real services: every bad input gets a clear error the caller can act on
 // (a caller-side code, a message naming the field, never INTERNAL, never an echoed megabyte), and
-// tokens that never expire or live too long are refused. Cases still accepted are `todo` with the
-// owner of the fix, so they are reported on every run without failing the suite.
+// tokens that never expire or live too long are refused.
 let system: System;
 
 before(async () => {
@@ -90,12 +89,10 @@ describe("coordinator", () => {
     ));
   it("RunBatch with a garbage as_of", () =>
     expectClear(() => system.clients.coordinator.runBatch({ asOf: "garbage", dryRun: true }), Code.InvalidArgument, /as_of/));
-  it("ListRuns with a negative limit", { todo: "coordinator handlers (coord branch): -5 is clamped to 1 and accepted" }, () =>
-    expectClear(() => system.clients.coordinator.listRuns({ limit: -5 }), Code.InvalidArgument, /limit/),
-  );
-  it("ListRuns with an unknown status enum value", { todo: "coordinator handlers (coord branch): 99 is accepted as no filter" }, () =>
-    expectClear(() => system.clients.coordinator.listRuns({ runStatus: 99 as never }), Code.InvalidArgument, /status/),
-  );
+  it("ListRuns with a negative limit", () =>
+    expectClear(() => system.clients.coordinator.listRuns({ limit: -5 }), Code.InvalidArgument, /limit/));
+  it("ListRuns with an unknown status enum value", () =>
+    expectClear(() => system.clients.coordinator.listRuns({ runStatus: 99 as never }), Code.InvalidArgument, /status/));
   it("CancelRun without a run id", () =>
     expectClear(() => system.clients.coordinator.cancelRun({ runId: "" }), Code.InvalidArgument, /run_id/));
   it("a malformed protobuf body", async () => {
@@ -194,11 +191,16 @@ describe("factor", () => {
 
 describe("status", () => {
   it("GetStatus without a target", () => expectClear(() => system.clients.status.getStatus({}), Code.InvalidArgument, /target/));
-  it("GetActivityLog of an unknown run", { todo: "status service (status branch): answers OK with an empty log" }, () =>
+  it("GetActivityLog of an unknown run", () =>
+    expectClear(
+      () => system.clients.status.getActivityLog({ target: { target: { case: "runId", value: "00000000-0000-4000-8000-00000000abcd" } } }),
+      Code.NotFound,
+      /00000000-0000-4000-8000-00000000abcd/,
+    ));
+  it("GetActivityLog of a malformed run id", () =>
     expectClear(
       () => system.clients.status.getActivityLog({ target: { target: { case: "runId", value: "nope" } } }),
-      Code.NotFound,
+      Code.InvalidArgument,
       /nope/,
-    ),
-  );
+    ));
 });
