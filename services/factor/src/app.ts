@@ -5,7 +5,7 @@ import type { FactorConfig } from "./config.js";
 import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "./store/migrations.js";
-import { marketDataPriceSource } from "./usecases/price-source.js";
+import { marketDataPriceSource } from "@sigma/prices";
 import { RunPriceCache, type RunPriceCacheOptions, type RunPriceCacheStats } from "./usecases/run-price-cache.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
@@ -15,7 +15,7 @@ export { SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "./store/columns.js
 export { factorTableToColumns, PgFactorStore } from "./store/factor-store.js";
 export { FACTOR_MIGRATIONS } from "./store/migrations.js";
 export { computeFactorsForRange, computeMetricsForRange, LOOKBACK_TRADING_DAYS } from "./usecases/compute-range.js";
-export type { PriceSource } from "./usecases/price-source.js";
+export type { PriceSource } from "@sigma/prices";
 export {
   computeSymbolFactors,
   computeSymbolMetrics,

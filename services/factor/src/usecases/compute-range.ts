@@ -15,7 +15,7 @@ import {
 } from "../domain/index.js";
 import type { FactorRepository } from "../store/factor-store.js";
 import { missingCloseProblems, type ReportedProblem } from "./missing-closes.js";
-import type { AlignedCloses, PriceSource } from "./price-source.js";
+import type { AlignedCloses, PriceSource } from "@sigma/prices";
 
 /**
  * Trading days of history loaded before the first output date. The longest windows: spread betas

@@ -4,7 +4,7 @@
  * symbol and call as a NO_CLOSE problem, on top of the per-date skip counts. Pure: no I/O.
  */
 import type { SymbolProblem } from "../domain/index.js";
-import type { AlignedCloses } from "./price-source.js";
+import type { AlignedCloses } from "@sigma/prices";
 
 /** A symbol-level problem as the use cases report it; `date` is the first date it concerns, when known. */
 export interface ReportedProblem extends SymbolProblem {
