@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { RunStatus } from "@sigma/contracts";
-import { cliJson, repoRoot, startSystem, type System } from "@sigma/testing";
+import { cliJson, startSystem, type System } from "@sigma/testing";
 import { sharedDataPath } from "@sigma/testing/paths";
+import { assertPositionsMatch, assertSnapshotsMatch, loadSnapshotReference } from "@sigma/testing/snapshot-reference";
 import pg from "pg";
 
 // Issue #8 e2e: the three sample portfolios onboarded through `sigma onboard` over six real service
@@ -14,26 +13,7 @@ import pg from "pg";
 // An onboarding whose coordinator is SIGKILLed mid-run and resumed stores exactly the rows of an
 // uninterrupted one.
 
-interface Reference {
-  portfolios: Record<
-    string,
-    { first_date: string; snapshots: Record<string, number | string | null>[]; positions: Record<string, number | string>[] }
-  >;
-}
-const reference = JSON.parse(readFileSync(path.join(repoRoot, "services/snapshot/test/vectors/snapshots.json"), "utf8")) as Reference;
-const MONEY = [
-  "nav",
-  "cash",
-  "long_value",
-  "short_value",
-  "gross_exposure",
-  "net_exposure",
-  "daily_pnl",
-  "cumulative_pnl",
-  "options_delta_dollars",
-];
-const RATIOS = ["daily_return", "hhi", "effective_num_positions", "top_3_concentration", "top_10_concentration"];
-const COUNTS = ["num_positions", "num_long", "num_short", "num_stale", "num_model_priced", "num_unpriced", "num_private", "num_quoted"];
+const reference = loadSnapshotReference();
 const TTL_MS = 8000;
 
 let system: System;
@@ -69,46 +49,13 @@ test("sigma onboard: each sample is imported, backfilled through phases 1 → 2.
 
     const snaps = await system.cli(["snapshots", out.portfolio_id, "--json"]);
     assert.equal(snaps.code, 0, snaps.stderr);
-    const got = cliJson<Record<string, number | string | null>[]>(snaps);
-    const want = reference.portfolios[name]!.snapshots;
-    assert.equal(got.length, want.length, `${name}: snapshot count`);
-    let compared = 0;
-    got.forEach((row, k) => {
-      const w = want[k]!;
-      assert.equal(row.date, w.date);
-      const nav = w.nav as number;
-      for (const key of [...MONEY, ...RATIOS]) {
-        const e = w[key];
-        const g = row[key];
-        if (e === null) assert.equal(g, null, `${name} ${w.date} ${key}`);
-        else {
-          const tol = MONEY.includes(key) ? 1e-6 * Math.abs(nav) : 1e-9 * Math.max(1, Math.abs(e as number));
-          assert.ok(Math.abs((g as number) - (e as number)) <= tol, `${name} ${w.date} ${key}: ${g} vs ${e}`);
-        }
-        compared++;
-      }
-      for (const key of COUNTS) {
-        assert.equal(row[key], w[key], `${name} ${w.date} ${key}`);
-        compared++;
-      }
-    });
-    assert.equal(compared, want.length * (MONEY.length + RATIOS.length + COUNTS.length));
+    const want = reference.portfolios[name]!;
+    const compared = assertSnapshotsMatch(cliJson<Record<string, unknown>[]>(snaps), want.snapshots, name);
+    assert.equal(compared, want.snapshots.length * 22);
 
     const pos = await system.cli(["positions", out.portfolio_id, "--json"]);
     assert.equal(pos.code, 0, pos.stderr);
-    const positions = cliJson<Record<string, number | string>[]>(pos);
-    const wantPositions = reference.portfolios[name]!.positions;
-    assert.equal(positions.length, wantPositions.length);
-    const lastNav = want.at(-1)!.nav as number;
-    positions.forEach((p, k) => {
-      const w = wantPositions[k]!;
-      assert.equal(p.symbol, w.symbol);
-      assert.equal(p.price_status, w.price_status);
-      for (const key of ["market_value", "unrealized_pnl"]) {
-        assert.ok(Math.abs((p[key] as number) - (w[key] as number)) <= 1e-6 * lastNav, `${name} ${p.symbol} ${key}`);
-      }
-      assert.ok(Math.abs((p.weight as number) - (w.weight as number)) <= 1e-9, `${name} ${p.symbol} weight`);
-    });
+    assertPositionsMatch(cliJson<Record<string, unknown>[]>(pos), want.positions, want.snapshots.at(-1)!.nav as number, name);
   }
 });
 

@@ -9,44 +9,23 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
 import { MarketDataService, PriceStatus, SnapshotService } from "@sigma/contracts";
 import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
 import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
 import pg from "pg";
+import { sharedDir } from "@sigma/testing/paths";
+import { assertPositionsMatch, assertSnapshotsMatch, loadSnapshotReference, snakeCaseKeys } from "@sigma/testing/snapshot-reference";
 import { loadSnapshotConfig, startSnapshot } from "./app.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../..");
-const shared = process.env.SIGMA_SHARED_DIR ?? path.resolve(repoRoot, "../shared");
+const shared = sharedDir();
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const suffix = `${process.pid}_${Date.now()}`;
 const mdSchema = `md_snap_it_${suffix}`;
 const schema = `snapshot_it_${suffix}`;
 const END = "2020-01-23";
-const reference = JSON.parse(readFileSync(path.join(repoRoot, "services/snapshot/test/vectors/snapshots.json"), "utf8")) as {
-  portfolios: Record<
-    string,
-    { first_date: string; snapshots: Record<string, number | string | null>[]; positions: Record<string, number | string>[] }
-  >;
-};
-
-const camel = (k: string) => k.replace(/_(\d|[a-z])/g, (_m, c: string) => c.toUpperCase());
-const MONEY = [
-  "nav",
-  "cash",
-  "long_value",
-  "short_value",
-  "gross_exposure",
-  "net_exposure",
-  "daily_pnl",
-  "cumulative_pnl",
-  "options_delta_dollars",
-];
-const RATIOS = ["daily_return", "hhi", "effective_num_positions", "top_3_concentration", "top_10_concentration"];
-const COUNTS = ["num_positions", "num_long", "num_short", "num_stale", "num_model_priced", "num_unpriced", "num_private", "num_quoted"];
+const reference = loadSnapshotReference();
 
 describe("snapshot service against real market-data and Postgres", () => {
   const logger = createLogger("snapshot-it", { level: "silent" });
@@ -141,29 +120,9 @@ describe("snapshot service against real market-data and Postgres", () => {
     let compared = 0;
     for (const [name, id] of ids) {
       const got = (await alice.getSnapshots({ portfolioId: id, startDate: "2019-01-01", endDate: END })).snapshots;
-      const want = reference.portfolios[name]!.snapshots;
-      assert.equal(got.length, want.length);
-      got.forEach((row, k) => {
-        const w = want[k]!;
-        assert.equal(row.date, w.date);
-        const nav = w.nav as number;
-        for (const key of [...MONEY, ...RATIOS]) {
-          const g = (row as unknown as Record<string, number>)[camel(key)]!;
-          const e = w[key];
-          if (e === null) assert.ok(Number.isNaN(g), `${name} ${row.date} ${key}`);
-          else {
-            const tol = MONEY.includes(key) ? 1e-6 * Math.abs(nav) : 1e-9 * Math.max(1, Math.abs(e as number));
-            assert.ok(Math.abs(g - (e as number)) <= tol, `${name} ${row.date} ${key}: ${g} vs ${e}`);
-          }
-          compared++;
-        }
-        for (const key of COUNTS) {
-          assert.equal((row as unknown as Record<string, number>)[camel(key)], w[key], `${name} ${row.date} ${key}`);
-          compared++;
-        }
-      });
+      compared += assertSnapshotsMatch(got.map(snakeCaseKeys), reference.portfolios[name]!.snapshots, name);
     }
-    assert.equal(compared, 3 * dates.length * (MONEY.length + RATIOS.length + COUNTS.length));
+    assert.equal(compared, 3 * dates.length * 22);
     const list = await alice.listPortfolios({});
     assert.ok(list.portfolios.every((p) => p.watermarkDate === END));
   });
@@ -187,16 +146,9 @@ describe("snapshot service against real market-data and Postgres", () => {
     for (const [name, id] of ids) {
       const res = await alice.getPositionValues({ portfolioId: id });
       assert.equal(res.date, END);
-      const want = reference.portfolios[name]!.positions;
-      assert.equal(res.values.length, want.length);
       const navRow = reference.portfolios[name]!.snapshots.at(-1)!;
-      res.values.forEach((v, k) => {
-        const w = want[k]!;
-        assert.equal(v.symbol, w.symbol);
-        assert.equal(PriceStatus[v.priceStatus].toLowerCase(), w.price_status);
-        assert.ok(Math.abs(v.marketValue - (w.market_value as number)) <= 1e-6 * (navRow.nav as number), `${name} ${v.symbol}`);
-        assert.ok(Math.abs(v.weight - (w.weight as number)) <= 1e-9, `${name} ${v.symbol} weight`);
-      });
+      const got = res.values.map((v) => ({ ...snakeCaseKeys(v), price_status: PriceStatus[v.priceStatus].toLowerCase() }));
+      assertPositionsMatch(got, reference.portfolios[name]!.positions, navRow.nav as number, name);
     }
   });
 

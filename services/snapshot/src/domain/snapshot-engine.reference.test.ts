@@ -10,10 +10,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tradingDays } from "@sigma/calendar";
+import { assertPositionsMatch, assertSnapshotsMatch, loadSnapshotReference, snakeCaseKeys } from "@sigma/testing/snapshot-reference";
 import { computeSnapshots, type EnginePosition, type PricePanel, type SnapshotRow } from "./snapshot-engine.js";
 
 const SHARED = process.env.SIGMA_SHARED_DIR ?? join(import.meta.dirname, "..", "..", "..", "..", "..", "shared");
-const VECTORS = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "test", "vectors", "snapshots.json"), "utf8"));
 
 function loadPanel(): PricePanel {
   const text = readFileSync(join(SHARED, "data", "prices", "daily_prices.csv"), "utf8");
@@ -61,82 +61,21 @@ function loadPositions(name: string): EnginePosition[] {
   });
 }
 
-const MONEY = [
-  "nav",
-  "cash",
-  "long_value",
-  "short_value",
-  "gross_exposure",
-  "net_exposure",
-  "daily_pnl",
-  "cumulative_pnl",
-  "options_delta_dollars",
-] as const;
-const RATIOS = ["daily_return", "hhi", "effective_num_positions", "top_3_concentration", "top_10_concentration"] as const;
-const COUNTS = [
-  "num_positions",
-  "num_long",
-  "num_short",
-  "num_stale",
-  "num_model_priced",
-  "num_unpriced",
-  "num_private",
-  "num_quoted",
-] as const;
-
-const camel = (k: string) => k.replace(/_(\d|[a-z])/g, (_m, c: string) => c.toUpperCase());
-
 const panel = loadPanel();
+const reference = loadSnapshotReference();
 
-for (const [name, ref] of Object.entries<{
-  first_date: string;
-  snapshots: Record<string, number | string | null>[];
-  positions: Record<string, number | string>[];
-}>(VECTORS.portfolios)) {
+for (const [name, ref] of Object.entries(reference.portfolios)) {
   test(`${name}: every snapshot field on every date equals the Python reference`, () => {
     const result = computeSnapshots({ positions: loadPositions(name), prices: panel, endDate: "2020-01-23" });
     assert.equal(result.firstDate, ref.first_date);
-    assert.equal(result.snapshots.length, ref.snapshots.length);
-    let compared = 0;
-    result.snapshots.forEach((row, k) => {
-      const want = ref.snapshots[k]!;
-      assert.equal(row.date, want.date);
-      const nav = want.nav as number;
-      const check = (key: string, tol: number) => {
-        const got = (row as unknown as Record<string, number>)[camel(key)];
-        const exp = want[key];
-        if (exp === null) assert.ok(Number.isNaN(got), `${row.date} ${key}: expected null, got ${got}`);
-        else assert.ok(Math.abs((got as number) - (exp as number)) <= tol, `${row.date} ${key}: ${got} vs ${exp}`);
-        compared++;
-      };
-      for (const key of MONEY) check(key, 1e-6 * Math.abs(nav));
-      for (const key of RATIOS) check(key, 1e-9 * Math.max(1, Math.abs((want[key] as number) ?? 0)));
-      for (const key of COUNTS) {
-        assert.equal((row as unknown as Record<string, number>)[camel(key)], want[key], `${row.date} ${key}`);
-        compared++;
-      }
-    });
-    assert.equal(compared, ref.snapshots.length * (MONEY.length + RATIOS.length + COUNTS.length));
+    const compared = assertSnapshotsMatch(result.snapshots.map(snakeCaseKeys), ref.snapshots, name);
+    assert.equal(compared, ref.snapshots.length * 22);
   });
 
   test(`${name}: position values on the last date equal the Python reference`, () => {
     const result = computeSnapshots({ positions: loadPositions(name), prices: panel, endDate: "2020-01-23" });
     const last: SnapshotRow = result.snapshots.at(-1)!;
-    const marks = result.marks.at(-1)!;
-    assert.equal(marks.length, ref.positions.length);
-    marks.forEach((m, k) => {
-      const want = ref.positions[k]!;
-      assert.equal(m.symbol, want.symbol);
-      assert.equal(m.priceStatus, want.price_status);
-      const tol = 1e-6 * last.nav;
-      assert.ok(
-        Math.abs(m.lastPrice - (want.last_price as number)) <= 1e-9 * Math.abs(want.last_price as number),
-        `${m.symbol} last_price`,
-      );
-      assert.ok(Math.abs(m.marketValue - (want.market_value as number)) <= tol, `${m.symbol} market_value`);
-      assert.ok(Math.abs(m.unrealizedPnl - (want.unrealized_pnl as number)) <= tol, `${m.symbol} unrealized_pnl`);
-      assert.ok(Math.abs(m.weight - (want.weight as number)) <= 1e-9, `${m.symbol} weight`);
-    });
+    assertPositionsMatch(result.marks.at(-1)!.map(snakeCaseKeys), ref.positions, last.nav, name);
   });
 }
 
