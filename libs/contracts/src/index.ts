@@ -19,4 +19,5 @@ export { PhaseState, PhaseStateSchema, RunStatus, RunStatusSchema } from "./gen/
 export { RunStatus as LegacyRunStatus, RunStatusSchema as LegacyRunStatusSchema } from "./gen/sigma/coordinator/v1/coordinator_pb.js";
 export { PhaseState as LegacyPhaseState, PhaseStateSchema as LegacyPhaseStateSchema } from "./gen/sigma/status/v1/status_pb.js";
 export * from "./phases.js";
+export * from "./states.js";
 export * from "./factors.js";

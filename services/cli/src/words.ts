@@ -6,9 +6,9 @@ import {
   PhaseStateSchema,
   type PhaseView,
   type Run,
-  RunState,
   RunStatus,
   RunStatusSchema,
+  runStatusOfState,
   type StatusView,
 } from "@sigma/contracts";
 
@@ -42,21 +42,7 @@ export function phaseRunStateOf(p: Pick<PhaseRun, "phaseState" | "state">): Phas
 
 /** A status view's run status: `run_status`, else derived from the (status-service) `state`. */
 export function viewStatusOf(v: Pick<StatusView, "runStatus" | "state">): RunStatus {
-  if (v.runStatus !== RunStatus.UNSPECIFIED) return v.runStatus;
-  switch (v.state) {
-    case RunState.RUNNING:
-      return RunStatus.RUNNING;
-    case RunState.COMPLETED:
-      return RunStatus.COMPLETED;
-    case RunState.COMPLETED_WITH_WARNINGS:
-      return RunStatus.COMPLETED_WITH_WARNINGS;
-    case RunState.FAILED:
-      return RunStatus.FAILED;
-    case RunState.CANCELLED:
-      return RunStatus.CANCELLED;
-    default:
-      return RunStatus.UNSPECIFIED;
-  }
+  return v.runStatus !== RunStatus.UNSPECIFIED ? v.runStatus : runStatusOfState(v.state);
 }
 
 /** A status view's phase state: `phase_state`, else the deprecated status-service enum (same numbers). */

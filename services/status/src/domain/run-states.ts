@@ -3,7 +3,7 @@
  * events, with fallbacks for events published before those fields existed (they stay in the
  * durable stream), and mapping it onto the status view's enums.
  */
-import { LegacyPhaseState, type PhaseFinished, PhaseState, type RunFinished, RunState, RunStatus } from "@sigma/contracts";
+import { LegacyPhaseState, type PhaseFinished, PhaseState, type RunFinished, RunStatus } from "@sigma/contracts";
 
 /** The deprecated run_finished.status strings of old events. */
 const LEGACY_FINISHED: Readonly<Record<string, RunStatus>> = {
@@ -53,24 +53,6 @@ const FINISHED_PHASE_STATES: ReadonlySet<PhaseState> = new Set([
 export function finishedPhaseState(finished: PhaseFinished): PhaseState {
   if (FINISHED_PHASE_STATES.has(finished.state)) return finished.state;
   return finished.success ? PhaseState.COMPLETED : PhaseState.FAILED;
-}
-
-/** The status view's RunState of a run status (RunState also has NOT_FOUND, which no run has). */
-export function runStateOf(status: RunStatus): RunState {
-  switch (status) {
-    case RunStatus.RUNNING:
-      return RunState.RUNNING;
-    case RunStatus.COMPLETED:
-      return RunState.COMPLETED;
-    case RunStatus.COMPLETED_WITH_WARNINGS:
-      return RunState.COMPLETED_WITH_WARNINGS;
-    case RunStatus.FAILED:
-      return RunState.FAILED;
-    case RunStatus.CANCELLED:
-      return RunState.CANCELLED;
-    default:
-      return RunState.UNSPECIFIED;
-  }
 }
 
 /**

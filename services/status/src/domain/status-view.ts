@@ -19,7 +19,8 @@ import {
   StatusViewSchema,
 } from "@sigma/contracts";
 import { type ActivityRecord, PHASE_ORDER, type PhaseRecord, phaseName, type RunRecord } from "./run-record.js";
-import { legacyPhaseStateOf, runStateOf } from "./run-states.js";
+import { runStateOf } from "@sigma/contracts";
+import { legacyPhaseStateOf } from "./run-states.js";
 import type { TargetRef } from "./target.js";
 
 /** How many activity lines the recent view keeps (SPEC §5). */
