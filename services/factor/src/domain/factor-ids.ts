@@ -1,20 +1,8 @@
 /** Factor ids, factor ETFs and skip reasons of phase 1.5 / 1.75 (SPEC §3); names match the proto enums. */
+import { RISK_FACTOR_IDS } from "@sigma/quant";
 
-/** The 12 factor ids in storage / proto order (FACTOR_MARKET = 1 … FACTOR_QUALITY_SPREAD = 12). */
-export const FACTOR_IDS = [
-  "market",
-  "ir",
-  "value",
-  "growth",
-  "momentum",
-  "quality",
-  "size",
-  "low_volatility",
-  "growth_value_spread",
-  "momentum_spread",
-  "size_spread",
-  "quality_spread",
-] as const;
+/** The 12 factor ids in storage / proto order (FACTOR_MARKET = 1 … FACTOR_QUALITY_SPREAD = 12): one list, in @sigma/quant. */
+export const FACTOR_IDS = RISK_FACTOR_IDS;
 
 /** A factor id. */
 export type FactorId = (typeof FACTOR_IDS)[number];
