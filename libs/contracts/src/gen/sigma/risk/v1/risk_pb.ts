@@ -2,8 +2,8 @@
 // @generated from file sigma/risk/v1/risk.proto (package sigma.risk.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Factor, PhaseCounters, SymbolProblem } from "../../common/v1/common_pb.js";
 import { file_sigma_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sigma/risk/v1/risk.proto.
  */
 export const file_sigma_risk_v1_risk: GenFile = /*@__PURE__*/
-  fileDesc("ChhzaWdtYS9yaXNrL3YxL3Jpc2sucHJvdG8SDXNpZ21hLnJpc2sudjEiNQoOUG9ydGZvbGlvQ2VsbHMSFAoMcG9ydGZvbGlvX2lkGAEgASgJEg0KBWRhdGVzGAIgAygJIksKG0NvbXB1dGVQb3NpdGlvbkJldGFzUmVxdWVzdBIsCgVjZWxscxgBIAMoCzIdLnNpZ21hLnJpc2sudjEuUG9ydGZvbGlvQ2VsbHMiggEKHENvbXB1dGVQb3NpdGlvbkJldGFzUmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgCIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtIk0KHUNvbXB1dGVGYWN0b3JFeHBvc3VyZXNSZXF1ZXN0EiwKBWNlbGxzGAEgAygLMh0uc2lnbWEucmlzay52MS5Qb3J0Zm9saW9DZWxscyKEAQoeQ29tcHV0ZUZhY3RvckV4cG9zdXJlc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSJIChhDb21wdXRlVm9sYXRpbGl0eVJlcXVlc3QSLAoFY2VsbHMYASADKAsyHS5zaWdtYS5yaXNrLnYxLlBvcnRmb2xpb0NlbGxzIn8KGUNvbXB1dGVWb2xhdGlsaXR5UmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgCIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtIkoKGkNvbXB1dGVDb3JyZWxhdGlvbnNSZXF1ZXN0EiwKBWNlbGxzGAEgAygLMh0uc2lnbWEucmlzay52MS5Qb3J0Zm9saW9DZWxscyKBAQobQ29tcHV0ZUNvcnJlbGF0aW9uc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSI/ChlHZXRGYWN0b3JFeHBvc3VyZXNSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJIs0BCg5GYWN0b3JFeHBvc3VyZRInCgZmYWN0b3IYASABKA4yFy5zaWdtYS5jb21tb24udjEuRmFjdG9yEgwKBGJldGEYAiABKAESFwoPZG9sbGFyX2V4cG9zdXJlGAMgASgBEhkKEXBvc2l0aW9uc19jb3ZlcmVkGAQgASgFEhoKEnBvc2l0aW9uc19lbGlnaWJsZRgFIAEoBRIZChFjb3ZlcmFnZV9ieV9jb3VudBgGIAEoARIZChFjb3ZlcmFnZV9ieV92YWx1ZRgHIAEoASJpChpHZXRGYWN0b3JFeHBvc3VyZXNSZXNwb25zZRIMCgRkYXRlGAEgASgJEgsKA25hdhgCIAEoARIwCglleHBvc3VyZXMYAyADKAsyHS5zaWdtYS5yaXNrLnYxLkZhY3RvckV4cG9zdXJlIjAKFExpc3RTY2VuYXJpb3NSZXF1ZXN0EhgKEGluY2x1ZGVfaW5hY3RpdmUYASABKAgiRQoLRmFjdG9yU2hvY2sSJwoGZmFjdG9yGAEgASgOMhcuc2lnbWEuY29tbW9uLnYxLkZhY3RvchINCgVzaG9jaxgCIAEoASJgCghTY2VuYXJpbxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBmFjdGl2ZRgDIAEoCBIqCgZzaG9ja3MYBCADKAsyGi5zaWdtYS5yaXNrLnYxLkZhY3RvclNob2NrIkMKFUxpc3RTY2VuYXJpb3NSZXNwb25zZRIqCglzY2VuYXJpb3MYASADKAsyFy5zaWdtYS5yaXNrLnYxLlNjZW5hcmlvIoMBChRSdW5TdHJlc3NUZXN0UmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSDAoEZGF0ZRgCIAEoCRIUCgxzY2VuYXJpb19pZHMYAyADKAkSMQoQY3VzdG9tX3NjZW5hcmlvcxgEIAMoCzIXLnNpZ21hLnJpc2sudjEuU2NlbmFyaW8ihwEKEkZhY3RvckNvbnRyaWJ1dGlvbhInCgZmYWN0b3IYASABKA4yFy5zaWdtYS5jb21tb24udjEuRmFjdG9yEhYKDmRpcmVjdF9kb2xsYXJzGAIgASgBEhoKEmNvcnJlbGF0ZWRfZG9sbGFycxgDIAEoARIUCgxpbXBsaWVkX21vdmUYBCABKAEi4wEKDFN0cmVzc1Jlc3VsdBITCgtzY2VuYXJpb19pZBgBIAEoCRIVCg1kaXJlY3RfaW1wYWN0GAIgASgBEhkKEWNvcnJlbGF0ZWRfaW1wYWN0GAMgASgBEhkKEWRpcmVjdF9wY3Rfb2ZfbmF2GAQgASgBEh0KFWNvcnJlbGF0ZWRfcGN0X29mX25hdhgFIAEoARIYChBsb3NzX2V4Y2VlZHNfbmF2GAYgASgIEjgKDWNvbnRyaWJ1dGlvbnMYByADKAsyIS5zaWdtYS5yaXNrLnYxLkZhY3RvckNvbnRyaWJ1dGlvbiJgChVSdW5TdHJlc3NUZXN0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRILCgNuYXYYAiABKAESLAoHcmVzdWx0cxgDIAMoCzIbLnNpZ21hLnJpc2sudjEuU3RyZXNzUmVzdWx0Mu4FCgtSaXNrU2VydmljZRJvChRDb21wdXRlUG9zaXRpb25CZXRhcxIqLnNpZ21hLnJpc2sudjEuQ29tcHV0ZVBvc2l0aW9uQmV0YXNSZXF1ZXN0Gisuc2lnbWEucmlzay52MS5Db21wdXRlUG9zaXRpb25CZXRhc1Jlc3BvbnNlEnUKFkNvbXB1dGVGYWN0b3JFeHBvc3VyZXMSLC5zaWdtYS5yaXNrLnYxLkNvbXB1dGVGYWN0b3JFeHBvc3VyZXNSZXF1ZXN0Gi0uc2lnbWEucmlzay52MS5Db21wdXRlRmFjdG9yRXhwb3N1cmVzUmVzcG9uc2USZgoRQ29tcHV0ZVZvbGF0aWxpdHkSJy5zaWdtYS5yaXNrLnYxLkNvbXB1dGVWb2xhdGlsaXR5UmVxdWVzdBooLnNpZ21hLnJpc2sudjEuQ29tcHV0ZVZvbGF0aWxpdHlSZXNwb25zZRJsChNDb21wdXRlQ29ycmVsYXRpb25zEikuc2lnbWEucmlzay52MS5Db21wdXRlQ29ycmVsYXRpb25zUmVxdWVzdBoqLnNpZ21hLnJpc2sudjEuQ29tcHV0ZUNvcnJlbGF0aW9uc1Jlc3BvbnNlEmkKEkdldEZhY3RvckV4cG9zdXJlcxIoLnNpZ21hLnJpc2sudjEuR2V0RmFjdG9yRXhwb3N1cmVzUmVxdWVzdBopLnNpZ21hLnJpc2sudjEuR2V0RmFjdG9yRXhwb3N1cmVzUmVzcG9uc2USWgoNTGlzdFNjZW5hcmlvcxIjLnNpZ21hLnJpc2sudjEuTGlzdFNjZW5hcmlvc1JlcXVlc3QaJC5zaWdtYS5yaXNrLnYxLkxpc3RTY2VuYXJpb3NSZXNwb25zZRJaCg1SdW5TdHJlc3NUZXN0EiMuc2lnbWEucmlzay52MS5SdW5TdHJlc3NUZXN0UmVxdWVzdBokLnNpZ21hLnJpc2sudjEuUnVuU3RyZXNzVGVzdFJlc3BvbnNlYgZwcm90bzM", [file_sigma_common_v1_common]);
+  fileDesc("ChhzaWdtYS9yaXNrL3YxL3Jpc2sucHJvdG8SDXNpZ21hLnJpc2sudjEiNQoOUG9ydGZvbGlvQ2VsbHMSFAoMcG9ydGZvbGlvX2lkGAEgASgJEg0KBWRhdGVzGAIgAygJIlsKG0NvbXB1dGVQb3NpdGlvbkJldGFzUmVxdWVzdBIsCgVjZWxscxgBIAMoCzIdLnNpZ21hLnJpc2sudjEuUG9ydGZvbGlvQ2VsbHMSDgoGcnVuX2lkGAIgASgJIoIBChxDb21wdXRlUG9zaXRpb25CZXRhc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSJdCh1Db21wdXRlRmFjdG9yRXhwb3N1cmVzUmVxdWVzdBIsCgVjZWxscxgBIAMoCzIdLnNpZ21hLnJpc2sudjEuUG9ydGZvbGlvQ2VsbHMSDgoGcnVuX2lkGAIgASgJIoQBCh5Db21wdXRlRmFjdG9yRXhwb3N1cmVzUmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgCIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtIlgKGENvbXB1dGVWb2xhdGlsaXR5UmVxdWVzdBIsCgVjZWxscxgBIAMoCzIdLnNpZ21hLnJpc2sudjEuUG9ydGZvbGlvQ2VsbHMSDgoGcnVuX2lkGAIgASgJIn8KGUNvbXB1dGVWb2xhdGlsaXR5UmVzcG9uc2USMAoIY291bnRlcnMYASABKAsyHi5zaWdtYS5jb21tb24udjEuUGhhc2VDb3VudGVycxIwCghwcm9ibGVtcxgCIAMoCzIeLnNpZ21hLmNvbW1vbi52MS5TeW1ib2xQcm9ibGVtIloKGkNvbXB1dGVDb3JyZWxhdGlvbnNSZXF1ZXN0EiwKBWNlbGxzGAEgAygLMh0uc2lnbWEucmlzay52MS5Qb3J0Zm9saW9DZWxscxIOCgZydW5faWQYAiABKAkigQEKG0NvbXB1dGVDb3JyZWxhdGlvbnNSZXNwb25zZRIwCghjb3VudGVycxgBIAEoCzIeLnNpZ21hLmNvbW1vbi52MS5QaGFzZUNvdW50ZXJzEjAKCHByb2JsZW1zGAIgAygLMh4uc2lnbWEuY29tbW9uLnYxLlN5bWJvbFByb2JsZW0iPwoZR2V0RmFjdG9yRXhwb3N1cmVzUmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSDAoEZGF0ZRgCIAEoCSLiAQoORmFjdG9yRXhwb3N1cmUSJwoGZmFjdG9yGAEgASgOMhcuc2lnbWEuY29tbW9uLnYxLkZhY3RvchIMCgRiZXRhGAIgASgBEhcKD2RvbGxhcl9leHBvc3VyZRgDIAEoARIZChFwb3NpdGlvbnNfY292ZXJlZBgEIAEoBRIaChJwb3NpdGlvbnNfZWxpZ2libGUYBSABKAUSGQoRY292ZXJhZ2VfYnlfY291bnQYBiABKAESGQoRY292ZXJhZ2VfYnlfdmFsdWUYByABKAESEwoLbm9fY292ZXJhZ2UYCCABKAgihwEKGkdldEZhY3RvckV4cG9zdXJlc1Jlc3BvbnNlEgwKBGRhdGUYASABKAkSCwoDbmF2GAIgASgBEjAKCWV4cG9zdXJlcxgDIAMoCzIdLnNpZ21hLnJpc2sudjEuRmFjdG9yRXhwb3N1cmUSHAoUZGF0YV9xdWFsaXR5X2ZhaWx1cmUYBCABKAgiMAoUTGlzdFNjZW5hcmlvc1JlcXVlc3QSGAoQaW5jbHVkZV9pbmFjdGl2ZRgBIAEoCCJFCgtGYWN0b3JTaG9jaxInCgZmYWN0b3IYASABKA4yFy5zaWdtYS5jb21tb24udjEuRmFjdG9yEg0KBXNob2NrGAIgASgBImAKCFNjZW5hcmlvEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGYWN0aXZlGAMgASgIEioKBnNob2NrcxgEIAMoCzIaLnNpZ21hLnJpc2sudjEuRmFjdG9yU2hvY2siQwoVTGlzdFNjZW5hcmlvc1Jlc3BvbnNlEioKCXNjZW5hcmlvcxgBIAMoCzIXLnNpZ21hLnJpc2sudjEuU2NlbmFyaW8igwEKFFJ1blN0cmVzc1Rlc3RSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJEhQKDHNjZW5hcmlvX2lkcxgDIAMoCRIxChBjdXN0b21fc2NlbmFyaW9zGAQgAygLMhcuc2lnbWEucmlzay52MS5TY2VuYXJpbyK+AQoSRmFjdG9yQ29udHJpYnV0aW9uEicKBmZhY3RvchgBIAEoDjIXLnNpZ21hLmNvbW1vbi52MS5GYWN0b3ISFgoOZGlyZWN0X2RvbGxhcnMYAiABKAESGgoSY29ycmVsYXRlZF9kb2xsYXJzGAMgASgBEhQKDGltcGxpZWRfbW92ZRgEIAEoARIPCgdzaG9ja2VkGAUgASgIEhIKCmNvcnJlbGF0ZWQYBiABKAgSEAoIaW5fdG90YWwYByABKAgimAMKDFN0cmVzc1Jlc3VsdBITCgtzY2VuYXJpb19pZBgBIAEoCRIVCg1kaXJlY3RfaW1wYWN0GAIgASgBEhkKEWNvcnJlbGF0ZWRfaW1wYWN0GAMgASgBEhkKEWRpcmVjdF9wY3Rfb2ZfbmF2GAQgASgBEh0KFWNvcnJlbGF0ZWRfcGN0X29mX25hdhgFIAEoARIYChBsb3NzX2V4Y2VlZHNfbmF2GAYgASgIEjgKDWNvbnRyaWJ1dGlvbnMYByADKAsyIS5zaWdtYS5yaXNrLnYxLkZhY3RvckNvbnRyaWJ1dGlvbhIjChtjb3JyZWxhdGVkX2xvc3NfZXhjZWVkc19uYXYYCCABKAgSHAoUY29ycmVsYXRlZF9hdmFpbGFibGUYCSABKAgSKQoJZXRmX21vdmVzGAogAygLMhYuc2lnbWEucmlzay52MS5FdGZNb3ZlEioKBnNob2NrcxgLIAMoCzIaLnNpZ21hLnJpc2sudjEuRmFjdG9yU2hvY2sSGQoRYWN0aXZlX2J5X2RlZmF1bHQYDCABKAgiJAoHRXRmTW92ZRILCgNldGYYASABKAkSDAoEbW92ZRgCIAEoASJgChVSdW5TdHJlc3NUZXN0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRILCgNuYXYYAiABKAESLAoHcmVzdWx0cxgDIAMoCzIbLnNpZ21hLnJpc2sudjEuU3RyZXNzUmVzdWx0IksKFENvbXB1dGVTdHJlc3NSZXF1ZXN0EhUKDXBvcnRmb2xpb19pZHMYASADKAkSDAoEZGF0ZRgCIAEoCRIOCgZydW5faWQYAyABKAkiewoVQ29tcHV0ZVN0cmVzc1Jlc3BvbnNlEjAKCGNvdW50ZXJzGAEgASgLMh4uc2lnbWEuY29tbW9uLnYxLlBoYXNlQ291bnRlcnMSMAoIcHJvYmxlbXMYAiADKAsyHi5zaWdtYS5jb21tb24udjEuU3ltYm9sUHJvYmxlbSI8ChZHZXRTdG9yZWRTdHJlc3NSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCRIMCgRkYXRlGAIgASgJImIKF0dldFN0b3JlZFN0cmVzc1Jlc3BvbnNlEgwKBGRhdGUYASABKAkSCwoDbmF2GAIgASgBEiwKB3Jlc3VsdHMYAyADKAsyGy5zaWdtYS5yaXNrLnYxLlN0cmVzc1Jlc3VsdCI6ChRHZXRSaXNrUmVwb3J0UmVxdWVzdBIUCgxwb3J0Zm9saW9faWQYASABKAkSDAoEZGF0ZRgCIAEoCSLZAgoPVm9sYXRpbGl0eVN0YXRzEh0KEHJlYWxpemVkX3ZvbF8yMWQYASABKAFIAIgBARIdChByZWFsaXplZF92b2xfNjNkGAIgASgBSAGIAQESEwoGaGFyX2gxGAMgASgBSAKIAQESFAoHaGFyX2gyMRgEIAEoAUgDiAEBEiYKBXRyZW5kGAUgASgOMhcuc2lnbWEucmlzay52MS5Wb2xUcmVuZBIYCgt0cmVuZF9zbG9wZRgGIAEoAUgEiAEBEhUKCHRyZW5kX3IyGAcgASgBSAWIAQESFwoKcGVyY2VudGlsZRgIIAEoAUgGiAEBQhMKEV9yZWFsaXplZF92b2xfMjFkQhMKEV9yZWFsaXplZF92b2xfNjNkQgkKB19oYXJfaDFCCgoIX2hhcl9oMjFCDgoMX3RyZW5kX3Nsb3BlQgsKCV90cmVuZF9yMkINCgtfcGVyY2VudGlsZSJRChBTeW1ib2xWb2xhdGlsaXR5Eg4KBnN5bWJvbBgBIAEoCRItCgVzdGF0cxgCIAEoCzIeLnNpZ21hLnJpc2sudjEuVm9sYXRpbGl0eVN0YXRzImgKDkV4Y2x1ZGVkU3ltYm9sEg4KBnN5bWJvbBgBIAEoCRIzCgZyZWFzb24YAiABKA4yIy5zaWdtYS5yaXNrLnYxLkNvcnJlbGF0aW9uRXhjbHVzaW9uEhEKCW5fcmV0dXJucxgDIAEoBSIgCg1TeW1ib2xDbHVzdGVyEg8KB3N5bWJvbHMYASADKAkiyQIKFFBvc2l0aW9uQ29ycmVsYXRpb25zEhAKCGluY2x1ZGVkGAEgAygJEi8KCGV4Y2x1ZGVkGAIgAygLMh0uc2lnbWEucmlzay52MS5FeGNsdWRlZFN5bWJvbBIOCgZtYXRyaXgYAyADKAESFAoMcHNkX3JlcGFpcmVkGAQgASgIEhkKDGF2Z19hYnNfY29ychgFIAEoAUgAiAEBEiIKFWRpdmVyc2lmaWNhdGlvbl9yYXRpbxgGIAEoAUgBiAEBEi4KCGNsdXN0ZXJzGAcgAygLMhwuc2lnbWEucmlzay52MS5TeW1ib2xDbHVzdGVyEhsKDm1pbl9laWdlbnZhbHVlGAggASgBSAKIAQFCDwoNX2F2Z19hYnNfY29yckIYChZfZGl2ZXJzaWZpY2F0aW9uX3JhdGlvQhEKD19taW5fZWlnZW52YWx1ZSJLChJGYWN0b3JDb3JyZWxhdGlvbnMSDAoEZXRmcxgBIAMoCRITCgtjb3JyZWxhdGlvbhgCIAMoARISCgpjb3ZhcmlhbmNlGAMgAygBIpIDChVHZXRSaXNrUmVwb3J0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRILCgNuYXYYAiABKAESMAoJZXhwb3N1cmVzGAMgAygLMh0uc2lnbWEucmlzay52MS5GYWN0b3JFeHBvc3VyZRIcChRkYXRhX3F1YWxpdHlfZmFpbHVyZRgEIAEoCBI8ChRwb3J0Zm9saW9fdm9sYXRpbGl0eRgFIAEoCzIeLnNpZ21hLnJpc2sudjEuVm9sYXRpbGl0eVN0YXRzEjwKE3Bvc2l0aW9uX3ZvbGF0aWxpdHkYBiADKAsyHy5zaWdtYS5yaXNrLnYxLlN5bWJvbFZvbGF0aWxpdHkSOQoMY29ycmVsYXRpb25zGAcgASgLMiMuc2lnbWEucmlzay52MS5Qb3NpdGlvbkNvcnJlbGF0aW9ucxI+ChNmYWN0b3JfY29ycmVsYXRpb25zGAggASgLMiEuc2lnbWEucmlzay52MS5GYWN0b3JDb3JyZWxhdGlvbnMSFwoPYXZhaWxhYmxlX2RhdGVzGAkgAygJIjIKGkRlbGV0ZVBvcnRmb2xpb1Jpc2tSZXF1ZXN0EhQKDHBvcnRmb2xpb19pZBgBIAEoCSIzChtEZWxldGVQb3J0Zm9saW9SaXNrUmVzcG9uc2USFAoMcm93c19kZWxldGVkGAEgASgDKm8KCFZvbFRyZW5kEhkKFVZPTF9UUkVORF9VTlNQRUNJRklFRBAAEhQKEFZPTF9UUkVORF9TVEFCTEUQARIYChRWT0xfVFJFTkRfSU5DUkVBU0lORxACEhgKFFZPTF9UUkVORF9ERUNSRUFTSU5HEAMq4QEKFENvcnJlbGF0aW9uRXhjbHVzaW9uEiUKIUNPUlJFTEFUSU9OX0VYQ0xVU0lPTl9VTlNQRUNJRklFRBAAEioKJkNPUlJFTEFUSU9OX0VYQ0xVU0lPTl9CRUxPV19NSU5fV0VJR0hUEAESKQolQ09SUkVMQVRJT05fRVhDTFVTSU9OX0JFTE9XX01JTl9WQUxVRRACEiQKIENPUlJFTEFUSU9OX0VYQ0xVU0lPTl9OT19SRVRVUk5TEAMSJQohQ09SUkVMQVRJT05fRVhDTFVTSU9OX0ZFV19SRVRVUk5TEAQy9ggKC1Jpc2tTZXJ2aWNlEm8KFENvbXB1dGVQb3NpdGlvbkJldGFzEiouc2lnbWEucmlzay52MS5Db21wdXRlUG9zaXRpb25CZXRhc1JlcXVlc3QaKy5zaWdtYS5yaXNrLnYxLkNvbXB1dGVQb3NpdGlvbkJldGFzUmVzcG9uc2USdQoWQ29tcHV0ZUZhY3RvckV4cG9zdXJlcxIsLnNpZ21hLnJpc2sudjEuQ29tcHV0ZUZhY3RvckV4cG9zdXJlc1JlcXVlc3QaLS5zaWdtYS5yaXNrLnYxLkNvbXB1dGVGYWN0b3JFeHBvc3VyZXNSZXNwb25zZRJmChFDb21wdXRlVm9sYXRpbGl0eRInLnNpZ21hLnJpc2sudjEuQ29tcHV0ZVZvbGF0aWxpdHlSZXF1ZXN0Giguc2lnbWEucmlzay52MS5Db21wdXRlVm9sYXRpbGl0eVJlc3BvbnNlEmwKE0NvbXB1dGVDb3JyZWxhdGlvbnMSKS5zaWdtYS5yaXNrLnYxLkNvbXB1dGVDb3JyZWxhdGlvbnNSZXF1ZXN0Giouc2lnbWEucmlzay52MS5Db21wdXRlQ29ycmVsYXRpb25zUmVzcG9uc2USaQoSR2V0RmFjdG9yRXhwb3N1cmVzEiguc2lnbWEucmlzay52MS5HZXRGYWN0b3JFeHBvc3VyZXNSZXF1ZXN0Gikuc2lnbWEucmlzay52MS5HZXRGYWN0b3JFeHBvc3VyZXNSZXNwb25zZRJaCg1MaXN0U2NlbmFyaW9zEiMuc2lnbWEucmlzay52MS5MaXN0U2NlbmFyaW9zUmVxdWVzdBokLnNpZ21hLnJpc2sudjEuTGlzdFNjZW5hcmlvc1Jlc3BvbnNlEloKDVJ1blN0cmVzc1Rlc3QSIy5zaWdtYS5yaXNrLnYxLlJ1blN0cmVzc1Rlc3RSZXF1ZXN0GiQuc2lnbWEucmlzay52MS5SdW5TdHJlc3NUZXN0UmVzcG9uc2USWgoNQ29tcHV0ZVN0cmVzcxIjLnNpZ21hLnJpc2sudjEuQ29tcHV0ZVN0cmVzc1JlcXVlc3QaJC5zaWdtYS5yaXNrLnYxLkNvbXB1dGVTdHJlc3NSZXNwb25zZRJaCg1HZXRSaXNrUmVwb3J0EiMuc2lnbWEucmlzay52MS5HZXRSaXNrUmVwb3J0UmVxdWVzdBokLnNpZ21hLnJpc2sudjEuR2V0Umlza1JlcG9ydFJlc3BvbnNlEmAKD0dldFN0b3JlZFN0cmVzcxIlLnNpZ21hLnJpc2sudjEuR2V0U3RvcmVkU3RyZXNzUmVxdWVzdBomLnNpZ21hLnJpc2sudjEuR2V0U3RvcmVkU3RyZXNzUmVzcG9uc2USbAoTRGVsZXRlUG9ydGZvbGlvUmlzaxIpLnNpZ21hLnJpc2sudjEuRGVsZXRlUG9ydGZvbGlvUmlza1JlcXVlc3QaKi5zaWdtYS5yaXNrLnYxLkRlbGV0ZVBvcnRmb2xpb1Jpc2tSZXNwb25zZWIGcHJvdG8z", [file_sigma_common_v1_common]);
 
 /**
  * PortfolioCells names a portfolio and the dates to compute for it.
@@ -48,6 +48,13 @@ export type ComputePositionBetasRequest = Message<"sigma.risk.v1.ComputePosition
    * @generated from field: repeated sigma.risk.v1.PortfolioCells cells = 1;
    */
   cells: PortfolioCells[];
+
+  /**
+   * The coordinator's run id: inputs read for a run may be reused by its later chunks.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -91,6 +98,13 @@ export type ComputeFactorExposuresRequest = Message<"sigma.risk.v1.ComputeFactor
    * @generated from field: repeated sigma.risk.v1.PortfolioCells cells = 1;
    */
   cells: PortfolioCells[];
+
+  /**
+   * The coordinator's run id: inputs read for a run may be reused by its later chunks.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -134,6 +148,13 @@ export type ComputeVolatilityRequest = Message<"sigma.risk.v1.ComputeVolatilityR
    * @generated from field: repeated sigma.risk.v1.PortfolioCells cells = 1;
    */
   cells: PortfolioCells[];
+
+  /**
+   * The coordinator's run id: inputs read for a run may be reused by its later chunks.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -177,6 +198,13 @@ export type ComputeCorrelationsRequest = Message<"sigma.risk.v1.ComputeCorrelati
    * @generated from field: repeated sigma.risk.v1.PortfolioCells cells = 1;
    */
   cells: PortfolioCells[];
+
+  /**
+   * The coordinator's run id: inputs read for a run may be reused by its later chunks.
+   *
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
 };
 
 /**
@@ -274,6 +302,13 @@ export type FactorExposure = Message<"sigma.risk.v1.FactorExposure"> & {
    * @generated from field: double coverage_by_value = 7;
    */
   coverageByValue: number;
+
+  /**
+   * Eligible positions exist but none has a beta for this factor (a data-quality failure).
+   *
+   * @generated from field: bool no_coverage = 8;
+   */
+  noCoverage: boolean;
 };
 
 /**
@@ -303,6 +338,13 @@ export type GetFactorExposuresResponse = Message<"sigma.risk.v1.GetFactorExposur
    * @generated from field: repeated sigma.risk.v1.FactorExposure exposures = 3;
    */
   exposures: FactorExposure[];
+
+  /**
+   * Eligible positions exist but none has any beta (a data-quality failure, never a success).
+   *
+   * @generated from field: bool data_quality_failure = 4;
+   */
+  dataQualityFailure: boolean;
 };
 
 /**
@@ -469,6 +511,28 @@ export type FactorContribution = Message<"sigma.risk.v1.FactorContribution"> & {
    * @generated from field: double implied_move = 4;
    */
   impliedMove: number;
+
+  /**
+   * True when the factor is shocked by the scenario (it then has a direct contribution).
+   *
+   * @generated from field: bool shocked = 5;
+   */
+  shocked: boolean;
+
+  /**
+   * True when the factor has a correlated contribution (the 6 style factors and IR; spreads are
+   * reported here with in_total false).
+   *
+   * @generated from field: bool correlated = 6;
+   */
+  correlated: boolean;
+
+  /**
+   * False for spread factors: reported, never added into totals.
+   *
+   * @generated from field: bool in_total = 7;
+   */
+  inTotal: boolean;
 };
 
 /**
@@ -520,6 +584,41 @@ export type StressResult = Message<"sigma.risk.v1.StressResult"> & {
    * @generated from field: repeated sigma.risk.v1.FactorContribution contributions = 7;
    */
   contributions: FactorContribution[];
+
+  /**
+   * The correlated model's loss-beyond-nav flag (loss_exceeds_nav is the direct model's).
+   *
+   * @generated from field: bool correlated_loss_exceeds_nav = 8;
+   */
+  correlatedLossExceedsNav: boolean;
+
+  /**
+   * False when no EWMA covariance exists for the date (the correlated fields are then 0 and meaningless).
+   *
+   * @generated from field: bool correlated_available = 9;
+   */
+  correlatedAvailable: boolean;
+
+  /**
+   * The 8 factor ETFs' moves under the correlated model (shocked or conditional expectation).
+   *
+   * @generated from field: repeated sigma.risk.v1.EtfMove etf_moves = 10;
+   */
+  etfMoves: EtfMove[];
+
+  /**
+   * The scenario's shocks (decimal returns; IR a yield change).
+   *
+   * @generated from field: repeated sigma.risk.v1.FactorShock shocks = 11;
+   */
+  shocks: FactorShock[];
+
+  /**
+   * True for scenarios run by default (false for the historical replays and custom scenarios).
+   *
+   * @generated from field: bool active_by_default = 12;
+   */
+  activeByDefault: boolean;
 };
 
 /**
@@ -528,6 +627,30 @@ export type StressResult = Message<"sigma.risk.v1.StressResult"> & {
  */
 export const StressResultSchema: GenMessage<StressResult> = /*@__PURE__*/
   messageDesc(file_sigma_risk_v1_risk, 18);
+
+/**
+ * EtfMove is one factor ETF's return under a scenario.
+ *
+ * @generated from message sigma.risk.v1.EtfMove
+ */
+export type EtfMove = Message<"sigma.risk.v1.EtfMove"> & {
+  /**
+   * @generated from field: string etf = 1;
+   */
+  etf: string;
+
+  /**
+   * @generated from field: double move = 2;
+   */
+  move: number;
+};
+
+/**
+ * Describes the message sigma.risk.v1.EtfMove.
+ * Use `create(EtfMoveSchema)` to create a new message.
+ */
+export const EtfMoveSchema: GenMessage<EtfMove> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 19);
 
 /**
  * RunStressTestResponse holds one result per scenario.
@@ -556,7 +679,548 @@ export type RunStressTestResponse = Message<"sigma.risk.v1.RunStressTestResponse
  * Use `create(RunStressTestResponseSchema)` to create a new message.
  */
 export const RunStressTestResponseSchema: GenMessage<RunStressTestResponse> = /*@__PURE__*/
-  messageDesc(file_sigma_risk_v1_risk, 19);
+  messageDesc(file_sigma_risk_v1_risk, 20);
+
+/**
+ * ComputeStressRequest names portfolios and the date to store the active scenarios' results for.
+ *
+ * @generated from message sigma.risk.v1.ComputeStressRequest
+ */
+export type ComputeStressRequest = Message<"sigma.risk.v1.ComputeStressRequest"> & {
+  /**
+   * @generated from field: repeated string portfolio_ids = 1;
+   */
+  portfolioIds: string[];
+
+  /**
+   * @generated from field: string date = 2;
+   */
+  date: string;
+
+  /**
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message sigma.risk.v1.ComputeStressRequest.
+ * Use `create(ComputeStressRequestSchema)` to create a new message.
+ */
+export const ComputeStressRequestSchema: GenMessage<ComputeStressRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 21);
+
+/**
+ * ComputeStressResponse reports rows written and skips by reason.
+ *
+ * @generated from message sigma.risk.v1.ComputeStressResponse
+ */
+export type ComputeStressResponse = Message<"sigma.risk.v1.ComputeStressResponse"> & {
+  /**
+   * @generated from field: sigma.common.v1.PhaseCounters counters = 1;
+   */
+  counters?: PhaseCounters | undefined;
+
+  /**
+   * @generated from field: repeated sigma.common.v1.SymbolProblem problems = 2;
+   */
+  problems: SymbolProblem[];
+};
+
+/**
+ * Describes the message sigma.risk.v1.ComputeStressResponse.
+ * Use `create(ComputeStressResponseSchema)` to create a new message.
+ */
+export const ComputeStressResponseSchema: GenMessage<ComputeStressResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 22);
+
+/**
+ * GetStoredStressRequest selects a portfolio and date ("" = the latest stored date).
+ *
+ * @generated from message sigma.risk.v1.GetStoredStressRequest
+ */
+export type GetStoredStressRequest = Message<"sigma.risk.v1.GetStoredStressRequest"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+
+  /**
+   * @generated from field: string date = 2;
+   */
+  date: string;
+};
+
+/**
+ * Describes the message sigma.risk.v1.GetStoredStressRequest.
+ * Use `create(GetStoredStressRequestSchema)` to create a new message.
+ */
+export const GetStoredStressRequestSchema: GenMessage<GetStoredStressRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 23);
+
+/**
+ * GetStoredStressResponse holds the stored results (the same shape as RunStressTestResponse).
+ *
+ * @generated from message sigma.risk.v1.GetStoredStressResponse
+ */
+export type GetStoredStressResponse = Message<"sigma.risk.v1.GetStoredStressResponse"> & {
+  /**
+   * @generated from field: string date = 1;
+   */
+  date: string;
+
+  /**
+   * @generated from field: double nav = 2;
+   */
+  nav: number;
+
+  /**
+   * @generated from field: repeated sigma.risk.v1.StressResult results = 3;
+   */
+  results: StressResult[];
+};
+
+/**
+ * Describes the message sigma.risk.v1.GetStoredStressResponse.
+ * Use `create(GetStoredStressResponseSchema)` to create a new message.
+ */
+export const GetStoredStressResponseSchema: GenMessage<GetStoredStressResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 24);
+
+/**
+ * GetRiskReportRequest selects a portfolio and date ("" = the latest date with stored exposures).
+ *
+ * @generated from message sigma.risk.v1.GetRiskReportRequest
+ */
+export type GetRiskReportRequest = Message<"sigma.risk.v1.GetRiskReportRequest"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+
+  /**
+   * @generated from field: string date = 2;
+   */
+  date: string;
+};
+
+/**
+ * Describes the message sigma.risk.v1.GetRiskReportRequest.
+ * Use `create(GetRiskReportRequestSchema)` to create a new message.
+ */
+export const GetRiskReportRequestSchema: GenMessage<GetRiskReportRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 25);
+
+/**
+ * VolatilityStats are a series' volatility analytics on a date (annualized decimals; unset = not computable).
+ *
+ * @generated from message sigma.risk.v1.VolatilityStats
+ */
+export type VolatilityStats = Message<"sigma.risk.v1.VolatilityStats"> & {
+  /**
+   * @generated from field: optional double realized_vol_21d = 1;
+   */
+  realizedVol21d?: number | undefined;
+
+  /**
+   * @generated from field: optional double realized_vol_63d = 2;
+   */
+  realizedVol63d?: number | undefined;
+
+  /**
+   * HAR forecast of |r_{t+1}|·√252, floored at 0.
+   *
+   * @generated from field: optional double har_h1 = 3;
+   */
+  harH1?: number | undefined;
+
+  /**
+   * HAR forecast of std(r_{t+1..t+21})·√252, floored at 0.
+   *
+   * @generated from field: optional double har_h21 = 4;
+   */
+  harH21?: number | undefined;
+
+  /**
+   * @generated from field: sigma.risk.v1.VolTrend trend = 5;
+   */
+  trend: VolTrend;
+
+  /**
+   * OLS slope of the last 21 RV21 values (annualized vol per trading day).
+   *
+   * @generated from field: optional double trend_slope = 6;
+   */
+  trendSlope?: number | undefined;
+
+  /**
+   * @generated from field: optional double trend_r2 = 7;
+   */
+  trendR2?: number | undefined;
+
+  /**
+   * Fraction of the trailing 252 RV21 values strictly below today's, in [0, 1].
+   *
+   * @generated from field: optional double percentile = 8;
+   */
+  percentile?: number | undefined;
+};
+
+/**
+ * Describes the message sigma.risk.v1.VolatilityStats.
+ * Use `create(VolatilityStatsSchema)` to create a new message.
+ */
+export const VolatilityStatsSchema: GenMessage<VolatilityStats> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 26);
+
+/**
+ * SymbolVolatility is one PUBLIC position symbol's volatility analytics.
+ *
+ * @generated from message sigma.risk.v1.SymbolVolatility
+ */
+export type SymbolVolatility = Message<"sigma.risk.v1.SymbolVolatility"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: sigma.risk.v1.VolatilityStats stats = 2;
+   */
+  stats?: VolatilityStats | undefined;
+};
+
+/**
+ * Describes the message sigma.risk.v1.SymbolVolatility.
+ * Use `create(SymbolVolatilitySchema)` to create a new message.
+ */
+export const SymbolVolatilitySchema: GenMessage<SymbolVolatility> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 27);
+
+/**
+ * ExcludedSymbol is a symbol left out of the correlation matrix with its reason.
+ *
+ * @generated from message sigma.risk.v1.ExcludedSymbol
+ */
+export type ExcludedSymbol = Message<"sigma.risk.v1.ExcludedSymbol"> & {
+  /**
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * @generated from field: sigma.risk.v1.CorrelationExclusion reason = 2;
+   */
+  reason: CorrelationExclusion;
+
+  /**
+   * @generated from field: int32 n_returns = 3;
+   */
+  nReturns: number;
+};
+
+/**
+ * Describes the message sigma.risk.v1.ExcludedSymbol.
+ * Use `create(ExcludedSymbolSchema)` to create a new message.
+ */
+export const ExcludedSymbolSchema: GenMessage<ExcludedSymbol> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 28);
+
+/**
+ * SymbolCluster is a connected component (size >= 2) of the graph |rho| >= 0.7.
+ *
+ * @generated from message sigma.risk.v1.SymbolCluster
+ */
+export type SymbolCluster = Message<"sigma.risk.v1.SymbolCluster"> & {
+  /**
+   * @generated from field: repeated string symbols = 1;
+   */
+  symbols: string[];
+};
+
+/**
+ * Describes the message sigma.risk.v1.SymbolCluster.
+ * Use `create(SymbolClusterSchema)` to create a new message.
+ */
+export const SymbolClusterSchema: GenMessage<SymbolCluster> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 29);
+
+/**
+ * PositionCorrelations is a portfolio's position correlation analysis on a date.
+ *
+ * @generated from message sigma.risk.v1.PositionCorrelations
+ */
+export type PositionCorrelations = Message<"sigma.risk.v1.PositionCorrelations"> & {
+  /**
+   * @generated from field: repeated string included = 1;
+   */
+  included: string[];
+
+  /**
+   * @generated from field: repeated sigma.risk.v1.ExcludedSymbol excluded = 2;
+   */
+  excluded: ExcludedSymbol[];
+
+  /**
+   * Row-major m x m over `included` (after the PSD repair when one was needed).
+   *
+   * @generated from field: repeated double matrix = 3;
+   */
+  matrix: number[];
+
+  /**
+   * @generated from field: bool psd_repaired = 4;
+   */
+  psdRepaired: boolean;
+
+  /**
+   * @generated from field: optional double avg_abs_corr = 5;
+   */
+  avgAbsCorr?: number | undefined;
+
+  /**
+   * @generated from field: optional double diversification_ratio = 6;
+   */
+  diversificationRatio?: number | undefined;
+
+  /**
+   * @generated from field: repeated sigma.risk.v1.SymbolCluster clusters = 7;
+   */
+  clusters: SymbolCluster[];
+
+  /**
+   * Smallest eigenvalue of the matrix before repair.
+   *
+   * @generated from field: optional double min_eigenvalue = 8;
+   */
+  minEigenvalue?: number | undefined;
+};
+
+/**
+ * Describes the message sigma.risk.v1.PositionCorrelations.
+ * Use `create(PositionCorrelationsSchema)` to create a new message.
+ */
+export const PositionCorrelationsSchema: GenMessage<PositionCorrelations> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 30);
+
+/**
+ * FactorCorrelations is the EWMA covariance and correlation of the 8 factor ETFs on a date.
+ *
+ * @generated from message sigma.risk.v1.FactorCorrelations
+ */
+export type FactorCorrelations = Message<"sigma.risk.v1.FactorCorrelations"> & {
+  /**
+   * @generated from field: repeated string etfs = 1;
+   */
+  etfs: string[];
+
+  /**
+   * Row-major 8 x 8, off-diagonal clipped to +-0.95 (reporting only).
+   *
+   * @generated from field: repeated double correlation = 2;
+   */
+  correlation: number[];
+
+  /**
+   * Row-major 8 x 8, unclipped (the stress model uses it).
+   *
+   * @generated from field: repeated double covariance = 3;
+   */
+  covariance: number[];
+};
+
+/**
+ * Describes the message sigma.risk.v1.FactorCorrelations.
+ * Use `create(FactorCorrelationsSchema)` to create a new message.
+ */
+export const FactorCorrelationsSchema: GenMessage<FactorCorrelations> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 31);
+
+/**
+ * GetRiskReportResponse is everything the risk service stored for a portfolio on a date.
+ *
+ * @generated from message sigma.risk.v1.GetRiskReportResponse
+ */
+export type GetRiskReportResponse = Message<"sigma.risk.v1.GetRiskReportResponse"> & {
+  /**
+   * @generated from field: string date = 1;
+   */
+  date: string;
+
+  /**
+   * @generated from field: double nav = 2;
+   */
+  nav: number;
+
+  /**
+   * @generated from field: repeated sigma.risk.v1.FactorExposure exposures = 3;
+   */
+  exposures: FactorExposure[];
+
+  /**
+   * @generated from field: bool data_quality_failure = 4;
+   */
+  dataQualityFailure: boolean;
+
+  /**
+   * Unset when the portfolio's series is too short.
+   *
+   * @generated from field: sigma.risk.v1.VolatilityStats portfolio_volatility = 5;
+   */
+  portfolioVolatility?: VolatilityStats | undefined;
+
+  /**
+   * @generated from field: repeated sigma.risk.v1.SymbolVolatility position_volatility = 6;
+   */
+  positionVolatility: SymbolVolatility[];
+
+  /**
+   * Unset when not computed for the date.
+   *
+   * @generated from field: sigma.risk.v1.PositionCorrelations correlations = 7;
+   */
+  correlations?: PositionCorrelations | undefined;
+
+  /**
+   * Unset when fewer than 252 factor returns end at the date.
+   *
+   * @generated from field: sigma.risk.v1.FactorCorrelations factor_correlations = 8;
+   */
+  factorCorrelations?: FactorCorrelations | undefined;
+
+  /**
+   * Every date with stored exposures for the portfolio, ascending (for a date picker).
+   *
+   * @generated from field: repeated string available_dates = 9;
+   */
+  availableDates: string[];
+};
+
+/**
+ * Describes the message sigma.risk.v1.GetRiskReportResponse.
+ * Use `create(GetRiskReportResponseSchema)` to create a new message.
+ */
+export const GetRiskReportResponseSchema: GenMessage<GetRiskReportResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 32);
+
+/**
+ * DeletePortfolioRiskRequest names the portfolio whose risk rows to remove.
+ *
+ * @generated from message sigma.risk.v1.DeletePortfolioRiskRequest
+ */
+export type DeletePortfolioRiskRequest = Message<"sigma.risk.v1.DeletePortfolioRiskRequest"> & {
+  /**
+   * @generated from field: string portfolio_id = 1;
+   */
+  portfolioId: string;
+};
+
+/**
+ * Describes the message sigma.risk.v1.DeletePortfolioRiskRequest.
+ * Use `create(DeletePortfolioRiskRequestSchema)` to create a new message.
+ */
+export const DeletePortfolioRiskRequestSchema: GenMessage<DeletePortfolioRiskRequest> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 33);
+
+/**
+ * DeletePortfolioRiskResponse counts what was removed.
+ *
+ * @generated from message sigma.risk.v1.DeletePortfolioRiskResponse
+ */
+export type DeletePortfolioRiskResponse = Message<"sigma.risk.v1.DeletePortfolioRiskResponse"> & {
+  /**
+   * @generated from field: int64 rows_deleted = 1;
+   */
+  rowsDeleted: bigint;
+};
+
+/**
+ * Describes the message sigma.risk.v1.DeletePortfolioRiskResponse.
+ * Use `create(DeletePortfolioRiskResponseSchema)` to create a new message.
+ */
+export const DeletePortfolioRiskResponseSchema: GenMessage<DeletePortfolioRiskResponse> = /*@__PURE__*/
+  messageDesc(file_sigma_risk_v1_risk, 34);
+
+/**
+ * VolTrend is the direction of the 21-day realized vol over its last 21 values.
+ *
+ * @generated from enum sigma.risk.v1.VolTrend
+ */
+export enum VolTrend {
+  /**
+   * Not computable (too little history).
+   *
+   * @generated from enum value: VOL_TREND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: VOL_TREND_STABLE = 1;
+   */
+  STABLE = 1,
+
+  /**
+   * @generated from enum value: VOL_TREND_INCREASING = 2;
+   */
+  INCREASING = 2,
+
+  /**
+   * @generated from enum value: VOL_TREND_DECREASING = 3;
+   */
+  DECREASING = 3,
+}
+
+/**
+ * Describes the enum sigma.risk.v1.VolTrend.
+ */
+export const VolTrendSchema: GenEnum<VolTrend> = /*@__PURE__*/
+  enumDesc(file_sigma_risk_v1_risk, 0);
+
+/**
+ * CorrelationExclusion says why a symbol is not in the correlation matrix.
+ *
+ * @generated from enum sigma.risk.v1.CorrelationExclusion
+ */
+export enum CorrelationExclusion {
+  /**
+   * @generated from enum value: CORRELATION_EXCLUSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * |weight| < 1 % of nav.
+   *
+   * @generated from enum value: CORRELATION_EXCLUSION_BELOW_MIN_WEIGHT = 1;
+   */
+  BELOW_MIN_WEIGHT = 1,
+
+  /**
+   * |market value| < 10 000.
+   *
+   * @generated from enum value: CORRELATION_EXCLUSION_BELOW_MIN_VALUE = 2;
+   */
+  BELOW_MIN_VALUE = 2,
+
+  /**
+   * No return in the 90-day window.
+   *
+   * @generated from enum value: CORRELATION_EXCLUSION_NO_RETURNS = 3;
+   */
+  NO_RETURNS = 3,
+
+  /**
+   * Fewer than 30 returns in the window.
+   *
+   * @generated from enum value: CORRELATION_EXCLUSION_FEW_RETURNS = 4;
+   */
+  FEW_RETURNS = 4,
+}
+
+/**
+ * Describes the enum sigma.risk.v1.CorrelationExclusion.
+ */
+export const CorrelationExclusionSchema: GenEnum<CorrelationExclusion> = /*@__PURE__*/
+  enumDesc(file_sigma_risk_v1_risk, 1);
 
 /**
  * RiskService owns position betas, factor exposures, volatility, correlations and stress results (phases 3-6).
@@ -633,6 +1297,47 @@ export const RiskService: GenService<{
     methodKind: "unary";
     input: typeof RunStressTestRequestSchema;
     output: typeof RunStressTestResponseSchema;
+  },
+  /**
+   * ComputeStress evaluates the active scenarios for portfolios on a date (a run's last date) and stores them.
+   *
+   * @generated from rpc sigma.risk.v1.RiskService.ComputeStress
+   */
+  computeStress: {
+    methodKind: "unary";
+    input: typeof ComputeStressRequestSchema;
+    output: typeof ComputeStressResponseSchema;
+  },
+  /**
+   * GetRiskReport reads everything stored for a portfolio on a date: exposures, volatility,
+   * correlations, factor EWMA correlations (the latest stored date when no date is given).
+   *
+   * @generated from rpc sigma.risk.v1.RiskService.GetRiskReport
+   */
+  getRiskReport: {
+    methodKind: "unary";
+    input: typeof GetRiskReportRequestSchema;
+    output: typeof GetRiskReportResponseSchema;
+  },
+  /**
+   * GetStoredStress reads the stress results the coordinator stored for a portfolio on a date.
+   *
+   * @generated from rpc sigma.risk.v1.RiskService.GetStoredStress
+   */
+  getStoredStress: {
+    methodKind: "unary";
+    input: typeof GetStoredStressRequestSchema;
+    output: typeof GetStoredStressResponseSchema;
+  },
+  /**
+   * DeletePortfolioRisk removes every row the risk service holds for a portfolio (one transaction).
+   *
+   * @generated from rpc sigma.risk.v1.RiskService.DeletePortfolioRisk
+   */
+  deletePortfolioRisk: {
+    methodKind: "unary";
+    input: typeof DeletePortfolioRiskRequestSchema;
+    output: typeof DeletePortfolioRiskResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sigma_risk_v1_risk, 0);
