@@ -22,10 +22,27 @@ export interface StoredPosition extends EnginePosition {
   investmentSubtype: string;
 }
 
-/** One computed snapshot row of a portfolio. */
+/** One computed snapshot row of a portfolio with the marks of its active positions on that date. */
 export interface PortfolioSnapshot {
   portfolioId: string;
   row: SnapshotRow;
+  /** The engine's marks on `row.date` (file order); stored in `position_values` with the row. */
+  marks: readonly PositionMark[];
+}
+
+/** Rows written by {@link SnapshotRepository.replaceSnapshots}. */
+export interface SnapshotWriteCounts {
+  snapshots: number;
+  positionValues: number;
+}
+
+/** One portfolio's snapshot NAV and stored position marks on one date (what the risk phases read). */
+export interface DatedMarks {
+  portfolioId: string;
+  date: string;
+  nav: number;
+  /** File order of the positions. */
+  marks: PositionMark[];
 }
 
 /** Storage port of the use cases (Postgres below; fakes in tests). */
@@ -36,14 +53,28 @@ export interface SnapshotRepository {
   listPortfolios(filter: { ids?: readonly string[]; owner?: string; includeInactive?: boolean }): Promise<PortfolioRecord[]>;
   /** Positions of each portfolio in file order. */
   positionsOf(portfolioIds: readonly string[]): Promise<Map<string, StoredPosition[]>>;
-  /** Replaces the (portfolio, date) rows of `rows` atomically; returns rows written. */
-  replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<number>;
+  /**
+   * Replaces the (portfolio, date) snapshot rows of `rows` and, in the same transaction, every
+   * position value of those cells by the rows' marks (a position absent from the marks disappears).
+   */
+  replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<SnapshotWriteCounts>;
   /** Stored snapshots of a portfolio over [startDate, endDate] in date order. */
   readSnapshots(portfolioId: string, startDate: string, endDate: string): Promise<SnapshotRow[]>;
   /** Replaces a portfolio's position values on `date` atomically; returns rows written. */
   replacePositionValues(portfolioId: string, date: string, marks: readonly PositionMark[]): Promise<number>;
   /** Stored position values of a portfolio on `date` (file order). */
   readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]>;
+  /**
+   * Every stored snapshot of `portfolioIds` in [startDate, endDate] with its position values, ordered
+   * by portfolio id, date, then position file order; `complete` is false (and `days` partial) when the
+   * answer would exceed `maxRows` joined rows (a snapshot without values counts as one).
+   */
+  readPositionValueRange(
+    portfolioIds: readonly string[],
+    startDate: string,
+    endDate: string,
+    maxRows: number,
+  ): Promise<{ days: DatedMarks[]; complete: boolean }>;
   /** Latest date with stored position values on or before `date` ("" when none). */
   latestPositionValueDate(portfolioId: string, onOrBefore: string): Promise<string>;
   /** Deletes a portfolio and every row of it in one transaction; undefined when it does not exist. */

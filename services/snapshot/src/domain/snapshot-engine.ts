@@ -81,6 +81,8 @@ export interface SnapshotRow {
 export interface PositionMark {
   positionId: string;
   symbol: string;
+  /** The position's class (the risk phases use PUBLIC non-option positions only). */
+  positionClass: PositionClass;
   quantity: number;
   lastPrice: number;
   priceStatus: PriceStatus;
@@ -210,6 +212,7 @@ export function computeSnapshots(req: SnapshotRequest): SnapshotResult {
         return {
           positionId: prep.pos.id,
           symbol: prep.pos.symbol,
+          positionClass: prep.pos.positionClass,
           quantity: prep.pos.quantity,
           lastPrice: mark.price,
           priceStatus: mark.status,

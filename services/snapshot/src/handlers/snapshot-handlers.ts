@@ -1,8 +1,9 @@
 /** SnapshotService: proto ↔ use-case translation, validation and authorization; no business logic. */
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { isIsoDate, isTradingDay } from "@sigma/calendar";
+import { countTradingDays, isIsoDate, isTradingDay, toDayNumber } from "@sigma/calendar";
 import {
+  DatedPositionValuesSchema,
   ImportErrorCode,
   ImportErrorSchema,
   InvestmentClass,
@@ -31,7 +32,7 @@ import {
   requirePrincipal,
 } from "@sigma/runtime";
 import type { PortfolioRecord, SnapshotRepository, StoredPosition } from "../domain/portfolio.js";
-import type { PositionMark, PriceStatus as DomainPriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
+import type { PositionClass, PositionMark, PriceStatus as DomainPriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
 import { importPortfolio } from "../usecases/import-portfolio.js";
 import {
   computePositionValues,
@@ -53,6 +54,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_CELLS_PER_CALL = 100_000;
 /** Longest GetSnapshots range (calendar days): 30 years of history in one answer. */
 export const MAX_SNAPSHOT_RANGE_DAYS = 366 * 30;
+
+/** Portfolios one GetPositionValueRange call may name. */
+export const MAX_RANGE_PORTFOLIOS = 1_000;
+/** Trading dates one GetPositionValueRange range may hold (inclusive bounds, NYSE calendar). */
+export const MAX_RANGE_TRADING_DAYS = 1_000;
+/**
+ * Joined rows (a position's mark, or a snapshot date without marks) one GetPositionValueRange answer
+ * may hold: about 100 MB of protobuf. Larger asks are refused (never truncated silently).
+ */
+export const MAX_RANGE_VALUES = 1_000_000;
+/** More calendar days than this always hold more than MAX_RANGE_TRADING_DAYS trading days (≈ 1,375). */
+const MAX_RANGE_CALENDAR_PRECHECK = 2_000;
 
 const SKIP: Record<SnapshotSkipReason, SkipReason> = {
   BEFORE_FIRST_ENTRY: SkipReason.NOT_ELIGIBLE,
@@ -95,6 +108,25 @@ async function visiblePortfolio(store: SnapshotRepository, principal: Principal,
   return p;
 }
 
+/**
+ * The portfolios if the caller may read all of them: admins (service tokens included) read every
+ * portfolio and get NOT_FOUND naming unknown ids; anyone else gets PERMISSION_DENIED when one of them
+ * is missing or not theirs, the same answer for both (no existence leak), as {@link visiblePortfolio}.
+ */
+async function visiblePortfolios(store: SnapshotRepository, principal: Principal, ids: readonly string[]): Promise<void> {
+  const found = new Map((await store.listPortfolios({ ids, includeInactive: true })).map((p) => [p.id, p]));
+  if (isAdmin(principal)) {
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length)
+      throw new NotFoundError(
+        `portfolio${missing.length > 1 ? "s" : ""} not found: ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}`,
+      );
+    return;
+  }
+  const denied = ids.find((id) => found.get(id)?.owner !== principal.sub);
+  if (denied !== undefined) throw new PermissionDeniedError(`portfolio ${denied} is not yours`);
+}
+
 function counters(o: SnapshotOutcome): PhaseCounters {
   return create(PhaseCountersSchema, {
     inputs: BigInt(o.inputs),
@@ -105,6 +137,12 @@ function counters(o: SnapshotOutcome): PhaseCounters {
   });
 }
 
+const CLASS: Record<PositionClass, InvestmentClass> = {
+  public: InvestmentClass.PUBLIC,
+  options: InvestmentClass.OPTIONS,
+  private: InvestmentClass.PRIVATE,
+};
+
 function positionPb(p: StoredPosition) {
   return create(PositionSchema, {
     id: p.id,
@@ -112,12 +150,7 @@ function positionPb(p: StoredPosition) {
     quantity: p.quantity,
     entryPrice: p.entryPrice,
     entryDate: p.entryDate,
-    investmentClass:
-      p.positionClass === "options"
-        ? InvestmentClass.OPTIONS
-        : p.positionClass === "private"
-          ? InvestmentClass.PRIVATE
-          : InvestmentClass.PUBLIC,
+    investmentClass: CLASS[p.positionClass] ?? InvestmentClass.PUBLIC,
     investmentSubtype: p.investmentSubtype,
     underlyingSymbol: p.underlying ?? "",
     strikePrice: p.strike,
@@ -181,6 +214,8 @@ function positionValuePb(m: PositionMark): PositionValue {
     weight: m.weight,
     quantity: m.quantity,
     priceStatus: STATUS[m.priceStatus],
+    // UNSPECIFIED only for a stored row without a known class (never written by this version).
+    investmentClass: CLASS[m.positionClass] ?? InvestmentClass.UNSPECIFIED,
   });
 }
 
@@ -321,6 +356,45 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Partial<ServiceImpl
       const date = await store.latestPositionValueDate(id, req.date || "9999-12-31");
       if (!date) return { date: "", values: [] };
       return { date, values: (await store.readPositionValues(id, date)).map(positionValuePb) };
+    },
+
+    async getPositionValueRange(req, ctx) {
+      const principal = requirePrincipal(ctx);
+      const violations: FieldViolation[] = [];
+      const n = req.portfolioIds.length;
+      if (n === 0) violations.push({ field: "portfolio_ids", description: "name at least one portfolio" });
+      if (n > MAX_RANGE_PORTFOLIOS)
+        violations.push({ field: "portfolio_ids", description: `at most ${MAX_RANGE_PORTFOLIOS} portfolios per call, got ${n}` });
+      const ids = n > MAX_RANGE_PORTFOLIOS ? [] : [...new Set(req.portfolioIds.map((id, i) => portfolioIdOf(id, `portfolio_ids[${i}]`)))];
+      if (!req.startDate) violations.push({ field: "start_date", description: "required (YYYY-MM-DD)" });
+      else dateOf(req.startDate, "start_date", violations);
+      if (!req.endDate) violations.push({ field: "end_date", description: "required (YYYY-MM-DD)" });
+      else dateOf(req.endDate, "end_date", violations);
+      const { startDate: start, endDate: end } = req;
+      if (isIsoDate(start) && isIsoDate(end)) {
+        if (start > end) violations.push({ field: "start_date", description: `${start} is after end_date ${end}` });
+        else if (
+          toDayNumber(end) - toDayNumber(start) > MAX_RANGE_CALENDAR_PRECHECK ||
+          countTradingDays(start, end) > MAX_RANGE_TRADING_DAYS
+        )
+          violations.push({
+            field: "end_date",
+            description: `the range ${start}..${end} holds more than ${MAX_RANGE_TRADING_DAYS} trading days: split it`,
+          });
+      }
+      if (violations.length) throw new InvalidArgumentError("invalid GetPositionValueRange request", { violations });
+      await visiblePortfolios(store, principal, ids);
+      const { days, complete } = await store.readPositionValueRange(ids, start, end, MAX_RANGE_VALUES);
+      if (!complete)
+        throw new InvalidArgumentError(
+          `the answer would hold more than ${MAX_RANGE_VALUES} position values: ask for fewer portfolios or a shorter range`,
+          { violations: [{ field: "portfolio_ids", description: `more than ${MAX_RANGE_VALUES} position values in ${start}..${end}` }] },
+        );
+      return {
+        days: days.map((d) =>
+          create(DatedPositionValuesSchema, { portfolioId: d.portfolioId, date: d.date, nav: d.nav, values: d.marks.map(positionValuePb) }),
+        ),
+      };
     },
 
     async deletePortfolio(req, ctx) {

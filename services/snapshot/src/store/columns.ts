@@ -64,8 +64,11 @@ export const POSITION_COLUMNS: readonly ColumnSpec[] = [
   { name: "exit_price", pgType: "float8" },
 ];
 
-/** Every column of `position_values`, key first. */
-export const POSITION_VALUE_COLUMNS: readonly ColumnSpec[] = [
+/**
+ * The columns `position_values` was created with (SnapshotInit1700000000200). Frozen: the applied
+ * migration's DDL must never change; later columns are added by later migrations.
+ */
+export const POSITION_VALUE_INIT_COLUMNS: readonly ColumnSpec[] = [
   { name: "portfolio_id", pgType: "uuid" },
   { name: "date", pgType: "date" },
   { name: "position_id", pgType: "text" },
@@ -77,6 +80,12 @@ export const POSITION_VALUE_COLUMNS: readonly ColumnSpec[] = [
   { name: "unrealized_pnl", pgType: "float8" },
   { name: "weight", pgType: "float8" },
 ];
+
+/**
+ * Every column of `position_values`, key first: the initial ones plus `investment_class` (added by
+ * SnapshotPositionValueClass1700000000201; "public" | "options" | "private" as in `positions`).
+ */
+export const POSITION_VALUE_COLUMNS: readonly ColumnSpec[] = [...POSITION_VALUE_INIT_COLUMNS, { name: "investment_class", pgType: "text" }];
 
 /** SQL column definitions of a CREATE TABLE for `columns`, skipping the named key columns. */
 export function columnDdl(columns: readonly ColumnSpec[], skip: readonly string[]): string {

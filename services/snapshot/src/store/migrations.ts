@@ -1,6 +1,6 @@
 import { migrationSchema as schemaOf } from "@sigma/db";
 import type { MigrationInterface, QueryRunner } from "typeorm";
-import { columnDdl, POSITION_COLUMNS, POSITION_VALUE_COLUMNS, SNAPSHOT_COLUMNS } from "./columns.js";
+import { columnDdl, POSITION_COLUMNS, POSITION_VALUE_INIT_COLUMNS, SNAPSHOT_COLUMNS } from "./columns.js";
 
 /**
  * Creates the snapshot service's tables: portfolios, their positions (file order kept), daily
@@ -42,7 +42,7 @@ export class SnapshotInit1700000000200 implements MigrationInterface {
         portfolio_id uuid NOT NULL REFERENCES ${s}.portfolios (id) ON DELETE CASCADE,
         date date NOT NULL,
         position_id text NOT NULL,
-        ${columnDdl(POSITION_VALUE_COLUMNS, ["portfolio_id", "date", "position_id"])},
+        ${columnDdl(POSITION_VALUE_INIT_COLUMNS, ["portfolio_id", "date", "position_id"])},
         PRIMARY KEY (portfolio_id, date, position_id)
       )`);
   }
@@ -53,5 +53,28 @@ export class SnapshotInit1700000000200 implements MigrationInterface {
   }
 }
 
+/**
+ * Adds `position_values.investment_class` (issue #9: phase 2 stores every snapshot date's marks and
+ * the risk phases need each position's class with them). Rows written before this migration get the
+ * class of their position; a row whose position no longer exists keeps NULL (read as UNSPECIFIED).
+ */
+export class SnapshotPositionValueClass1700000000201 implements MigrationInterface {
+  name = "SnapshotPositionValueClass1700000000201";
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`ALTER TABLE ${s}.position_values ADD COLUMN IF NOT EXISTS investment_class text`);
+    await q.query(`
+      UPDATE ${s}.position_values v SET investment_class = p.investment_class
+        FROM ${s}.positions p
+       WHERE p.portfolio_id = v.portfolio_id AND p.position_id = v.position_id AND v.investment_class IS NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`ALTER TABLE ${s}.position_values DROP COLUMN IF EXISTS investment_class`);
+  }
+}
+
 /** Migrations of the snapshot schema, in order. */
-export const SNAPSHOT_MIGRATIONS = [SnapshotInit1700000000200];
+export const SNAPSHOT_MIGRATIONS = [SnapshotInit1700000000200, SnapshotPositionValueClass1700000000201];

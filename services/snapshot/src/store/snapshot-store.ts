@@ -2,9 +2,16 @@
  * The snapshot service's tables: set-based reads, and writes that replace whole (portfolio, date)
  * rows in one transaction (never a half-written snapshot, never a duplicate on rerun).
  */
-import { bulkUpsert, queryRows, type Queryable, withTransaction } from "@sigma/db";
-import type { PortfolioRecord, PortfolioSnapshot, SnapshotRepository, StoredPosition } from "../domain/portfolio.js";
-import type { PositionMark, PriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
+import { bulkUpsert, queryRows, type Queryable, replaceRows, withTransaction } from "@sigma/db";
+import type {
+  DatedMarks,
+  PortfolioRecord,
+  PortfolioSnapshot,
+  SnapshotRepository,
+  SnapshotWriteCounts,
+  StoredPosition,
+} from "../domain/portfolio.js";
+import type { PositionClass, PositionMark, PriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
 import {
   POSITION_COLUMNS,
   POSITION_VALUE_COLUMNS,
@@ -42,6 +49,43 @@ const FIELD: Record<SnapshotValueColumn | SnapshotCountColumn, keyof SnapshotRow
 };
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
+
+/** Appends one mark as a `position_values` row to columnar arrays (one array per column). */
+function pushMark(columns: Record<string, unknown[]>, portfolioId: string, date: string, m: PositionMark): void {
+  columns.portfolio_id!.push(portfolioId);
+  columns.date!.push(date);
+  columns.position_id!.push(m.positionId);
+  columns.symbol!.push(m.symbol);
+  columns.quantity!.push(m.quantity);
+  columns.last_price!.push(m.lastPrice);
+  columns.price_status!.push(m.priceStatus);
+  columns.market_value!.push(m.marketValue);
+  columns.unrealized_pnl!.push(m.unrealizedPnl);
+  columns.weight!.push(m.weight);
+  columns.investment_class!.push(m.positionClass);
+}
+
+const emptyColumns = (): Record<string, unknown[]> => Object.fromEntries(POSITION_VALUE_COLUMNS.map((c) => [c.name, []]));
+
+/** The position-value columns every read selects (alias `v`; the class falls back to the position's). */
+const MARK_SELECT = `v.position_id, v.symbol, v.quantity, v.last_price, v.price_status, v.market_value, v.unrealized_pnl, v.weight,
+              coalesce(v.investment_class, p.investment_class) AS investment_class`;
+
+/** A `position_values` row (selected with {@link MARK_SELECT}) as a mark. */
+function markOf(r: Record<string, unknown>): PositionMark {
+  return {
+    positionId: String(r.position_id),
+    symbol: String(r.symbol),
+    // NULL only for a legacy row whose position no longer exists: shown as UNSPECIFIED at the edge.
+    positionClass: (r.investment_class === null ? "" : String(r.investment_class)) as PositionClass,
+    quantity: num(r.quantity),
+    lastPrice: num(r.last_price),
+    priceStatus: String(r.price_status) as PriceStatus,
+    marketValue: num(r.market_value),
+    unrealizedPnl: num(r.unrealized_pnl),
+    weight: num(r.weight),
+  };
+}
 
 /** Postgres implementation of {@link SnapshotRepository}; SQL is schema-qualified (no search_path). */
 export class PgSnapshotStore implements SnapshotRepository {
@@ -151,19 +195,38 @@ export class PgSnapshotStore implements SnapshotRepository {
     return out;
   }
 
-  async replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<number> {
-    if (rows.length === 0) return 0;
+  async replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<SnapshotWriteCounts> {
+    if (rows.length === 0) return { snapshots: 0, positionValues: 0 };
     const columns: Record<string, unknown[]> = Object.fromEntries(SNAPSHOT_COLUMNS.map((c) => [c.name, []]));
-    for (const { portfolioId, row } of rows) {
+    const marks = emptyColumns();
+    for (const { portfolioId, row, marks: dayMarks } of rows) {
       columns.portfolio_id!.push(portfolioId);
       columns.date!.push(row.date);
       for (const c of [...SNAPSHOT_VALUE_COLUMNS, ...SNAPSHOT_COUNT_COLUMNS]) columns[c]!.push(row[FIELD[c]]);
+      for (const m of dayMarks) pushMark(marks, portfolioId, row.date, m);
     }
     return withTransaction(this.db, async (tx) => {
       // Upsert by primary key replaces each (portfolio, date) row whole, inside one transaction.
-      return bulkUpsert(tx, { table: this.t("snapshots"), columns: SNAPSHOT_COLUMNS, conflict: ["portfolio_id", "date"] }, columns, {
-        atomic: false,
-      });
+      const snapshots = await bulkUpsert(
+        tx,
+        { table: this.t("snapshots"), columns: SNAPSHOT_COLUMNS, conflict: ["portfolio_id", "date"] },
+        columns,
+        { atomic: false },
+      );
+      // The cells' marks are replaced (one DELETE over the unnested cell keys, then one INSERT per
+      // batch) so a position that exited since the last computation leaves no stale row behind.
+      const { written } = await replaceRows(
+        tx,
+        {
+          table: this.t("position_values"),
+          columns: POSITION_VALUE_COLUMNS,
+          conflict: ["portfolio_id", "date", "position_id"],
+          scope: ["portfolio_id", "date"],
+        },
+        marks,
+        { scopeKeys: { portfolio_id: columns.portfolio_id!, date: columns.date! } },
+      );
+      return { snapshots, positionValues: written };
     });
   }
 
@@ -183,48 +246,67 @@ export class PgSnapshotStore implements SnapshotRepository {
   }
 
   async replacePositionValues(portfolioId: string, date: string, marks: readonly PositionMark[]): Promise<number> {
-    return withTransaction(this.db, async (tx) => {
-      await queryRows(tx, `DELETE FROM ${this.t("position_values")} WHERE portfolio_id = $1 AND date = $2::date`, [portfolioId, date]);
-      if (marks.length === 0) return 0;
-      return bulkUpsert(
-        tx,
-        { table: this.t("position_values"), columns: POSITION_VALUE_COLUMNS, conflict: ["portfolio_id", "date", "position_id"] },
-        marks.map((m) => ({
-          portfolio_id: portfolioId,
-          date,
-          position_id: m.positionId,
-          symbol: m.symbol,
-          quantity: m.quantity,
-          last_price: m.lastPrice,
-          price_status: m.priceStatus,
-          market_value: m.marketValue,
-          unrealized_pnl: m.unrealizedPnl,
-          weight: m.weight,
-        })),
-        { atomic: false },
-      );
-    });
+    const columns = emptyColumns();
+    for (const m of marks) pushMark(columns, portfolioId, date, m);
+    const { written } = await replaceRows(
+      this.db,
+      {
+        table: this.t("position_values"),
+        columns: POSITION_VALUE_COLUMNS,
+        conflict: ["portfolio_id", "date", "position_id"],
+        scope: ["portfolio_id", "date"],
+      },
+      columns,
+      { scopeKeys: { portfolio_id: [portfolioId], date: [date] } },
+    );
+    return written;
   }
 
   async readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]> {
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT v.position_id, v.symbol, v.quantity, v.last_price, v.price_status, v.market_value, v.unrealized_pnl, v.weight
+      `SELECT ${MARK_SELECT}
          FROM ${this.t("position_values")} v
          LEFT JOIN ${this.t("positions")} p ON p.portfolio_id = v.portfolio_id AND p.position_id = v.position_id
         WHERE v.portfolio_id = $1 AND v.date = $2::date ORDER BY p.ordinal, v.position_id`,
       [portfolioId, date],
     );
-    return rows.map((r) => ({
-      positionId: String(r.position_id),
-      symbol: String(r.symbol),
-      quantity: num(r.quantity),
-      lastPrice: num(r.last_price),
-      priceStatus: String(r.price_status) as PriceStatus,
-      marketValue: num(r.market_value),
-      unrealizedPnl: num(r.unrealized_pnl),
-      weight: num(r.weight),
-    }));
+    return rows.map(markOf);
+  }
+
+  async readPositionValueRange(
+    portfolioIds: readonly string[],
+    startDate: string,
+    endDate: string,
+    maxRows: number,
+  ): Promise<{ days: DatedMarks[]; complete: boolean }> {
+    if (portfolioIds.length === 0) return { days: [], complete: true };
+    // One statement: snapshots drive the answer (a date appears iff it has a snapshot, with its nav),
+    // marks are left-joined; LIMIT maxRows + 1 detects an over-large answer without a second query.
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT s.portfolio_id::text AS portfolio_id, s.date::text AS date, s.nav, ${MARK_SELECT}
+         FROM ${this.t("snapshots")} s
+         LEFT JOIN ${this.t("position_values")} v ON v.portfolio_id = s.portfolio_id AND v.date = s.date
+         LEFT JOIN ${this.t("positions")} p ON p.portfolio_id = v.portfolio_id AND p.position_id = v.position_id
+        WHERE s.portfolio_id = ANY($1::uuid[]) AND s.date BETWEEN $2::date AND $3::date
+        ORDER BY s.portfolio_id, s.date, p.ordinal, v.position_id
+        LIMIT $4`,
+      [portfolioIds, startDate, endDate, maxRows + 1],
+    );
+    const complete = rows.length <= maxRows;
+    const days: DatedMarks[] = [];
+    let day: DatedMarks | undefined;
+    for (const r of complete ? rows : rows.slice(0, maxRows)) {
+      const portfolioId = String(r.portfolio_id);
+      const date = String(r.date);
+      if (!day || day.portfolioId !== portfolioId || day.date !== date) {
+        day = { portfolioId, date, nav: num(r.nav), marks: [] };
+        days.push(day);
+      }
+      if (r.position_id !== null) day.marks.push(markOf(r));
+    }
+    return { days, complete };
   }
 
   async latestPositionValueDate(portfolioId: string, onOrBefore: string): Promise<string> {

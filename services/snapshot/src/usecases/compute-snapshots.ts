@@ -28,7 +28,13 @@ export interface SnapshotProblem {
 /** Counters of one call: inputs = requested cells, outputs = rows written. */
 export interface SnapshotOutcome {
   inputs: number;
+  /** Phase 2: snapshot rows written; phase 2.5: position-value rows written. */
   outputs: number;
+  /**
+   * Phase 2 only: position-value rows (marks) written with the snapshots. Not in PhaseCounters
+   * (outputs stays = snapshot rows, which the coordinator's run record sums).
+   */
+  positionValues?: number;
   skipped: Partial<Record<SnapshotSkipReason, number>>;
   problems: SnapshotProblem[];
 }
@@ -101,9 +107,11 @@ function unpricedProblems(portfolioId: string, result: SnapshotResult): Snapshot
 }
 
 /**
- * Phase 2: computes and stores the snapshots of the requested (portfolio, dates) cells. Each
- * portfolio is walked from its first snapshot date (so values never depend on chunking); the
- * requested dates' rows are written in ONE transaction. Dates before a portfolio's first snapshot
+ * Phase 2: computes and stores the snapshots of the requested (portfolio, dates) cells and the
+ * marks of every active position on those dates (`position_values`, which the risk phases read).
+ * Each portfolio is walked from its first snapshot date (so values never depend on chunking); the
+ * requested dates' snapshot and mark rows are written in ONE transaction, each cell's marks replaced
+ * whole (a position that exited leaves no row behind). Dates before a portfolio's first snapshot
  * date are counted as BEFORE_FIRST_ENTRY.
  *
  * @throws UnknownPortfolioError for ids that do not exist; the price source's error when prices cannot be read.
@@ -134,16 +142,19 @@ export async function computeSnapshotCells(
     const last = [...dates].sort().at(-1)!;
     const result = run(l, panel, last);
     const computed = new Set<string>();
-    for (const row of result.snapshots) {
+    for (const [k, row] of result.snapshots.entries()) {
       if (!dates.has(row.date)) continue;
-      rows.push({ portfolioId: l.portfolio.id, row });
+      rows.push({ portfolioId: l.portfolio.id, row, marks: result.marks[k]! });
       computed.add(row.date);
     }
     const before = [...dates].filter((d) => !computed.has(d)).length;
     if (before > 0) outcome.skipped.BEFORE_FIRST_ENTRY = (outcome.skipped.BEFORE_FIRST_ENTRY ?? 0) + before;
     outcome.problems.push(...unpricedProblems(l.portfolio.id, result));
   }
-  outcome.outputs = await deps.store.replaceSnapshots(rows);
+  // Snapshots and their marks in ONE transaction: a snapshot and its position values are never half-written.
+  const written = await deps.store.replaceSnapshots(rows);
+  outcome.outputs = written.snapshots;
+  outcome.positionValues = written.positionValues;
   return outcome;
 }
 
