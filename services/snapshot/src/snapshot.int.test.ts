@@ -10,14 +10,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { tradingDays } from "@sigma/calendar";
-import { MarketDataService, PriceStatus, SnapshotService } from "@sigma/contracts";
+import { addTradingDays, tradingDays } from "@sigma/calendar";
+import { InvestmentClass, MarketDataService, type PositionValue, PriceStatus, SnapshotService } from "@sigma/contracts";
+import { marketDataPriceSource } from "@sigma/prices";
 import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
 import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
 import pg from "pg";
 import { sharedDir } from "@sigma/testing/paths";
 import { assertPositionsMatch, assertSnapshotsMatch, loadSnapshotReference, snakeCaseKeys } from "@sigma/testing/snapshot-reference";
 import { loadSnapshotConfig, startSnapshot } from "./app.js";
+import { computeSnapshots, type PositionMark } from "./domain/snapshot-engine.js";
+import { PgSnapshotStore } from "./store/snapshot-store.js";
+import { SNAPSHOT_HISTORY_DAYS, symbolsToPrice } from "./usecases/compute-snapshots.js";
 
 const shared = sharedDir();
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -35,6 +39,8 @@ describe("snapshot service against real market-data and Postgres", () => {
   let admin: ReturnType<typeof createServiceClient<typeof SnapshotService>>;
   let alice: ReturnType<typeof createServiceClient<typeof SnapshotService>>;
   let bob: ReturnType<typeof createServiceClient<typeof SnapshotService>>;
+  let risk: ReturnType<typeof createServiceClient<typeof SnapshotService>>;
+  let mdClient: ReturnType<typeof createServiceClient<typeof MarketDataService>>;
   const ids = new Map<string, string>();
 
   before(async () => {
@@ -43,7 +49,7 @@ describe("snapshot service against real market-data and Postgres", () => {
     const prices = `csv:${path.join(shared, "data/prices/daily_prices.csv")}`;
     const md = await startMarketData(loadMarketDataConfig({ ...env, DB_SCHEMA: mdSchema, SIGMA_PRICES: prices }), { logger });
     closers.unshift(() => md.close());
-    const mdClient = createServiceClient(MarketDataService, md.url, { token: async () => adminToken, timeoutMs: 120_000 });
+    mdClient = createServiceClient(MarketDataService, md.url, { token: async () => adminToken, timeoutMs: 120_000 });
     const symbols = new Set<string>();
     for (const name of Object.keys(reference.portfolios)) {
       for (const line of readFileSync(path.join(shared, `data/portfolios/${name}.csv`), "utf8")
@@ -63,6 +69,8 @@ describe("snapshot service against real market-data and Postgres", () => {
     admin = await client("svc-admin", ["user", "admin"]);
     alice = await client("alice", ["user"]);
     bob = await client("bob", ["user"]);
+    // What serviceTokenSource issues for a service (the risk service reads marks with it).
+    risk = await client("service:risk", ["user", "admin"]);
   });
 
   after(async () => {
@@ -141,14 +149,192 @@ describe("snapshot service against real market-data and Postgres", () => {
     assert.deepEqual(await checksum(), before);
   });
 
+  /** Engine marks of every portfolio on every date, computed here straight from the engine over the same prices. */
+  const engineMarks = async (): Promise<Map<string, { dates: string[]; navs: number[]; marks: PositionMark[][] }>> => {
+    const store = new PgSnapshotStore(pool, schema);
+    const portfolios = await store.listPortfolios({ ids: [...ids.values()], includeInactive: true });
+    const positions = await store.positionsOf([...ids.values()]);
+    const out = new Map<string, { dates: string[]; navs: number[]; marks: PositionMark[][] }>();
+    for (const p of portfolios) {
+      const pos = positions.get(p.id)!;
+      const panel = await marketDataPriceSource(mdClient).closes(
+        symbolsToPrice(pos),
+        addTradingDays(p.firstEntryDate, -SNAPSHOT_HISTORY_DAYS),
+        END,
+      );
+      const r = computeSnapshots({ positions: pos, startingEquity: p.startingEquity, prices: panel, endDate: END });
+      out.set(p.id, { dates: r.snapshots.map((x) => x.date), navs: r.snapshots.map((x) => x.nav), marks: r.marks });
+    }
+    return out;
+  };
+
+  const CLASS_OF: Record<string, InvestmentClass> = {
+    public: InvestmentClass.PUBLIC,
+    options: InvestmentClass.OPTIONS,
+    private: InvestmentClass.PRIVATE,
+  };
+
+  /** Asserts stored values equal engine marks exactly (float8 round-trips a double bit for bit). */
+  const assertMarksEqual = (got: readonly PositionValue[], want: readonly PositionMark[], label: string) => {
+    assert.equal(got.length, want.length, `${label}: position count`);
+    got.forEach((g, i) => {
+      const w = want[i]!;
+      assert.equal(g.positionId, w.positionId, `${label} #${i} position_id`);
+      assert.equal(g.symbol, w.symbol, `${label} #${i}`);
+      for (const key of ["quantity", "lastPrice", "marketValue", "unrealizedPnl", "weight"] as const) {
+        // Exact (===, so -0 equals 0: a zero's sign does not survive Postgres/protobuf).
+        assert.ok(g[key] === w[key], `${label} ${w.symbol} ${key}: ${g[key]} vs ${w[key]}`);
+      }
+      assert.equal(PriceStatus[g.priceStatus].toLowerCase(), w.priceStatus, `${label} ${w.symbol} price_status`);
+      assert.equal(g.investmentClass, CLASS_OF[w.positionClass], `${label} ${w.symbol} investment_class`);
+    });
+  };
+
+  const valueChecksum = async (id: string) =>
+    (
+      await pool.query(
+        `SELECT md5(string_agg(t::text, '|' ORDER BY date, position_id)) AS h, count(*)::int AS n FROM ${schema}.position_values t WHERE portfolio_id = $1`,
+        [id],
+      )
+    ).rows[0] as { h: string; n: number };
+
+  it("phase 2 stored every date's marks: GetPositionValueRange equals the engine run directly, nav equals the snapshot's", async () => {
+    const dates = tradingDays("2019-01-02", END);
+    const want = await engineMarks();
+    const res = await risk.getPositionValueRange({ portfolioIds: [...ids.values()], startDate: "2019-01-01", endDate: END });
+    const sortedIds = [...ids.values()].sort();
+    assert.equal(res.days.length, 3 * dates.length);
+    // Ordered by portfolio id, then date.
+    assert.deepEqual(
+      res.days.map((d) => `${d.portfolioId} ${d.date}`),
+      sortedIds.flatMap((id) => dates.map((d) => `${id} ${d}`)),
+    );
+    let values = 0;
+    for (const id of sortedIds) {
+      const snaps = (await alice.getSnapshots({ portfolioId: id, startDate: "2019-01-01", endDate: END })).snapshots;
+      const days = res.days.filter((d) => d.portfolioId === id);
+      const w = want.get(id)!;
+      assert.deepEqual(w.dates, dates);
+      days.forEach((d, k) => {
+        assert.equal(d.nav, snaps[k]!.nav, `${id} ${d.date} nav = snapshot nav`);
+        assert.equal(d.nav, w.navs[k], `${id} ${d.date} nav = engine nav`);
+        assert.equal(d.values.length, snaps[k]!.numPositions, `${id} ${d.date}: one mark per active position`);
+        assertMarksEqual(d.values, w.marks[k]!, `${id} ${d.date}`);
+        values += d.values.length;
+      });
+    }
+    // Every stored row was returned (nothing outside the snapshots' dates).
+    const stored = (await pool.query(`SELECT count(*)::int AS n FROM ${schema}.position_values`)).rows[0].n as number;
+    assert.equal(values, stored);
+    assert.ok(values > 3 * dates.length * 5, `only ${values} marks`);
+    // The last date also equals the independent Python reference.
+    for (const [name, id] of ids) {
+      const last = res.days.filter((d) => d.portfolioId === id).at(-1)!;
+      const got = last.values.map((v) => ({ ...snakeCaseKeys(v), price_status: PriceStatus[v.priceStatus].toLowerCase() }));
+      assertPositionsMatch(got, reference.portfolios[name]!.positions, reference.portfolios[name]!.snapshots.at(-1)!.nav as number, name);
+    }
+    // A sub-range and an owner's read.
+    const sub = await alice.getPositionValueRange({
+      portfolioIds: [ids.get("long-short")!],
+      startDate: "2019-06-29",
+      endDate: "2019-07-03",
+    });
+    assert.deepEqual(
+      sub.days.map((d) => d.date),
+      ["2019-07-01", "2019-07-02", "2019-07-03"],
+    );
+  });
+
+  it("a forced recompute of a range leaves identical marks and no stale row for a position that exited", async () => {
+    const id = ids.get("long-short")!;
+    const before = await valueChecksum(id);
+    const hd = (await alice.getPortfolio({ portfolioId: id })).portfolio!.positions.find((p) => p.symbol === "HD")!;
+    assert.equal(hd.exitDate, "2019-07-01");
+    // HD is marked up to the day before its exit and never after.
+    const around = await alice.getPositionValueRange({ portfolioIds: [id], startDate: "2019-06-27", endDate: "2019-07-02" });
+    assert.deepEqual(
+      around.days.map((d) => [d.date, d.values.some((v) => v.positionId === hd.id)]),
+      [
+        ["2019-06-27", true],
+        ["2019-06-28", true],
+        ["2019-07-01", false],
+        ["2019-07-02", false],
+      ],
+    );
+    // A row left behind by an earlier computation (HD as if still held after its exit) must disappear.
+    await pool.query(
+      `INSERT INTO ${schema}.position_values (portfolio_id, date, position_id, symbol, quantity, last_price, price_status, market_value, unrealized_pnl, weight, investment_class)
+       VALUES ($1, '2019-07-02', $2, 'HD', 2500, 1, 'live', 2500, 0, 0.001, 'public')`,
+      [id, hd.id],
+    );
+    assert.equal((await valueChecksum(id)).n, before.n + 1);
+    const res = await admin.computeSnapshots({ cells: [{ portfolioId: id, dates: tradingDays("2019-06-03", "2019-07-31") }] });
+    assert.equal(Number(res.counters?.outputs), tradingDays("2019-06-03", "2019-07-31").length, "outputs = snapshot rows");
+    assert.deepEqual(await valueChecksum(id), before);
+  });
+
+  it("GetPositionValueRange validates its input with INVALID_ARGUMENT naming the field", async () => {
+    const id = ids.get("balanced-5m")!;
+    const bad = async (req: { portfolioIds: string[]; startDate: string; endDate: string }, field: string) => {
+      await assert.rejects(admin.getPositionValueRange(req), (e) => {
+        const err = ConnectError.from(e);
+        assert.equal(err.code, Code.InvalidArgument, `${JSON.stringify(req).slice(0, 120)}: ${err.message}`);
+        assert.match(err.message, new RegExp(field.replace(/[[\]]/g, "\\$&")), err.message);
+        return true;
+      });
+    };
+    await bad({ portfolioIds: [], startDate: "2019-01-02", endDate: END }, "portfolio_ids");
+    const many = Array.from({ length: 1001 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    await bad({ portfolioIds: many, startDate: "2019-01-02", endDate: END }, "portfolio_ids");
+    await bad({ portfolioIds: ["nope"], startDate: "2019-01-02", endDate: END }, "portfolio_ids[0]");
+    await bad({ portfolioIds: [id], startDate: "2019-13-01", endDate: END }, "start_date");
+    await bad({ portfolioIds: [id], startDate: "2019-01-02", endDate: "" }, "end_date");
+    await bad({ portfolioIds: [id], startDate: END, endDate: "2019-01-02" }, "start_date");
+    // 2015-01-02..2019-12-31 holds 1,258 trading days; 2016-01-04..2019-12-20 holds 999 (accepted).
+    await bad({ portfolioIds: [id], startDate: "2015-01-02", endDate: "2019-12-31" }, "end_date");
+    await bad({ portfolioIds: [id], startDate: "0001-01-01", endDate: "9999-12-31" }, "end_date");
+    assert.equal(tradingDays("2016-01-04", "2019-12-20").length <= 1000, true);
+    const ok = await admin.getPositionValueRange({ portfolioIds: [id], startDate: "2016-01-04", endDate: "2019-12-20" });
+    assert.equal(ok.days.at(-1)?.date, "2019-12-20");
+  });
+
+  it("GetPositionValueRange access: owner, admin and service tokens read; others get the missing-portfolio answer", async () => {
+    const id = ids.get("balanced-5m")!;
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const req = (portfolioIds: string[]) => ({ portfolioIds, startDate: END, endDate: END });
+    for (const c of [alice, admin, risk]) assert.equal((await c.getPositionValueRange(req([id]))).days.length, 1);
+    // Bob: the same PERMISSION_DENIED for alice's portfolio, a missing one, or a mix (as GetSnapshots).
+    for (const portfolioIds of [[id], [missing], [missing, id]]) {
+      await assert.rejects(bob.getPositionValueRange(req(portfolioIds)), (e) => ConnectError.from(e).code === Code.PermissionDenied);
+    }
+    await assert.rejects(alice.getPositionValueRange(req([id, missing])), (e) => ConnectError.from(e).code === Code.PermissionDenied);
+    // Admins and services learn which id is unknown.
+    for (const c of [admin, risk]) {
+      await assert.rejects(c.getPositionValueRange(req([id, missing])), (e) => {
+        const err = ConnectError.from(e);
+        return err.code === Code.NotFound && err.message.includes(missing);
+      });
+    }
+  });
+
   it("position values on the last date equal the reference; GetPositionValues returns the latest date", async () => {
-    await admin.computePositionValues({ portfolioIds: [...ids.values()], date: END });
+    // Phase 2 already stored END's marks; phase 2.5 recomputes them to the same values.
+    const before = await Promise.all([...ids.values()].map(valueChecksum));
+    const pv = await admin.computePositionValues({ portfolioIds: [...ids.values()], date: END });
+    assert.deepEqual(await Promise.all([...ids.values()].map(valueChecksum)), before);
+    assert.ok(Number(pv.counters?.outputs) > 0);
     for (const [name, id] of ids) {
       const res = await alice.getPositionValues({ portfolioId: id });
       assert.equal(res.date, END);
       const navRow = reference.portfolios[name]!.snapshots.at(-1)!;
       const got = res.values.map((v) => ({ ...snakeCaseKeys(v), price_status: PriceStatus[v.priceStatus].toLowerCase() }));
       assertPositionsMatch(got, reference.portfolios[name]!.positions, navRow.nav as number, name);
+      assert.ok(
+        res.values.every((v) => v.investmentClass !== InvestmentClass.UNSPECIFIED),
+        `${name}: investment_class filled`,
+      );
+      const classes = new Map((await alice.getPortfolio({ portfolioId: id })).portfolio!.positions.map((p) => [p.id, p.investmentClass]));
+      for (const v of res.values) assert.equal(v.investmentClass, classes.get(v.positionId), `${name} ${v.symbol} investment_class`);
     }
   });
 
@@ -173,6 +359,8 @@ describe("snapshot service against real market-data and Postgres", () => {
     const res = await alice.deletePortfolio({ portfolioId: id });
     assert.equal(Number(res.snapshotsDeleted), reference.portfolios["private-and-options"]!.snapshots.length);
     assert.equal(Number(res.positionsDeleted), 8);
+    const marks = reference.portfolios["private-and-options"]!.snapshots.reduce((n, r) => n + (r.num_positions as number), 0);
+    assert.equal(Number(res.positionValuesDeleted), marks);
     const left = await pool.query(
       `SELECT (SELECT count(*) FROM ${schema}.snapshots WHERE portfolio_id = $1)::int + (SELECT count(*) FROM ${schema}.positions WHERE portfolio_id = $1)::int
             + (SELECT count(*) FROM ${schema}.position_values WHERE portfolio_id = $1)::int AS n`,
