@@ -213,7 +213,7 @@ export function stressResultPb(o: ScenarioOutcome): StressResult {
 function notFound(err: unknown): never {
   if (err instanceof NoExposuresError) throw new NotFoundError(err.message);
   if (err instanceof ScenarioSelectionError)
-    throw new InvalidArgumentError("invalid RunStressTest request", {
+    throw new InvalidArgumentError(err.message.slice(0, 2000), {
       violations: err.problems.slice(0, 20).map((p) => ({ field: p.field, description: p.description })),
     });
   throw err;
