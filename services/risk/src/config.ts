@@ -57,16 +57,13 @@ function parseDuration(text: string | undefined): number {
  * @throws ConfigError listing every missing or bad variable.
  */
 export function loadRiskConfig(env: Readonly<Record<string, string | undefined>> = process.env): RiskConfig {
-  const { base, cfg } = loadServiceConfig("risk", riskConfigSpec, env, (c) => {
+  // Checked from the raw value so the problem is listed even when another variable failed to parse.
+  const durationText = env.SIGMA_RATE_DURATION || String(DEFAULT_RATE_DURATION);
+  const { base, cfg } = loadServiceConfig("risk", riskConfigSpec, env, () => {
     const problems: ConfigProblem[] = [];
-    if (c) {
-      const d = parseDuration(c.rateDurationText);
-      if (!(Number.isFinite(d) && d > 0))
-        problems.push({
-          env: "SIGMA_RATE_DURATION",
-          problem: `must be a positive number of years, got ${JSON.stringify(c.rateDurationText)}`,
-        });
-    }
+    const d = parseDuration(durationText);
+    if (!(Number.isFinite(d) && d > 0))
+      problems.push({ env: "SIGMA_RATE_DURATION", problem: `must be a positive number of years, got ${JSON.stringify(durationText)}` });
     return problems;
   });
   const { rateDurationText, ...rest } = cfg;
