@@ -20,6 +20,14 @@ const CLASS: Record<number, RiskPositionClass> = {
   [InvestmentClass.PRIVATE]: "private",
 };
 
+/** A peer answered something the risk service cannot use (a contract mismatch, not a transient error). */
+export class PeerAnswerError extends Error {
+  override readonly name = "PeerAnswerError";
+}
+
+/** Symbols the factor service accepts (its validation); others cannot have betas and are answered uncovered. */
+const FACTOR_SYMBOL = /^[A-Za-z0-9._-]{1,20}$/;
+
 /** Splits [start, end] into windows of at most `max` trading dates. */
 export function tradingWindows(start: string, end: string, max: number): [string, string][] {
   const days = tradingDays(start, end);
@@ -42,13 +50,15 @@ export function snapshotMarksSource(client: Client<typeof SnapshotService>): Pos
               portfolioId: d.portfolioId,
               date: d.date,
               nav: d.nav,
-              // An unspecified class (an older snapshot service) is never guessed eligible.
-              positions: d.values.map((v) => ({
-                positionId: v.positionId,
-                symbol: v.symbol,
-                marketValue: v.marketValue,
-                positionClass: CLASS[v.investmentClass] ?? ("private" as const),
-              })),
+              positions: d.values.map((v) => {
+                const positionClass = CLASS[v.investmentClass];
+                // Eligibility depends on the class: never guess it (an older snapshot service leaves it unset).
+                if (!positionClass)
+                  throw new PeerAnswerError(
+                    `snapshot service answered position ${v.positionId} of portfolio ${d.portfolioId} on ${d.date} without an investment class`,
+                  );
+                return { positionId: v.positionId, symbol: v.symbol, marketValue: v.marketValue, positionClass };
+              }),
             });
           }
         }
@@ -65,12 +75,13 @@ export function factorPanelSource(client: Client<typeof FactorService>): SymbolB
   return {
     async panel(symbols, startDate, endDate, signal) {
       const dates = tradingDays(startDate, endDate);
+      const asked = symbols.filter((s) => FACTOR_SYMBOL.test(s));
       const all: string[] = [];
       const parts: { offset: number; n: number; res: Awaited<ReturnType<Client<typeof FactorService>["getFactorPanel"]>> }[] = [];
-      for (let i = 0; i < symbols.length; i += PANEL_BATCH_SYMBOLS) {
-        const res = await client.getFactorPanel({ symbols: symbols.slice(i, i + PANEL_BATCH_SYMBOLS), startDate, endDate }, { signal });
+      for (let i = 0; i < asked.length; i += PANEL_BATCH_SYMBOLS) {
+        const res = await client.getFactorPanel({ symbols: asked.slice(i, i + PANEL_BATCH_SYMBOLS), startDate, endDate }, { signal });
         if (res.dates.length !== dates.length || res.dates.some((d, j) => d !== dates[j]))
-          throw new Error(`factor service answered a different calendar for ${startDate}..${endDate}`);
+          throw new PeerAnswerError(`factor service answered a different calendar for ${startDate}..${endDate}`);
         parts.push({ offset: all.length, n: res.symbols.length, res });
         all.push(...res.symbols);
       }
@@ -81,7 +92,7 @@ export function factorPanelSource(client: Client<typeof FactorService>): SymbolB
           const f = column.get(col.factor);
           if (f === undefined) continue;
           if (col.betas.length !== n * nd)
-            throw new Error(`factor panel column ${col.factor} has ${col.betas.length} values for ${n} × ${nd}`);
+            throw new PeerAnswerError(`factor panel column ${col.factor} has ${col.betas.length} values for ${n} × ${nd}`);
           for (let s = 0; s < n; s++) for (let d = 0; d < nd; d++) betas[((offset + s) * nd + d) * k + f] = col.betas[s * nd + d]!;
         }
       }
