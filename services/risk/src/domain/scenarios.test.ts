@@ -81,6 +81,12 @@ describe("selectScenarios", () => {
   it("custom scenarios are inactive by default and get an id when none is given", () => {
     const [c] = selectScenarios([], [{ id: "", name: "", shocks: [{ factor: "market", shock: -0.02 }] }]);
     assert.deepEqual(c, { id: "custom_1", name: "custom_1", activeByDefault: false, shocks: { market: -0.02 } });
+    assert.deepEqual(
+      problemsOf(() =>
+        selectScenarios([], [{ id: "big", name: "", shocks: Array.from({ length: 13 }, () => ({ factor: "market", shock: 0 })) }]),
+      ),
+      ["custom_scenarios[0].shocks: at most one shock per factor (12), got 13"],
+    );
   });
 });
 

@@ -131,6 +131,13 @@ export function selectScenarios(ids: readonly string[], custom: readonly CustomS
     customIds.add(id);
     if (c.shocks.length === 0)
       problems.push({ field: `${field}.shocks`, description: "a custom scenario needs at least one factor shock" });
+    if (c.shocks.length > RISK_FACTOR_IDS.length) {
+      problems.push({
+        field: `${field}.shocks`,
+        description: `at most one shock per factor (${RISK_FACTOR_IDS.length}), got ${c.shocks.length}`,
+      });
+      return;
+    }
     const shocks: Partial<Record<RiskFactorId, number>> = {};
     c.shocks.forEach((s, j) => {
       const f = `${field}.shocks[${j}]`;
