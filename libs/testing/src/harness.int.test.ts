@@ -69,9 +69,19 @@ test("a service that exits during start-up fails with its output tail", async ()
 
 test("a started service is SERVING, and stop() ends it with SIGTERM cleanly", async () => {
   const [port] = await freePorts(1);
-  const p = await ServiceProcess.start({ name: "risk", port: port!, env: { SIGMA_AUTH: "dev", LOG_LEVEL: "info" } });
-  assert.equal(p.exit, undefined);
-  const exit = await p.stop();
-  assert.equal(exit.code, 0, p.describe());
-  assert.match(p.output.text(), /listening/);
+  // The risk service owns a schema: give it a throwaway database.
+  const db = await createTestDatabase();
+  try {
+    const p = await ServiceProcess.start({
+      name: "risk",
+      port: port!,
+      env: { SIGMA_AUTH: "dev", LOG_LEVEL: "info", DATABASE_URL: db.url },
+    });
+    assert.equal(p.exit, undefined);
+    const exit = await p.stop();
+    assert.equal(exit.code, 0, p.describe());
+    assert.match(p.output.text(), /listening/);
+  } finally {
+    await db.drop();
+  }
 });

@@ -38,7 +38,7 @@ for (const name of SERVICE_NAMES) {
     const r = await runMain(name, { ...BAD_SHARED, DATABASE_URL: "not a url", NATS_URL: "" });
     assert.equal(r.code, 2, r.stderr);
     for (const v of ["PORT", "LOG_LEVEL", "SIGMA_JWT_SECRET"]) assert.match(r.stderr, new RegExp(`^  ${v}: `, "m"), r.stderr);
-    if (name === "market-data" || name === "factor" || name === "coordinator")
+    if (name === "market-data" || name === "factor" || name === "coordinator" || name === "risk")
       assert.match(r.stderr, /^ {2}DATABASE_URL: not an absolute URL/m);
     if (name === "coordinator" || name === "status") assert.match(r.stderr, /^ {2}NATS_URL: missing/m);
     assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");

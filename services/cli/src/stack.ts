@@ -183,6 +183,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const check = {
     marketData: loadMarketDataConfig({ ...env, ...portEnv("market-data"), DATABASE_URL: env.DATABASE_URL || "postgres://embedded" }),
     coordinator: loadCoordinatorConfig({ ...env, DATABASE_URL: env.DATABASE_URL || "postgres://embedded" }, { requireNats: false }),
+    risk: loadRiskConfig({ ...env, ...portEnv("risk"), DATABASE_URL: env.DATABASE_URL || "postgres://embedded" }),
     status: loadStatusConfig({ ...env, STATUS_HTTP_PORT: String(o.statusHttpPort) }, { requireNats: false }),
   };
 
@@ -244,6 +245,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     closers.push(() => snapshot.close());
     // For the coordinator's portfolio scope (onboarding, removal, phase 2) on a non-default --base-port.
     env.SIGMA_SNAPSHOT_URL = url(snapshot.port);
+    // After market-data, factor and snapshot: it reads all three (env holds their actual URLs by now).
     const risk = await startRisk(loadRiskConfig({ ...env, ...portEnv("risk") }), shared);
     closers.push(() => risk.close());
     // The coordinator starts last; the Retry button only calls it once the stack is up. With port 0

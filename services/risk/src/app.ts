@@ -1,41 +1,94 @@
-import { RiskService } from "@sigma/contracts";
-import { defineService, type Logger, serve, unimplementedService } from "@sigma/runtime";
+import { FactorService, MarketDataService, RiskService, SnapshotService } from "@sigma/contracts";
+import { closeDataSource, createDataSource, withTransaction } from "@sigma/db";
+import { marketDataPriceSource, type PriceSource } from "@sigma/prices";
+import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
+import type { DataSource } from "typeorm";
+import { factorPanelSource, snapshotDirectory, snapshotMarksSource } from "./adapters/peers.js";
 import type { RiskConfig } from "./config.js";
+import type { PortfolioDirectory, PositionMarksSource, SymbolBetaSource } from "./domain/ports.js";
+import { riskHandlers } from "./handlers/risk-handlers.js";
+import { volCorrHandlers } from "./handlers/vol-corr-handlers.js";
+import { RISK_MIGRATIONS } from "./store/migrations.js";
+import { PgRiskStore } from "./store/risk-store.js";
+import { VolCorrStore, volCorrMigrations } from "./store/vol-corr-store.js";
+import { ewmaCovarianceSource } from "./usecases/factor-covariance.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadRiskConfig, type RiskConfig } from "./config.js";
+export type { DatedMark, PortfolioDay, PortfolioDirectory, PositionMarksSource, SymbolBetaSource, BetaPanel } from "./domain/ports.js";
 
 /** What the risk service shares with its process (the same in main.ts, `sigma dev` and tests). */
 export interface RiskShared {
   logger: Logger;
+  /**
+   * Replaces the peer adapters (tests: a fake marks source, beta panel, price source or owner
+   * directory at the system's edge); unset ones use the peer services named in the config.
+   */
+  ports?: Partial<{ marks: PositionMarksSource; betas: SymbolBetaSource; prices: PriceSource; directory: PortfolioDirectory }>;
 }
 
-/**
- * Starts the risk service. Every RPC is declared and answers UNIMPLEMENTED naming the capability
- * it waits for; health and reflection are live.
- */
+/** Composition root of the risk service: database → peer clients → handlers → server. */
 export async function startRisk(config: RiskConfig, o: RiskShared) {
-  const server = await serve({
-    name: "risk",
-    port: config.port,
-    host: config.host,
+  const db = await createDataSource({
+    url: config.databaseUrl,
+    schema: config.schema,
+    entities: [],
+    migrations: [...RISK_MIGRATIONS, ...volCorrMigrations],
     logger: o.logger,
-    auth: config.auth,
-    services: [
-      defineService(
-        RiskService,
-        unimplementedService(RiskService, "risk analytics (phases 3-6)", {
-          computePositionBetas: "position betas (phase 3)",
-          computeFactorExposures: "factor exposures (phase 4)",
-          getFactorExposures: "factor exposures (phase 4)",
-          computeVolatility: "volatility analysis (phase 5)",
-          computeCorrelations: "correlations (phase 6)",
-          listScenarios: "stress tests",
-          runStressTest: "stress tests",
-        }),
-      ),
-    ],
+    applicationName: "risk",
   });
-  o.logger.info({ port: server.port }, "risk service listening (RPCs not built yet answer UNIMPLEMENTED)");
-  return { name: "risk", port: server.port, url: server.url, close: () => server.close() };
+  const token = serviceTokenSource(config.auth, "service:risk");
+  const peer = { token, timeoutMs: config.peerTimeoutMs };
+  const marketData = createServiceClient(MarketDataService, config.marketDataUrl, peer);
+  const factor = createServiceClient(FactorService, config.factorUrl, peer);
+  const snapshot = createServiceClient(SnapshotService, config.snapshotUrl, peer);
+  const prices = o.ports?.prices ?? marketDataPriceSource(marketData);
+  const store = new PgRiskStore(db, config.schema);
+  const volCorrStore = new VolCorrStore(db);
+  let server: Awaited<ReturnType<typeof serve>>;
+  try {
+    server = await serve({
+      name: "risk",
+      port: config.port,
+      host: config.host,
+      logger: o.logger,
+      auth: config.auth,
+      services: [
+        defineService(
+          RiskService,
+          riskHandlers({
+            store,
+            marks: o.ports?.marks ?? snapshotMarksSource(snapshot),
+            betas: o.ports?.betas ?? factorPanelSource(factor),
+            covariance: ewmaCovarianceSource(prices),
+            directory: o.ports?.directory ?? snapshotDirectory(snapshot),
+            rateDuration: config.rateDuration,
+            volCorr: volCorrHandlers({ store: volCorrStore, prices, snapshot, logger: o.logger }),
+            volCorrStore,
+            // Every risk table of the portfolio in ONE transaction: the volatility/correlation store runs
+            // on the transaction's manager (it only issues queries through the handle it is given).
+            deletePortfolio: (id) =>
+              withTransaction(db, async (tx) => {
+                const core = await store.on(tx).deletePortfolio(id);
+                const volCorr = await new VolCorrStore(tx as unknown as DataSource).deletePortfolio(id);
+                return core + volCorr;
+              }),
+          }),
+        ),
+      ],
+    });
+  } catch (err) {
+    await closeDataSource(db);
+    throw err;
+  }
+  o.logger.info({ port: server.port, rateDuration: config.rateDuration }, "risk service listening");
+  return {
+    name: "risk",
+    port: server.port,
+    url: server.url,
+    async close() {
+      await server.close();
+      await closeDataSource(db);
+    },
+  };
 }

@@ -1,0 +1,291 @@
+/**
+ * The risk service's core tables: packed rows written one `unnest` statement per chunk, every call
+ * in one transaction (never a half-written phase), replaced by primary key on recompute.
+ */
+import { queryRows, type Queryable, withTransaction } from "@sigma/db";
+import { RISK_FACTOR_COUNT } from "@sigma/quant";
+import type { ExposureRow, PositionBetaRow, RiskRepository, ScenarioOutcome, StoredStress } from "../domain/ports.js";
+import { boolArrayLiteral, floatArrayLiteral, floats, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
+
+/** Array elements per statement: keeps one bind message in the tens of MB at most. */
+export const MAX_ELEMENTS_PER_STATEMENT = 1_000_000;
+/** Rows per statement, whatever their size. */
+export const MAX_ROWS_PER_STATEMENT = 5_000;
+
+/** Splits rows into statements of at most MAX_ROWS_PER_STATEMENT rows and ~MAX_ELEMENTS_PER_STATEMENT elements. */
+function* chunks<T>(rows: readonly T[], size: (r: T) => number): Generator<T[]> {
+  let cur: T[] = [];
+  let elements = 0;
+  for (const r of rows) {
+    const n = size(r);
+    if (cur.length > 0 && (cur.length >= MAX_ROWS_PER_STATEMENT || elements + n > MAX_ELEMENTS_PER_STATEMENT)) {
+      yield cur;
+      cur = [];
+      elements = 0;
+    }
+    cur.push(r);
+    elements += n;
+  }
+  if (cur.length) yield cur;
+}
+
+const n = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
+
+function exposureOf(r: Record<string, unknown>): ExposureRow {
+  return {
+    portfolioId: String(r.portfolio_id),
+    date: String(r.date),
+    nav: n(r.nav),
+    beta: floats(r.beta),
+    dollar: floats(r.dollar),
+    covered: Int32Array.from(r.covered as number[]),
+    eligible: Number(r.eligible),
+    coverageCount: floats(r.coverage_count),
+    coverageValue: floats(r.coverage_value),
+    noCoverage: Uint8Array.from(r.no_coverage as boolean[], (b) => (b ? 1 : 0)),
+    dataQualityFailure: Boolean(r.data_quality_failure),
+  };
+}
+
+/** Postgres implementation of {@link RiskRepository}; SQL is schema-qualified (no search_path). */
+export class PgRiskStore implements RiskRepository {
+  constructor(
+    private readonly db: Queryable,
+    private readonly schema: string,
+  ) {}
+
+  private t(name: string): string {
+    return `${this.schema}.${name}`;
+  }
+
+  async replacePositionBetas(rows: readonly PositionBetaRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return withTransaction(this.db, async (tx) => {
+      let written = 0;
+      for (const chunk of chunks(rows, (r) => r.positionIds.length * (RISK_FACTOR_COUNT + 4))) {
+        const [res] = await queryRows<{ n: number }>(
+          tx,
+          `WITH w AS (
+             INSERT INTO ${this.t("position_betas")} AS t (portfolio_id, date, nav, position_ids, symbols, market_values, eligible, betas)
+             SELECT u.p, u.d, u.nav, u.ids::text[], u.sy::text[], u.mv::float8[], u.el::bool[], u.b::float8[]
+               FROM unnest($1::uuid[], $2::date[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                    AS u(p, d, nav, ids, sy, mv, el, b)
+             ON CONFLICT (portfolio_id, date) DO UPDATE SET nav = EXCLUDED.nav, position_ids = EXCLUDED.position_ids,
+               symbols = EXCLUDED.symbols, market_values = EXCLUDED.market_values, eligible = EXCLUDED.eligible, betas = EXCLUDED.betas
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM w`,
+          [
+            chunk.map((r) => r.portfolioId),
+            chunk.map((r) => r.date),
+            chunk.map((r) => r.nav),
+            chunk.map((r) => textArrayLiteral(r.positionIds)),
+            chunk.map((r) => textArrayLiteral(r.symbols)),
+            chunk.map((r) => floatArrayLiteral(r.marketValues)),
+            chunk.map((r) => boolArrayLiteral(r.eligible)),
+            chunk.map((r) => floatArrayLiteral(r.betas)),
+          ],
+        );
+        written += res!.n;
+      }
+      return written;
+    });
+  }
+
+  async readPositionBetas(cells: readonly { portfolioId: string; date: string }[]): Promise<PositionBetaRow[]> {
+    if (cells.length === 0) return [];
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.position_ids, t.symbols, t.market_values, t.eligible, t.betas
+         FROM ${this.t("position_betas")} t
+         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::date[]) AS c(p, d)) c ON t.portfolio_id = c.p AND t.date = c.d
+        ORDER BY t.portfolio_id, t.date`,
+      [cells.map((c) => c.portfolioId), cells.map((c) => c.date)],
+    );
+    return rows.map((r) => ({
+      portfolioId: String(r.portfolio_id),
+      date: String(r.date),
+      nav: n(r.nav),
+      positionIds: (r.position_ids as string[]).map(String),
+      symbols: (r.symbols as string[]).map(String),
+      marketValues: floats(r.market_values),
+      eligible: Uint8Array.from(r.eligible as boolean[], (b) => (b ? 1 : 0)),
+      betas: floats(r.betas),
+    }));
+  }
+
+  async replaceExposures(rows: readonly ExposureRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return withTransaction(this.db, async (tx) => {
+      let written = 0;
+      for (const chunk of chunks(rows, () => 6 * RISK_FACTOR_COUNT)) {
+        const [res] = await queryRows<{ n: number }>(
+          tx,
+          `WITH w AS (
+             INSERT INTO ${this.t("factor_exposures")} AS t (portfolio_id, date, nav, beta, dollar, covered, eligible, coverage_count,
+                                                            coverage_value, no_coverage, data_quality_failure)
+             SELECT u.p, u.d, u.nav, u.b::float8[], u.dl::float8[], u.cv::int4[], u.el, u.cc::float8[], u.cval::float8[], u.nc::bool[], u.dq
+               FROM unnest($1::uuid[], $2::date[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::text[], $9::text[],
+                           $10::text[], $11::bool[]) AS u(p, d, nav, b, dl, cv, el, cc, cval, nc, dq)
+             ON CONFLICT (portfolio_id, date) DO UPDATE SET nav = EXCLUDED.nav, beta = EXCLUDED.beta, dollar = EXCLUDED.dollar,
+               covered = EXCLUDED.covered, eligible = EXCLUDED.eligible, coverage_count = EXCLUDED.coverage_count,
+               coverage_value = EXCLUDED.coverage_value, no_coverage = EXCLUDED.no_coverage,
+               data_quality_failure = EXCLUDED.data_quality_failure
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM w`,
+          [
+            chunk.map((r) => r.portfolioId),
+            chunk.map((r) => r.date),
+            chunk.map((r) => r.nav),
+            chunk.map((r) => floatArrayLiteral(r.beta)),
+            chunk.map((r) => floatArrayLiteral(r.dollar)),
+            chunk.map((r) => intArrayLiteral(r.covered)),
+            chunk.map((r) => r.eligible),
+            chunk.map((r) => floatArrayLiteral(r.coverageCount)),
+            chunk.map((r) => floatArrayLiteral(r.coverageValue)),
+            chunk.map((r) => boolArrayLiteral(r.noCoverage)),
+            chunk.map((r) => r.dataQualityFailure),
+          ],
+        );
+        written += res!.n;
+      }
+      return written;
+    });
+  }
+
+  async readExposures(cells: readonly { portfolioId: string; date: string }[]): Promise<ExposureRow[]> {
+    if (cells.length === 0) return [];
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.beta, t.dollar, t.covered, t.eligible, t.coverage_count,
+              t.coverage_value, t.no_coverage, t.data_quality_failure
+         FROM ${this.t("factor_exposures")} t
+         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::date[]) AS c(p, d)) c ON t.portfolio_id = c.p AND t.date = c.d
+        ORDER BY t.portfolio_id, t.date`,
+      [cells.map((c) => c.portfolioId), cells.map((c) => c.date)],
+    );
+    return rows.map(exposureOf);
+  }
+
+  async exposureDates(portfolioId: string): Promise<string[]> {
+    // One portfolio has at most one row per trading date: bounded by its history.
+    const rows = await queryRows<{ date: string }>(
+      this.db,
+      `SELECT date::text AS date FROM ${this.t("factor_exposures")} WHERE portfolio_id = $1 ORDER BY date`,
+      [portfolioId],
+    );
+    return rows.map((r) => String(r.date));
+  }
+
+  async replaceStress(
+    items: readonly { portfolioId: string; date: string; nav: number; outcomes: readonly ScenarioOutcome[] }[],
+  ): Promise<number> {
+    if (items.length === 0) return 0;
+    const flat = items.flatMap((it) => it.outcomes.map((o, ordinal) => ({ it, o, ordinal })));
+    return withTransaction(this.db, async (tx) => {
+      // Replace semantics per (portfolio, date): scenarios no longer computed do not linger.
+      await queryRows(
+        tx,
+        `WITH d AS (DELETE FROM ${this.t("stress_results")} t USING unnest($1::uuid[], $2::date[]) AS c(p, d)
+                     WHERE t.portfolio_id = c.p AND t.date = c.d RETURNING 1) SELECT count(*)::int AS n FROM d`,
+        [items.map((i) => i.portfolioId), items.map((i) => i.date)],
+      );
+      let written = 0;
+      for (const chunk of chunks(flat, () => 6 * RISK_FACTOR_COUNT)) {
+        const [res] = await queryRows<{ n: number }>(
+          tx,
+          `WITH w AS (
+             INSERT INTO ${this.t("stress_results")} (portfolio_id, date, scenario_id, ordinal, nav, active_by_default, shocks, direct,
+               direct_total, direct_pct, direct_loss_exceeds_nav, correlated_available, correlated, correlated_total, correlated_pct,
+               correlated_loss_exceeds_nav, implied_moves, etf_moves)
+             SELECT u.p, u.d, u.sid, u.ord, u.nav, u.act, u.sh::float8[], u.di::float8[], u.dt, u.dp, u.dl, u.ca, u.co::float8[], u.ct, u.cp,
+                    u.cl, u.im::float8[], u.em::float8[]
+               FROM unnest($1::uuid[], $2::date[], $3::text[], $4::int4[], $5::float8[], $6::bool[], $7::text[], $8::text[], $9::float8[],
+                           $10::float8[], $11::bool[], $12::bool[], $13::text[], $14::float8[], $15::float8[], $16::bool[], $17::text[],
+                           $18::text[]) AS u(p, d, sid, ord, nav, act, sh, di, dt, dp, dl, ca, co, ct, cp, cl, im, em)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM w`,
+          [
+            chunk.map((x) => x.it.portfolioId),
+            chunk.map((x) => x.it.date),
+            chunk.map((x) => x.o.scenarioId),
+            chunk.map((x) => x.ordinal),
+            chunk.map((x) => x.it.nav),
+            chunk.map((x) => x.o.activeByDefault),
+            chunk.map((x) => floatArrayLiteral(x.o.shocks)),
+            chunk.map((x) => floatArrayLiteral(x.o.direct)),
+            chunk.map((x) => x.o.directTotal),
+            chunk.map((x) => x.o.directPct),
+            chunk.map((x) => x.o.directLossExceedsNav),
+            chunk.map((x) => x.o.correlatedAvailable),
+            chunk.map((x) => floatArrayLiteral(x.o.correlated)),
+            chunk.map((x) => x.o.correlatedTotal),
+            chunk.map((x) => x.o.correlatedPct),
+            chunk.map((x) => x.o.correlatedLossExceedsNav),
+            chunk.map((x) => floatArrayLiteral(x.o.impliedMoves)),
+            chunk.map((x) => floatArrayLiteral(x.o.etfMoves)),
+          ],
+        );
+        written += res!.n;
+      }
+      return written;
+    });
+  }
+
+  async readStress(portfolioId: string, date: string): Promise<StoredStress | undefined> {
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      `SELECT date::text AS date, scenario_id, nav, active_by_default, shocks, direct, direct_total, direct_pct, direct_loss_exceeds_nav,
+              correlated_available, correlated, correlated_total, correlated_pct, correlated_loss_exceeds_nav, implied_moves, etf_moves
+         FROM ${this.t("stress_results")}
+        WHERE portfolio_id = $1
+          AND date = COALESCE($2::date, (SELECT max(date) FROM ${this.t("stress_results")} WHERE portfolio_id = $1))
+        ORDER BY ordinal`,
+      [portfolioId, date || null],
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      date: String(rows[0]!.date),
+      nav: n(rows[0]!.nav),
+      outcomes: rows.map((r) => ({
+        scenarioId: String(r.scenario_id),
+        activeByDefault: Boolean(r.active_by_default),
+        shocks: floats(r.shocks),
+        direct: floats(r.direct),
+        directTotal: n(r.direct_total),
+        directPct: n(r.direct_pct),
+        directLossExceedsNav: Boolean(r.direct_loss_exceeds_nav),
+        correlatedAvailable: Boolean(r.correlated_available),
+        correlated: floats(r.correlated),
+        correlatedTotal: n(r.correlated_total),
+        correlatedPct: n(r.correlated_pct),
+        correlatedLossExceedsNav: Boolean(r.correlated_loss_exceeds_nav),
+        impliedMoves: floats(r.implied_moves),
+        etfMoves: floats(r.etf_moves),
+      })),
+    };
+  }
+
+  /**
+   * Deletes every core row of a portfolio (run it inside the caller's transaction with the other
+   * risk tables' delete).
+   *
+   * @returns rows deleted across the three tables.
+   */
+  async deletePortfolio(portfolioId: string): Promise<number> {
+    let total = 0;
+    for (const table of ["position_betas", "factor_exposures", "stress_results"]) {
+      const [r] = await queryRows<{ n: number }>(
+        this.db,
+        `WITH d AS (DELETE FROM ${this.t(table)} WHERE portfolio_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+        [portfolioId],
+      );
+      total += r!.n;
+    }
+    return total;
+  }
+
+  /** The same store over another handle (e.g. a transaction). */
+  on(db: Queryable): PgRiskStore {
+    return new PgRiskStore(db, this.schema);
+  }
+}
