@@ -392,6 +392,114 @@ describe("phases 5 and 6 against the Python reference on real Postgres", () => {
     assert.ok((await volCorrReportPart(store, ID[NAMES[0]!]!, CLOCK)).correlations);
   });
 
+  it("the store round-trips awkward values exactly: NaN/NULL, subnormals, ±∞, quoted symbols, an empty matrix", async () => {
+    const id = "00000000-0000-4000-8000-0000000000ff";
+    const date = "2020-01-22";
+    const tricky = [1 / 3, -0, 5e-324, -1.7976931348623157e308, 0.1 + 0.2, 1e-300, Math.PI, -2.5e-17, 0.95];
+    const sym = ['A"B', "C\\D", "E,F", "{G}", "h i", "NULL"];
+    const m = sym.length;
+    const matrix = Float64Array.from({ length: m * m }, (_, k) => tricky[k % tricky.length]!);
+    const rowA = {
+      portfolioId: id,
+      date,
+      included: sym,
+      matrix,
+      clusterOf: Int32Array.of(0, -1, 1, 0, 1, -1),
+      excluded: [
+        { symbol: "ZZ", reason: "FEW_RETURNS" as const, nReturns: 29 },
+        { symbol: "YY", reason: "BELOW_MIN_VALUE" as const, nReturns: 0 },
+      ],
+      psdRepaired: true,
+      minEigenvalue: -1.2345678901234567e-10,
+      avgAbsCorr: NaN,
+      diversificationRatio: 1 / 7,
+    };
+    const rowB = {
+      ...rowA,
+      date: "2020-01-21",
+      included: [],
+      matrix: new Float64Array(0),
+      clusterOf: new Int32Array(0),
+      excluded: [],
+      psdRepaired: false,
+      minEigenvalue: NaN,
+      diversificationRatio: NaN,
+    };
+    const ewmaVals = Float64Array.from({ length: 64 }, (_, k) => (k === 9 ? NaN : k === 10 ? Infinity : tricky[k % tricky.length]!));
+    const w = await store.replaceCorrelations(
+      [
+        { portfolioId: id, date },
+        { portfolioId: id, date: rowB.date },
+      ],
+      [rowA, rowB],
+      ["2001-01-02"],
+      [{ date: "2001-01-02", cov: ewmaVals, corrClipped: ewmaVals.map((v) => -v) }],
+    );
+    assert.deepEqual(w, { correlationRows: 2, ewmaRows: 1 });
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      assert.equal(a.length, b.length, what);
+      for (let i = 0; i < a.length; i++)
+        assert.ok(Object.is(a[i], b[i]) || (a[i] === 0 && b[i] === 0), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+    };
+    const a = (await store.readCorrelations(id, date))!;
+    assert.deepEqual(a.included, sym);
+    same(a.matrix, matrix, "matrix");
+    assert.deepEqual(Array.from(a.clusterOf), Array.from(rowA.clusterOf));
+    assert.deepEqual(a.excluded, rowA.excluded);
+    assert.equal(a.psdRepaired, true);
+    assert.ok(Object.is(a.minEigenvalue, rowA.minEigenvalue) && Number.isNaN(a.avgAbsCorr) && a.diversificationRatio === 1 / 7);
+    const b = (await store.readCorrelations(id, rowB.date))!;
+    assert.deepEqual([b.included, b.matrix.length, b.excluded, b.psdRepaired], [[], 0, [], false]);
+    assert.ok(Number.isNaN(b.minEigenvalue) && Number.isNaN(b.diversificationRatio));
+    const e = (await store.readFactorEwma("2001-01-02"))!;
+    same(e.cov, ewmaVals, "cov");
+    same(
+      e.corrClipped,
+      ewmaVals.map((v) => -v),
+      "corr",
+    );
+    // Through the report: NaN scalars are unset optionals, clusters come back as symbol lists.
+    const part = await volCorrReportPart(store, id, date);
+    assert.equal(part.correlations!.avgAbsCorr, undefined);
+    assert.equal(part.correlations!.diversificationRatio, 1 / 7);
+    assert.deepEqual(
+      part.correlations!.clusters.map((c) => c.symbols),
+      [
+        ['A"B', "{G}"],
+        ["E,F", "h i"],
+      ],
+    );
+    assert.deepEqual(
+      part.correlations!.excluded.map((x) => [x.symbol, x.reason, x.nReturns]),
+      [
+        ["ZZ", CorrelationExclusion.FEW_RETURNS, 29],
+        ["YY", CorrelationExclusion.BELOW_MIN_VALUE, 0],
+      ],
+    );
+    // Volatility: a row with some values, one with none (stored, read back as "nothing computable").
+    const stats = { rv21: 0.2, rv63: NaN, harH1: 5e-324, harH21: 0, trend: 1, trendSlope: -1e-3, trendR2: NaN, percentile: 0 };
+    await store.replaceVolatility(
+      [{ portfolioId: id, date }],
+      [{ portfolioId: id, date, stats, symbols: ['A"B', "NOROW"] }],
+      [{ symbol: 'A"B', date, stats }],
+    );
+    const pv = (await store.readPortfolioVolatility(id, date))!;
+    assert.deepEqual(pv.symbols, ['A"B', "NOROW"]);
+    for (const [k, v] of Object.entries(stats)) assert.ok(Object.is(pv.stats[k as keyof typeof stats], v), k);
+    const rep = await volCorrReportPart(store, id, date);
+    assert.equal(rep.portfolioVolatility!.trend, VolTrend.STABLE);
+    assert.equal(rep.portfolioVolatility!.realizedVol63d, undefined);
+    assert.equal(rep.portfolioVolatility!.harH21, 0);
+    assert.deepEqual(
+      rep.positionVolatility.map((x) => [x.symbol, x.stats?.realizedVol21d, x.stats?.trend]),
+      [
+        ['A"B', 0.2, VolTrend.STABLE],
+        ["NOROW", undefined, VolTrend.UNSPECIFIED],
+      ],
+    );
+    await store.deletePortfolio(id);
+  });
+
   it("compared values", (t) => {
     t.diagnostic(`${compared} values compared with the reference`);
     assert.ok(compared > 1000);
