@@ -410,7 +410,7 @@ describe("phases 5 and 6 against the Python reference on real Postgres", () => {
         { symbol: "YY", reason: "BELOW_MIN_VALUE" as const, nReturns: 0 },
       ],
       psdRepaired: true,
-      minEigenvalue: -1.2345678901234567e-10,
+      minEigenvalue: -1.2345678901234568e-10,
       avgAbsCorr: NaN,
       diversificationRatio: 1 / 7,
     };
