@@ -255,6 +255,15 @@ describe("phases 5 and 6 against the Python reference on real Postgres", () => {
     // One snapshot read per portfolio, one marks read for the chunk, one price read for every symbol.
     assert.equal(snapshot.calls.getSnapshots, NAMES.length);
     assert.equal(prices.calls.length, 1);
+    // Shared per-symbol work: SPY (held by two portfolios) is one row per date, not one per portfolio.
+    const distinct = new Set(
+      NAMES.flatMap((n) =>
+        Object.entries(V.portfolios[n]!.dates).flatMap(([d, e]) => Object.keys(e.symbol_volatility).map((s) => `${s}|${d}`)),
+      ),
+    );
+    const symRows = await ds.query(`SELECT count(*)::int AS n FROM "${schema}".symbol_volatility`);
+    assert.equal(symRows[0].n, distinct.size);
+    assert.equal(prices.calls[0]!.symbols, new Set([...distinct].map((k) => k.split("|")[0])).size);
 
     for (const name of NAMES) {
       const p = V.portfolios[name]!;

@@ -195,6 +195,12 @@ export function volCorrHandlers(deps: VolCorrDeps): {
         { runId: req.runId, cells: o.inputs, portfolioRows: o.portfolioOutputs, symbolRows: o.symbolOutputs, skipped: o.skipped },
         "volatility computed",
       );
+      if (o.cellsWithoutMarks > 0) {
+        deps.logger.warn(
+          { runId: req.runId, cells: o.cellsWithoutMarks },
+          "snapshot dates without position marks: their positions' volatility is missing (GetPositionValueRange returned no day)",
+        );
+      }
       return { counters: countersPb(o), problems: problemsPb(o) };
     },
     async computeCorrelations(req, ctx) {

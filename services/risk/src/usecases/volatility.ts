@@ -45,6 +45,11 @@ export interface VolatilityOutcome extends VolCorrOutcome {
   portfolioOutputs: number;
   /** Symbol-date rows with at least one computed analytic. */
   symbolOutputs: number;
+  /**
+   * Cells with a snapshot but no position marks from GetPositionValueRange (the snapshot service
+   * should store marks for every snapshot date): their portfolio row is stored, with no symbols.
+   */
+  cellsWithoutMarks: number;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -73,7 +78,15 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
  * @throws whatever the snapshot service, the price source or the store throws (nothing is written then).
  */
 export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, signal?: AbortSignal): Promise<VolatilityOutcome> {
-  const out: VolatilityOutcome = { inputs: cells.count, outputs: 0, skipped: {}, problems: [], portfolioOutputs: 0, symbolOutputs: 0 };
+  const out: VolatilityOutcome = {
+    inputs: cells.count,
+    outputs: 0,
+    skipped: {},
+    problems: [],
+    portfolioOutputs: 0,
+    symbolOutputs: 0,
+    cellsWithoutMarks: 0,
+  };
   const portfolioIds = [...cells.byPortfolio.keys()];
 
   // Portfolio series: one GetSnapshots per portfolio over its own dates plus the lookback.
@@ -97,7 +110,9 @@ export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, si
         addSkip(out, "NO_SNAPSHOT");
         continue;
       }
-      const symbols = publicSymbols(marksOf.get(`${id}|${date}`));
+      const dayMarks = marksOf.get(`${id}|${date}`);
+      if (!dayMarks) out.cellsWithoutMarks++;
+      const symbols = publicSymbols(dayMarks);
       for (const sym of symbols) {
         let ds = symbolDates.get(sym);
         if (!ds) symbolDates.set(sym, (ds = new Set()));
