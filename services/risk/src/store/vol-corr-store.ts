@@ -174,9 +174,6 @@ function volParams(stats: readonly VolRow[], start: number, end: number): unknow
 const VOL_COLS = "rv21, rv63, har_h1, har_h21, trend, trend_slope, trend_r2, percentile";
 const VOL_TYPES = ["float8", "float8", "float8", "float8", "int2", "float8", "float8", "float8"];
 
-/** The stored correlation analysis of a portfolio on a date, as read back. */
-export type StoredCorrelations = CorrelationRow;
-
 /** What {@link VolCorrStore.replaceVolatility} wrote. */
 export interface VolatilityWrite {
   portfolioRows: number;
