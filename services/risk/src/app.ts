@@ -44,7 +44,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
   const snapshot = createServiceClient(SnapshotService, config.snapshotUrl, peer);
   const prices = o.ports?.prices ?? marketDataPriceSource(marketData);
   const store = new PgRiskStore(db, config.schema);
-  const volCorrStore = new VolCorrStore(db);
+  const volCorrStore = new VolCorrStore(db, config.schema);
   let server: Awaited<ReturnType<typeof serve>>;
   try {
     server = await serve({
@@ -70,7 +70,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
             deletePortfolio: (id) =>
               withTransaction(db, async (tx) => {
                 const core = await store.on(tx).deletePortfolio(id);
-                const volCorr = await new VolCorrStore(tx as unknown as DataSource).deletePortfolio(id);
+                const volCorr = await new VolCorrStore(tx, config.schema).deletePortfolio(id);
                 return core + volCorr;
               }),
           }),

@@ -1,22 +1,48 @@
 /**
- * PLACEHOLDER (branch riskcore): phases 5 and 6 are built in branch riskvc, whose file replaces this
- * one at merge. Same exports: the compute handlers answer UNIMPLEMENTED and the report part is empty.
+ * RiskService ComputeVolatility (phase 5) and ComputeCorrelations (phase 6): proto ↔ use-case
+ * translation, validation and authorization; plus the report's volatility/correlation part read from
+ * the store. The snapshot service is reached only through its public RPCs (GetSnapshots,
+ * GetPositionValueRange).
  */
-import type { Client, HandlerContext } from "@connectrpc/connect";
-import type {
-  ComputeCorrelationsRequest,
-  ComputeCorrelationsResponse,
-  ComputeVolatilityRequest,
-  ComputeVolatilityResponse,
-  FactorCorrelations,
-  PositionCorrelations,
-  SnapshotService,
-  SymbolVolatility,
-  VolatilityStats,
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client, type HandlerContext } from "@connectrpc/connect";
+import { countTradingDays, isIsoDate } from "@sigma/calendar";
+import {
+  type ComputeCorrelationsRequest,
+  type ComputeCorrelationsResponseSchema,
+  type ComputeVolatilityRequest,
+  type ComputeVolatilityResponseSchema,
+  CorrelationExclusion as PbCorrelationExclusion,
+  type FactorCorrelations,
+  FactorCorrelationsSchema,
+  InvestmentClass,
+  type PhaseCountersSchema,
+  type PositionCorrelations,
+  PositionCorrelationsSchema,
+  SkipReason,
+  type SnapshotService,
+  type SymbolProblemSchema,
+  type SymbolVolatility,
+  SymbolVolatilitySchema,
+  type VolatilityStats,
+  VolatilityStatsSchema,
+  type VolTrend,
 } from "@sigma/contracts";
 import type { PriceSource } from "@sigma/prices";
-import { type Logger, UnimplementedError } from "@sigma/runtime";
+import { FACTOR_ETFS } from "@sigma/quant";
+import { type FieldViolation, InvalidArgumentError, type Logger, NotFoundError, requireAdmin } from "@sigma/runtime";
+import {
+  type CellSet,
+  clustersFromLabels,
+  type DatedMarks,
+  type PortfolioSource,
+  type VolCorrOutcome,
+  type VolRow,
+  volRowComputable,
+} from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
+import { computeCorrelations } from "../usecases/correlations.js";
+import { computeVolatility } from "../usecases/volatility.js";
 
 /** What the phase 5/6 handlers need. */
 export interface VolCorrDeps {
@@ -26,31 +52,243 @@ export interface VolCorrDeps {
   logger: Logger;
 }
 
-/** The ComputeVolatility and ComputeCorrelations handlers (placeholder: UNIMPLEMENTED). */
-export function volCorrHandlers(_deps: VolCorrDeps): {
-  computeVolatility(req: ComputeVolatilityRequest, ctx: HandlerContext): Promise<ComputeVolatilityResponse>;
-  computeCorrelations(req: ComputeCorrelationsRequest, ctx: HandlerContext): Promise<ComputeCorrelationsResponse>;
-} {
+/** Most (portfolio, date) cells one ComputeVolatility / ComputeCorrelations call may ask for. */
+export const MAX_VOL_CORR_CELLS = 100_000;
+/** Widest date span of one call, in trading dates (GetPositionValueRange reads at most 1,000). */
+export const MAX_VOL_CORR_SPAN_TRADING_DAYS = 1_000;
+/** Portfolios per GetPositionValueRange call (the snapshot service accepts 1,000; smaller keeps messages small). */
+export const MARKS_PORTFOLIO_BATCH = 100;
+/** Longest accepted run_id. */
+const MAX_RUN_ID_LENGTH = 128;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Validates a compute request's cells: portfolio ids are UUIDs, dates YYYY-MM-DD, at least one cell,
+ * at most {@link MAX_VOL_CORR_CELLS} distinct cells within {@link MAX_VOL_CORR_SPAN_TRADING_DAYS}
+ * trading dates. Duplicate portfolios and dates are merged.
+ *
+ * @throws InvalidArgumentError listing every problem.
+ */
+export function validateCells(cells: readonly { portfolioId: string; dates: readonly string[] }[], runId: string): CellSet {
+  const violations: FieldViolation[] = [];
+  const byPortfolio = new Map<string, Set<string>>();
+  if (cells.length === 0) violations.push({ field: "cells", description: "at least one (portfolio, dates) cell is required" });
+  if (runId.trim().length > MAX_RUN_ID_LENGTH)
+    violations.push({ field: "run_id", description: `longer than ${MAX_RUN_ID_LENGTH} characters` });
+  cells.forEach((c, i) => {
+    const id = c.portfolioId.trim().toLowerCase();
+    if (!UUID.test(id))
+      violations.push({ field: `cells[${i}].portfolio_id`, description: `not a portfolio id (UUID): "${c.portfolioId}"` });
+    if (c.dates.length === 0) violations.push({ field: `cells[${i}].dates`, description: "at least one date is required" });
+    let set = byPortfolio.get(id);
+    if (!set) byPortfolio.set(id, (set = new Set()));
+    c.dates.forEach((d, j) => {
+      if (!isIsoDate(d)) violations.push({ field: `cells[${i}].dates[${j}]`, description: `not a YYYY-MM-DD date: "${d}"` });
+      else set.add(d);
+    });
+  });
+  let count = 0;
+  for (const s of byPortfolio.values()) count += s.size;
+  if (count > MAX_VOL_CORR_CELLS) {
+    violations.push({
+      field: "cells",
+      description: `${count} (portfolio, date) cells exceed the limit of ${MAX_VOL_CORR_CELLS} per call; send smaller chunks`,
+    });
+  }
+  if (violations.length) throw new InvalidArgumentError("invalid cells", { violations });
+  const sorted = new Map([...byPortfolio].map(([id, s]) => [id, [...s].sort()]));
+  let minDate = "9999-12-31";
+  let maxDate = "0000-01-01";
+  for (const d of sorted.values()) {
+    if (d[0]! < minDate) minDate = d[0]!;
+    if (d.at(-1)! > maxDate) maxDate = d.at(-1)!;
+  }
+  const span = countTradingDays(minDate, maxDate);
+  if (span > MAX_VOL_CORR_SPAN_TRADING_DAYS) {
+    throw new InvalidArgumentError("invalid cells", {
+      violations: [
+        {
+          field: "cells",
+          description: `dates span ${minDate}..${maxDate} (${span} trading dates), more than ${MAX_VOL_CORR_SPAN_TRADING_DAYS} per call`,
+        },
+      ],
+    });
+  }
+  return { byPortfolio: sorted, count, minDate, maxDate };
+}
+
+/** A NOT_FOUND from the snapshot service names the portfolio the caller asked for. */
+async function snapshotCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConnectError && err.code === Code.NotFound) throw new NotFoundError(`${what}: ${err.rawMessage}`, { cause: err });
+    throw err;
+  }
+}
+
+/** {@link PortfolioSource} over the snapshot service's public RPCs. */
+export function snapshotPortfolioSource(client: Client<typeof SnapshotService>, batch = MARKS_PORTFOLIO_BATCH): PortfolioSource {
   return {
-    async computeVolatility() {
-      throw new UnimplementedError("volatility analysis (phase 5)");
+    async snapshotReturns(portfolioId, startDate, endDate, signal) {
+      const res = await snapshotCall(`snapshots of portfolio ${portfolioId}`, () =>
+        client.getSnapshots({ portfolioId, startDate, endDate }, { signal }),
+      );
+      return { dates: res.snapshots.map((s) => s.date), dailyReturn: Float64Array.from(res.snapshots, (s) => s.dailyReturn) };
     },
-    async computeCorrelations() {
-      throw new UnimplementedError("correlations (phase 6)");
+    async positionMarks(portfolioIds, startDate, endDate, signal) {
+      const out: DatedMarks[] = [];
+      for (let i = 0; i < portfolioIds.length; i += batch) {
+        const ids = portfolioIds.slice(i, i + batch);
+        const res = await snapshotCall(`position values of ${ids.length} portfolio(s)`, () =>
+          client.getPositionValueRange({ portfolioIds: ids, startDate, endDate }, { signal }),
+        );
+        for (const d of res.days) {
+          out.push({
+            portfolioId: d.portfolioId.toLowerCase(),
+            date: d.date,
+            nav: d.nav,
+            positions: d.values.map((v) => ({
+              symbol: v.symbol,
+              marketValue: v.marketValue,
+              isPublic: v.investmentClass === InvestmentClass.PUBLIC,
+            })),
+          });
+        }
+      }
+      return out;
     },
   };
 }
 
-/** The volatility and correlation parts of a risk report (placeholder: nothing stored). */
-export async function volCorrReportPart(
-  _store: VolCorrStore,
-  _portfolioId: string,
-  _date: string,
-): Promise<{
+/** Proto counters of an outcome (only the reasons that occurred). */
+function countersPb(o: VolCorrOutcome): MessageInitShape<typeof PhaseCountersSchema> {
+  return {
+    inputs: BigInt(o.inputs),
+    outputs: BigInt(o.outputs),
+    skipped: Object.entries(o.skipped)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .map(([reason, n]) => ({ reason: SkipReason[reason as keyof typeof SkipReason], count: BigInt(n ?? 0) })),
+  };
+}
+
+function problemsPb(o: VolCorrOutcome): MessageInitShape<typeof SymbolProblemSchema>[] {
+  return o.problems.map((p) => ({ symbol: p.symbol, reason: SkipReason[p.reason], message: p.message, date: p.date }));
+}
+
+/** The ComputeVolatility and ComputeCorrelations implementations (admin only, like every compute RPC). */
+export function volCorrHandlers(deps: VolCorrDeps): {
+  computeVolatility(req: ComputeVolatilityRequest, ctx: HandlerContext): Promise<MessageInitShape<typeof ComputeVolatilityResponseSchema>>;
+  computeCorrelations(
+    req: ComputeCorrelationsRequest,
+    ctx: HandlerContext,
+  ): Promise<MessageInitShape<typeof ComputeCorrelationsResponseSchema>>;
+} {
+  const portfolios = snapshotPortfolioSource(deps.snapshot);
+  return {
+    async computeVolatility(req, ctx) {
+      requireAdmin(ctx);
+      const cells = validateCells(req.cells, req.runId);
+      const o = await computeVolatility({ portfolios, prices: deps.prices, store: deps.store }, cells, ctx.signal);
+      deps.logger.info(
+        { runId: req.runId, cells: o.inputs, portfolioRows: o.portfolioOutputs, symbolRows: o.symbolOutputs, skipped: o.skipped },
+        "volatility computed",
+      );
+      if (o.cellsWithoutMarks > 0) {
+        deps.logger.warn(
+          { runId: req.runId, cells: o.cellsWithoutMarks },
+          "snapshot dates without position marks: their positions' volatility is missing (GetPositionValueRange returned no day)",
+        );
+      }
+      return { counters: countersPb(o), problems: problemsPb(o) };
+    },
+    async computeCorrelations(req, ctx) {
+      requireAdmin(ctx);
+      const cells = validateCells(req.cells, req.runId);
+      const o = await computeCorrelations({ portfolios, prices: deps.prices, store: deps.store }, cells, ctx.signal);
+      deps.logger.info(
+        { runId: req.runId, cells: o.inputs, correlationRows: o.correlationOutputs, ewmaRows: o.ewmaOutputs, skipped: o.skipped },
+        "correlations computed",
+      );
+      return { counters: countersPb(o), problems: problemsPb(o) };
+    },
+  };
+}
+
+/** Proto VolatilityStats of a stored row (NaN → unset optional; trend code as stored). */
+export function volatilityStatsPb(r: VolRow): VolatilityStats {
+  const opt = (v: number) => (Number.isNaN(v) ? undefined : v);
+  return create(VolatilityStatsSchema, {
+    realizedVol21d: opt(r.rv21),
+    realizedVol63d: opt(r.rv63),
+    harH1: opt(r.harH1),
+    harH21: opt(r.harH21),
+    trend: r.trend as VolTrend,
+    trendSlope: opt(r.trendSlope),
+    trendR2: opt(r.trendR2),
+    percentile: opt(r.percentile),
+  });
+}
+
+/** What the risk report shows of phases 5 and 6 for a portfolio on a date. */
+export interface VolCorrReportPart {
+  /** Unset when no row is stored or nothing is computable (series too short). */
   portfolioVolatility?: VolatilityStats;
+  /** One entry per PUBLIC symbol the portfolio held that day (position order); unset fields = not computable. */
   positionVolatility: SymbolVolatility[];
+  /** Unset when phase 6 stored nothing for the date. */
   correlations?: PositionCorrelations;
+  /** Unset when no factor EWMA exists for the date (fewer than 252 returns ending there). */
   factorCorrelations?: FactorCorrelations;
-}> {
-  return { positionVolatility: [] };
+}
+
+/**
+ * Reads the stored volatility, correlations and factor EWMA of a portfolio on a date (four point reads
+ * plus one read of the held symbols' rows).
+ *
+ * The symbols listed are those stored with the portfolio's volatility row; without one, those of the
+ * correlation row (included, then excluded).
+ */
+export async function volCorrReportPart(store: VolCorrStore, portfolioId: string, date: string): Promise<VolCorrReportPart> {
+  const id = portfolioId.toLowerCase();
+  const [pv, corr, ewma] = await Promise.all([
+    store.readPortfolioVolatility(id, date),
+    store.readCorrelations(id, date),
+    store.readFactorEwma(date),
+  ]);
+  const symbols = pv?.symbols ?? (corr ? [...corr.included, ...corr.excluded.map((x) => x.symbol)] : []);
+  const symVol = await store.readSymbolVolatility(symbols, date);
+  const out: VolCorrReportPart = {
+    positionVolatility: symbols.map((symbol) => {
+      const r = symVol.get(symbol);
+      return create(SymbolVolatilitySchema, { symbol, stats: r ? volatilityStatsPb(r) : create(VolatilityStatsSchema, {}) });
+    }),
+  };
+  if (pv && volRowComputable(pv.stats)) out.portfolioVolatility = volatilityStatsPb(pv.stats);
+  if (corr) {
+    const opt = (v: number) => (Number.isNaN(v) ? undefined : v);
+    out.correlations = create(PositionCorrelationsSchema, {
+      included: corr.included,
+      excluded: corr.excluded.map((x) => ({
+        symbol: x.symbol,
+        reason: PbCorrelationExclusion[x.reason],
+        nReturns: x.nReturns,
+      })),
+      matrix: Array.from(corr.matrix),
+      psdRepaired: corr.psdRepaired,
+      avgAbsCorr: opt(corr.avgAbsCorr),
+      diversificationRatio: opt(corr.diversificationRatio),
+      clusters: clustersFromLabels(corr.clusterOf).map((c) => ({ symbols: c.map((i) => corr.included[i]!) })),
+      minEigenvalue: opt(corr.minEigenvalue),
+    });
+  }
+  if (ewma) {
+    out.factorCorrelations = create(FactorCorrelationsSchema, {
+      etfs: [...FACTOR_ETFS],
+      correlation: Array.from(ewma.corrClipped),
+      covariance: Array.from(ewma.cov),
+    });
+  }
+  return out;
 }
