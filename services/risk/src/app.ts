@@ -2,7 +2,6 @@ import { FactorService, MarketDataService, RiskService, SnapshotService } from "
 import { closeDataSource, createDataSource, withTransaction } from "@sigma/db";
 import { marketDataPriceSource, type PriceSource } from "@sigma/prices";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
-import type { DataSource } from "typeorm";
 import { factorPanelSource, snapshotDirectory, snapshotMarksSource } from "./adapters/peers.js";
 import type { RiskConfig } from "./config.js";
 import type { PortfolioDirectory, PositionMarksSource, SymbolBetaSource } from "./domain/ports.js";
