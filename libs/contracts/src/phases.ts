@@ -20,6 +20,8 @@ export const PHASES: readonly PhaseInfo[] = [
   { phase: Phase.FACTOR_EXPOSURES, label: "4", name: "Factor Exposures" },
   { phase: Phase.VOLATILITY, label: "5", name: "Volatility Analysis" },
   { phase: Phase.CORRELATIONS, label: "6", name: "Correlations" },
+  // Not numbered in the old system: the active scenarios stored at the run's last date, after phase 6.
+  { phase: Phase.STRESS_TESTS, label: "stress", name: "Stress Tests" },
 ];
 
 /** Looks up the static info of a phase; throws on PHASE_UNSPECIFIED or an unknown value. */
