@@ -13,6 +13,7 @@ import {
   type ReportJson,
   reportJson,
   ShockSyntaxError,
+  shocksText,
   type ScenarioJson,
   stressJson,
   type VolatilityJson,
@@ -87,6 +88,8 @@ export function riskCommands(program: Command, cli: Cli): void {
       if (out.json) return out.printJson(json);
       out.say(`stress tests of portfolio ${portfolioId} on ${res.date} (NAV ${money(res.nav)})`);
       printStress(out, json, res.nav);
+      const custom = req.customScenarios[0];
+      if (custom) out.say(`${CUSTOM_SCENARIO_ID}: ${shocksText(custom.shocks)}`);
     });
 }
 
