@@ -9,7 +9,10 @@ export interface PhaseInfo {
   readonly name: string;
 }
 
-/** Every phase in execution order (SPEC §2, §5). */
+/**
+ * Every phase in the order of its label (SPEC §2, §5): the order status views list them in. The
+ * coordinator runs 2.5 after the chunked phases 3–6 (see services/coordinator/src/phases/index.ts).
+ */
 export const PHASES: readonly PhaseInfo[] = [
   { phase: Phase.MARKET_DATA, label: "1", name: "Market Data Collection" },
   { phase: Phase.SYMBOL_FACTORS, label: "1.5", name: "Factor Analysis" },
