@@ -60,12 +60,28 @@ async function runRiskChunk(ctx: StepContext, phase: RiskChunkPhase, call: RiskC
   return {};
 }
 
+/** Activity-log warnings per phase and run; further problems are only recorded on the run. */
+export const MAX_PROBLEM_WARNINGS = 20;
+
+/** Warnings already written per phase record (a record lives as long as its run). */
+const warned = new WeakMap<object, number>();
+
 /**
  * A data-quality problem (e.g. NO_COVERAGE: a portfolio with eligible positions and no beta for a
  * factor on a date) is recorded on the run, which then ends `completed_with_warnings` listing it,
- * and shown once as a warning in the activity log.
+ * and shown as a warning in the activity log. A date-specific problem can recur on every date of a
+ * backfill (254 dates × 12 factors), so the log gets the first {@link MAX_PROBLEM_WARNINGS} and one
+ * line saying where the rest are; the run record keeps them all (up to its own cap, the rest counted).
  */
 async function recordProblem(ctx: StepContext, phase: RiskChunkPhase, p: SymbolProblem): Promise<void> {
   if (!ctx.problem({ symbol: p.symbol, reason: p.reason, message: p.message, date: p.date })) return;
-  await ctx.reporter.warn(`${phaseInfo(phase).name}: ${p.symbol}: ${p.message}`, { symbol: p.symbol, date: p.date, phase });
+  const n = (warned.get(ctx.record) ?? 0) + 1;
+  warned.set(ctx.record, n);
+  const name = phaseInfo(phase).name;
+  if (n <= MAX_PROBLEM_WARNINGS) await ctx.reporter.warn(`${name}: ${p.symbol}: ${p.message}`, { symbol: p.symbol, date: p.date, phase });
+  else if (n === MAX_PROBLEM_WARNINGS + 1) {
+    await ctx.reporter.warn(`${name}: more data-quality problems; every one is listed in the run record (GetRun; sigma runs --json)`, {
+      phase,
+    });
+  }
 }

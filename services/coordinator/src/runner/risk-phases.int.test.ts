@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { createClock } from "@sigma/calendar";
-import { InvestmentClass, Phase, type RiskService, RunSource, SkipReason } from "@sigma/contracts";
+import { ActivityLevel, InvestmentClass, Phase, type RiskService, RunSource, SkipReason } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
 import { createLogger } from "@sigma/runtime";
 import type { OutboxStore, RunStore } from "../domain/ports.js";
@@ -86,10 +86,11 @@ function setup(opts: { risk?: Partial<ServiceImpl<typeof RiskService>>; store?: 
     },
   });
   let coordinator!: Coordinator;
+  const bus = createMemoryBus();
   coordinator = new Coordinator({
     store: opts.store ? opts.store(() => coordinator) : store.repo,
     services,
-    publisher: createMemoryBus(),
+    publisher: bus,
     clock: createClock({ asOf: "2020-01-23" }),
     now: () => new Date(),
     logger,
@@ -102,7 +103,18 @@ function setup(opts: { risk?: Partial<ServiceImpl<typeof RiskService>>; store?: 
       rpcTimeoutMs: 5000,
     },
   });
-  return { coordinator, log };
+  return { coordinator, log, bus };
+}
+
+/** The activity lines of a run's events (from the memory bus the relay publishes to). */
+async function activityOf(bus: ReturnType<typeof createMemoryBus>, runId: string) {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  const out: { level: ActivityLevel; message: string; phase: Phase }[] = [];
+  for await (const { event } of bus.subscribe({ afterSeq: 0, signal: ac.signal, runId })) {
+    if (event.payload.case === "activity") out.push(event.payload.value);
+  }
+  return out;
 }
 
 const alice = { sub: "alice", admin: false };
@@ -232,6 +244,34 @@ test("NO_COVERAGE problems from Factor Exposures end the run completed_with_warn
   );
   const exposures = run.phases.find((p) => p.phase === Phase.FACTOR_EXPOSURES)!;
   assert.deepEqual([exposures.state, exposures.counters.outputs, exposures.counters.skipped[SkipReason.NO_BETA]], ["completed", 15, 6]);
+});
+
+test("problems recurring on every date are all recorded on the run; the activity log shows the first 20 and says where the rest are", async () => {
+  const { coordinator, bus } = setup({
+    risk: {
+      async computeFactorExposures(req) {
+        const n = perCell(req.cells);
+        const problems = req.cells.flatMap((c) =>
+          c.dates.flatMap((date) =>
+            ["momentum", "quality"].map((f) => ({
+              symbol: c.portfolioId,
+              reason: SkipReason.NO_COVERAGE,
+              message: `no ${f} beta on ${date}`,
+              date,
+            })),
+          ),
+        );
+        return { counters: { inputs: n, outputs: n, skipped: [] }, problems };
+      },
+    },
+  });
+  const run = await runToEnd(coordinator, forcedP);
+  assert.equal(run.status, "completed_with_warnings", run.errorSummary);
+  assert.equal(run.problems.length, 30, "15 dates × 2 factors");
+  const warnings = (await activityOf(bus, run.id)).filter((a) => a.level === ActivityLevel.WARNING && a.phase === Phase.FACTOR_EXPOSURES);
+  assert.equal(warnings.length, 21);
+  assert.equal(warnings[0]!.message, `Factor Exposures: ${P}: no momentum beta on 2020-01-02`);
+  assert.match(warnings[20]!.message, /^Factor Exposures: more data-quality problems; every one is listed in the run record/);
 });
 
 test("a risk phase with eligible inputs and no row fails the run naming the phase and the skips; nothing eligible is a counted skip", async () => {
