@@ -67,7 +67,7 @@ try {
     const out = Number(p.counters?.outputs ?? 0n);
     if (p.phase !== Phase.MARKET_DATA) rows += out;
     console.log(
-      `${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)}: ${p.durationSeconds.toFixed(2)} s  (${p.summary})`,
+      `${phaseInfo(p.phase).label.padEnd(6)} ${phaseInfo(p.phase).name.padEnd(24)}: ${p.durationSeconds.toFixed(2)} s  (${p.summary})`,
     );
   }
   const analytics = run!.phases.filter((p) => p.phase !== Phase.MARKET_DATA).reduce((s, p) => s + p.durationSeconds, 0);

@@ -132,7 +132,7 @@ try {
     if (p.phase !== Phase.MARKET_DATA) rows += out;
     const rate = p.durationSeconds > 0 ? `${Math.round(out / p.durationSeconds)} rows/s` : "-";
     console.log(
-      `  ${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)}: ${fmt(p.durationSeconds)} s, ${String(out).padStart(6)} rows (${rate})  ${p.summary}`,
+      `  ${phaseInfo(p.phase).label.padEnd(6)} ${phaseInfo(p.phase).name.padEnd(24)}: ${fmt(p.durationSeconds)} s, ${String(out).padStart(6)} rows (${rate})  ${p.summary}`,
     );
   }
   const { rows: priceRows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM market_data.daily_prices");

@@ -12,6 +12,7 @@ export SIGMA_URL="http://127.0.0.1:${BASE_PORT}"
 export SIGMA_MARKET_DATA_URL="http://127.0.0.1:$((BASE_PORT + 1))"
 export SIGMA_FACTOR_URL="http://127.0.0.1:$((BASE_PORT + 2))"
 export SIGMA_SNAPSHOT_URL="http://127.0.0.1:$((BASE_PORT + 3))"
+export SIGMA_RISK_URL="http://127.0.0.1:$((BASE_PORT + 4))"
 export SIGMA_STATUS_URL="http://127.0.0.1:$((BASE_PORT + 5))"
 unset SIGMA_TOKEN SIGMA_JWT_SECRET
 
@@ -81,7 +82,7 @@ close_on() { $SIGMA prices "$1" --from "$ENTRY" --to "$ENTRY" --json | node -e '
   echo "PRIVATE_FUND,1,250000,$ENTRY,PRIVATE,VENTURE_CAPITAL,,,,,,"
 } >"$PORTFOLIO_CSV"
 echo
-echo "== sigma onboard demo-portfolio.csv --name 'Demo portfolio'   (import, then phases 1 → 1.5 → 1.75 → 2 → 2.5 from the first entry date $ENTRY)"
+echo "== sigma onboard demo-portfolio.csv --name 'Demo portfolio'   (import, then phases 1 → 1.5 → 1.75 → 2 → 3 → 4 → 5 → 6 by chunk from the first entry date $ENTRY, then 2.5 and the stress tests on the last date)"
 $SIGMA onboard "$PORTFOLIO_CSV" --name "Demo portfolio"
 PORTFOLIO_ID=$($SIGMA portfolios list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).at(-1).id))')
 rm -f "$PORTFOLIO_CSV"
@@ -94,5 +95,11 @@ $SIGMA snapshots "$PORTFOLIO_ID" --from "$(node --import tsx -e "import { addTra
 echo
 echo "== sigma positions $PORTFOLIO_ID   (phase 2.5: position values on $END)"
 $SIGMA positions "$PORTFOLIO_ID"
+echo
+echo "== sigma report $PORTFOLIO_ID   (phases 3–6 on $END: factor exposures with coverage, volatility, correlations, factor EWMA)"
+$SIGMA report "$PORTFOLIO_ID"
+echo
+echo "== sigma stress $PORTFOLIO_ID   (the active scenarios on $END: direct and correlated impact, % of NAV, loss beyond NAV)"
+$SIGMA stress "$PORTFOLIO_ID"
 echo
 echo "demo finished: stopping the stack"

@@ -34,7 +34,7 @@ function csvOf(name: string): string {
   return sharedDataPath(`portfolios/${name}.csv`);
 }
 
-test("sigma onboard: each sample is imported, backfilled through phases 1 → 2.5, and equals the reference on every field", async () => {
+test("sigma onboard: each sample is imported, backfilled through every phase (1 → 6, 2.5, stress), and its snapshots and positions equal the reference on every field", async () => {
   for (const name of Object.keys(reference.portfolios)) {
     const r = await system.cli(["onboard", csvOf(name), "--name", name, "--json"], { timeoutMs: 300_000 });
     assert.equal(r.code, 0, `${name}: ${r.stderr}\n${system.describe()}`);
@@ -42,7 +42,8 @@ test("sigma onboard: each sample is imported, backfilled through phases 1 → 2.
     assert.match(out.run.status, /^completed/, `${name}: ${JSON.stringify(out.run)}`);
     // balanced-5m holds two mutual funds the price file lacks: warnings, never a failure.
     if (name === "balanced-5m") assert.equal(out.run.status, "completed_with_warnings");
-    for (const phase of ["market_data", "symbol_factors", "symbol_metrics", "snapshots", "position_values"]) {
+    const phases = ["market_data", "symbol_factors", "symbol_metrics", "snapshots", "position_betas", "factor_exposures", "volatility"];
+    for (const phase of [...phases, "correlations", "position_values", "stress_tests"]) {
       assert.equal(out.run.phases.find((p) => p.phase === phase)?.state, "completed", `${name} ${phase}`);
     }
     onboarded.set(name, out.portfolio_id);

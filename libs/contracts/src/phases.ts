@@ -9,7 +9,10 @@ export interface PhaseInfo {
   readonly name: string;
 }
 
-/** Every phase in execution order (SPEC §2, §5). */
+/**
+ * Every phase in the order of its label (SPEC §2, §5): the order status views list them in. The
+ * coordinator runs 2.5 after the chunked phases 3–6 (see services/coordinator/src/phases/index.ts).
+ */
 export const PHASES: readonly PhaseInfo[] = [
   { phase: Phase.MARKET_DATA, label: "1", name: "Market Data Collection" },
   { phase: Phase.SYMBOL_FACTORS, label: "1.5", name: "Factor Analysis" },
@@ -20,6 +23,8 @@ export const PHASES: readonly PhaseInfo[] = [
   { phase: Phase.FACTOR_EXPOSURES, label: "4", name: "Factor Exposures" },
   { phase: Phase.VOLATILITY, label: "5", name: "Volatility Analysis" },
   { phase: Phase.CORRELATIONS, label: "6", name: "Correlations" },
+  // Not numbered in the old system: the active scenarios stored at the run's last date, after phase 6.
+  { phase: Phase.STRESS_TESTS, label: "stress", name: "Stress Tests" },
 ];
 
 /** Looks up the static info of a phase; throws on PHASE_UNSPECIFIED or an unknown value. */

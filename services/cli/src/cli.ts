@@ -4,6 +4,7 @@ import { devCommand } from "./commands/dev.js";
 import { factorCommands } from "./commands/factors.js";
 import { onboardCommand } from "./commands/onboard.js";
 import { portfolioCommands } from "./commands/portfolios.js";
+import { riskCommands } from "./commands/risk.js";
 import { runCommands } from "./commands/runs.js";
 import { snapshotCommands } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
@@ -13,7 +14,8 @@ import { type CliIo, EXIT } from "./output.js";
 
 /**
  * The `sigma` command: one module per command group; every command reads its service addresses
- * from the environment (SIGMA_URL, SIGMA_MARKET_DATA_URL, SIGMA_FACTOR_URL, SIGMA_STATUS_URL, SIGMA_SNAPSHOT_URL).
+ * from the environment (SIGMA_URL, SIGMA_MARKET_DATA_URL, SIGMA_FACTOR_URL, SIGMA_STATUS_URL, SIGMA_SNAPSHOT_URL,
+ * SIGMA_RISK_URL).
  */
 function buildProgram(cli: Cli): Command {
   const program = new Command()
@@ -34,6 +36,7 @@ function buildProgram(cli: Cli): Command {
   onboardCommand(program, cli);
   portfolioCommands(program, cli);
   snapshotCommands(program, cli);
+  riskCommands(program, cli);
   return program;
 }
 

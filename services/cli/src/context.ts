@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CoordinatorService, FactorService, MarketDataService, SnapshotService, StatusService } from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
 import { createServiceClient, DEFAULT_PORTS, issueToken } from "@sigma/runtime";
 import { labelErrors, type ServiceLabel } from "./errors.js";
 import { type CliIo, Output, UsageError } from "./output.js";
@@ -12,6 +12,7 @@ export interface CliEnv {
   status: ServiceLabel;
   factor: ServiceLabel;
   snapshot: ServiceLabel;
+  risk: ServiceLabel;
   /** SIGMA_AS_OF: the as-of date runs started by this CLI are pinned to ("" = the coordinator's clock). */
   asOf: string;
   /** Bearer token source, or undefined in dev mode. */
@@ -33,7 +34,7 @@ function serviceUrl(env: CliIo["env"], envVar: string, name: string, port: numbe
 }
 
 /**
- * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL, SIGMA_FACTOR_URL, SIGMA_SNAPSHOT_URL (defaults: the `sigma dev`
+ * Reads SIGMA_URL (coordinator), SIGMA_MARKET_DATA_URL, SIGMA_STATUS_URL, SIGMA_FACTOR_URL, SIGMA_SNAPSHOT_URL, SIGMA_RISK_URL (defaults: the `sigma dev`
  * addresses), SIGMA_AS_OF and the credentials: SIGMA_TOKEN, else a token minted from SIGMA_JWT_SECRET
  * (operator machines), else none (dev mode servers).
  *
@@ -56,6 +57,7 @@ export function cliEnv(env: CliIo["env"] = process.env): CliEnv {
     status: serviceUrl(env, "SIGMA_STATUS_URL", "status", h.status),
     factor: serviceUrl(env, "SIGMA_FACTOR_URL", "factor", h.factor),
     snapshot: serviceUrl(env, "SIGMA_SNAPSHOT_URL", "snapshot", h.snapshot),
+    risk: serviceUrl(env, "SIGMA_RISK_URL", "risk", h.risk),
     asOf: env.SIGMA_AS_OF ? parseDate(env.SIGMA_AS_OF, "SIGMA_AS_OF") : "",
     token,
   };
@@ -70,6 +72,7 @@ export function clients(e: CliEnv) {
     status: createServiceClient(StatusService, e.status.url, { ...opts(e.status), retries: 0 }),
     factor: createServiceClient(FactorService, e.factor.url, opts(e.factor)),
     snapshot: createServiceClient(SnapshotService, e.snapshot.url, opts(e.snapshot)),
+    risk: createServiceClient(RiskService, e.risk.url, opts(e.risk)),
   };
 }
 

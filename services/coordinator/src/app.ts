@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, createClock } from "@sigma/calendar";
-import { CoordinatorService, FactorService, MarketDataService, SnapshotService } from "@sigma/contracts";
+import { CoordinatorService, FactorService, MarketDataService, RiskService, SnapshotService } from "@sigma/contracts";
 import { closeDataSource, createDataSource, databaseReadiness } from "@sigma/db";
 import type { EventPublisher } from "@sigma/events";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
@@ -63,6 +63,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
       marketData: createServiceClient(MarketDataService, config.marketDataUrl, clientOpts),
       factor: createServiceClient(FactorService, config.factorUrl, clientOpts),
       snapshot: createServiceClient(SnapshotService, config.snapshotUrl, clientOpts),
+      risk: createServiceClient(RiskService, config.riskUrl, clientOpts),
     },
     publisher: o.publisher,
     clock,

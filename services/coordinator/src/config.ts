@@ -11,6 +11,7 @@ export const coordinatorConfigSpec = defineConfig({
   marketDataUrl: { env: "SIGMA_MARKET_DATA_URL", kind: "url", default: defaultServiceUrl("market-data") },
   factorUrl: { env: "SIGMA_FACTOR_URL", kind: "url", default: defaultServiceUrl("factor") },
   snapshotUrl: { env: "SIGMA_SNAPSHOT_URL", kind: "url", default: defaultServiceUrl("snapshot") },
+  riskUrl: { env: "SIGMA_RISK_URL", kind: "url", default: defaultServiceUrl("risk") },
   asOf: { env: "SIGMA_AS_OF", kind: "date", description: "pins the clock to 23:59 New York on this date" },
   // SPEC §4: 60 s lease TTL, 21-day chunks.
   leaseTtlMs: { env: "SIGMA_LEASE_TTL_MS", kind: "int", default: 60_000, min: 1000 },

@@ -3,7 +3,9 @@
  * data (CSV provider on the shared prices), factor and snapshot services, all on real Postgres in
  * unique schemas dropped afterwards, JWT auth, the clock pinned to 2020-01-23. Onboarding runs the
  * scoped backfill through phases 1–2.5; the stored snapshots must equal the independent Python
- * reference (services/snapshot/test/vectors/snapshots.json).
+ * reference (services/snapshot/test/vectors/snapshots.json). The risk service (phases 3–6, stress)
+ * is an edge double served over real gRPC here (one row per cell it is given): its analytics are
+ * tested against their own reference in the risk service's tests and the e2e tests.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -13,11 +15,11 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
-import { CoordinatorService, Phase, type RunEvent, RunSource, RunStatus, SnapshotService } from "@sigma/contracts";
+import { CoordinatorService, Phase, RiskService, type RunEvent, RunSource, RunStatus, SnapshotService } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
 import { loadFactorConfig, startFactor } from "@sigma/factor-service";
 import { loadMarketDataConfig, startMarketData } from "@sigma/market-data-service";
-import { createLogger, createServiceClient, issueToken } from "@sigma/runtime";
+import { createLogger, createServiceClient, defineService, issueToken, serve } from "@sigma/runtime";
 import { loadSnapshotConfig, startSnapshot } from "@sigma/snapshot-service";
 import pg from "pg";
 import { loadCoordinatorConfig, startCoordinator } from "./app.js";
@@ -64,6 +66,34 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
       logger,
     });
     closers.unshift(() => snap.close());
+    // One row per (portfolio, date) cell; stress one result per portfolio.
+    const perCell = async (req: { cells: { dates: string[] }[] }) => {
+      const n = BigInt(req.cells.reduce((a, c) => a + c.dates.length, 0));
+      return { counters: { inputs: n, outputs: n, skipped: [] }, problems: [] };
+    };
+    const risk = await serve({
+      name: "risk",
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+      auth: { mode: "jwt", secret },
+      services: [
+        defineService(RiskService, {
+          computePositionBetas: perCell,
+          computeFactorExposures: perCell,
+          computeVolatility: perCell,
+          computeCorrelations: perCell,
+          async computeStress(req) {
+            const n = BigInt(req.portfolioIds.length);
+            return { counters: { inputs: n, outputs: n, skipped: [] }, problems: [] };
+          },
+          async deletePortfolioRisk() {
+            return { rowsDeleted: 0n };
+          },
+        }),
+      ],
+    });
+    closers.unshift(() => risk.close());
     const cfg = loadCoordinatorConfig(
       {
         ...env,
@@ -71,6 +101,7 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
         SIGMA_MARKET_DATA_URL: md.url,
         SIGMA_FACTOR_URL: factor.url,
         SIGMA_SNAPSHOT_URL: snap.url,
+        SIGMA_RISK_URL: risk.url,
         SIGMA_LEASE_TTL_MS: "3000",
         SIGMA_HEARTBEAT_MS: "500",
         SIGMA_CHUNK_DAYS: "21",
@@ -141,6 +172,11 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
     assert.equal(byPhase.get(Phase.SNAPSHOTS)!.counters.outputs, 267);
     assert.equal(byPhase.get(Phase.POSITION_VALUES)!.state, "completed");
     assert.ok(byPhase.get(Phase.POSITION_VALUES)!.counters.outputs > 0);
+    for (const phase of [Phase.POSITION_BETAS, Phase.FACTOR_EXPOSURES, Phase.VOLATILITY, Phase.CORRELATIONS]) {
+      const p = byPhase.get(phase)!;
+      assert.deepEqual([p.state, p.counters.inputs, p.counters.outputs], ["completed", 1, 267], Phase[phase]);
+    }
+    assert.deepEqual([byPhase.get(Phase.STRESS_TESTS)!.state, byPhase.get(Phase.STRESS_TESTS)!.counters.outputs], ["completed", 1]);
     const started = (await eventsOf(res.runId)).find((e) => e.payload.case === "runStarted");
     assert.equal(started?.payload.case === "runStarted" && started.payload.value.owner, "alice");
 

@@ -29,7 +29,7 @@ export function printRunSummary(run: Run, out: Output): void {
     const c = p.counters;
     const skipped = (c?.skipped ?? []).map((s) => `${enumWord(SkipReasonSchema, s.reason)}=${s.count}`).join(" ");
     out.say(
-      `  ${phaseInfo(p.phase).label.padEnd(5)} ${phaseInfo(p.phase).name.padEnd(24)} ${phaseStateWord(phaseRunStateOf(p)).padEnd(10)} ${p.durationSeconds.toFixed(2)}s  in=${c?.inputs ?? 0} out=${c?.outputs ?? 0}${skipped ? ` skipped: ${skipped}` : ""}  ${p.summary}`,
+      `  ${phaseInfo(p.phase).label.padEnd(6)} ${phaseInfo(p.phase).name.padEnd(24)} ${phaseStateWord(phaseRunStateOf(p)).padEnd(10)} ${p.durationSeconds.toFixed(2)}s  in=${c?.inputs ?? 0} out=${c?.outputs ?? 0}${skipped ? ` skipped: ${skipped}` : ""}  ${p.summary}`,
     );
   }
   // Phases 1.5 and 1.75 report the same gap in a symbol's closes: print each problem once.

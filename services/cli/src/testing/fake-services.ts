@@ -1,5 +1,5 @@
 /**
- * Test doubles at the CLI's edge: the five services it calls, served over real loopback gRPC by
+ * Test doubles at the CLI's edge: the six services it calls, served over real loopback gRPC by
  * `serve()` with canned answers, and captured streams for `runSigma`. Only for the CLI's tests.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -18,6 +18,10 @@ import {
   PhaseViewSchema,
   PriceSeriesSchema,
   Phase,
+  type GetRiskReportResponse,
+  RiskService,
+  type RunStressTestRequest,
+  type StressResult,
   type Run,
   type RunBatchRequest,
   RunSchema,
@@ -81,6 +85,11 @@ export class FakeState {
   onboardRequests: OnboardPortfolioRequest[] = [];
   /** Every call of the portfolio RPCs, as "Method portfolio_id". */
   portfolioCalls: string[] = [];
+  /** Portfolio id → date → stored risk report (GetRiskReport with no date answers the latest). */
+  riskReports = new Map<string, Map<string, GetRiskReportResponse>>();
+  /** Portfolio id → nav and the results RunStressTest answers (filtered by the ids asked for). */
+  stress = new Map<string, { date: string; nav: number; results: StressResult[] }>();
+  stressRequests: RunStressTestRequest[] = [];
 
   /** Adds symbols to the universe with a stored close range. */
   addSymbols(...entries: { symbol: string; firstDate?: string; lastDate?: string; unavailable?: boolean }[]): void {
@@ -131,7 +140,7 @@ export function fakeView(
   } as MessageInitShape<typeof StatusViewSchema>);
 }
 
-/** The five services over real gRPC on a loopback port, answering from `state`. */
+/** The six services over real gRPC on a loopback port, answering from `state`. */
 export async function startFakeServices(state: FakeState): Promise<RunningServer> {
   const logger = createLogger("fake", { level: "silent" });
   const notFoundView = (runId: string) => create(StatusViewSchema, { runId, state: RunState.NOT_FOUND });
@@ -257,6 +266,35 @@ export async function startFakeServices(state: FakeState): Promise<RunningServer
           return date ? { date, values: byDate.get(date) ?? [] } : { date: "", values: [] };
         },
       }),
+      defineService(RiskService, {
+        async getRiskReport(req) {
+          const p = visible(req.portfolioId, "GetRiskReport");
+          const byDate = state.riskReports.get(p.id);
+          const date = req.date || [...(byDate?.keys() ?? [])].sort().at(-1) || "";
+          const report = byDate?.get(date);
+          // Like the risk service: nothing stored for the date is NOT_FOUND in its own words.
+          if (!report) throw new NotFoundError(`no risk analytics stored for portfolio ${p.id}${req.date ? ` on ${req.date}` : ""}`);
+          return report;
+        },
+        async runStressTest(req) {
+          state.stressRequests.push(req);
+          const p = visible(req.portfolioId, "RunStressTest");
+          const stored = state.stress.get(p.id);
+          if (!stored) throw new NotFoundError(`no factor exposures stored for portfolio ${p.id}`);
+          const all = req.scenarioIds.includes("all");
+          const known = new Set(stored.results.map((r) => r.scenarioId));
+          for (const id of req.scenarioIds) if (id !== "all" && !known.has(id)) throw new NotFoundError(`unknown scenario ${id}`);
+          const picked = stored.results.filter((r) =>
+            all ? true : req.scenarioIds.length ? req.scenarioIds.includes(r.scenarioId) : r.activeByDefault,
+          );
+          const custom = req.customScenarios.map((c) => stored.results.find((r) => r.scenarioId === c.id)!).filter(Boolean);
+          return {
+            date: req.date || stored.date,
+            nav: stored.nav,
+            results: [...picked.filter((r) => r.scenarioId !== "custom"), ...custom],
+          };
+        },
+      }),
       defineService(FactorService, {
         async getSymbolFactors(req) {
           state.factorRequests.push(req);
@@ -278,6 +316,7 @@ export function fakeEnv(url: string, extra: Record<string, string> = {}): Record
     SIGMA_STATUS_URL: url,
     SIGMA_FACTOR_URL: url,
     SIGMA_SNAPSHOT_URL: url,
+    SIGMA_RISK_URL: url,
     ...extra,
   };
 }

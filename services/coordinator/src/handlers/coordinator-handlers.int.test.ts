@@ -84,7 +84,12 @@ test("GetRun and the run events carry the shared RunStatus/PhaseState enums and 
       [Phase.SYMBOL_METRICS, PhaseState.COMPLETED, "completed"],
       // No portfolio in scope: recorded as completed, not run.
       [Phase.SNAPSHOTS, PhaseState.COMPLETED, "completed"],
+      [Phase.POSITION_BETAS, PhaseState.COMPLETED, "completed"],
+      [Phase.FACTOR_EXPOSURES, PhaseState.COMPLETED, "completed"],
+      [Phase.VOLATILITY, PhaseState.COMPLETED, "completed"],
+      [Phase.CORRELATIONS, PhaseState.COMPLETED, "completed"],
       [Phase.POSITION_VALUES, PhaseState.COMPLETED, "completed"],
+      [Phase.STRESS_TESTS, PhaseState.COMPLETED, "completed"],
     ],
   );
   const events = await eventsOf(runId);
@@ -92,8 +97,8 @@ test("GetRun and the run events carry the shared RunStatus/PhaseState enums and 
   assert.equal(finished?.payload.case === "runFinished" && finished.payload.value.runStatus, RunStatus.COMPLETED);
   assert.equal(finished?.payload.case === "runFinished" && finished.payload.value.status, "completed");
   const phaseStates = events.flatMap((e) => (e.payload.case === "phaseFinished" ? [[e.payload.value.state, e.payload.value.success]] : []));
-  // Five phases end; the two portfolio phases with "no portfolio in scope".
-  assert.deepEqual(phaseStates, Array(5).fill([PhaseState.COMPLETED, true]));
+  // Ten phases end; the seven portfolio phases with "no portfolio in scope".
+  assert.deepEqual(phaseStates, Array(10).fill([PhaseState.COMPLETED, true]));
 });
 
 test("a cancelled run's events say CANCELLED (not a bare success=false) for the run and its phase", async () => {

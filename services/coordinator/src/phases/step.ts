@@ -1,14 +1,15 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { FactorService, MarketDataService, Phase, SnapshotService } from "@sigma/contracts";
+import type { FactorService, MarketDataService, Phase, RiskService, SnapshotService } from "@sigma/contracts";
 import type { Logger } from "pino";
 import type { PortfolioCells } from "../domain/portfolio-plan.js";
 import type { PhaseRecord, ProblemRecord } from "../domain/run-record.js";
 
-/** The services phase steps call (one typed client each). Later phases add theirs here. */
+/** The services phase steps call (one typed client each). */
 export interface PhaseServices {
   marketData: Client<typeof MarketDataService>;
   factor: Client<typeof FactorService>;
   snapshot: Client<typeof SnapshotService>;
+  risk: Client<typeof RiskService>;
 }
 
 /**

@@ -22,7 +22,7 @@ import { tradingDays } from "@sigma/calendar";
 import type { DataSource } from "typeorm";
 import { COORDINATOR_MIGRATIONS } from "../store/migrations.js";
 import { RunRepository } from "../store/run-repository.js";
-import { noPortfolios } from "../testing/fakes.js";
+import { fakeRisk, noPortfolios } from "../testing/fakes.js";
 import { Coordinator, type CoordinatorSettings } from "./coordinator.js";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -106,7 +106,7 @@ function coordinator(
 ) {
   return new Coordinator({
     store: repo,
-    services: { marketData: md.client, factor: md.factor, snapshot: noPortfolios() },
+    services: { marketData: md.client, factor: md.factor, snapshot: noPortfolios(), risk: fakeRisk() },
     publisher,
     clock: createClock({ asOf: "2020-01-23" }),
     now: () => new Date(),

@@ -366,11 +366,15 @@ export class Coordinator {
   }
 
   /**
-   * Hook for the risk service's rows of a removed portfolio (betas, exposures, volatility,
-   * correlations): it has none to remove until its phases (3–6) exist. It runs before the snapshot
-   * service's delete so that a crash in between leaves the portfolio listed and the retry complete.
+   * Removes the risk service's rows of a removed portfolio (position betas, exposures, volatility,
+   * correlations, stress results) in one transaction there. It runs before the snapshot service's
+   * delete so that a crash in between leaves the portfolio listed and the retry complete (a second
+   * delete of nothing is harmless).
    */
-  private async removeFromRiskService(_portfolioId: string): Promise<void> {}
+  private async removeFromRiskService(portfolioId: string): Promise<void> {
+    const res = await this.deps.services.risk.deletePortfolioRisk({ portfolioId }, { timeoutMs: this.deps.settings.rpcTimeoutMs });
+    this.deps.logger.info({ portfolioId, rowsDeleted: Number(res.rowsDeleted) }, "risk rows of the removed portfolio deleted");
+  }
 
   /**
    * The portfolio, if the caller may act on it: a non-owner gets PERMISSION_DENIED whether or not

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClock, tradingDays } from "@sigma/calendar";
-import { Phase, RunSource, SkipReason } from "@sigma/contracts";
+import { Phase, phaseInfo, RunSource, SkipReason } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
 import { createLogger } from "@sigma/runtime";
 import { PIPELINE } from "../phases/index.js";
@@ -79,7 +79,7 @@ const historyStartsAt = (firstRowDate: string) =>
 /** The symbol phases only (tests that add their own portfolio-scoped step). */
 const SYMBOL_STEPS = PIPELINE.filter((s) => s.scope === "symbols");
 
-test("the pipeline is declared: phase 1 whole range, 1.5/1.75/2 chunked together, then 2.5 whole range", () => {
+test("the pipeline is declared: phase 1 whole range, 1.5 → 6 chunked together, then 2.5 and stress whole range", () => {
   assert.deepEqual(
     PIPELINE.map((s) => [s.phase, s.scope, s.shape]),
     [
@@ -87,12 +87,46 @@ test("the pipeline is declared: phase 1 whole range, 1.5/1.75/2 chunked together
       [Phase.SYMBOL_FACTORS, "symbols", "date_chunks"],
       [Phase.SYMBOL_METRICS, "symbols", "date_chunks"],
       [Phase.SNAPSHOTS, "portfolios", "date_chunks"],
+      [Phase.POSITION_BETAS, "portfolios", "date_chunks"],
+      [Phase.FACTOR_EXPOSURES, "portfolios", "date_chunks"],
+      [Phase.VOLATILITY, "portfolios", "date_chunks"],
+      [Phase.CORRELATIONS, "portfolios", "date_chunks"],
       [Phase.POSITION_VALUES, "portfolios", "whole_range"],
+      [Phase.STRESS_TESTS, "portfolios", "whole_range"],
     ],
   );
   assert.deepEqual(
     groupSteps(PIPELINE).map((g) => (g.shape === "whole_range" ? [g.step.phase] : g.steps.map((s) => s.phase))),
-    [[Phase.MARKET_DATA], [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS, Phase.SNAPSHOTS], [Phase.POSITION_VALUES]],
+    [
+      [Phase.MARKET_DATA],
+      [
+        Phase.SYMBOL_FACTORS,
+        Phase.SYMBOL_METRICS,
+        Phase.SNAPSHOTS,
+        Phase.POSITION_BETAS,
+        Phase.FACTOR_EXPOSURES,
+        Phase.VOLATILITY,
+        Phase.CORRELATIONS,
+      ],
+      [Phase.POSITION_VALUES],
+      [Phase.STRESS_TESTS],
+    ],
+  );
+  // Every phase has its user-facing name (SPEC §5), stress tests included.
+  assert.deepEqual(
+    PIPELINE.map((s) => phaseInfo(s.phase).name),
+    [
+      "Market Data Collection",
+      "Factor Analysis",
+      "Symbol Metrics",
+      "Portfolio Snapshots",
+      "Position Betas",
+      "Factor Exposures",
+      "Volatility Analysis",
+      "Correlations",
+      "Position Values",
+      "Stress Tests",
+    ],
   );
 });
 

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
-import { FactorService, MarketDataService, SnapshotService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
+import { FactorService, MarketDataService, RiskService, SnapshotService, SymbolStatus, SymbolSyncResultSchema } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
 import type { DataSource } from "typeorm";
 import type { PhaseServices } from "../phases/step.js";
@@ -23,9 +23,11 @@ export interface FakeServiceOptions {
   beforeSync?: () => Promise<void>;
   /** Snapshot service stand-in (default: no portfolio). */
   snapshot?: Partial<ServiceImpl<typeof SnapshotService>>;
+  /** Risk service stand-in (default: see {@link fakeRisk}). */
+  risk?: Partial<ServiceImpl<typeof RiskService>>;
 }
 
-/** Market data and factor stand-ins: every symbol fetched; one row per symbol-date unless `analytics` says otherwise. */
+/** Market data, factor, snapshot and risk stand-ins: every symbol fetched; one row per symbol-date unless `analytics` says otherwise. */
 export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
   const analytics = (phase: "factors" | "metrics") => async (req: { symbols: string[]; startDate: string; endDate: string }) => {
     if (opts.analytics) return opts.analytics(phase, req) as never;
@@ -59,7 +61,38 @@ export function fakeServices(opts: FakeServiceOptions = {}): PhaseServices {
     marketData: createClient(MarketDataService, transport),
     factor: createClient(FactorService, transport),
     snapshot: noPortfolios(opts.snapshot),
+    risk: fakeRisk(opts.risk),
   };
+}
+
+/** One row per (portfolio, date) cell: what the risk stand-in answers by default. */
+const perCell = async (req: { cells: { dates: string[] }[] }) => {
+  const n = req.cells.reduce((s, c) => s + c.dates.length, 0);
+  return { counters: { inputs: BigInt(n), outputs: BigInt(n), skipped: [] }, problems: [] };
+};
+
+/**
+ * A risk service stand-in: every compute RPC writes one row per (portfolio, date) cell, ComputeStress
+ * one per portfolio, DeletePortfolioRisk removes nothing; `impl` overrides any of them.
+ */
+export function fakeRisk(impl: Partial<ServiceImpl<typeof RiskService>> = {}) {
+  const transport = createRouterTransport(({ service }) => {
+    service(RiskService, {
+      computePositionBetas: perCell,
+      computeFactorExposures: perCell,
+      computeVolatility: perCell,
+      computeCorrelations: perCell,
+      async computeStress(req) {
+        const n = BigInt(req.portfolioIds.length);
+        return { counters: { inputs: n, outputs: n, skipped: [] }, problems: [] };
+      },
+      async deletePortfolioRisk() {
+        return { rowsDeleted: 0n };
+      },
+      ...impl,
+    });
+  });
+  return createClient(RiskService, transport);
 }
 
 /** A snapshot service stand-in: no portfolio unless `impl` says otherwise. */

@@ -404,3 +404,39 @@ test("a version-2 snapshot (no owners) is read with every run ownerless, and rep
   assert.equal(restored.toSnapshot().runs[0]!.owner, "");
   assert.throws(() => StatusProjection.fromSnapshot({ ...v3, version: 1 }), /version 1/);
 });
+
+test("a portfolio run with every phase lists all ten with their user-facing names (SPEC §5), stress tests last", () => {
+  const b = new RunEventBuilder("r-all", ["p-all"], T0);
+  const p = new StatusProjection();
+  // The coordinator's pipeline order: 2.5 runs after the chunked 3–6, stress last.
+  const pipeline = [
+    Phase.MARKET_DATA,
+    Phase.SYMBOL_FACTORS,
+    Phase.SYMBOL_METRICS,
+    Phase.SNAPSHOTS,
+    Phase.POSITION_BETAS,
+    Phase.FACTOR_EXPOSURES,
+    Phase.VOLATILITY,
+    Phase.CORRELATIONS,
+    Phase.POSITION_VALUES,
+    Phase.STRESS_TESTS,
+  ];
+  applyAll(p, [b.runStarted(pipeline)]);
+  const v = p.getStatus({ runId: "r-all" }, new Date(T0));
+  assert.equal(v.phasesTotal, 10);
+  assert.deepEqual(
+    v.phases.map((ph) => [ph.label, ph.name]),
+    [
+      ["1", "Market Data Collection"],
+      ["1.5", "Factor Analysis"],
+      ["1.75", "Symbol Metrics"],
+      ["2", "Portfolio Snapshots"],
+      ["2.5", "Position Values"],
+      ["3", "Position Betas"],
+      ["4", "Factor Exposures"],
+      ["5", "Volatility Analysis"],
+      ["6", "Correlations"],
+      ["stress", "Stress Tests"],
+    ],
+  );
+});

@@ -1,0 +1,7 @@
+import { Phase } from "@sigma/contracts";
+import { riskChunkStep } from "./risk-chunk.js";
+
+/** Phase 5 (Volatility Analysis): per date chunk, one ComputeVolatility call with the chunk's cells. */
+export const volatilityStep = riskChunkStep(Phase.VOLATILITY, (ctx, req) =>
+  ctx.services.risk.computeVolatility(req, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+);
