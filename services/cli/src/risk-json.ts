@@ -172,7 +172,7 @@ export interface ImpactJson {
   /** factor id → dollars. */
   contributions: Record<string, number | null>;
   total: number | null;
-  /** Signed percent of nav as the risk service states it (loss negative). */
+  /** Signed fraction of nav (impact / nav; loss negative). */
   pct_of_nav: number | null;
   loss_exceeds_nav: boolean;
 }

@@ -564,7 +564,7 @@ export type StressResult = Message<"sigma.risk.v1.StressResult"> & {
   correlatedImpact: number;
 
   /**
-   * Signed percent of nav (loss negative).
+   * Signed fraction of nav: impact / nav (loss negative; -0.05 is a 5 % loss).
    *
    * @generated from field: double direct_pct_of_nav = 4;
    */
