@@ -47,6 +47,8 @@ export interface BulkCopyOptions extends BulkWriteOptions {
    * Which path to take: "auto" (default) = COPY on real Postgres when every column type has a binary
    * encoder here, unnest otherwise (PGlite, or e.g. a numeric column). "unnest" forces the unnest path
    * (tests, benchmarks); "copy" forces COPY and fails on PGlite or an unsupported type.
+   * Default: the `SIGMA_BULK_PATH` environment variable if set (so a benchmark can measure the unnest
+   * path through unchanged services), else "auto".
    */
   readonly path?: "auto" | "copy" | "unnest";
 }
@@ -104,7 +106,7 @@ const CHUNK_BYTES = 1 << 20;
 export async function bulkWrite(q: Queryable, spec: UpsertSpec, rows: RowsInput, options: BulkCopyOptions = {}): Promise<number> {
   validateSpec(spec);
   const mode = options.mode ?? "upsert";
-  const path = options.path ?? "auto";
+  const path = options.path ?? defaultPath();
   const data = toColumnar(spec.columns, rows);
   if (data.length === 0) return 0;
   const copyable = spec.columns.every((c) => COPY_TYPES.has(c.pgType));
@@ -119,6 +121,15 @@ export async function bulkWrite(q: Queryable, spec: UpsertSpec, rows: RowsInput,
   };
   const rawClient = !isQueryRunner(q) && !isEntityManager(q) && isPgClient(q);
   return options.atomic === false && rawClient ? run(q) : withTransaction(q, run);
+}
+
+const PATHS = ["auto", "copy", "unnest"] as const;
+
+function defaultPath(): "auto" | "copy" | "unnest" {
+  const v = process.env.SIGMA_BULK_PATH;
+  if (v === undefined || v === "") return "auto";
+  if (!(PATHS as readonly string[]).includes(v)) throw new TypeError(`SIGMA_BULK_PATH must be one of ${PATHS.join(", ")}, got ${JSON.stringify(v)}`);
+  return v as (typeof PATHS)[number];
 }
 
 /** A node-postgres Client/PoolClient: `query()` also accepts a submittable such as a COPY stream. */
