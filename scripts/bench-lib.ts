@@ -136,3 +136,50 @@ export function loadAvg(): number {
     return Number.NaN;
   }
 }
+
+/** The run record's phases as printed rows: label, name, seconds, rows out, rows/s, summary. */
+export interface PhaseFigure {
+  phase: string;
+  name: string;
+  seconds: number;
+  rows: number;
+  rowsPerSecond: number;
+  summary: string;
+}
+
+/**
+ * Prints one line per phase present in the run record (whatever phases exist: the table grows when
+ * a phase joins the run) and returns the figures.
+ *
+ * @param phases - the run record's phase results.
+ * @param label - phase label/name lookup (phaseInfo of @sigma/contracts).
+ */
+export function printPhases(
+  phases: readonly { phase: number; durationSeconds: number; counters?: { outputs: bigint }; summary: string }[],
+  label: (phase: number) => { label: string; name: string },
+): PhaseFigure[] {
+  return phases.map((p) => {
+    const rows = Number(p.counters?.outputs ?? 0n);
+    const info = label(p.phase);
+    const rate = p.durationSeconds > 0 ? rows / p.durationSeconds : 0;
+    console.log(
+      `  ${info.label.padEnd(5)} ${info.name.padEnd(24)}: ${fmt(p.durationSeconds)} s, ${String(rows).padStart(8)} rows (${Math.round(rate)} rows/s)  ${p.summary}`,
+    );
+    return { phase: info.label, name: info.name, seconds: p.durationSeconds, rows, rowsPerSecond: rate, summary: p.summary };
+  });
+}
+
+/** Best of `repeats` timings of `f` (a floor: the least noisy of the runs), with the count it returned. */
+export function best(f: () => number, repeats = 3): { s: number; n: number } {
+  let s = Number.POSITIVE_INFINITY;
+  let n = 0;
+  for (let k = 0; k < repeats; k++) {
+    const t = performance.now();
+    n = f();
+    s = Math.min(s, secs(t));
+  }
+  return { s, n };
+}
+
+/** Output schemas of the services whose tables make up the COPY floor (bookkeeping schemas left out). */
+export const OUTPUT_SCHEMAS = ["market_data", "factor", "snapshot", "risk"] as const;

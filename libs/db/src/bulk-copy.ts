@@ -128,7 +128,8 @@ const PATHS = ["auto", "copy", "unnest"] as const;
 function defaultPath(): "auto" | "copy" | "unnest" {
   const v = process.env.SIGMA_BULK_PATH;
   if (v === undefined || v === "") return "auto";
-  if (!(PATHS as readonly string[]).includes(v)) throw new TypeError(`SIGMA_BULK_PATH must be one of ${PATHS.join(", ")}, got ${JSON.stringify(v)}`);
+  if (!(PATHS as readonly string[]).includes(v))
+    throw new TypeError(`SIGMA_BULK_PATH must be one of ${PATHS.join(", ")}, got ${JSON.stringify(v)}`);
   return v as (typeof PATHS)[number];
 }
 
