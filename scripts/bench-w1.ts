@@ -14,7 +14,11 @@
  * the Postgres backends are read from /proc) and merges the figures into bench-results.json.
  * Asserts nothing about time.
  *
- * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w1.ts
+ * With `--embedded` the same onboarding runs on the embedded default (PGlite in this process, the
+ * unnest write path) so `make demo` users know what to expect; it prints the wall, phases and RSS
+ * (the floor is the real-Postgres run's).
+ *
+ * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w1.ts [--embedded]
  */
 import pg from "pg";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
@@ -66,11 +70,12 @@ const csv = [
   ...positions.map((p) => `${p.symbol},${p.quantity},${p.entryPrice.toFixed(2)},${p.entryDate},PUBLIC,,,,,,,`),
 ].join("\n");
 
+const EMBEDDED = process.argv.includes("--embedded");
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const dbName = `bench_w1_${process.pid}`;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+if (!EMBEDDED) await admin.query(`CREATE DATABASE ${dbName}`);
 const url = new URL(adminUrl);
 url.pathname = `/${dbName}`;
 
@@ -80,7 +85,8 @@ const db = new pg.Client({ connectionString: url.toString(), application_name: "
 try {
   stack = await startStack({
     env: {
-      DATABASE_URL: url.toString(),
+      // Empty: startStack serves PGlite in this process.
+      DATABASE_URL: EMBEDDED ? "" : url.toString(),
       NATS_URL: process.env.NATS_URL,
       SIGMA_PRICES: "synthetic",
       SIGMA_AS_OF: AS_OF,
@@ -95,9 +101,9 @@ try {
   const at = (name: string) => started.endpoints.find((e) => e.name === name)!.url;
   const coordinator = createServiceClient(CoordinatorService, at("coordinator"), { timeoutMs: 60_000 });
   const marketData = createServiceClient(MarketDataService, at("market-data"), { timeoutMs: 60_000 });
-  await db.connect();
+  if (!EMBEDDED) await db.connect();
   console.log(
-    `bench-w1: onboarding of ${SYMBOLS.length} PUBLIC symbols entered ${ENTRY}, as of ${AS_OF} (${tradingDays(ENTRY, AS_OF).length} trading dates), synthetic prices, database ${dbName} (events: ${stack.events.split(" (")[0]})`,
+    `bench-w1${EMBEDDED ? " (embedded PGlite)" : ""}: onboarding of ${SYMBOLS.length} PUBLIC symbols entered ${ENTRY}, as of ${AS_OF} (${tradingDays(ENTRY, AS_OF).length} trading dates), synthetic prices, database ${EMBEDDED ? "PGlite in this process" : dbName} (events: ${stack.events.split(" (")[0]})`,
   );
 
   // The workload: OnboardPortfolio → poll GetRun until the run ends.
@@ -127,64 +133,70 @@ try {
   const phases = printPhases(run!.phases, phaseInfo);
   const phaseSum = phases.reduce((s, p) => s + p.seconds, 0);
   const rows = phases.filter((p) => p.phase !== phaseInfo(Phase.MARKET_DATA).label).reduce((s, p) => s + p.rows, 0);
-  const rss = { process_mib: peakRssMiB(), postgres: await postgresBackendsPeakMiB(db, dbName) };
+  const rss = { process_mib: peakRssMiB(), postgres: EMBEDDED ? undefined : await postgresBackendsPeakMiB(db, dbName) };
   console.log(
     `wall (OnboardPortfolio → run finished): ${fmt(wall)} s (OnboardPortfolio answered in ${fmt(callSeconds)} s; observed by 50 ms polling ${fmt(polledWall)} s; phases sum ${fmt(phaseSum)} s)`,
   );
   console.log(`rows written (phases after market data): ${rows}, ${Math.round(rows / wall)} rows/s over the wall time`);
 
-  // Floor (a): the pure math of the same work, on the same prices read back from market-data.
-  // One entry per phase: the risk phases add theirs here.
-  const prices = marketDataPriceSource(marketData);
-  const scope = [...new Set([...SYMBOLS, ...FACTOR_ETFS])].sort();
-  const factorPanel = await prices.closes(scope, addTradingDays(ENTRY, -LOOKBACK_TRADING_DAYS), AS_OF);
-  const snapPanel = await prices.closes(SYMBOLS, addTradingDays(ENTRY, -SNAPSHOT_HISTORY_DAYS), AS_OF);
-  const factorInput = { dates: factorPanel.dates, closes: factorPanel.closes, symbols: scope, startDate: ENTRY, endDate: AS_OF };
-  const FLOOR_MATH: { name: string; run: () => number }[] = [
-    { name: "factors", run: () => computeSymbolFactors(factorInput).table.rowCount },
-    { name: "metrics", run: () => computeSymbolMetrics(factorInput).table.rowCount },
-    {
-      name: "snapshot engine",
-      run: () => {
-        const r = computeSnapshots({ positions, prices: snapPanel, endDate: AS_OF });
-        return r.snapshots.length + r.marks.reduce((s, m) => s + m.length, 0);
+  if (EMBEDDED) {
+    console.log(`peak RSS: ${rss.process_mib.toFixed(0)} MiB (this process: every service, the bench and PGlite)`);
+    console.log("floor: see the real-Postgres run of bench-w1 (the same work; COPY is not available on PGlite)");
+    recordResults("W1_embedded", { wall_s: wall, phases, rows_written: rows, rows_per_s: rows / wall, peak_rss: rss });
+  } else {
+    // Floor (a): the pure math of the same work, on the same prices read back from market-data.
+    // One entry per phase: the risk phases add theirs here.
+    const prices = marketDataPriceSource(marketData);
+    const scope = [...new Set([...SYMBOLS, ...FACTOR_ETFS])].sort();
+    const factorPanel = await prices.closes(scope, addTradingDays(ENTRY, -LOOKBACK_TRADING_DAYS), AS_OF);
+    const snapPanel = await prices.closes(SYMBOLS, addTradingDays(ENTRY, -SNAPSHOT_HISTORY_DAYS), AS_OF);
+    const factorInput = { dates: factorPanel.dates, closes: factorPanel.closes, symbols: scope, startDate: ENTRY, endDate: AS_OF };
+    const FLOOR_MATH: { name: string; run: () => number }[] = [
+      { name: "factors", run: () => computeSymbolFactors(factorInput).table.rowCount },
+      { name: "metrics", run: () => computeSymbolMetrics(factorInput).table.rowCount },
+      {
+        name: "snapshot engine",
+        run: () => {
+          const r = computeSnapshots({ positions, prices: snapPanel, endDate: AS_OF });
+          return r.snapshots.length + r.marks.reduce((s, m) => s + m.length, 0);
+        },
       },
-    },
-  ];
-  const math = FLOOR_MATH.map((m) => ({ name: m.name, ...best(m.run, FLOOR_REPEATS) }));
-  const mathS = math.reduce((s, m) => s + m.s, 0);
+    ];
+    const math = FLOOR_MATH.map((m) => ({ name: m.name, ...best(m.run, FLOOR_REPEATS) }));
+    const mathS = math.reduce((s, m) => s + m.s, 0);
 
-  // Floor (b): COPY of every stored row into empty keyed copies of its table.
-  const copies = await copyFloor(db, await tablesWithRows(db, OUTPUT_SCHEMAS), FLOOR_REPEATS);
-  const copyS = copies.reduce((s, c) => s + c.seconds, 0);
-  const copyRows = copies.reduce((s, c) => s + c.rows, 0);
-  const floor = mathS + copyS;
+    // Floor (b): COPY of every stored row into empty keyed copies of its table.
+    const copies = await copyFloor(db, await tablesWithRows(db, OUTPUT_SCHEMAS), FLOOR_REPEATS);
+    const copyS = copies.reduce((s, c) => s + c.seconds, 0);
+    const copyRows = copies.reduce((s, c) => s + c.rows, 0);
+    const floor = mathS + copyS;
 
-  console.log(`floor (best of ${FLOOR_REPEATS} each): ${fmt(floor)} s`);
-  console.log(`  (a) pure math ${fmt(mathS)} s: ${math.map((m) => `${m.name} ${fmt(m.s)} s (${m.n} rows)`).join(", ")}`);
-  console.log(
-    `  (b) COPY ${fmt(copyS)} s of ${copyRows} rows (${Math.round(copyRows / copyS)} rows/s): ${copies.map((c) => `${c.table} ${c.rows} rows ${fmt(c.seconds)} s`).join(", ")}`,
-  );
-  console.log(`ratio to floor = wall / floor = ${fmt(wall)} / ${fmt(floor)} = ${(wall / floor).toFixed(1)}`);
-  console.log(
-    `peak RSS: ${rss.process_mib.toFixed(0)} MiB (this process: every service + the bench), Postgres backends max ${rss.postgres.maxMiB.toFixed(0)} MiB over ${rss.postgres.backends}`,
-  );
-  console.log(`old system: ${OLD_SYSTEM_S} s for W1 (${(OLD_SYSTEM_S / wall).toFixed(0)}x this run)`);
-  console.log("target: whole W1 <= 3 s once the risk phases exist; phases 1-2.5 well under 2 s");
-  recordResults("W1", {
-    wall_s: wall,
-    phases,
-    rows_written: rows,
-    rows_per_s: rows / wall,
-    floor_s: floor,
-    floor_math: math,
-    floor_copy: copies,
-    ratio_to_floor: wall / floor,
-    peak_rss: rss,
-  });
+    console.log(`floor (best of ${FLOOR_REPEATS} each): ${fmt(floor)} s`);
+    console.log(`  (a) pure math ${fmt(mathS)} s: ${math.map((m) => `${m.name} ${fmt(m.s)} s (${m.n} rows)`).join(", ")}`);
+    console.log(
+      `  (b) COPY ${fmt(copyS)} s of ${copyRows} rows (${Math.round(copyRows / copyS)} rows/s): ${copies.map((c) => `${c.table} ${c.rows} rows ${fmt(c.seconds)} s`).join(", ")}`,
+    );
+    console.log(`ratio to floor = wall / floor = ${fmt(wall)} / ${fmt(floor)} = ${(wall / floor).toFixed(1)}`);
+    console.log(
+      `peak RSS: ${rss.process_mib.toFixed(0)} MiB (this process: every service + the bench), Postgres backends max ${rss.postgres!.maxMiB.toFixed(0)} MiB over ${rss.postgres!.backends}`,
+    );
+    console.log(`old system: ${OLD_SYSTEM_S} s for W1 (${(OLD_SYSTEM_S / wall).toFixed(0)}x this run)`);
+    console.log("target: whole W1 <= 3 s once the risk phases exist; phases 1-2.5 well under 2 s");
+    recordResults("W1", {
+      wall_s: wall,
+      phases,
+      rows_written: rows,
+      rows_per_s: rows / wall,
+      floor_s: floor,
+      floor_math: math,
+      floor_copy: copies,
+      ratio_to_floor: wall / floor,
+      peak_rss: rss,
+    });
+  }
 } finally {
   await db.end().catch(() => undefined);
   await stack?.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (!EMBEDDED) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
 }
