@@ -1,5 +1,5 @@
 # Thin wrappers over npm scripts. `make demo` and `make test` work on a fresh clone.
-.PHONY: install build generate lint typecheck demo dev test test-unit bench clean proto-baseline
+.PHONY: install build generate lint typecheck demo dev test test-unit bench bench-w2 clean proto-baseline
 
 NPM_STAMP := node_modules/.sigma-installed
 
@@ -37,6 +37,11 @@ test-unit: install
 
 bench: install
 	bash scripts/bench.sh
+
+# W2 (1,193 symbols, 1,000 portfolios x 20 positions, 254-day backfill) then W3 (one more trading day).
+# Minutes, not seconds: not part of `make bench`. Smaller: SIGMA_BENCH_SYMBOLS=200 SIGMA_BENCH_PORTFOLIOS=100 make bench-w2
+bench-w2: install
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" node --import tsx scripts/bench-w2.ts
 
 # Refresh the contract baseline that `buf breaking` compares against (after a compatible change).
 proto-baseline: install

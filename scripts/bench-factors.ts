@@ -3,18 +3,21 @@
  * lookback) through the real use cases and the real Postgres store, in a fresh schema dropped afterwards.
  * Prints figures; asserts nothing about time.
  *
- * Floor (measured in the same run): the same pure math + a bulk load of the same rows with ONE
- * `INSERT ... SELECT FROM unnest(...)` per batch into an UNLOGGED table without keys or indexes (COPY
- * FROM STDIN needs pg-copy-streams, which is not installed).
+ * Floor (measured in the same run): the same pure math + a binary COPY (pg-copy-streams) of the same
+ * rows into empty copies of the tables with their primary keys (scripts/bench-lib.ts), best of 3.
+ * The store writes through @sigma/db's bulkWrite: COPY on real Postgres; `--path unnest` measures the
+ * unnest path instead (the write path before COPY), `--compare-unnest` measures both in one run.
  *
  * Also measured: the same factor rows in the narrow layout (one row per symbol-date-factor) on a
  * sample of symbols, to back the choice of the wide layout with figures.
  *
  * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-factors.ts [--symbols N] [--dates N]
+ *          [--path auto|unnest] [--compare-unnest] [--narrow-sample N (0: skip)]
  */
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
-import { bulkUpsert, closeDataSource, createDataSource, queryRows, type ColumnSpec } from "@sigma/db";
+import { bulkUpsert, closeDataSource, createDataSource, queryRows } from "@sigma/db";
 import {
   computeSymbolFactors,
   computeSymbolMetrics,
@@ -30,8 +33,8 @@ import {
   PgFactorStore,
   type PriceSource,
   SYMBOL_FACTOR_COLUMNS,
-  SYMBOL_METRIC_COLUMNS,
 } from "@sigma/factor-service";
+import { best, copyFloor, peakRssMiB, recordResults } from "./bench-lib.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -39,8 +42,11 @@ const { values: args } = parseArgs({
     dates: { type: "string", default: "254" },
     end: { type: "string", default: "2024-12-31" },
     "narrow-sample": { type: "string", default: "100" },
+    path: { type: "string", default: "auto" },
+    "compare-unnest": { type: "boolean", default: false },
   },
 });
+process.env.SIGMA_BULK_PATH = args.path;
 const N_SYMBOLS = Number(args.symbols);
 const N_DATES = Number(args.dates);
 const END = args.end!;
@@ -128,15 +134,28 @@ const timedStore = {
 try {
   const req = { symbols, startDate: START, endDate: END };
   console.log(
-    `bench-factors: ${N_SYMBOLS} symbols × ${tradingDays(START, END).length} dates (${START}..${END}) + ${LOOKBACK_TRADING_DAYS} lookback, schema ${schema}`,
+    `bench-factors: ${N_SYMBOLS} symbols × ${tradingDays(START, END).length} dates (${START}..${END}) + ${LOOKBACK_TRADING_DAYS} lookback, schema ${schema}, write path ${args.path}`,
   );
 
-  // Phases 1.5 + 1.75 through the real use cases (in-memory prices, real Postgres store).
-  const t0 = performance.now();
-  const f = await computeFactorsForRange({ prices, store: timedStore }, req);
-  const m = await computeMetricsForRange({ prices, store: timedStore }, req);
-  const total = secs(t0);
-  const compute = total - writeSeconds;
+  /** Phases 1.5 + 1.75 through the real use cases (in-memory prices, real Postgres store), on empty tables. */
+  const measure = async () => {
+    await queryRows(db, `TRUNCATE ${schema}.symbol_factors, ${schema}.symbol_metrics`);
+    writeSeconds = 0;
+    const t0 = performance.now();
+    const f = await computeFactorsForRange({ prices, store: timedStore }, req);
+    const m = await computeMetricsForRange({ prices, store: timedStore }, req);
+    const total = secs(t0);
+    return { f, m, total, write: writeSeconds, compute: total - writeSeconds };
+  };
+  let unnest: Awaited<ReturnType<typeof measure>> | undefined;
+  if (args["compare-unnest"]) {
+    process.env.SIGMA_BULK_PATH = "unnest";
+    unnest = await measure();
+    process.env.SIGMA_BULK_PATH = args.path;
+  }
+  const run = await measure();
+  const { f, m, total, compute } = run;
+  const firstWrite = run.write;
   const rows = f.outputs + m.outputs;
 
   // Rerun: replaces, never duplicates.
@@ -147,14 +166,26 @@ try {
   const rerunWrite = writeSeconds - wBefore;
   const [stored] = await queryRows<{ n: number }>(db, `SELECT count(*)::int AS n FROM ${schema}.symbol_factors`);
 
-  // Floor: the pure math alone, then an unconstrained bulk load of the same rows.
-  const tm = performance.now();
-  const fr = computeSymbolFactors({ dates: calendar, closes, symbols, startDate: START, endDate: END });
-  const mathFactors = secs(tm);
-  const tm2 = performance.now();
-  const mr = computeSymbolMetrics({ dates: calendar, closes, symbols, startDate: START, endDate: END });
-  const mathMetrics = secs(tm2);
-  const floorWrite = await floorLoad(fr.table, mr.table);
+  // Floor: the pure math alone, then a COPY of the stored rows into keyed empty copies of the tables.
+  // Best of 2 each: on a shared machine a single timing of the math can be far above its floor.
+  let fr!: ReturnType<typeof computeSymbolFactors>;
+  const mathFactors = best(() => {
+    fr = computeSymbolFactors({ dates: calendar, closes, symbols, startDate: START, endDate: END });
+    return fr.table.rowCount;
+  }, 2).s;
+  const mathMetrics = best(
+    () => computeSymbolMetrics({ dates: calendar, closes, symbols, startDate: START, endDate: END }).table.rowCount,
+    2,
+  ).s;
+  const pgc = new pg.Client({ connectionString: databaseUrl, application_name: "bench-factors-floor" });
+  await pgc.connect();
+  let copies;
+  try {
+    copies = await copyFloor(pgc, [{ table: `${schema}.symbol_factors` }, { table: `${schema}.symbol_metrics` }]);
+  } finally {
+    await pgc.end();
+  }
+  const floorWrite = copies.reduce((s, c) => s + c.seconds, 0);
   const floor = mathFactors + mathMetrics + floorWrite;
 
   console.log(
@@ -164,51 +195,44 @@ try {
   console.log(
     `compute seconds   : ${compute.toFixed(2)}  (pure math alone: factors ${mathFactors.toFixed(2)}, metrics ${mathMetrics.toFixed(2)})`,
   );
-  const firstWrite = writeSeconds - rerunWrite;
-  console.log(`write seconds     : ${firstWrite.toFixed(2)}  (floor bulk load of the same rows: ${floorWrite.toFixed(2)})`);
+  console.log(
+    `write seconds     : ${firstWrite.toFixed(2)}  (floor COPY of the same rows into keyed tables: ${floorWrite.toFixed(2)}: ${copies.map((c) => `${c.table.split(".")[1]} ${c.rows} rows ${c.seconds.toFixed(2)} s`).join(", ")})`,
+  );
   console.log(
     `rows/s            : ${(rows / total).toFixed(0)} end-to-end, ${(rows / firstWrite).toFixed(0)} write-only (${((f.outputs * 12) / total).toFixed(0)} factor values/s end-to-end)`,
   );
   console.log(`fits/s            : ${(f.fits / mathFactors).toFixed(0)} (pure math), ${(f.fits / total).toFixed(0)} end-to-end`);
   console.log(`wall (1.5 + 1.75) : ${total.toFixed(2)} s; floor ${floor.toFixed(2)} s; ratio to floor ${(total / floor).toFixed(2)}`);
+  if (unnest) {
+    console.log(
+      `unnest write path : wall ${unnest.total.toFixed(2)} s (write ${unnest.write.toFixed(2)} s); ratio to floor ${(unnest.total / floor).toFixed(2)} (same run, same floor)`,
+    );
+  }
   console.log(
     `rerun phase 1.5   : ${rerunTotal.toFixed(2)} s (write ${rerunWrite.toFixed(2)} s: delete + insert); stored rows ${stored!.n} (= ${f.outputs}: no duplicates)`,
   );
+  console.log(`peak RSS          : ${peakRssMiB().toFixed(0)} MiB (this process; the store's Postgres backend is separate)`);
+  recordResults("phases_1_5_1_75", {
+    symbols: N_SYMBOLS,
+    dates: N_DATES,
+    path: args.path,
+    wall_s: total,
+    compute_s: compute,
+    write_s: firstWrite,
+    rows_written: rows,
+    rows_per_s: rows / total,
+    floor_s: floor,
+    floor_math_s: mathFactors + mathMetrics,
+    floor_copy_s: floorWrite,
+    ratio_to_floor: total / floor,
+    unnest: unnest ? { wall_s: unnest.total, write_s: unnest.write, ratio_to_floor: unnest.total / floor } : undefined,
+    peak_rss_mib: peakRssMiB(),
+  });
 
-  await narrowComparison(fr.table, Number(args["narrow-sample"]));
+  if (Number(args["narrow-sample"]) > 0) await narrowComparison(fr.table, Number(args["narrow-sample"]));
 } finally {
   await queryRows(db, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await closeDataSource(db);
-}
-
-/** Loads the same rows into UNLOGGED, key-less copies of the tables: the cheapest bulk load of this data. */
-async function floorLoad(ft: SymbolFactorTable, mt: Parameters<PgFactorStore["replaceMetrics"]>[1]): Promise<number> {
-  await queryRows(db, `CREATE UNLOGGED TABLE ${schema}.floor_factors (LIKE ${schema}.symbol_factors)`);
-  await queryRows(db, `CREATE UNLOGGED TABLE ${schema}.floor_metrics (LIKE ${schema}.symbol_metrics)`);
-  const t0 = performance.now();
-  await plainInsert("floor_factors", SYMBOL_FACTOR_COLUMNS, factorTableToColumns(ft), ft.rowCount);
-  await plainInsert("floor_metrics", SYMBOL_METRIC_COLUMNS, { symbol: mt.symbol, date: mt.date, ...mt.columns }, mt.rowCount);
-  return secs(t0);
-}
-
-async function plainInsert(
-  table: string,
-  columns: readonly ColumnSpec[],
-  data: Record<string, ArrayLike<unknown>>,
-  n: number,
-): Promise<void> {
-  const sql = `INSERT INTO ${schema}.${table} (${columns.map((c) => c.name).join(", ")}) SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(", ")})`;
-  const B = 20_000;
-  for (let s = 0; s < n; s += B) {
-    const e = Math.min(n, s + B);
-    // Slice first: converting the whole column per batch would make the floor quadratic.
-    const part = (v: ArrayLike<unknown>) =>
-      ArrayBuffer.isView(v) ? Array.from((v as Float64Array).subarray(s, e)) : Array.prototype.slice.call(v, s, e);
-    await db.query(
-      sql,
-      columns.map((c) => part(data[c.name]!).map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v))),
-    );
-  }
 }
 
 /** Writes the first `sample` symbols' factor rows in both layouts (keyed, as stored) and prints the rates. */

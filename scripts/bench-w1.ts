@@ -6,16 +6,21 @@
  * record's per-phase seconds and rows, and the ratio to a floor measured in the same run:
  *   (a) the pure math of the same work: factors and metrics of the same 35 symbols (27 + 8 ETFs) ×
  *       254 dates and the snapshot engine on the same positions and prices, and
- *   (b) a bulk COPY (pg-copy-streams) of the rows the run stored into empty keyed copies of their
- *       tables in a scratch schema (the CSV is formatted before the clock starts: only the COPY is timed).
- * Each floor part is the best of 3 (it is a floor); the run is measured once. Asserts nothing about time.
+ *   (b) a binary COPY (pg-copy-streams) of every row the run stored, in every table of the output
+ *       schemas (market_data, factor, snapshot, risk: found at run time, so a phase that adds a table
+ *       adds its rows to the floor by itself) into empty keyed copies (scripts/bench-lib.ts).
+ * Adding a phase's math to the floor is one entry of FLOOR_MATH below. Each floor part is the best of
+ * 3 (it is a floor); the run is measured once. Also prints peak RSS (this process hosts every service;
+ * the Postgres backends are read from /proc) and merges the figures into bench-results.json.
+ * Asserts nothing about time.
  *
- * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w1.ts
+ * With `--embedded` the same onboarding runs on the embedded default (PGlite in this process, the
+ * unnest write path) so `make demo` users know what to expect; it prints the wall, phases and RSS
+ * (the floor is the real-Postgres run's).
+ *
+ * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w1.ts [--embedded]
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
 import { startStack } from "@sigma/cli";
 import { CoordinatorService, MarketDataService, Phase, phaseInfo, RunStatus } from "@sigma/contracts";
@@ -23,6 +28,18 @@ import { computeSymbolFactors, computeSymbolMetrics, FACTOR_ETFS, LOOKBACK_TRADI
 import { marketDataPriceSource } from "@sigma/prices";
 import { createLogger, createServiceClient } from "@sigma/runtime";
 import { computeSnapshots, type EnginePosition } from "@sigma/snapshot-service";
+import {
+  best,
+  copyFloor,
+  fmt,
+  OUTPUT_SCHEMAS,
+  peakRssMiB,
+  postgresBackendsPeakMiB,
+  printPhases,
+  recordResults,
+  secs,
+  tablesWithRows,
+} from "./bench-lib.js";
 
 const AS_OF = "2024-12-31";
 const DATES = 254;
@@ -34,14 +51,10 @@ const SYMBOLS = [
 ];
 /** Trading days the floor's snapshot engine reads before the first entry (as the snapshot service does). */
 const SNAPSHOT_HISTORY_DAYS = 300;
-/** Rows per string yielded to COPY (STACK.md: a few hundred rows per chunk, never one per row). */
-const COPY_ROWS_PER_CHUNK = 500;
 const FLOOR_REPEATS = 3;
 const OLD_SYSTEM_S = 894;
 
 const ENTRY = addTradingDays(AS_OF, -(DATES - 1));
-const secs = (t0: number) => (performance.now() - t0) / 1000;
-const fmt = (s: number) => s.toFixed(3);
 
 /** The portfolio (SPEC §6 header): one PUBLIC lot per symbol, all entered on ENTRY. */
 const positions: EnginePosition[] = SYMBOLS.map((symbol, i) => ({
@@ -57,11 +70,12 @@ const csv = [
   ...positions.map((p) => `${p.symbol},${p.quantity},${p.entryPrice.toFixed(2)},${p.entryDate},PUBLIC,,,,,,,`),
 ].join("\n");
 
+const EMBEDDED = process.argv.includes("--embedded");
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const dbName = `bench_w1_${process.pid}`;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+if (!EMBEDDED) await admin.query(`CREATE DATABASE ${dbName}`);
 const url = new URL(adminUrl);
 url.pathname = `/${dbName}`;
 
@@ -71,7 +85,8 @@ const db = new pg.Client({ connectionString: url.toString(), application_name: "
 try {
   stack = await startStack({
     env: {
-      DATABASE_URL: url.toString(),
+      // Empty: startStack serves PGlite in this process.
+      DATABASE_URL: EMBEDDED ? "" : url.toString(),
       NATS_URL: process.env.NATS_URL,
       SIGMA_PRICES: "synthetic",
       SIGMA_AS_OF: AS_OF,
@@ -86,9 +101,9 @@ try {
   const at = (name: string) => started.endpoints.find((e) => e.name === name)!.url;
   const coordinator = createServiceClient(CoordinatorService, at("coordinator"), { timeoutMs: 60_000 });
   const marketData = createServiceClient(MarketDataService, at("market-data"), { timeoutMs: 60_000 });
-  await db.connect();
+  if (!EMBEDDED) await db.connect();
   console.log(
-    `bench-w1: onboarding of ${SYMBOLS.length} PUBLIC symbols entered ${ENTRY}, as of ${AS_OF} (${tradingDays(ENTRY, AS_OF).length} trading dates), synthetic prices, database ${dbName} (events: ${stack.events.split(" (")[0]})`,
+    `bench-w1${EMBEDDED ? " (embedded PGlite)" : ""}: onboarding of ${SYMBOLS.length} PUBLIC symbols entered ${ENTRY}, as of ${AS_OF} (${tradingDays(ENTRY, AS_OF).length} trading dates), synthetic prices, database ${EMBEDDED ? "PGlite in this process" : dbName} (events: ${stack.events.split(" (")[0]})`,
   );
 
   // The workload: OnboardPortfolio → poll GetRun until the run ends.
@@ -111,123 +126,77 @@ try {
   const ok = run!.runStatus === RunStatus.COMPLETED || run!.runStatus === RunStatus.COMPLETED_WITH_WARNINGS;
   if (!ok) throw new Error(`run ${onboarded.runId} ended ${RunStatus[run!.runStatus]}: ${run!.errorSummary}`);
 
-  const tables = {
-    symbol_factors: { table: "factor.symbol_factors", where: "" },
-    symbol_metrics: { table: "factor.symbol_metrics", where: "" },
-    snapshots: { table: "snapshot.snapshots", where: `WHERE portfolio_id = '${onboarded.portfolioId}'` },
-    position_values: { table: "snapshot.position_values", where: `WHERE portfolio_id = '${onboarded.portfolioId}'` },
-  } as const;
-  const stored: Record<string, string[][]> = {};
-  for (const [name, t] of Object.entries(tables)) stored[name] = await readAsText(`SELECT * FROM ${t.table} ${t.where}`);
-
   console.log(
     `run ${run!.id}: ${RunStatus[run!.runStatus]}, ${run!.datesCompleted}/${run!.datesTotal} dates ${run!.startDate}..${run!.endDate}` +
       (run!.warnings.length ? `; warnings: ${run!.warnings.join("; ")}` : ""),
   );
-  let phaseSum = 0;
-  let rows = 0;
-  for (const p of run!.phases) {
-    const out = Number(p.counters?.outputs ?? 0n);
-    phaseSum += p.durationSeconds;
-    if (p.phase !== Phase.MARKET_DATA) rows += out;
-    const rate = p.durationSeconds > 0 ? `${Math.round(out / p.durationSeconds)} rows/s` : "-";
-    console.log(
-      `  ${phaseInfo(p.phase).label.padEnd(6)} ${phaseInfo(p.phase).name.padEnd(24)}: ${fmt(p.durationSeconds)} s, ${String(out).padStart(6)} rows (${rate})  ${p.summary}`,
-    );
-  }
-  const { rows: priceRows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM market_data.daily_prices");
-  console.log(
-    `  stored rows: ${Object.entries(stored)
-      .map(([k, v]) => `${k} ${v.length}`)
-      .join(", ")} (and market_data.daily_prices ${priceRows[0]!.n}, not in the floor)`,
-  );
+  const phases = printPhases(run!.phases, phaseInfo);
+  const phaseSum = phases.reduce((s, p) => s + p.seconds, 0);
+  const rows = phases.filter((p) => p.phase !== phaseInfo(Phase.MARKET_DATA).label).reduce((s, p) => s + p.rows, 0);
+  const rss = { process_mib: peakRssMiB(), postgres: EMBEDDED ? undefined : await postgresBackendsPeakMiB(db, dbName) };
   console.log(
     `wall (OnboardPortfolio → run finished): ${fmt(wall)} s (OnboardPortfolio answered in ${fmt(callSeconds)} s; observed by 50 ms polling ${fmt(polledWall)} s; phases sum ${fmt(phaseSum)} s)`,
   );
   console.log(`rows written (phases after market data): ${rows}, ${Math.round(rows / wall)} rows/s over the wall time`);
 
-  // Floor (a): the pure math of the same work, on the same prices read back from market-data.
-  const prices = marketDataPriceSource(marketData);
-  const scope = [...new Set([...SYMBOLS, ...FACTOR_ETFS])].sort();
-  const factorPanel = await prices.closes(scope, addTradingDays(ENTRY, -LOOKBACK_TRADING_DAYS), AS_OF);
-  const snapPanel = await prices.closes(SYMBOLS, addTradingDays(ENTRY, -SNAPSHOT_HISTORY_DAYS), AS_OF);
-  const factorInput = { dates: factorPanel.dates, closes: factorPanel.closes, symbols: scope, startDate: ENTRY, endDate: AS_OF };
-  const mathFactors = best(() => computeSymbolFactors(factorInput).table.rowCount);
-  const mathMetrics = best(() => computeSymbolMetrics(factorInput).table.rowCount);
-  const mathSnapshots = best(() => {
-    const r = computeSnapshots({ positions, prices: snapPanel, endDate: AS_OF });
-    return r.snapshots.length + r.marks.reduce((s, m) => s + m.length, 0);
-  });
-  const math = mathFactors.s + mathMetrics.s + mathSnapshots.s;
+  if (EMBEDDED) {
+    console.log(`peak RSS: ${rss.process_mib.toFixed(0)} MiB (this process: every service, the bench and PGlite)`);
+    console.log("floor: see the real-Postgres run of bench-w1 (the same work; COPY is not available on PGlite)");
+    recordResults("W1_embedded", { wall_s: wall, phases, rows_written: rows, rows_per_s: rows / wall, peak_rss: rss });
+  } else {
+    // Floor (a): the pure math of the same work, on the same prices read back from market-data.
+    // One entry per phase: the risk phases add theirs here.
+    const prices = marketDataPriceSource(marketData);
+    const scope = [...new Set([...SYMBOLS, ...FACTOR_ETFS])].sort();
+    const factorPanel = await prices.closes(scope, addTradingDays(ENTRY, -LOOKBACK_TRADING_DAYS), AS_OF);
+    const snapPanel = await prices.closes(SYMBOLS, addTradingDays(ENTRY, -SNAPSHOT_HISTORY_DAYS), AS_OF);
+    const factorInput = { dates: factorPanel.dates, closes: factorPanel.closes, symbols: scope, startDate: ENTRY, endDate: AS_OF };
+    const FLOOR_MATH: { name: string; run: () => number }[] = [
+      { name: "factors", run: () => computeSymbolFactors(factorInput).table.rowCount },
+      { name: "metrics", run: () => computeSymbolMetrics(factorInput).table.rowCount },
+      {
+        name: "snapshot engine",
+        run: () => {
+          const r = computeSnapshots({ positions, prices: snapPanel, endDate: AS_OF });
+          return r.snapshots.length + r.marks.reduce((s, m) => s + m.length, 0);
+        },
+      },
+    ];
+    const math = FLOOR_MATH.map((m) => ({ name: m.name, ...best(m.run, FLOOR_REPEATS) }));
+    const mathS = math.reduce((s, m) => s + m.s, 0);
 
-  // Floor (b): COPY of the rows the run stored into empty keyed copies of their tables.
-  await db.query("CREATE SCHEMA bench_floor");
-  const copies: { name: string; rows: number; s: number; formatS: number }[] = [];
-  for (const [name, t] of Object.entries(tables)) {
-    await db.query(`CREATE TABLE bench_floor.${name} (LIKE ${t.table} INCLUDING ALL)`);
-    const data = stored[name]!;
-    // Formatted before the clock starts: the floor times the COPY alone (formatting is printed apart).
-    const tf = performance.now();
-    const chunks = csvChunks(data);
-    const formatS = secs(tf);
-    let bestS = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < FLOOR_REPEATS; k++) {
-      await db.query(`TRUNCATE bench_floor.${name}`);
-      const t1 = performance.now();
-      await pipeline(Readable.from(chunks), db.query(copyFrom(`COPY bench_floor.${name} FROM STDIN (FORMAT csv)`)));
-      bestS = Math.min(bestS, secs(t1));
-    }
-    const { rows: n } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench_floor.${name}`);
-    if (n[0]!.n !== data.length) throw new Error(`floor COPY of ${name} stored ${n[0]!.n} rows, expected ${data.length}`);
-    copies.push({ name, rows: data.length, s: bestS, formatS });
+    // Floor (b): COPY of every stored row into empty keyed copies of its table.
+    const copies = await copyFloor(db, await tablesWithRows(db, OUTPUT_SCHEMAS), FLOOR_REPEATS);
+    const copyS = copies.reduce((s, c) => s + c.seconds, 0);
+    const copyRows = copies.reduce((s, c) => s + c.rows, 0);
+    const floor = mathS + copyS;
+
+    console.log(`floor (best of ${FLOOR_REPEATS} each): ${fmt(floor)} s`);
+    console.log(`  (a) pure math ${fmt(mathS)} s: ${math.map((m) => `${m.name} ${fmt(m.s)} s (${m.n} rows)`).join(", ")}`);
+    console.log(
+      `  (b) COPY ${fmt(copyS)} s of ${copyRows} rows (${Math.round(copyRows / copyS)} rows/s): ${copies.map((c) => `${c.table} ${c.rows} rows ${fmt(c.seconds)} s`).join(", ")}`,
+    );
+    console.log(`ratio to floor = wall / floor = ${fmt(wall)} / ${fmt(floor)} = ${(wall / floor).toFixed(1)}`);
+    console.log(
+      `peak RSS: ${rss.process_mib.toFixed(0)} MiB (this process: every service + the bench), Postgres backends max ${rss.postgres!.maxMiB.toFixed(0)} MiB over ${rss.postgres!.backends}`,
+    );
+    console.log(`old system: ${OLD_SYSTEM_S} s for W1 (${(OLD_SYSTEM_S / wall).toFixed(0)}x this run)`);
+    console.log("target: whole W1 <= 3 s once the risk phases exist; phases 1-2.5 well under 2 s");
+    recordResults("W1", {
+      wall_s: wall,
+      phases,
+      rows_written: rows,
+      rows_per_s: rows / wall,
+      floor_s: floor,
+      floor_math: math,
+      floor_copy: copies,
+      ratio_to_floor: wall / floor,
+      peak_rss: rss,
+    });
   }
-  const copy = copies.reduce((s, c) => s + c.s, 0);
-  const formatting = copies.reduce((s, c) => s + c.formatS, 0);
-  const floor = math + copy;
-
-  console.log(`floor (best of ${FLOOR_REPEATS} each): ${fmt(floor)} s`);
-  console.log(
-    `  (a) pure math ${fmt(math)} s: factors ${fmt(mathFactors.s)} s (${mathFactors.n} symbol-dates), metrics ${fmt(mathMetrics.s)} s (${mathMetrics.n}), snapshot engine ${fmt(mathSnapshots.s)} s (${mathSnapshots.n} snapshot + position rows)`,
-  );
-  console.log(
-    `  (b) COPY ${fmt(copy)} s: ${copies.map((c) => `${c.name} ${c.rows} rows ${fmt(c.s)} s`).join(", ")} (${Math.round(copies.reduce((s, c) => s + c.rows, 0) / copy)} rows/s; CSV formatting, not in the floor: ${fmt(formatting)} s)`,
-  );
-  console.log(`ratio to floor = wall / floor = ${fmt(wall)} / ${fmt(floor)} = ${(wall / floor).toFixed(1)}`);
-  console.log(`old system: ${OLD_SYSTEM_S} s for W1 (${(OLD_SYSTEM_S / wall).toFixed(0)}x this run)`);
-  console.log("target: whole W1 <= 3 s once the risk phases exist; phases 1-2.5 well under 2 s");
 } finally {
   await db.end().catch(() => undefined);
   await stack?.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (!EMBEDDED) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
-}
-
-/** Reads a query's rows as Postgres prints them (no parsing), so the floor copies exactly what was stored. */
-async function readAsText(sql: string): Promise<string[][]> {
-  const res = await db.query<string[]>({ text: sql, rowMode: "array", types: { getTypeParser: () => (v: string) => v } });
-  return res.rows;
-}
-
-/** CSV for COPY, COPY_ROWS_PER_CHUNK rows per string; an unquoted empty field is NULL. */
-function csvChunks(data: readonly (readonly (string | null)[])[]): string[] {
-  const field = (v: string | null) => (v === null ? "" : v === "" || /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-  const out: string[] = [];
-  for (let i = 0; i < data.length; i += COPY_ROWS_PER_CHUNK) {
-    let s = "";
-    for (const row of data.slice(i, i + COPY_ROWS_PER_CHUNK)) s += `${row.map(field).join(",")}\n`;
-    out.push(s);
-  }
-  return out;
-}
-
-/** Best of FLOOR_REPEATS timings of `f`, with the count it returned. */
-function best(f: () => number): { s: number; n: number } {
-  let s = Number.POSITIVE_INFINITY;
-  let n = 0;
-  for (let k = 0; k < FLOOR_REPEATS; k++) {
-    const t = performance.now();
-    n = f();
-    s = Math.min(s, secs(t));
-  }
-  return { s, n };
 }

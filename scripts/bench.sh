@@ -19,3 +19,6 @@ FLOOR_S="${floor:-}" node --import tsx scripts/bench-pipeline.ts
 echo
 echo "== W1 onboarding through the services (OnboardPortfolio, real Postgres): 27 symbols x 254 dates"
 node --import tsx scripts/bench-w1.ts
+echo
+echo "== W1 on the embedded default (PGlite in-process, unnest writes: what \`make demo\` users see)"
+node --import tsx scripts/bench-w1.ts --embedded

@@ -57,7 +57,8 @@ export class BulkWriteError extends Error {
   }
 }
 
-function validateSpec(spec: UpsertSpec): { update: readonly string[] } {
+/** Checks a spec (types, duplicate/unknown columns, conflict) and resolves its update columns. */
+export function validateSpec(spec: UpsertSpec): { update: readonly string[] } {
   if (spec.columns.length === 0) throw new TypeError(`${spec.table}: no columns`);
   const names = new Set<string>();
   for (const c of spec.columns) {
@@ -87,26 +88,43 @@ function validateSpec(spec: UpsertSpec): { update: readonly string[] } {
  * @throws TypeError for an invalid spec (unknown type, duplicate or unknown columns, empty conflict).
  */
 export function buildUpsertSql(spec: UpsertSpec): string {
+  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`);
+  return buildWriteSql(spec, `SELECT * FROM unnest(${arrays.join(", ")})`, "upsert");
+}
+
+/**
+ * Builds the write statement of a spec over any row source whose columns are the spec's columns in
+ * order (an `unnest(...)` of array parameters, or a staging table filled by COPY). Pure.
+ *
+ * @param spec - the upsert spec; validated here.
+ * @param source - a SELECT yielding the rows, e.g. `SELECT * FROM unnest(...)` or `SELECT a, b FROM stage`.
+ * @param mode - "upsert": `ON CONFLICT` per the spec; "insert": a plain INSERT (rows are known new, a
+ *   conflict is an error rather than an overwrite).
+ * @returns SQL returning one row `{ n }` = rows inserted or updated.
+ * @throws TypeError for an invalid spec.
+ */
+export function buildWriteSql(spec: UpsertSpec, source: string, mode: "upsert" | "insert"): string {
   const { update } = validateSpec(spec);
   const cols = spec.columns.map((c) => quoteIdent(c.name));
-  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`);
-  const conflict = spec.conflict.map(quoteIdent).join(", ");
-  let onConflict: string;
-  if (update.length === 0) {
-    onConflict = `ON CONFLICT (${conflict}) DO NOTHING`;
-  } else {
-    const set = update.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(", ");
-    onConflict = `ON CONFLICT (${conflict}) DO UPDATE SET ${set}`;
-    if (spec.skipUnchanged) {
-      const oldRow = update.map((c) => `target.${quoteIdent(c)}`).join(", ");
-      const newRow = update.map((c) => `EXCLUDED.${quoteIdent(c)}`).join(", ");
-      onConflict += ` WHERE ROW(${oldRow}) IS DISTINCT FROM ROW(${newRow})`;
+  let onConflict = "";
+  if (mode === "upsert") {
+    const conflict = spec.conflict.map(quoteIdent).join(", ");
+    if (update.length === 0) {
+      onConflict = ` ON CONFLICT (${conflict}) DO NOTHING`;
+    } else {
+      const set = update.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(", ");
+      onConflict = ` ON CONFLICT (${conflict}) DO UPDATE SET ${set}`;
+      if (spec.skipUnchanged) {
+        const oldRow = update.map((c) => `target.${quoteIdent(c)}`).join(", ");
+        const newRow = update.map((c) => `EXCLUDED.${quoteIdent(c)}`).join(", ");
+        onConflict += ` WHERE ROW(${oldRow}) IS DISTINCT FROM ROW(${newRow})`;
+      }
     }
   }
   // The CTE turns the write into a SELECT so every driver (TypeORM or pg) returns the count as a row.
   return (
     `WITH written AS (INSERT INTO ${quoteQualified(spec.table)} AS target (${cols.join(", ")}) ` +
-    `SELECT * FROM unnest(${arrays.join(", ")}) ${onConflict} RETURNING 1) ` +
+    `${source}${onConflict} RETURNING 1) ` +
     `SELECT count(*)::int AS n FROM written`
   );
 }
@@ -128,7 +146,19 @@ export function buildUpsertSql(spec: UpsertSpec): string {
  *   not fit its column type; BulkWriteError (with the driver error as cause) when a statement fails.
  */
 export async function bulkUpsert(q: Queryable, spec: UpsertSpec, rows: RowsInput, options: BulkWriteOptions = {}): Promise<number> {
-  const sql = buildUpsertSql(spec);
+  return unnestWrite(q, spec, rows, options, "upsert");
+}
+
+/** The unnest write of {@link bulkUpsert}, also in "insert" mode (no ON CONFLICT) for bulk-copy.ts. */
+export async function unnestWrite(
+  q: Queryable,
+  spec: UpsertSpec,
+  rows: RowsInput,
+  options: BulkWriteOptions,
+  mode: "upsert" | "insert",
+): Promise<number> {
+  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`);
+  const sql = buildWriteSql(spec, `SELECT * FROM unnest(${arrays.join(", ")})`, mode);
   const data = toColumnar(spec.columns, rows);
   if (data.length === 0) return 0;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;

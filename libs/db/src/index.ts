@@ -9,12 +9,14 @@ export { assertPgType, ColumnValueError, toPgArray, type ColumnSpec, type PgType
 export { toColumnar, type Columnar, type ColumnarRows, type RowObjects, type RowsInput } from "./rows.js";
 export {
   buildUpsertSql,
+  buildWriteSql,
   bulkUpsert,
   BulkWriteError,
   DEFAULT_BATCH_SIZE,
   type BulkWriteOptions,
   type UpsertSpec,
 } from "./bulk-upsert.js";
+export { binaryCopyChunks, bulkWrite, type BulkCopyOptions } from "./bulk-copy.js";
 export {
   buildDeleteSql,
   bulkDelete,

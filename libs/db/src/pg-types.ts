@@ -7,6 +7,7 @@
  * - Numeric types (`float4`, `float8`, `numeric`, `int2`, `int4`, `int8`): `NaN` becomes SQL NULL,
  *   because analytics use NaN for "not enough data" and NULL is what SQL aggregates skip.
  *   `±Infinity` is kept for float types (Postgres stores it) and rejected for integer types.
+ *   `-0` is sent as the string `"-0"` so its sign survives (a bare number would print as `0`).
  * - `json`/`jsonb`: `null`/`undefined` become SQL NULL (not the JSON literal `null`); other values are
  *   `JSON.stringify`-ed here, so nested JS arrays are never mistaken for Postgres arrays.
  */
@@ -48,7 +49,8 @@ export class ColumnValueError extends TypeError {
   }
 }
 
-type Converter = (value: unknown, column: string, index: number) => unknown;
+/** Converts one JavaScript value into the element sent for its column (null rules above). */
+export type Converter = (value: unknown, column: string, index: number) => unknown;
 
 const PG_TYPES: ReadonlySet<string> = new Set<PgType>([
   "text",
@@ -85,7 +87,7 @@ function describe(value: unknown): string {
 
 const toFloat: Converter = (v, column, index) => {
   if (v === null || v === undefined) return null;
-  if (typeof v === "number") return Number.isNaN(v) ? null : v;
+  if (typeof v === "number") return Number.isNaN(v) ? null : Object.is(v, -0) ? "-0" : v;
   if (typeof v === "bigint") return v.toString();
   // Strings pass through so exact decimals (e.g. numeric read back from pg) survive untouched.
   if (typeof v === "string") return v;
@@ -190,4 +192,15 @@ export function toPgArray(column: ColumnSpec, values: ArrayLike<unknown>, start:
   const out = new Array<unknown>(end - start);
   for (let i = start; i < end; i++) out[i - start] = convert(values[i], column.name, i);
   return out;
+}
+
+/**
+ * The element converter of a column type (the one {@link toPgArray} applies), for encoders that
+ * write values one at a time (the COPY path of bulk-copy.ts) and must follow the same null rules.
+ *
+ * @throws TypeError for an unsupported type name.
+ */
+export function converterFor(pgType: PgType): Converter {
+  assertPgType(pgType);
+  return CONVERTERS[pgType];
 }

@@ -22,7 +22,7 @@ interface PgPoolLike extends PgLike {
   totalCount: number;
 }
 
-function isQueryRunner(q: Queryable): q is QueryRunner {
+export function isQueryRunner(q: Queryable): q is QueryRunner {
   return typeof (q as QueryRunner).startTransaction === "function" && "isTransactionActive" in q;
 }
 
@@ -30,7 +30,7 @@ function isDataSource(q: Queryable): q is DataSource {
   return typeof (q as DataSource).createQueryRunner === "function" && "manager" in q;
 }
 
-function isEntityManager(q: Queryable): q is EntityManager {
+export function isEntityManager(q: Queryable): q is EntityManager {
   return typeof (q as EntityManager).transaction === "function" && "connection" in q && !isDataSource(q);
 }
 

@@ -2,7 +2,7 @@
  * The factor service's tables: bulk, idempotent writes (a rerun replaces the (symbol, date) rows of
  * the computed range, never duplicates) and set-based reads. One statement per batch, never per row.
  */
-import { bulkUpsert, queryRows, retryTransientFailures, withTransaction, type Queryable } from "@sigma/db";
+import { bulkWrite, queryRows, retryTransientFailures, withTransaction, type Queryable } from "@sigma/db";
 import {
   FACTOR_IDS,
   METRIC_KEYS,
@@ -36,7 +36,10 @@ export interface FactorRepository {
   readMetrics(scope: ReplaceScope): Promise<SymbolMetricsTable>;
 }
 
-/** Rows per INSERT statement: ~50 columns per row, so fewer rows than the library default keep each bind payload ~10 MB. */
+/**
+ * Rows per statement on the unnest path (embedded PGlite): ~50 columns per row, so fewer rows than the
+ * library default keep each bind payload ~10 MB. Real Postgres takes one streamed binary COPY instead.
+ */
 const WRITE_BATCH = 20_000;
 
 const NF = FACTOR_IDS.length;
@@ -85,7 +88,11 @@ export class PgFactorStore implements FactorRepository {
     return `${this.schema}.${name}`;
   }
 
-  /** Deletes the scope's rows and inserts the new ones in ONE transaction, so readers never see a half-replaced range. */
+  /**
+   * Deletes the scope's rows and inserts the new ones in ONE transaction, so readers never see a
+   * half-replaced range. After the delete the rows are new: on real Postgres they are COPY-ed straight
+   * into the table (a row outside the scope that collides with a stored one fails the write loudly).
+   */
   private async replace(
     table: string,
     columns: typeof SYMBOL_FACTOR_COLUMNS,
@@ -99,7 +106,8 @@ export class PgFactorStore implements FactorRepository {
          SELECT count(*)::int AS n FROM d`,
         [scope.symbols, scope.startDate, scope.endDate],
       );
-      return bulkUpsert(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, {
+      return bulkWrite(tx, { table: this.t(table), columns, conflict: ["symbol", "date"] }, rows, {
+        mode: "insert",
         batchSize: WRITE_BATCH,
         atomic: false,
       });

@@ -1,4 +1,4 @@
-import { bulkUpsert, queryRows, retryTransientFailures, type Queryable } from "@sigma/db";
+import { bulkUpsert, bulkWrite, queryRows, retryTransientFailures, type Queryable } from "@sigma/db";
 import type { DailyBar } from "../domain/index.js";
 
 /** A symbol of the universe with its stored coverage. */
@@ -112,7 +112,10 @@ export class PriceStore {
     return new Set(rows.map((r) => r.symbol));
   }
 
-  /** Upserts bars of many symbols in one bulk statement per 50k rows (a refetch replaces). */
+  /**
+   * Upserts bars of many symbols (a refetch replaces), atomically: one binary COPY into a staging table
+   * and one merge on real Postgres, one unnest statement per 50k rows on PGlite.
+   */
   async writeBars(bars: ReadonlyArray<{ symbol: string; bar: DailyBar }>): Promise<number> {
     if (bars.length === 0) return 0;
     const n = bars.length;
@@ -134,7 +137,7 @@ export class PriceStore {
       cols.close[i] = bar.close;
       cols.volume[i] = bar.volume;
     });
-    return bulkUpsert(
+    return bulkWrite(
       this.db,
       {
         table: this.t("daily_prices"),
