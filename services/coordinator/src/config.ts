@@ -8,9 +8,9 @@ export const coordinatorConfigSpec = defineConfig({
   natsUrl: { env: "NATS_URL", kind: "url", description: "nats://host:4222 (JetStream); required" },
   eventsStream: { env: "SIGMA_EVENTS_STREAM", kind: "string", default: DEFAULT_STREAM_NAME },
   eventsPrefix: { env: "SIGMA_EVENTS_PREFIX", kind: "string", default: DEFAULT_SUBJECT_PREFIX },
-  marketDataUrl: { env: "SIGMA_MARKET_DATA_URL", kind: "url", default: defaultServiceUrl("market-data") },
-  factorUrl: { env: "SIGMA_FACTOR_URL", kind: "url", default: defaultServiceUrl("factor") },
-  snapshotUrl: { env: "SIGMA_SNAPSHOT_URL", kind: "url", default: defaultServiceUrl("snapshot") },
+  marketDataUrl: { env: "SIGMA_MARKET_DATA_URL", kind: "peer", default: defaultServiceUrl("market-data") },
+  factorUrl: { env: "SIGMA_FACTOR_URL", kind: "peer", default: defaultServiceUrl("factor") },
+  snapshotUrl: { env: "SIGMA_SNAPSHOT_URL", kind: "peer", default: defaultServiceUrl("snapshot") },
   asOf: { env: "SIGMA_AS_OF", kind: "date", description: "pins the clock to 23:59 New York on this date" },
   // SPEC §4: 60 s lease TTL, 21-day chunks.
   leaseTtlMs: { env: "SIGMA_LEASE_TTL_MS", kind: "int", default: 60_000, min: 1000 },
