@@ -17,6 +17,20 @@ export const coordinatorConfigSpec = defineConfig({
   heartbeatMs: { env: "SIGMA_HEARTBEAT_MS", kind: "int", default: 10_000, min: 100 },
   chunkSize: { env: "SIGMA_CHUNK_DAYS", kind: "int", default: 21, min: 1 },
   syncBatchSize: { env: "SIGMA_SYNC_BATCH", kind: "int", default: 25, min: 1 },
+  itemSymbols: {
+    env: "SIGMA_ITEM_SYMBOLS",
+    kind: "int",
+    default: 64,
+    min: 1,
+    description: "symbols per item: a chunk of the symbol phases is cut into items any factor replica can take",
+  },
+  itemConcurrency: {
+    env: "SIGMA_ITEM_CONCURRENCY",
+    kind: "int",
+    default: 4,
+    min: 1,
+    description: "items in flight at once per chunk (spread over the replicas by the grpc+lb client)",
+  },
   rpcTimeoutMs: {
     env: "SIGMA_RPC_TIMEOUT_MS",
     kind: "int",
