@@ -16,7 +16,7 @@ import pg from "pg";
 // service down to ONE live replica (the others SIGKILLed before it starts: every call lands on the
 // survivor, i.e. a single-replica run); its output tables are then truncated, the killed replicas
 // restarted, and the fault run starts with all replicas up and kills one replica per service
-// mid-run. Same prices (synthetic provider, deterministic), same clock, same scope: the checksums of
+// mid-run while items are in flight on it. Same prices (synthetic provider, deterministic), same clock, same scope: the checksums of
 // every output table must be equal. (One system instead of two keeps the test within ~a minute on
 // 2 cores.)
 //
@@ -86,6 +86,13 @@ async function runToEnd(runId: string) {
   throw new Error(`run ${runId} did not finish\n${system.describe(30)}`);
 }
 
+/** The coordinator's warning for a call retried after a transport failure (client.ts). */
+const RETRY_LINE = /"msg":"rpc failed \(transport\), retrying"/;
+
+function countLines(text: string, re: RegExp): number {
+  return text.split("\n").filter((l) => re.test(l)).length;
+}
+
 /** Compute calls per replica, read from each replica's per-RPC log lines. */
 function callsPerReplica(procs: { output: { text(): string } }[]): number[] {
   return procs.map(
@@ -139,21 +146,19 @@ test(`a replica SIGKILLed mid-run (${replicated.map(([s, n]) => `${s} ×${n}`).j
   const before = Object.fromEntries(replicated.map(([svc, n]) => [svc, Array.from({ length: n }, (_, i) => system.process(svc, i))]));
   const baseCalls = Object.fromEntries(replicated.map(([svc]) => [svc, callsPerReplica(before[svc]!)]));
 
-  // Fault run: all replicas up; once two chunks are committed (and dates remain), the coordinator is
-  // paused (SIGSTOP: it commits nothing meanwhile), replica 0 of every replicated service is
-  // SIGKILLed, and the coordinator resumes: its calls in flight on the dead replica fail and are retried.
+  // Fault run: all replicas up; once two chunks are committed (and dates remain), replica 0 of every
+  // replicated service is frozen (SIGSTOP) for 1.5 s, so round robin hands it items that hang in
+  // flight, then SIGKILLed: those items fail with UNAVAILABLE and must be redone on a live replica.
+  const coordinatorOut = system.process("coordinator").output;
+  const retriesBefore = countLines(coordinatorOut.text(), RETRY_LINE);
   const { runId } = await system.clients.coordinator.runBatch(RUN);
   await waitFor(runId, (r) => r.datesCompleted >= 10, "two committed chunks");
   const { run: atKill } = await system.clients.coordinator.getRun({ runId });
   assert.equal(atKill!.status, RunStatus.RUNNING, "the run ended before the kill");
   assert.ok(atKill!.datesCompleted < atKill!.datesTotal, "no dates left at the kill");
-  const coordinator = system.process("coordinator");
-  coordinator.pause();
-  try {
-    for (const [svc] of replicated) await system.process(svc, 0).kill();
-  } finally {
-    coordinator.resume();
-  }
+  for (const [svc] of replicated) system.process(svc, 0).pause();
+  await sleep(1500);
+  for (const [svc] of replicated) await system.process(svc, 0).kill();
   t.diagnostic(`killed replica 0 of ${replicated.map(([s]) => s).join(", ")} at ${atKill!.datesCompleted}/${atKill!.datesTotal} dates`);
   const run = await runToEnd(runId);
   const counts = Object.fromEntries(
@@ -171,5 +176,8 @@ test(`a replica SIGKILLed mid-run (${replicated.map(([s, n]) => `${s} ×${n}`).j
     assert.ok(c[0]! > 0, `${svc} replica 0 took calls before it was killed: ${c}`);
     for (let i = 1; i < c.length; i++) assert.ok(c[i]! > c[0]!, `${svc} replica ${i} took over the rest: ${c}`);
   }
+  const retries = countLines(coordinatorOut.text(), RETRY_LINE) - retriesBefore;
+  t.diagnostic(`coordinator retried ${retries} item call(s) that were in flight on the killed replica`);
+  assert.ok(retries > 0, "items in flight on the killed replica were retried");
   assert.deepEqual(got, reference, "stored rows differ from the single-replica run");
 });
