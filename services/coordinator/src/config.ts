@@ -24,6 +24,13 @@ export const coordinatorConfigSpec = defineConfig({
     min: 1,
     description: "symbols per item: a chunk of the symbol phases is cut into items any factor replica can take",
   },
+  itemPortfolios: {
+    env: "SIGMA_ITEM_PORTFOLIOS",
+    kind: "int",
+    default: 50,
+    min: 1,
+    description: "portfolios per item of the portfolio phases (their cells of the chunk), any replica can take one",
+  },
   itemConcurrency: {
     env: "SIGMA_ITEM_CONCURRENCY",
     kind: "int",

@@ -68,16 +68,21 @@ export interface StepContext {
   readonly signal: AbortSignal;
 }
 
-/** Item sizes and parallelism of the fan-out of a chunk (SIGMA_ITEM_SYMBOLS, SIGMA_ITEM_CONCURRENCY). */
+/** Item sizes and parallelism of the fan-out of a chunk (SIGMA_ITEM_SYMBOLS, SIGMA_ITEM_PORTFOLIOS, SIGMA_ITEM_CONCURRENCY). */
 export interface ItemSettings {
   /** Symbols per item of the symbol phases (1.5, 1.75). */
   symbols: number;
+  /**
+   * Portfolios per item of the portfolio phases: `splitItems(cellsInChunk(...), ctx.items.portfolios)`
+   * then one call per item through `fanOut` (each portfolio's cells stay in one item).
+   */
+  portfolios: number;
   /** Items in flight at once per step call. */
   concurrency: number;
 }
 
-/** Defaults of {@link ItemSettings}: 64 symbols, 4 in flight (≈ 2 calls per replica with 2 replicas). */
-export const DEFAULT_ITEM_SETTINGS: ItemSettings = { symbols: 64, concurrency: 4 };
+/** Defaults of {@link ItemSettings}: 64 symbols or 50 portfolios per item, 4 in flight (≈ 2 calls per replica with 2 replicas). */
+export const DEFAULT_ITEM_SETTINGS: ItemSettings = { symbols: 64, portfolios: 50, concurrency: 4 };
 
 /** What a step call returns. */
 export interface StepOutcome {
