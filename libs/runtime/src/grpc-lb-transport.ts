@@ -29,6 +29,13 @@ export interface GrpcLbTransportOptions {
   readMaxBytes?: number;
   /** Extra grpc-js channel options (merged over the defaults). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * For `dns:` targets: a fresh channel (hence a fresh DNS resolution) is used for calls starting
+   * after this many ms (default 30000; 0 = never). grpc-js re-resolves a name only when a connection
+   * fails, so without this, pods added by an autoscaler would get no calls until one fails. The
+   * channels share grpc-js's subchannel pool, so the replicas already connected are not reconnected.
+   */
+  reresolveMs?: number;
 }
 
 /** A transport that can also close its channel (tests; services keep it for the process lifetime). */
@@ -104,16 +111,30 @@ function callOptions(timeoutMs: number | undefined): grpc.CallOptions {
  * The channel connects lazily (on the first call) and is shared by every call of this transport.
  */
 export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTransport {
-  const client = new grpc.Client(opts.target, grpc.credentials.createInsecure(), {
-    "grpc.service_config": ROUND_ROBIN_SERVICE_CONFIG,
-    "grpc.max_send_message_length": opts.writeMaxBytes ?? -1,
-    "grpc.max_receive_message_length": opts.readMaxBytes ?? -1,
-    // A replica restarted by Kubernetes comes back at the same DNS name within seconds.
-    "grpc.initial_reconnect_backoff_ms": 200,
-    "grpc.max_reconnect_backoff_ms": 5000,
-    "grpc.dns_min_time_between_resolutions_ms": 5000,
-    ...opts.channelOptions,
-  });
+  const newClient = () =>
+    new grpc.Client(opts.target, grpc.credentials.createInsecure(), {
+      "grpc.service_config": ROUND_ROBIN_SERVICE_CONFIG,
+      "grpc.max_send_message_length": opts.writeMaxBytes ?? -1,
+      "grpc.max_receive_message_length": opts.readMaxBytes ?? -1,
+      // A replica restarted by Kubernetes comes back at the same DNS name within seconds.
+      "grpc.initial_reconnect_backoff_ms": 200,
+      "grpc.max_reconnect_backoff_ms": 5000,
+      "grpc.dns_min_time_between_resolutions_ms": 5000,
+      ...opts.channelOptions,
+    });
+  const reresolveMs = opts.target.startsWith("dns:") ? (opts.reresolveMs ?? 30_000) : 0;
+  let current = { client: newClient(), createdAt: Date.now() };
+  let closed = false;
+  /** The channel for a call starting now (a fresh one when the current one is older than reresolveMs). */
+  const channel = (): grpc.Client => {
+    if (!closed && reresolveMs > 0 && Date.now() - current.createdAt >= reresolveMs) {
+      const old = current.client;
+      current = { client: newClient(), createdAt: Date.now() };
+      // Calls in flight on the old channel finish; it only stops taking new ones.
+      old.close();
+    }
+    return current.client;
+  };
   const url = (method: { parent: { typeName: string }; name: string }) => `${opts.target}/${method.parent.typeName}/${method.name}`;
   const serializer =
     <T extends DescMessage>(schema: T) =>
@@ -147,7 +168,7 @@ export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTra
               return;
             }
             let responseHeader = new Headers();
-            const call = client.makeUnaryRequest(
+            const call = channel().makeUnaryRequest(
               `/${method.parent.typeName}/${method.name}`,
               serializer(method.input),
               deserializer(method.output),
@@ -208,7 +229,7 @@ export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTra
             n++;
           }
           if (n !== 1) throw new ConnectError(`server-streaming call needs exactly one request message, got ${n}`, Code.Internal);
-          const call = client.makeServerStreamRequest(
+          const call = channel().makeServerStreamRequest(
             `/${method.parent.typeName}/${method.name}`,
             serializer(method.input),
             deserializer(method.output),
@@ -247,7 +268,8 @@ export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTra
     },
 
     close() {
-      client.close();
+      closed = true;
+      current.client.close();
     },
   };
 }

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { MarketDataService, StatusService } from "@sigma/contracts";
 import { Health, HealthCheckResponse_ServingStatus as S } from "@sigma/contracts/health";
 import { issueToken } from "./auth.js";
-import { createServiceClient } from "./client.js";
+import { bearerInterceptor, createServiceClient } from "./client.js";
 import { createGrpcLbTransport } from "./grpc-lb-transport.js";
 import { parsePeerUrl } from "./peer-url.js";
 import { defineService, serve, type RunningServer } from "./serve.js";
@@ -158,6 +158,32 @@ describe("grpc+lb transport over three replicas", () => {
   it("serves health through the balancer", async () => {
     const health = createServiceClient(Health, url, { retries: 0 });
     assert.equal((await health.check({ service: "" })).status, S.SERVING);
+  });
+
+  it("with dns: targets, moves new calls to a freshly resolved channel; calls in flight on the old one finish", async () => {
+    const r = replicas[2]!;
+    const transport = createGrpcLbTransport({
+      target: `dns:///localhost:${r.server.port}`,
+      interceptors: [bearerInterceptor(token)],
+      reresolveMs: 50,
+    });
+    try {
+      const md = createClient(MarketDataService, transport);
+      await md.syncPrices({});
+      r.slowMs = 400;
+      const slow = md.syncPrices({});
+      await sleep(100);
+      r.slowMs = 0;
+      // Each of these starts after the re-resolution interval: a new channel, the old one closed.
+      for (let i = 0; i < 3; i++) {
+        await md.syncPrices({});
+        await sleep(60);
+      }
+      assert.ok(await slow, "the call in flight on the replaced channel completed");
+    } finally {
+      r.slowMs = 0;
+      transport.close();
+    }
   });
 
   it("keeps answering when a replica goes away mid-call: the retry lands on a live replica", async () => {
