@@ -168,6 +168,7 @@ export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTra
               return;
             }
             let responseHeader = new Headers();
+            let trailer = new Headers();
             const call = channel().makeUnaryRequest(
               `/${method.parent.typeName}/${method.name}`,
               serializer(method.input),
@@ -177,19 +178,13 @@ export function createGrpcLbTransport(opts: GrpcLbTransportOptions): ClosableTra
               callOptions(timeoutMs),
               (err, value) => {
                 req.signal.removeEventListener("abort", onAbort);
-                if (err) reject(connectErrorFromGrpc(err));
-                else
-                  resolve({
-                    stream: false,
-                    service: method.parent,
-                    method,
-                    header: responseHeader,
-                    trailer: trailer,
-                    message: value,
-                  } as never);
+                // grpc-js emits "status" (with the trailers) right after this callback, in the same tick.
+                queueMicrotask(() => {
+                  if (err) reject(connectErrorFromGrpc(err));
+                  else resolve({ stream: false, service: method.parent, method, header: responseHeader, trailer, message: value } as never);
+                });
               },
             );
-            let trailer = new Headers();
             call.on("metadata", (md: grpc.Metadata) => {
               responseHeader = toHeaders(md);
             });
