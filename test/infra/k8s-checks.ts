@@ -144,13 +144,169 @@ export function checkServiceWorkload(objects: readonly K8sObject[], service: Sig
 
 /**
  * Checks that Deployments and Services are exactly the expected services (no stray or misnamed
- * workload escapes the per-service checks).
+ * workload escapes the per-service checks); `<service>-headless` Services are allowed (and checked
+ * by {@link checkHeadlessServices}).
  */
 export function checkNoStrayWorkloads(objects: readonly K8sObject[], services: readonly SigmaService[]): string[] {
   const names = new Set(services.map((s) => s.name));
+  const allowed = (o: K8sObject): boolean => {
+    const name = o.metadata?.name ?? "";
+    return names.has(name) || (o.kind === "Service" && name.endsWith(HEADLESS_SUFFIX) && names.has(name.slice(0, -HEADLESS_SUFFIX.length)));
+  };
   return objects
-    .filter((o) => (o.kind === "Deployment" || o.kind === "Service") && !names.has(o.metadata?.name ?? ""))
+    .filter((o) => (o.kind === "Deployment" || o.kind === "Service") && !allowed(o))
     .map((o) => `${o.kind}/${o.metadata?.name}: not one of the Sigma services`);
+}
+
+/** Suffix of the headless Service of a replicated service (`factor-headless`). */
+export const HEADLESS_SUFFIX = "-headless";
+
+/** Deployments whose pod template labels `selector` (a matchLabels map) selects. */
+function deploymentsSelected(objects: readonly K8sObject[], selector: unknown): K8sObject[] {
+  return objects.filter((o) => o.kind === "Deployment" && labelsSelect(selector, at(o, "spec", "template", "metadata", "labels")));
+}
+
+/**
+ * Checks every `<name>-headless` Service: `clusterIP: None` (so DNS answers one record per pod),
+ * no type other than ClusterIP, a selector matching exactly Deployment/<name>'s pods, and the same
+ * gRPC port as Service/<name>, targeting a containerPort of the pods.
+ */
+export function checkHeadlessServices(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const svc of objects.filter((o) => o.kind === "Service" && (o.metadata?.name ?? "").endsWith(HEADLESS_SUFFIX))) {
+    const name = svc.metadata!.name!;
+    const id = `Service/${name}`;
+    const target = name.slice(0, -HEADLESS_SUFFIX.length);
+    if (at(svc, "spec", "clusterIP") !== "None") problems.push(`${id}: clusterIP must be None (headless)`);
+    const type = at(svc, "spec", "type");
+    if (type !== undefined && type !== "ClusterIP") problems.push(`${id}: type must be ClusterIP, got ${String(type)}`);
+    const selected = deploymentsSelected(objects, at(svc, "spec", "selector")).map((d) => d.metadata?.name);
+    if (selected.length !== 1 || selected[0] !== target)
+      problems.push(`${id}: selector must match exactly Deployment/${target}'s pods, matches ${JSON.stringify(selected)}`);
+    const ports = list(at(svc, "spec", "ports")).map((p) => p["port"]);
+    const normal = find(objects, "Service", target);
+    const normalPorts = list(at(normal, "spec", "ports")).map((p) => p["port"]);
+    if (ports.length === 0 || !ports.every((p) => normalPorts.includes(p)))
+      problems.push(`${id}: ports ${JSON.stringify(ports)} must be Service/${target}'s ${JSON.stringify(normalPorts)}`);
+    const deployment = find(objects, "Deployment", target);
+    const containerPorts = list(at(deployment, "spec", "template", "spec", "containers")).flatMap((c) =>
+      list(c["ports"]).map((p) => p["containerPort"]),
+    );
+    for (const p of list(at(svc, "spec", "ports"))) {
+      const tp = p["targetPort"] ?? p["port"];
+      if (!containerPorts.includes(tp)) problems.push(`${id}: targetPort ${String(tp)} is not a containerPort of Deployment/${target}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks every PodDisruptionBudget: its selector matches exactly one Deployment's pods, it sets
+ * minAvailable (an integer) or maxUnavailable, and minAvailable is below that Deployment's
+ * replicas (a budget equal to the replica count forbids every voluntary eviction, e.g. node drains).
+ */
+export function checkDisruptionBudgets(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
+    const id = `PodDisruptionBudget/${pdb.metadata?.name}`;
+    const selected = deploymentsSelected(objects, at(pdb, "spec", "selector", "matchLabels"));
+    if (selected.length !== 1) {
+      problems.push(`${id}: selector must match exactly one Deployment's pods, matches ${selected.length}`);
+      continue;
+    }
+    const min = at(pdb, "spec", "minAvailable");
+    const maxUnavailable = at(pdb, "spec", "maxUnavailable");
+    if (min === undefined && maxUnavailable === undefined) problems.push(`${id}: set minAvailable or maxUnavailable`);
+    const replicas = at(selected[0], "spec", "replicas") ?? 1;
+    if (typeof min === "number" && typeof replicas === "number" && min > 0 && min >= replicas)
+      problems.push(`${id}: minAvailable ${min} ≥ Deployment/${selected[0]!.metadata?.name} replicas ${replicas} blocks every eviction`);
+  }
+  return problems;
+}
+
+/**
+ * Checks every HorizontalPodAutoscaler: scaleTargetRef names an existing apps/v1 Deployment,
+ * 1 ≤ minReplicas ≤ maxReplicas, the Deployment's replicas lie in [minReplicas, maxReplicas], a CPU
+ * Resource metric with a Utilization target in 1..100, and every container of the target has a cpu
+ * request (utilization is measured against it; without one the HPA never acts).
+ */
+export function checkAutoscalers(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const hpa of objects.filter((o) => o.kind === "HorizontalPodAutoscaler")) {
+    const id = `HorizontalPodAutoscaler/${hpa.metadata?.name}`;
+    if (hpa.apiVersion !== "autoscaling/v2") problems.push(`${id}: apiVersion must be autoscaling/v2`);
+    const ref = at(hpa, "spec", "scaleTargetRef");
+    const target =
+      at(ref, "kind") === "Deployment" && at(ref, "apiVersion") === "apps/v1"
+        ? find(objects, "Deployment", String(at(ref, "name")))
+        : undefined;
+    if (target === undefined) {
+      problems.push(`${id}: scaleTargetRef ${JSON.stringify(ref)} is not an existing apps/v1 Deployment`);
+      continue;
+    }
+    const min = at(hpa, "spec", "minReplicas") ?? 1;
+    const max = at(hpa, "spec", "maxReplicas");
+    if (typeof min !== "number" || typeof max !== "number" || min < 1 || min > max)
+      problems.push(`${id}: need 1 ≤ minReplicas (${String(min)}) ≤ maxReplicas (${String(max)})`);
+    const replicas = at(target, "spec", "replicas") ?? 1;
+    if (typeof replicas === "number" && typeof min === "number" && typeof max === "number" && (replicas < min || replicas > max))
+      problems.push(`${id}: Deployment/${target.metadata?.name} replicas ${replicas} outside [${min}, ${max}]`);
+    const cpu = list(at(hpa, "spec", "metrics")).find((m) => m["type"] === "Resource" && at(m, "resource", "name") === "cpu");
+    const util = at(cpu, "resource", "target", "averageUtilization");
+    if (at(cpu, "resource", "target", "type") !== "Utilization" || typeof util !== "number" || util < 1 || util > 100)
+      problems.push(`${id}: needs a cpu Resource metric with a Utilization target (1..100%)`);
+    for (const c of list(at(target, "spec", "template", "spec", "containers"))) {
+      if (at(c, "resources", "requests", "cpu") === undefined)
+        problems.push(`${id}: container ${String(c["name"])} of Deployment/${target.metadata?.name} has no cpu request`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks the replication facts: each service in `scaled` has a headless Service, at least
+ * `replicas` replicas (when `expectReplicas`), a PodDisruptionBudget and a HorizontalPodAutoscaler
+ * named like it when autoscaled, and the shared ConfigMap points its SIGMA_<NAME>_URL at the
+ * headless Service with the load-balanced scheme (`dns:///<name>-headless:<port>`). Any other
+ * `dns:///` peer URL must name an existing headless Service and one of its ports.
+ */
+export function checkScaleOut(
+  objects: readonly K8sObject[],
+  scaled: readonly { name: string; replicas: number; autoscaled: boolean }[],
+  services: readonly SigmaService[],
+  opts: { expectReplicas: boolean },
+): string[] {
+  const problems: string[] = [];
+  const config = (at(find(objects, "ConfigMap", "sigma-config"), "data") ?? {}) as Record<string, unknown>;
+  for (const s of scaled) {
+    const port = services.find((x) => x.name === s.name)?.grpcPort;
+    if (find(objects, "Service", `${s.name}${HEADLESS_SUFFIX}`) === undefined) problems.push(`Service/${s.name}${HEADLESS_SUFFIX} missing`);
+    const replicas = at(find(objects, "Deployment", s.name), "spec", "replicas");
+    if (opts.expectReplicas && replicas !== s.replicas)
+      problems.push(`Deployment/${s.name}: replicas must be ${s.replicas}, got ${String(replicas)}`);
+    if (s.autoscaled) {
+      if (find(objects, "PodDisruptionBudget", s.name) === undefined) problems.push(`PodDisruptionBudget/${s.name} missing`);
+      if (find(objects, "HorizontalPodAutoscaler", s.name) === undefined) problems.push(`HorizontalPodAutoscaler/${s.name} missing`);
+    }
+    const key = `SIGMA_${s.name.toUpperCase().replace(/-/g, "_")}_URL`;
+    const want = `dns:///${s.name}${HEADLESS_SUFFIX}:${port}`;
+    if (config[key] !== want)
+      problems.push(`ConfigMap/sigma-config ${key} must be ${want} (client-side load balancing), got ${String(config[key])}`);
+  }
+  for (const [key, value] of Object.entries(config)) {
+    const m = typeof value === "string" ? /^dns:\/\/\/([^:/]+):(\d+)$/.exec(value) : null;
+    if (typeof value === "string" && value.startsWith("dns:") && m === null) {
+      problems.push(`ConfigMap/sigma-config ${key}: ${value} is not dns:///NAME:PORT`);
+      continue;
+    }
+    if (m === null) continue;
+    const svc = find(objects, "Service", m[1]!);
+    if (svc === undefined || at(svc, "spec", "clusterIP") !== "None")
+      problems.push(`ConfigMap/sigma-config ${key}: ${m[1]} is not a headless Service`);
+    else if (!list(at(svc, "spec", "ports")).some((p) => p["port"] === Number(m[2])))
+      problems.push(`ConfigMap/sigma-config ${key}: Service/${m[1]} has no port ${m[2]}`);
+  }
+  return problems;
 }
 
 /**

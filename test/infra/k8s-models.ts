@@ -1,4 +1,6 @@
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -8,6 +10,8 @@ import type { K8sObject } from "./yaml-docs.js";
 // Every kind k8s/ may contain. A new kind must be added here, so nothing escapes schema checks.
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "batch/v1/CronJob": CronJob,
   "v1/ConfigMap": ConfigMap,
   "v1/Secret": Secret,

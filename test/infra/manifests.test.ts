@@ -7,18 +7,22 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  checkAutoscalers,
   checkConfigReferences,
   checkCronJob,
+  checkDisruptionBudgets,
+  checkHeadlessServices,
   checkNoCommittedSecrets,
   checkNoPlaceholders,
   checkNoStrayWorkloads,
+  checkScaleOut,
   checkServiceWorkload,
   entryPointsUsed,
 } from "./k8s-checks.js";
 import { validateWithModel } from "./k8s-models.js";
 import { parseEnvFile, podSpecsOf, renderKustomizationLite } from "./kustomize-lite.js";
 import { renderKustomize, renderWithSecrets, type Rendered } from "./render.js";
-import { SIGMA_SERVICES } from "./sigma-services.js";
+import { SCALED_SERVICES, SIGMA_SERVICES } from "./sigma-services.js";
 import { type K8sObject, parseYamlStream } from "./yaml-docs.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -74,6 +78,15 @@ for (const dir of KUSTOMIZATIONS) {
 
     test("no Deployment or Service outside the six services", () => {
       assert.deepEqual(checkNoStrayWorkloads(rendered(dir).objects, SIGMA_SERVICES), []);
+    });
+
+    test("scale-out: headless Services, disruption budgets, autoscalers, load-balanced peer URLs", () => {
+      const { objects } = rendered(dir);
+      assert.deepEqual(checkHeadlessServices(objects), []);
+      assert.deepEqual(checkDisruptionBudgets(objects), []);
+      assert.deepEqual(checkAutoscalers(objects), []);
+      // The dev overlay runs one replica of everything (checked below); the base has the real counts.
+      assert.deepEqual(checkScaleOut(objects, SCALED_SERVICES, SIGMA_SERVICES, { expectReplicas: dir === "k8s/base" }), []);
     });
 
     test("daily CronJob: schedule, Forbid, deadlines, history, trigger command, hardening", () => {
@@ -220,6 +233,62 @@ describe("the checks reject broken manifests", () => {
     const objects = base();
     (objects.find((o) => o.kind === "Service" && o.metadata?.name === "factor") as Record<string, any>).spec.selector = { app: "risk" };
     assert.match(checkServiceWorkload(objects, factor).join("\n"), /selector/);
+  });
+
+  const named = (objects: K8sObject[], kind: string, name: string): Record<string, any> =>
+    objects.find((o) => o.kind === kind && o.metadata?.name === name) as Record<string, any>;
+
+  test("schema: a PodDisruptionBudget with a string minAvailable that is no int-or-percent is rejected", () => {
+    const objects = base();
+    named(objects, "PodDisruptionBudget", "risk").spec.minAvailable = { one: 1 };
+    assert.notDeepEqual(validateWithModel(named(objects, "PodDisruptionBudget", "risk") as K8sObject), []);
+  });
+
+  test("headless: a ClusterIP set, or a selector of other pods, is reported", () => {
+    const objects = base();
+    named(objects, "Service", "factor-headless").spec.clusterIP = "10.0.0.9";
+    named(objects, "Service", "risk-headless").spec.selector = { app: "factor" };
+    const problems = checkHeadlessServices(objects).join("\n");
+    assert.match(problems, /Service\/factor-headless: clusterIP must be None/);
+    assert.match(problems, /Service\/risk-headless: selector must match exactly Deployment\/risk's pods, matches \["factor"\]/);
+  });
+
+  test("budget: a selector matching no Deployment, or minAvailable ≥ replicas, is reported", () => {
+    const objects = base();
+    named(objects, "PodDisruptionBudget", "factor").spec.selector.matchLabels = { app: "nope" };
+    named(objects, "PodDisruptionBudget", "risk").spec.minAvailable = 3;
+    const problems = checkDisruptionBudgets(objects).join("\n");
+    assert.match(problems, /PodDisruptionBudget\/factor: selector must match exactly one Deployment's pods, matches 0/);
+    assert.match(problems, /PodDisruptionBudget\/risk: minAvailable 3 ≥ Deployment\/risk replicas 3/);
+  });
+
+  test("autoscaler: a missing target, a non-CPU metric or a container without cpu request is reported", () => {
+    const objects = base();
+    named(objects, "HorizontalPodAutoscaler", "factor").spec.scaleTargetRef.name = "factr";
+    named(objects, "HorizontalPodAutoscaler", "risk").spec.metrics = [
+      { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 70 } } },
+    ];
+    delete deployment(objects, "risk").spec.template.spec.containers[0].resources.requests.cpu;
+    const problems = checkAutoscalers(objects).join("\n");
+    assert.match(problems, /HorizontalPodAutoscaler\/factor: scaleTargetRef .*factr.* is not an existing apps\/v1 Deployment/);
+    assert.match(problems, /HorizontalPodAutoscaler\/risk: needs a cpu Resource metric/);
+    assert.match(problems, /HorizontalPodAutoscaler\/risk: container server of Deployment\/risk has no cpu request/);
+  });
+
+  test("scale-out: a plain http peer URL, a missing headless Service or fewer replicas are reported", () => {
+    const objects = base();
+    named(objects, "ConfigMap", "sigma-config").data.SIGMA_FACTOR_URL = "http://factor:50053";
+    named(objects, "ConfigMap", "sigma-config").data.SIGMA_RISK_URL = "dns:///risk-headless:50099";
+    deployment(objects, "snapshot").spec.replicas = 1;
+    const problems = checkScaleOut(objects, SCALED_SERVICES, SIGMA_SERVICES, { expectReplicas: true }).join("\n");
+    assert.match(problems, /SIGMA_FACTOR_URL must be dns:\/\/\/factor-headless:50053/);
+    assert.match(problems, /SIGMA_RISK_URL: Service\/risk-headless has no port 50099/);
+    assert.match(problems, /Deployment\/snapshot: replicas must be 2, got 1/);
+    const without = objects.filter((o) => !(o.kind === "Service" && o.metadata?.name === "snapshot-headless"));
+    assert.match(
+      checkScaleOut(without, SCALED_SERVICES, SIGMA_SERVICES, { expectReplicas: true }).join("\n"),
+      /Service\/snapshot-headless missing/,
+    );
   });
 
   test("cron: another schedule or concurrency policy is reported", () => {

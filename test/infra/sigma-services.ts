@@ -23,6 +23,18 @@ export const SIGMA_SERVICES: readonly SigmaService[] = [
   { name: "status", grpcPort: 50056, httpPort: 8080 },
 ];
 
+/**
+ * Services that run as several replicas behind a headless Service (`<name>-headless`), reached by
+ * the coordinator with client-side load balancing (`dns:///<name>-headless:<port>`). `replicas` is
+ * the base's replica count; `autoscaled` ones also have a PodDisruptionBudget and a
+ * HorizontalPodAutoscaler (both named like the Deployment).
+ */
+export const SCALED_SERVICES: readonly { name: string; replicas: number; autoscaled: boolean }[] = [
+  { name: "factor", replicas: 2, autoscaled: true },
+  { name: "snapshot", replicas: 2, autoscaled: false },
+  { name: "risk", replicas: 3, autoscaled: true },
+];
+
 /** Infrastructure services docker-compose must provide (Kubernetes treats them as external). */
 export const COMPOSE_INFRA = ["postgres", "nats"] as const;
 

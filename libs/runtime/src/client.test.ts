@@ -32,7 +32,7 @@ describe("backoffDelayMs", () => {
 
 describe("createServiceClient", () => {
   it("rejects non-http URLs", () => {
-    assert.throws(() => createServiceClient(MarketDataService, "ftp://x"), /unsupported URL scheme/);
+    assert.throws(() => createServiceClient(MarketDataService, "ftp://x"), /unsupported peer URL/);
     assert.throws(() => createServiceClient(MarketDataService, "not a url"));
   });
 });

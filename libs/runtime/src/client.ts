@@ -9,7 +9,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { CORRELATION_HEADERS, type Correlation, currentCorrelation } from "./context.js";
 import { codeName, truncateEcho } from "./errors.js";
+import { createGrpcLbTransport } from "./grpc-lb-transport.js";
 import { loadRuntimeLimits } from "./limits.js";
+import { parsePeerUrl } from "./peer-url.js";
 import { type BackoffOptions, type RetryInfo, retryWithBackoff } from "./retry.js";
 
 export { backoffDelayMs } from "./retry.js";
@@ -172,16 +174,21 @@ export interface ServiceClientOptions {
 }
 
 /**
- * Creates a typed client for `service` at `baseUrl` (e.g. "http://marketdata:50051") using the
- * gRPC protocol over HTTP/2 (h2c for http: URLs).
+ * Creates a typed client for `service` at `baseUrl`, a peer URL (see `parsePeerUrl`):
  *
+ * - `http://host:port`: the gRPC protocol over HTTP/2 (h2c for http: URLs) to one address
+ *   (connect-node's gRPC transport).
+ * - `grpc+lb://ip1:port1,ip2:port2` or `dns:///name:port`: a grpc-js channel balancing calls
+ *   over every replica with `round_robin` (see `createGrpcLbTransport`); with the retries below,
+ *   a call that failed on a replica that died is retried and lands on a live one.
+ *
+ * Deadlines, retries, the bearer token and the correlation headers are the same for both.
  * The connection is opened lazily and does not keep the process alive while idle.
  *
- * @throws Error when baseUrl is not an absolute http(s) URL.
+ * @throws PeerUrlError when baseUrl is none of the accepted forms.
  */
 export function createServiceClient<S extends DescService>(service: S, baseUrl: string, opts: ServiceClientOptions = {}): Client<S> {
-  const u = new URL(baseUrl);
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported URL scheme in ${baseUrl}`);
+  const peer = parsePeerUrl(baseUrl);
   const interceptors: Interceptor[] = [];
   if (opts.token !== undefined) interceptors.push(bearerInterceptor(opts.token));
   // Every call forwards the caller's run id / phase / date, so the callee's per-RPC logger carries them.
@@ -189,17 +196,20 @@ export function createServiceClient<S extends DescService>(service: S, baseUrl: 
   interceptors.push(...(opts.interceptors ?? []));
   const limits = loadRuntimeLimits();
   const writeMaxBytes = opts.maxRequestBytes ?? limits.maxRequestBytes;
-  // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
-  const transport = createGrpcTransport({
-    baseUrl,
-    interceptors,
-    // A request over the servers' limit is refused here, before a byte is sent.
-    writeMaxBytes,
-    // Node's HTTP/2 session kills itself (NGHTTP2_ENHANCE_YOUR_CALM, failing every call on the
-    // connection) when more than maxSessionMemory (default 10 MB) is buffered, which a large
-    // request refused early by the server leaves behind: leave room for two maximal requests.
-    nodeOptions: { maxSessionMemory: Math.ceil((2 * writeMaxBytes) / 1e6) + 16 },
-  });
+  const transport =
+    peer.kind === "grpc-lb"
+      ? createGrpcLbTransport({ target: peer.target, interceptors, writeMaxBytes })
+      : // The gRPC transport of connect-node always speaks HTTP/2 (no httpVersion option to set).
+        createGrpcTransport({
+          baseUrl: peer.baseUrl,
+          interceptors,
+          // A request over the servers' limit is refused here, before a byte is sent.
+          writeMaxBytes,
+          // Node's HTTP/2 session kills itself (NGHTTP2_ENHANCE_YOUR_CALM, failing every call on the
+          // connection) when more than maxSessionMemory (default 10 MB) is buffered, which a large
+          // request refused early by the server leaves behind: leave room for two maximal requests.
+          nodeOptions: { maxSessionMemory: Math.ceil((2 * writeMaxBytes) / 1e6) + 16 },
+        });
   const { logger } = opts;
   const onRetry =
     opts.retry?.onRetry ??

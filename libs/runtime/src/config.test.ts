@@ -73,6 +73,17 @@ describe("loadConfig", () => {
     );
   });
 
+  it("accepts the three peer URL forms and names the fix for anything else", () => {
+    const peer = { u: { env: "SIGMA_FACTOR_URL", kind: "peer" } } as const;
+    for (const v of ["http://factor:50053", "grpc+lb://127.0.0.1:1,127.0.0.1:2", "dns:///factor-headless:50053"])
+      assert.equal(loadConfig(peer, { SIGMA_FACTOR_URL: v }).u, v);
+    assert.throws(
+      () => loadConfig(peer, { SIGMA_FACTOR_URL: "grpc+lb://a:1,b:2" }),
+      /SIGMA_FACTOR_URL: grpc\+lb:\/\/a:1,b:2 lists several host names.*dns:\/\/\/name:port/,
+    );
+    assert.throws(() => loadConfig(peer, { SIGMA_FACTOR_URL: "factor:50053" }), /SIGMA_FACTOR_URL: unsupported peer URL/);
+  });
+
   it("rejects non-integers and accepts port 0", () => {
     assert.throws(() => loadConfig({ n: { env: "N", kind: "int" } }, { N: "1.5" }), /not an integer/);
     assert.equal(loadConfig({ p: { env: "P", kind: "port" } }, { P: "0" }).p, 0);

@@ -5,6 +5,7 @@
  * whole spec at once, so a misconfigured deployment fails at start-up with ONE error listing
  * every missing or malformed variable instead of failing one variable per restart.
  */
+import { parsePeerUrl } from "./peer-url.js";
 
 /** The kinds of values a config field can hold, and the TypeScript type each parses to. */
 export interface ConfigKinds {
@@ -16,6 +17,8 @@ export interface ConfigKinds {
   port: number;
   /** An absolute URL (parsed with WHATWG `URL`); kept as the original string. */
   url: string;
+  /** A peer URL: http(s)://host:port, grpc+lb://ip1:port1,ip2:port2 or dns:///name:port (see `parsePeerUrl`). */
+  peer: string;
   /** true/false, 1/0, yes/no, on/off (case-insensitive). */
   bool: boolean;
   /** One of `values` (exact match). */
@@ -131,6 +134,13 @@ function parseValue(field: FieldSpec, raw: string): { value: unknown } | { probl
         return { value: raw };
       } catch {
         return { problem: `not an absolute URL: ${JSON.stringify(raw)}` };
+      }
+    case "peer":
+      try {
+        parsePeerUrl(raw);
+        return { value: raw.trim() };
+      } catch (e) {
+        return { problem: (e as Error).message };
       }
     case "bool": {
       const w = raw.trim().toLowerCase();

@@ -34,3 +34,5 @@ export * from "./retry.js";
 export * from "./limits.js";
 export * from "./unimplemented.js";
 export * from "./service-env.js";
+export * from "./peer-url.js";
+export * from "./grpc-lb-transport.js";

@@ -1,6 +1,8 @@
 /**
  * The whole Sigma system for end-to-end tests: a fresh database, a fresh event stream, and the six
- * services as separate processes on free loopback ports with JWT auth.
+ * services as separate processes on free loopback ports with JWT auth. A service may run as several
+ * replicas (separate processes, each on its own port); its peers then reach it through the
+ * balanced peer URL `grpc+lb://127.0.0.1:P1,127.0.0.1:P2,...` (grpc-js round_robin).
  */
 import { randomBytes } from "node:crypto";
 import type { Client } from "@connectrpc/connect";
@@ -35,6 +37,13 @@ export interface SystemOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Readiness timeout per service (ms, default 60000). */
   readyTimeoutMs?: number;
+  /**
+   * Replicas per service (default 1), e.g. `{ factor: 2, risk: 3 }`: each replica is its own
+   * process on its own port, and every peer (and the test clients, and the CLI) reaches the service
+   * through `grpc+lb://` over all of them. The coordinator (owner of run state and leases, one
+   * active holder) and status (one HTTP page port) run once.
+   */
+  replicas?: Partial<Record<ServiceName, number>>;
 }
 
 /** Typed clients (admin token, gRPC) for each service. */
@@ -49,10 +58,12 @@ export interface SystemClients {
 
 /** A running system. */
 export interface System {
-  /** gRPC base URL per service. */
+  /** Peer URL per service: `http://127.0.0.1:P`, or `grpc+lb://127.0.0.1:P1,...` for a replicated one. */
   readonly urls: Readonly<Record<ServiceName, string>>;
-  /** gRPC port per service. */
+  /** gRPC port per service (its first replica's). */
   readonly ports: Readonly<Record<ServiceName, number>>;
+  /** gRPC ports of every replica per service. */
+  readonly replicaPorts: Readonly<Record<ServiceName, readonly number[]>>;
   /** HTTP/1.1 base URL of the status web page. */
   readonly statusHttpUrl: string;
   /** The shared HS256 secret (so tests can mint other tokens, e.g. non-admin). */
@@ -65,13 +76,13 @@ export interface System {
   readonly clients: SystemClients;
   /** Environment that points the CLI at this system (SIGMA_URL, ..., SIGMA_TOKEN). */
   readonly cliEnv: Readonly<Record<string, string>>;
-  /** The current process of a service (changes after restart). */
-  process(name: ServiceName): ServiceProcess;
+  /** The current process of a service's replica (default the first; changes after restart). */
+  process(name: ServiceName, replica?: number): ServiceProcess;
   /**
-   * Stops a service (SIGTERM) and starts it again on the same port; resolves once SERVING. A
-   * service that already exited (e.g. killed to simulate a crash) is just started again.
+   * Stops a service's replica (SIGTERM) and starts it again on the same port; resolves once
+   * SERVING. A replica that already exited (e.g. killed to simulate a crash) is just started again.
    */
-  restart(name: ServiceName): Promise<ServiceProcess>;
+  restart(name: ServiceName, replica?: number): Promise<ServiceProcess>;
   /** Runs the CLI against this system (see runCli). */
   cli(args: readonly string[], opts?: RunCliOptions): Promise<CliResult>;
   /** Output tails of every service, for failure diagnostics. */
@@ -91,14 +102,16 @@ export interface System {
  */
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const processes = new Map<ServiceName, ServiceProcess>();
+  /** Keyed `${name}#${replica}`. */
+  const processes = new Map<string, ServiceProcess>();
+  const key = (name: ServiceName, replica = 0) => `${name}#${replica}`;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     const errors: unknown[] = [];
     // Coordinator first (it publishes and calls market data), then the rest in parallel.
-    const coord = processes.get("coordinator");
+    const coord = processes.get(key("coordinator"));
     if (coord) await coord.stop();
     await Promise.all([...processes.values()].map((p) => p.stop()));
     for (const c of cleanups.reverse()) {
@@ -117,9 +130,18 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const stream: TestStream = await createTestStream(opts.natsUrl);
     cleanups.push(() => stream.delete());
 
-    const [statusHttpPort, ...grpcPorts] = await freePorts(SERVICE_NAMES.length + 1);
-    const ports = Object.fromEntries(SERVICE_NAMES.map((n, i) => [n, grpcPorts[i]!])) as Record<ServiceName, number>;
-    const urls = Object.fromEntries(SERVICE_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}`])) as Record<ServiceName, string>;
+    const counts = replicaCounts(opts.replicas);
+    const total = SERVICE_NAMES.reduce((n, s) => n + counts[s], 0);
+    const [statusHttpPort, ...grpcPorts] = await freePorts(total + 1);
+    const replicaPorts = {} as Record<ServiceName, number[]>;
+    for (const n of SERVICE_NAMES) replicaPorts[n] = grpcPorts.splice(0, counts[n]);
+    const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, replicaPorts[n][0]!])) as Record<ServiceName, number>;
+    const urls = Object.fromEntries(
+      SERVICE_NAMES.map((n) => [
+        n,
+        counts[n] === 1 ? `http://127.0.0.1:${ports[n]}` : `grpc+lb://${replicaPorts[n].map((p) => `127.0.0.1:${p}`).join(",")}`,
+      ]),
+    ) as Record<ServiceName, string>;
     const jwtSecret = randomBytes(32).toString("hex");
     const adminToken = await issueToken(jwtSecret, "e2e-admin", ["user", "admin"], "2h");
 
@@ -145,19 +167,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       STATUS_HTTP_PORT: String(statusHttpPort),
       ...opts.env,
     };
-    const start = async (name: ServiceName): Promise<ServiceProcess> => {
+    const start = async (name: ServiceName, replica = 0): Promise<ServiceProcess> => {
+      const port = replicaPorts[name][replica];
+      if (port === undefined) throw new Error(`${name} has ${counts[name]} replica(s), no replica ${replica}`);
       const p = await ServiceProcess.start({
         name,
-        port: ports[name],
+        port,
         env: { ...baseEnv, ...opts.serviceEnv?.[name] },
         readyTimeoutMs: opts.readyTimeoutMs,
       });
-      processes.set(name, p);
+      processes.set(key(name, replica), p);
       return p;
     };
     // Independent at start-up (clients connect lazily), so start them together; allSettled so
     // that every started process is known to stop() even when another failed.
-    const started = await Promise.allSettled(SERVICE_NAMES.map(start));
+    const started = await Promise.allSettled(SERVICE_NAMES.flatMap((n) => replicaPorts[n].map((_, i) => start(n, i))));
     const failed = started.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length)
       throw new AggregateError(
@@ -189,6 +213,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     return {
       urls,
       ports,
+      replicaPorts,
       statusHttpUrl: `http://127.0.0.1:${statusHttpPort}`,
       jwtSecret,
       adminToken,
@@ -197,21 +222,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       natsUrl: stream.natsUrl,
       clients,
       cliEnv,
-      process(name) {
-        const p = processes.get(name);
-        if (!p) throw new Error(`service ${name} is not running`);
+      process(name, replica = 0) {
+        const p = processes.get(key(name, replica));
+        if (!p) throw new Error(`service ${name} replica ${replica} is not running`);
         return p;
       },
-      async restart(name) {
+      async restart(name, replica = 0) {
         if (stopped) throw new Error("system stopped");
-        const old = processes.get(name);
+        const old = processes.get(key(name, replica));
         if (old && !old.exit) {
           const exit = await old.stop();
           // A clean SIGTERM shutdown exits 0; anything else is worth failing the test over.
           if (exit.code !== 0)
             throw new Error(`${name} did not shut down cleanly (code=${exit.code} signal=${exit.signal})\n${old.describe(60)}`);
         }
-        return start(name);
+        return start(name, replica);
       },
       cli: (args, o) => runCli(args, { ...o, env: { ...cliEnv, ...o?.env } }),
       describe,
@@ -223,4 +248,24 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     });
     throw err;
   }
+}
+
+/** Services that run exactly once: the coordinator owns run state and leases, status serves one page port. */
+const SINGLE_REPLICA: ReadonlySet<ServiceName> = new Set(["coordinator", "status"]);
+
+/**
+ * Replicas per service with defaults (1) filled in.
+ *
+ * @throws Error for a count that is not a positive integer, or more than one coordinator or status.
+ */
+export function replicaCounts(replicas: Partial<Record<ServiceName, number>> = {}): Record<ServiceName, number> {
+  const out = {} as Record<ServiceName, number>;
+  for (const n of SERVICE_NAMES) {
+    const c = replicas[n] ?? 1;
+    if (!Number.isInteger(c) || c < 1 || c > 16) throw new Error(`replicas of ${n} must be an integer in 1..16, got ${c}`);
+    if (c > 1 && SINGLE_REPLICA.has(n)) throw new Error(`${n} runs as one replica (got ${c})`);
+    out[n] = c;
+  }
+  for (const n of Object.keys(replicas)) if (!SERVICE_NAMES.includes(n as ServiceName)) throw new Error(`unknown service ${n}`);
+  return out;
 }

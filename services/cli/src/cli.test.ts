@@ -288,7 +288,7 @@ describe("configuration errors", () => {
   test("a malformed SIGMA_URL is named (exit 2)", async () => {
     const r = await sigma(["runs"], { env: { SIGMA_URL: "localhost:50051" } });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /SIGMA_URL=localhost:50051 is not an http\(s\) URL/);
+    assert.match(r.stderr, /SIGMA_URL=localhost:50051: unsupported peer URL .*use http:\/\/host:port/);
   });
 
   test("an unreachable service names its variable (exit 2)", async () => {

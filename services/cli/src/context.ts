@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { CoordinatorService, FactorService, MarketDataService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
-import { createServiceClient, DEFAULT_PORTS, issueToken } from "@sigma/runtime";
+import { createServiceClient, DEFAULT_PORTS, issueToken, parsePeerUrl } from "@sigma/runtime";
 import { labelErrors, type ServiceLabel } from "./errors.js";
 import { type CliIo, Output, UsageError } from "./output.js";
 import { parseDate } from "./validate.js";
@@ -21,14 +21,12 @@ export interface CliEnv {
 
 function serviceUrl(env: CliIo["env"], envVar: string, name: string, port: number): ServiceLabel {
   const url = env[envVar] || `http://127.0.0.1:${port}`;
-  let parsed: URL | undefined;
   try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new UsageError(`${envVar}=${url} is not an http(s) URL (e.g. http://127.0.0.1:${port})`);
+    parsePeerUrl(url);
+  } catch (e) {
+    throw new UsageError(
+      `${envVar}=${url}: ${(e as Error).message} (e.g. http://127.0.0.1:${port}, or grpc+lb://127.0.0.1:${port},127.0.0.1:${port + 100} for replicas)`,
+    );
   }
   return { name, url, envVar };
 }

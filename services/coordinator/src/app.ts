@@ -54,6 +54,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
     chunkSize: config.chunkSize,
     syncBatchSize: config.syncBatchSize,
     rpcTimeoutMs: config.rpcTimeoutMs,
+    items: { symbols: config.itemSymbols, portfolios: config.itemPortfolios, concurrency: config.itemConcurrency },
   };
   const clientOpts = { token: serviceTokenSource(config.auth, "service:coordinator"), timeoutMs: settings.rpcTimeoutMs, logger: o.logger };
   const now = () => new Date();

@@ -6,9 +6,9 @@ export const factorConfigSpec = defineConfig({
   schema: { env: "DB_SCHEMA", kind: "string", default: "factor", description: "Postgres schema this service owns" },
   marketDataUrl: {
     env: "SIGMA_MARKET_DATA_URL",
-    kind: "url",
+    kind: "peer",
     default: defaultServiceUrl("market-data"),
-    description: "market-data service base URL",
+    description: "market-data service: http://host:port, grpc+lb://ip1:port1,ip2:port2 or dns:///name:port",
   },
   marketDataTimeoutMs: {
     env: "SIGMA_MARKET_DATA_TIMEOUT_MS",

@@ -7,19 +7,19 @@ export const riskConfigSpec = defineConfig({
   schema: { env: "DB_SCHEMA", kind: "string", default: "risk", description: "Postgres schema this service owns" },
   marketDataUrl: {
     env: "SIGMA_MARKET_DATA_URL",
-    kind: "url",
+    kind: "peer",
     default: defaultServiceUrl("market-data"),
     description: "market-data service base URL (factor ETF closes for the stress model's EWMA covariance)",
   },
   factorUrl: {
     env: "SIGMA_FACTOR_URL",
-    kind: "url",
+    kind: "peer",
     default: defaultServiceUrl("factor"),
     description: "factor service base URL (symbol betas, GetFactorPanel)",
   },
   snapshotUrl: {
     env: "SIGMA_SNAPSHOT_URL",
-    kind: "url",
+    kind: "peer",
     default: defaultServiceUrl("snapshot"),
     description: "snapshot service base URL (position marks, portfolio owners)",
   },

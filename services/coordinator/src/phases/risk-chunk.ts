@@ -1,6 +1,7 @@
 import { type Phase, phaseInfo, type PhaseCounters, type SymbolProblem } from "@sigma/contracts";
 import { cellsInChunk } from "../domain/portfolio-plan.js";
 import { addSkip } from "../domain/run-record.js";
+import { fanOutCells } from "./portfolio-items.js";
 import { type PhaseStep, RunCancelledError, retryOnCodes, type StepContext, type StepOutcome, TRANSIENT_CODES } from "./step.js";
 
 /** The risk phases that run per date chunk on (portfolio, dates) cells. */
@@ -20,7 +21,7 @@ export type RiskCall = (
 
 /**
  * A chunked, portfolio-scoped step on the risk service (phases 3–6), shaped like phase 2: per date
- * chunk one call with the chunk's cells (each portfolio only on the dates the run computes for it)
+ * chunk calls with the chunk's cells cut into items of portfolios (spread over the risk replicas) (each portfolio only on the dates the run computes for it)
  * and the run id (the risk service may reuse the inputs it read for the run's earlier chunks). The
  * risk service replaces the rows of the cells it computes, so a retried call is idempotent.
  */
@@ -49,14 +50,16 @@ async function runRiskChunk(ctx: StepContext, phase: RiskChunkPhase, call: RiskC
   if (ctx.cancelled()) throw new RunCancelledError();
   const cells = cellsInChunk(ctx.scope.cells, dates);
   if (cells.length === 0) return {};
-  const res = await call(ctx, { cells, runId: ctx.runId });
+  const results = await fanOutCells(ctx, phase, cells, (item) => call(ctx, { cells: item, runId: ctx.runId }));
   const c = ctx.record.counters;
-  const outputs = Number(res.counters?.outputs ?? 0n);
-  const unexplained = outputs === 0 && !(res.counters?.skipped ?? []).some((s) => s.count > 0n);
-  if (c.inputs > 0 || Number(res.counters?.inputs ?? 0n) > 0 || unexplained) c.inputs = ctx.scope.cells.byPortfolio.size;
-  c.outputs += outputs;
-  for (const s of res.counters?.skipped ?? []) addSkip(c, s.reason, Number(s.count));
-  for (const p of res.problems) await recordProblem(ctx, phase, p);
+  for (const res of results) {
+    const outputs = Number(res.counters?.outputs ?? 0n);
+    const unexplained = outputs === 0 && !(res.counters?.skipped ?? []).some((s) => s.count > 0n);
+    if (c.inputs > 0 || Number(res.counters?.inputs ?? 0n) > 0 || unexplained) c.inputs = ctx.scope.cells.byPortfolio.size;
+    c.outputs += outputs;
+    for (const s of res.counters?.skipped ?? []) addSkip(c, s.reason, Number(s.count));
+  }
+  for (const res of results) for (const p of res.problems) await recordProblem(ctx, phase, p);
   return {};
 }
 

@@ -1,11 +1,13 @@
 import { Phase, phaseInfo, type SymbolProblem } from "@sigma/contracts";
 import { cellsInChunk } from "../domain/portfolio-plan.js";
 import { addSkip } from "../domain/run-record.js";
+import { fanOutCells } from "./portfolio-items.js";
 import { type PhaseStep, RunCancelledError, retryOnCodes, type StepContext, type StepOutcome, TRANSIENT_CODES } from "./step.js";
 
 /**
- * Phase 2 (Portfolio Snapshots): per date chunk, one ComputeSnapshots call with the cells of the
- * chunk (each portfolio only on the dates it lacks). The snapshot service replaces the rows of the
+ * Phase 2 (Portfolio Snapshots): per date chunk, ComputeSnapshots calls with the cells of the
+ * chunk (each portfolio only on the dates it lacks), cut into items of portfolios spread over the
+ * snapshot service's replicas. The snapshot service replaces the rows of the
  * cells it computes, so a retried call is idempotent.
  */
 export const snapshotsStep: PhaseStep = {
@@ -25,10 +27,14 @@ async function runSnapshotsChunk(ctx: StepContext, dates: readonly string[]): Pr
   const cells = cellsInChunk(ctx.scope.cells, dates);
   if (cells.length === 0) return {};
   // The run id lets the snapshot service reuse the prices it read for the run's earlier chunks.
-  const res = await ctx.services.snapshot.computeSnapshots({ cells, runId: ctx.runId }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
-  c.outputs += Number(res.counters?.outputs ?? 0n);
-  for (const s of res.counters?.skipped ?? []) addSkip(c, s.reason, Number(s.count));
-  for (const p of res.problems) await recordProblem(ctx, p);
+  const results = await fanOutCells(ctx, Phase.SNAPSHOTS, cells, (item) =>
+    ctx.services.snapshot.computeSnapshots({ cells: item, runId: ctx.runId }, { signal: ctx.signal, timeoutMs: ctx.timeoutMs }),
+  );
+  for (const res of results) {
+    c.outputs += Number(res.counters?.outputs ?? 0n);
+    for (const s of res.counters?.skipped ?? []) addSkip(c, s.reason, Number(s.count));
+  }
+  for (const res of results) for (const p of res.problems) await recordProblem(ctx, p);
   return {};
 }
 

@@ -54,6 +54,8 @@ export interface StepContext {
   readonly force: boolean;
   /** Symbols per SyncPrices call (progress granularity of phase 1). */
   readonly syncBatchSize: number;
+  /** How a chunk's work is cut into items any replica can take (see runner/fan-out.ts). */
+  readonly items: ItemSettings;
   /** Timeout to give each RPC: the step's deadline, capped by the coordinator's RPC timeout. */
   readonly timeoutMs: number;
   /**
@@ -66,6 +68,22 @@ export interface StepContext {
   /** Aborted on cancel, lease loss or the step's deadline; pass it to RPCs so they stop promptly. */
   readonly signal: AbortSignal;
 }
+
+/** Item sizes and parallelism of the fan-out of a chunk (SIGMA_ITEM_SYMBOLS, SIGMA_ITEM_PORTFOLIOS, SIGMA_ITEM_CONCURRENCY). */
+export interface ItemSettings {
+  /** Symbols per item of the symbol phases (1.5, 1.75). */
+  symbols: number;
+  /**
+   * Portfolios per item of the portfolio phases: `splitItems(cellsInChunk(...), ctx.items.portfolios)`
+   * then one call per item through `fanOut` (each portfolio's cells stay in one item).
+   */
+  portfolios: number;
+  /** Items in flight at once per step call. */
+  concurrency: number;
+}
+
+/** Defaults of {@link ItemSettings}: 64 symbols or 50 portfolios per item, 4 in flight (≈ 2 calls per replica with 2 replicas). */
+export const DEFAULT_ITEM_SETTINGS: ItemSettings = { symbols: 64, portfolios: 50, concurrency: 4 };
 
 /** What a step call returns. */
 export interface StepOutcome {

@@ -7,7 +7,7 @@ import { Phase, phaseInfo, RunSource, SkipReason } from "@sigma/contracts";
 import { createMemoryBus } from "@sigma/events";
 import { createLogger } from "@sigma/runtime";
 import { PIPELINE } from "../phases/index.js";
-import { type PhaseStep, retryOnCodes } from "../phases/step.js";
+import { type ItemSettings, type PhaseStep, retryOnCodes } from "../phases/step.js";
 import { fakeServices, testStore } from "../testing/fakes.js";
 import { Coordinator } from "./coordinator.js";
 import { groupSteps } from "./run-executor.js";
@@ -22,7 +22,7 @@ after(async () => {
   await store.drop();
 });
 
-function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: readonly PhaseStep[]) {
+function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: readonly PhaseStep[], items?: ItemSettings) {
   return new Coordinator({
     store: store.repo,
     services,
@@ -38,6 +38,7 @@ function coordinator(services: ReturnType<typeof fakeServices>, pipeline?: reado
       chunkSize: 5,
       syncBatchSize: 10,
       rpcTimeoutMs: 5000,
+      items,
     },
   });
 }
@@ -210,4 +211,47 @@ test("a step past its deadline is aborted and fails its phase; a portfolio-scope
   assert.equal(late.status, "failed");
   assert.match(late.errorSummary, /^Portfolio Snapshots failed: deadline of 0\.1 s exceeded for 2020-01-02\.\.2020-01-08$/);
   assert.equal(late.datesCompleted, 0);
+});
+
+test("a chunk's symbols are cut into items (calls of ≤ N symbols, in parallel), counters summed, problems in item order", async () => {
+  const calls: { phase: string; symbols: string[]; start: string }[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const itemized = fakeServices({
+    async analytics(phase, req) {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      calls.push({ phase, symbols: [...req.symbols], start: req.startDate });
+      // Later items answer first: results must still be folded in item order.
+      await new Promise((r) => setTimeout(r, 20 - req.symbols.length * 3));
+      inFlight--;
+      const rows = req.symbols.length * tradingDays(req.startDate, req.endDate).length;
+      return {
+        counters: { inputs: BigInt(req.symbols.length), outputs: BigInt(rows), skipped: [] },
+        problems: req.symbols.map((s) => ({ symbol: s, reason: SkipReason.NO_CLOSE, message: `gap in ${s}`, date: req.startDate })),
+      };
+    },
+  });
+  const run = await runToEnd(coordinator(itemized, SYMBOL_STEPS, { symbols: 3, portfolios: 50, concurrency: 2 }));
+  assert.equal(run.status, "completed_with_warnings", run.errorSummary);
+  const factors = run.phases.find((p) => p.phase === Phase.SYMBOL_FACTORS)!;
+  assert.equal(factors.counters.inputs, 10);
+  assert.equal(factors.counters.outputs, 10 * 15, "summed over items and chunks");
+  const first = calls.filter((c) => c.phase === "factors" && c.start === "2020-01-02");
+  assert.deepEqual(
+    first.map((c) => c.symbols.length),
+    [3, 3, 3, 1],
+  );
+  assert.equal(new Set(first.flatMap((c) => c.symbols)).size, 10, "every symbol in exactly one item");
+  assert.equal(calls.length, 3 * 2 * 4, "3 chunks × 2 phases × 4 items");
+  assert.equal(peak, 2);
+  // A symbol's problem is recorded once, in item order (the order of the run's symbols).
+  const symbols = first.flatMap((c) => c.symbols);
+  assert.deepEqual(
+    run.problems
+      .filter((p) => p.message.startsWith("gap"))
+      .map((p) => p.symbol)
+      .slice(0, 10),
+    symbols,
+  );
 });

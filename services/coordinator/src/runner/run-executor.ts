@@ -12,6 +12,8 @@ import {
   type RunRecord,
 } from "../domain/run-record.js";
 import {
+  DEFAULT_ITEM_SETTINGS,
+  type ItemSettings,
   PhaseFailedError,
   type PhaseServices,
   type PhaseStep,
@@ -33,6 +35,8 @@ export interface ExecutorSettings {
   chunkSize: number;
   syncBatchSize: number;
   rpcTimeoutMs: number;
+  /** Item fan-out of chunked steps (default DEFAULT_ITEM_SETTINGS). */
+  items?: ItemSettings;
   /**
    * How long the final write of a run record is retried while the database is away (default 10
    * min): a lost final status is what SPEC §1 forbids, and an outage of minutes must not lose it.
@@ -341,6 +345,7 @@ class RunExecution {
       scope: this.scope,
       force: run.forceRerun,
       syncBatchSize: deps.settings.syncBatchSize,
+      items: deps.settings.items ?? DEFAULT_ITEM_SETTINGS,
       timeoutMs: Math.min(step.deadlineMs, deps.settings.rpcTimeoutMs),
       problem: (p: ProblemRecord) => {
         const key = `${step.phase}:${p.symbol}:${p.reason}:${p.message}`;

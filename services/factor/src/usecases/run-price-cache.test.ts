@@ -132,7 +132,7 @@ describe("RunPriceCache", () => {
     assertIdentical(jan, await countingSource().closes(SYMS, "2024-01-15", "2024-04-30"));
   });
 
-  it("reads in full and replaces the panel when the symbols are not all cached", async () => {
+  it("reads in full a request whose symbols no panel holds, and keeps one panel per item", async () => {
     const src = countingSource();
     const cache = new RunPriceCache(src);
     await cache.closes("r1", SYMS, "2024-01-02", "2024-01-31");
@@ -141,9 +141,33 @@ describe("RunPriceCache", () => {
     assertIdentical(more, await countingSource().closes([...SYMS, "NEW"], "2024-01-02", "2024-01-31"));
     await cache.closes("r1", ["NEW"], "2024-01-02", "2024-01-31");
     assert.equal(src.calls.length, 2, "a subset of the new panel is a hit");
+    assert.equal(cache.panelCount("r1"), 1, "the panel of SYMS was superseded by the one of SYMS + NEW");
     await cache.closes("r1", ["OTHER"], "2024-01-02", "2024-01-31");
     await cache.closes("r1", SYMS, "2024-01-02", "2024-01-31");
-    assert.equal(src.calls.length, 4, "the panel was replaced by OTHER's");
+    assert.equal(src.calls.length, 3, "OTHER's panel is kept next to the first one");
+    assert.equal(cache.panelCount("r1"), 2);
+  });
+
+  it("serves items of one run from their own panels over consecutive chunks (tail reads only)", async () => {
+    const src = countingSource();
+    const cache = new RunPriceCache(src, { maxPanelsPerRun: 3 });
+    const items = [["A"], ["B"], ["C"]];
+    const chunks: [string, string][] = [
+      ["2024-01-02", "2024-01-31"],
+      ["2024-01-02", "2024-02-29"],
+      ["2024-01-02", "2024-03-28"],
+    ];
+    for (const [start, end] of chunks) {
+      for (const item of items) {
+        const got = await cache.closes("r1", item, start, end);
+        assertIdentical(got, await countingSource().closes(item, start, end));
+      }
+    }
+    assert.deepEqual(cache.stats(), { hits: 0, tailFetches: 6, fullFetches: 3, uncached: 0 });
+    // A fourth item evicts the least recently used panel (A's).
+    await cache.closes("r1", ["D"], "2024-01-02", "2024-03-28");
+    await cache.closes("r1", ["A"], "2024-01-02", "2024-03-28");
+    assert.equal(cache.stats().fullFetches, 5);
   });
 
   it("needs no read when the new end adds no trading day", async () => {

@@ -16,6 +16,8 @@ import { type AlignedCloses, type PriceSource, PriceSeriesError } from "@sigma/p
 export interface RunPriceCacheOptions {
   /** Runs kept at once, least recently used evicted first (default 2: the current run and a straggler). */
   maxRuns?: number;
+  /** Panels kept per run (one per item of N symbols; default 64), least recently used dropped first. */
+  maxPanelsPerRun?: number;
   /** A run's panel is dropped after this many milliseconds without a request (default 10 minutes). */
   idleMs?: number;
   /** Clock in epoch milliseconds (tests inject one). */
@@ -46,41 +48,53 @@ interface Entry {
 }
 
 export const DEFAULT_CACHE_RUNS = 2;
+/** Panels per run: items of 64 symbols cover 4,096 symbols (a 72-symbol × 320-date panel is ~0.2 MB). */
+export const DEFAULT_CACHE_PANELS_PER_RUN = 64;
 export const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
 
 /**
- * Caches the last panel loaded per run id.
+ * Caches the panels loaded per run id: one per item of the run (the coordinator cuts a chunk's
+ * symbols into items of N symbols, spread over the factor replicas, so a run's calls on one replica
+ * name several disjoint symbol sets).
  *
- * - Requested symbols ⊆ cached symbols and start ≥ cached start: served from the cache when end ≤
- *   cached end; otherwise only [nextTradingDay(cached end), end] is read (for all cached symbols) and
- *   appended. A subset is served because phase 1.5 reads the symbols plus the factor ETFs and phase
- *   1.75 the symbols alone, alternately per chunk: exact set equality would reload on every call.
- * - Other symbols, or a start before the cached start: read in full and replace the run's panel.
- * - After serving, dates before the request's start are dropped (chunks move forward), so a run holds
- *   about one lookback window of closes.
+ * - A panel of the run whose symbols ⊇ the requested ones and whose start ≤ the requested start
+ *   serves the request: from the cache when end ≤ its end; otherwise only
+ *   [nextTradingDay(its end), end] is read (for all its symbols) and appended. A subset is served
+ *   because phase 1.5 reads the item's symbols plus the factor ETFs and phase 1.75 the symbols
+ *   alone, alternately per chunk: exact set equality would reload on every call.
+ * - No such panel: the request is read in full and becomes a new panel of the run; panels whose
+ *   symbols it covers are dropped. A run keeps at most `maxPanelsPerRun` panels (least recently used
+ *   dropped first).
+ * - After serving, the panel's dates before the request's start are dropped (chunks move forward),
+ *   so a run holds about one lookback window of closes per item.
  *
  * Entries are replaced, never mutated, so concurrent calls of one run stay correct (at worst one of
- * them reads more than needed). A failed read leaves the previous panel in place.
+ * them reads more than needed). A failed read leaves the previous panels in place.
  */
 export class RunPriceCache {
-  private readonly runs = new Map<string, Entry>();
+  /** Per run, its panels, most recently used first; runs in least-recently-used order. */
+  private readonly runs = new Map<string, Entry[]>();
   private readonly maxRuns: number;
+  private readonly maxPanelsPerRun: number;
   private readonly idleMs: number;
   private readonly now: () => number;
   private readonly counts: RunPriceCacheStats = { hits: 0, tailFetches: 0, fullFetches: 0, uncached: 0 };
 
   /**
-   * @throws RangeError when maxRuns < 1 or idleMs ≤ 0.
+   * @throws RangeError when maxRuns < 1, maxPanelsPerRun < 1 or idleMs ≤ 0.
    */
   constructor(
     private readonly source: PriceSource,
     opts: RunPriceCacheOptions = {},
   ) {
     this.maxRuns = opts.maxRuns ?? DEFAULT_CACHE_RUNS;
+    this.maxPanelsPerRun = opts.maxPanelsPerRun ?? DEFAULT_CACHE_PANELS_PER_RUN;
     this.idleMs = opts.idleMs ?? DEFAULT_CACHE_IDLE_MS;
     this.now = opts.now ?? Date.now;
     if (!Number.isInteger(this.maxRuns) || this.maxRuns < 1)
       throw new RangeError(`maxRuns must be a positive integer, got ${this.maxRuns}`);
+    if (!Number.isInteger(this.maxPanelsPerRun) || this.maxPanelsPerRun < 1)
+      throw new RangeError(`maxPanelsPerRun must be a positive integer, got ${this.maxPanelsPerRun}`);
     if (!(this.idleMs > 0)) throw new RangeError(`idleMs must be positive, got ${this.idleMs}`);
   }
 
@@ -93,7 +107,7 @@ export class RunPriceCache {
   }
 
   /**
-   * Closes of `symbols` over [startDate, endDate], from the run's cached panel where possible.
+   * Closes of `symbols` over [startDate, endDate], from one of the run's cached panels where possible.
    *
    * @param runId "" bypasses the cache.
    * @returns the same dates and closes as `source.closes(symbols, startDate, endDate)` (fresh arrays).
@@ -112,9 +126,9 @@ export class RunPriceCache {
       return this.source.closes(symbols, startDate, endDate, signal);
     }
     this.evictIdle();
-    const cached = this.runs.get(runId);
+    const cached = (this.runs.get(runId) ?? []).find((e) => startDate >= e.start && symbols.every((s) => e.symbolSet.has(s)));
     let entry: Entry;
-    if (cached !== undefined && startDate >= cached.start && symbols.every((s) => cached.symbolSet.has(s))) {
+    if (cached !== undefined) {
       if (endDate <= cached.end) {
         this.counts.hits++;
         entry = cached;
@@ -125,13 +139,18 @@ export class RunPriceCache {
       entry = await this.load(symbols, startDate, endDate, signal);
     }
     entry = { ...trim(entry, startDate), lastUsed: this.now() };
-    this.store(runId, entry);
+    this.store(runId, entry, cached);
     return slicePanel(entry.panel, symbols, startDate, endDate);
   }
 
   /** Runs currently cached, least recently used first. */
   runIds(): string[] {
     return [...this.runs.keys()];
+  }
+
+  /** How many panels a run holds (0 when it is not cached). */
+  panelCount(runId: string): number {
+    return this.runs.get(runId)?.length ?? 0;
   }
 
   /** A copy of the request counters. */
@@ -153,7 +172,7 @@ export class RunPriceCache {
     return { ...entry, end: endDate, panel: appendPanel(entry.panel, tail) };
   }
 
-  /** Reads the whole request; it becomes the run's panel. */
+  /** Reads the whole request; it becomes a panel of the run. */
   private async load(symbols: readonly string[], startDate: string, endDate: string, signal: AbortSignal | undefined): Promise<Entry> {
     this.counts.fullFetches++;
     const panel = await this.source.closes(symbols, startDate, endDate, signal);
@@ -167,20 +186,30 @@ export class RunPriceCache {
     return { symbols: list, symbolSet: new Set(list), start: startDate, end: endDate, panel, lastUsed: 0 };
   }
 
-  /** Inserts as most recently used and evicts the least recently used runs beyond maxRuns. */
-  private store(runId: string, entry: Entry): void {
+  /**
+   * Puts `entry` first in its run (replacing `replaced`, the panel it was made from, and any panel
+   * whose symbols it covers), caps the run's panels, makes the run the most recently used and evicts
+   * the least recently used runs beyond maxRuns.
+   */
+  private store(runId: string, entry: Entry, replaced: Entry | undefined): void {
+    // Read again: concurrent calls of the run may have stored panels while this one awaited its read.
+    const others = (this.runs.get(runId) ?? []).filter((e) => e !== replaced && !e.symbols.every((s) => entry.symbolSet.has(s)));
     this.runs.delete(runId);
-    this.runs.set(runId, entry);
+    this.runs.set(runId, [entry, ...others].slice(0, this.maxPanelsPerRun));
     for (const id of this.runs.keys()) {
       if (this.runs.size <= this.maxRuns) break;
       this.runs.delete(id);
     }
   }
 
-  /** Drops runs idle for longer than idleMs (checked on each request: no timer keeps the process alive). */
+  /** Drops panels (and runs) idle for longer than idleMs (checked on each request: no timer keeps the process alive). */
   private evictIdle(): void {
     const now = this.now();
-    for (const [id, e] of this.runs) if (now - e.lastUsed > this.idleMs) this.runs.delete(id);
+    for (const [id, panels] of this.runs) {
+      const live = panels.filter((e) => now - e.lastUsed <= this.idleMs);
+      if (live.length === 0) this.runs.delete(id);
+      else if (live.length !== panels.length) this.runs.set(id, live);
+    }
   }
 }
 
