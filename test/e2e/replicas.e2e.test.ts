@@ -20,21 +20,35 @@ import pg from "pg";
 // deterministic), same clock, same scope: the checksums of every output table must be equal. (One
 // system instead of two, and no restart, keeps the test short on 2 cores.)
 //
-// Adding a replicated service (risk: 3 when the risk phases merge) is: a line in REPLICAS, its output
-// tables in OUTPUT_TABLES, and its compute RPCs in COMPUTE_RPCS.
+// Replicated here: factor ×2 (phases 1.5/1.75, items of symbols) and risk ×3 (phases 3–6 and the
+// stress tests, items of portfolios' cells) over 40 portfolios × 10 positions × 60 dates. Adding a
+// replicated service is: a line in REPLICAS, its output tables in OUTPUT_TABLES, its RPCs in COMPUTE_RPCS.
 
 /** Replicas per service; every service listed here loses its replica 0 mid-run. */
-const REPLICAS: Partial<Record<ServiceName, number>> = { factor: 2 };
+const REPLICAS: Partial<Record<ServiceName, number>> = { factor: 2, risk: 3 };
 /**
  * Output tables compared (every column as text, in primary-key order), with the row count the scope
  * must produce: one factor and one metric row per symbol-date (60 symbols + the 8 factor ETFs).
  */
-const OUTPUT_TABLES: { table: string; order: string; rows: number }[] = [
+const OUTPUT_TABLES: { table: string; order: string; rows?: number }[] = [
   { table: "factor.symbol_factors", order: "symbol, date", rows: 68 * 60 },
   { table: "factor.symbol_metrics", order: "symbol, date", rows: 68 * 60 },
+  { table: "snapshot.snapshots", order: "portfolio_id, date", rows: 40 * 60 },
+  { table: "snapshot.position_values", order: "portfolio_id, date, position_id" },
+  { table: "risk.position_betas", order: "portfolio_id, date", rows: 40 * 60 },
+  { table: "risk.factor_exposures", order: "portfolio_id, date", rows: 40 * 60 },
+  { table: "risk.portfolio_volatility", order: "portfolio_id, date", rows: 40 * 60 },
+  { table: "risk.symbol_volatility", order: "symbol, date" },
+  { table: "risk.position_correlations", order: "portfolio_id, date" },
+  { table: "risk.factor_ewma", order: "date", rows: 60 },
+  { table: "risk.stress_results", order: "portfolio_id, date, scenario_id", rows: 40 * 19 },
 ];
 /** The per-item RPCs whose log lines count the calls each replica took. */
-const COMPUTE_RPCS = /"rpc":"sigma\.factor\.v1\.FactorService\/ComputeSymbol(Factors|Metrics)"/;
+const COMPUTE_RPCS =
+  /"rpc":"sigma\.(factor\.v1\.FactorService\/ComputeSymbol(Factors|Metrics)|risk\.v1\.RiskService\/Compute(PositionBetas|FactorExposures|Volatility|Correlations|Stress))"/;
+/** Portfolios × positions imported before the runs (a small W2 shape: every portfolio on every date). */
+const PORTFOLIOS = 40;
+const POSITIONS = 10;
 
 const AS_OF = "2024-03-28";
 const DATES = tradingDays("2023-10-01", AS_OF).slice(-60);
@@ -117,10 +131,27 @@ before(async () => {
     readyTimeoutMs: 180_000,
     serviceEnv: {
       // Small chunks and items: many items per phase, so the kill lands between and inside items.
-      coordinator: { SIGMA_CHUNK_DAYS: "5", SIGMA_ITEM_SYMBOLS: "8", SIGMA_ITEM_CONCURRENCY: "4" },
+      coordinator: { SIGMA_CHUNK_DAYS: "5", SIGMA_ITEM_SYMBOLS: "8", SIGMA_ITEM_PORTFOLIOS: "8", SIGMA_ITEM_CONCURRENCY: "4" },
     },
   });
   await system.clients.marketData.addSymbols({ symbols: SYMBOLS });
+  // Deterministic portfolios of the synthetic symbols, all entered on the first date (so each has a
+  // snapshot, betas, exposures, volatility and correlations on every date of the runs).
+  for (let p = 0; p < PORTFOLIOS; p++) {
+    const rows = Array.from({ length: POSITIONS }, (_, k) => {
+      const symbol = SYMBOLS[(p * 7 + k * 11) % SYMBOLS.length]!;
+      const quantity = (k % 4 === 3 ? -1 : 1) * (100 + ((p * 31 + k * 17) % 400));
+      return `${symbol},${quantity},${50 + ((p + k) % 50)},${DATES[0]}`;
+    });
+    const csv = ["Symbol,Quantity,Entry Price Per Share,Entry Date", ...new Set(rows)].join("\n");
+    const res = await system.clients.snapshot.importPortfolio({
+      csv: new TextEncoder().encode(csv),
+      name: `replicas-${p}`,
+      owner: "e2e",
+      asOfDate: AS_OF,
+    });
+    assert.equal(res.errors.length, 0, JSON.stringify(res.errors));
+  }
 });
 
 after(async () => {
@@ -128,7 +159,7 @@ after(async () => {
 });
 
 test(`a replica SIGKILLed mid-run (${replicated.map(([s, n]) => `${s} ×${n}`).join(", ")}): the run completes with the rows of a single-replica run`, {
-  timeout: 300_000,
+  timeout: 600_000,
 }, async (t) => {
   assert.ok(replicated.length > 0);
   assert.match(system.urls.factor, /^grpc\+lb:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/);
@@ -164,7 +195,10 @@ test(`a replica SIGKILLed mid-run (${replicated.map(([s, n]) => `${s} ×${n}`).j
     for (let i = 1; i < c.length; i++) assert.ok(c[i]! > c[0]!, `${svc} replica ${i} took over the rest: ${c}`);
   }
   assert.ok(retries > 0, "items in flight on the killed replica were retried");
-  for (const { table, rows } of OUTPUT_TABLES) assert.match(got[table]!, new RegExp(`^${rows} rows`), table);
+  for (const { table, rows } of OUTPUT_TABLES) {
+    if (rows !== undefined) assert.match(got[table]!, new RegExp(`^${rows} rows`), table);
+    else assert.doesNotMatch(got[table]!, /^0 rows/, table);
+  }
 
   // Reference: the same forced run into emptied tables with ONE live replica per service (replica 0
   // is dead; the others but the last are killed too), so every item lands on the survivor.
