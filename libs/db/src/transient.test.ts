@@ -11,6 +11,12 @@ describe("isTransientPgError", () => {
     for (const code of ["57P01", "57P03", "40001", "40P01", "08006", "26000", "ECONNREFUSED", "ECONNRESET"])
       assert.ok(isTransientPgError(pgError(code)), code);
     assert.ok(isTransientPgError(new Error("Connection terminated unexpectedly")));
+    // A transaction whose connection died between its last statement and COMMIT (seen with COPY).
+    assert.ok(
+      isTransientPgError(
+        Object.assign(new Error("Query runner already released. Cannot run queries anymore."), { name: "QueryRunnerAlreadyReleasedError" }),
+      ),
+    );
     // TypeORM's QueryFailedError keeps the driver's error.
     assert.ok(isTransientPgError(Object.assign(new Error("query failed"), { driverError: pgError("57P01") })));
     assert.ok(isTransientPgError(new AggregateError([new Error("x"), pgError("ECONNRESET")])));

@@ -15,9 +15,14 @@ import { retryWithBackoff, UnavailableError } from "@sigma/runtime";
 const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", "57P03", "40001", "40P01", "08000", "08001", "08003", "08004", "08006", "26000"]);
 /** Socket errors of the pg driver when the server is down or the connection died. */
 const TRANSIENT_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
-/** node-postgres reports a dropped connection or a pool connect timeout with a plain Error and no code. */
+/**
+ * node-postgres reports a dropped connection or a pool connect timeout with a plain Error and no code.
+ * TypeORM's "Query runner already released" comes from a transaction whose connection died under
+ * it (the pool released the runner on the socket error) before COMMIT was sent: nothing committed,
+ * so the whole transaction may run again.
+ */
 const TRANSIENT_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|Query runner already released/i;
 
 /** Default retry budget of a store statement (ms): rides out a Postgres restart of a few seconds. */
 export const DEFAULT_DB_RETRY_BUDGET_MS = 30_000;
