@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CoordinatorService, StatusService } from "@sigma/contracts";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { clockFromEnv, createClock } from "@sigma/calendar";
+import { CoordinatorService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
 import {
   createServiceClient,
@@ -18,6 +21,7 @@ import { runProjectionConsumer } from "./feed/projection-consumer.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
 import { retryRun } from "./usecases/retry-run.js";
 import { StatusQueries } from "./usecases/status-queries.js";
+import { appApiRoutes } from "./web/app-api.js";
 import { buildClientBundle } from "./web/client-bundle.js";
 import { createWebHandler } from "./web/http.js";
 
@@ -42,6 +46,12 @@ export interface StatusShared {
   unknownRunGraceMs?: number;
   /** Backoff of the event consumer after a failure (ms; defaults 250, doubling up to 10 000). */
   consumerRetry?: { initialMs?: number; maxMs?: number };
+}
+
+/** uPlot's stylesheet, served from this service (the app works offline: no CDN). */
+function uplotCss(): string {
+  const require = createRequire(import.meta.url);
+  return readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");
 }
 
 /** A started status service. */
@@ -72,7 +82,21 @@ export async function startStatus(config: StatusConfig, o: StatusShared): Promis
   const coordinator = createServiceClient(CoordinatorService, config.coordinatorUrl, {
     token: serviceTokenSource(config.auth, "service:status"),
   });
+  // The web app forwards each user's own token (app-api.ts): these clients carry none.
+  const peers = {
+    coordinator: createServiceClient(CoordinatorService, config.coordinatorUrl, { retries: 0 }),
+    snapshot: createServiceClient(SnapshotService, config.snapshotUrl),
+    risk: createServiceClient(RiskService, config.riskUrl),
+  };
   const web = createWebHandler({
+    appRoutes: appApiRoutes({
+      auth: config.auth,
+      peers,
+      queries,
+      clock: config.asOf ? createClock({ asOf: config.asOf }) : clockFromEnv({}),
+      peerTimeoutMs: config.peerTimeoutMs,
+    }),
+    styles: { "uplot.css": uplotCss() },
     auth: config.auth,
     queries,
     client: await buildClientBundle(),

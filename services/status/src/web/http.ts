@@ -8,6 +8,7 @@ import { describeTarget, type TargetRef, targetFromQuery } from "../domain/targe
 import type { StatusQueries } from "../usecases/status-queries.js";
 import type { ClientBundle } from "./client-bundle.js";
 import { codeName, httpErrorAnswer, isServerFault } from "./http-errors.js";
+import { PayloadTooLargeError, type WebRoute } from "./app-api.js";
 import { renderStatusPage } from "./page.js";
 
 /**
@@ -45,7 +46,16 @@ export interface WebHandlerDeps {
   onError(error: unknown, req: WebRequest): void;
   /** Interval of SSE keep-alive comments in milliseconds; default 15 000. */
   readonly keepAliveMs?: number;
+  /** The web app's API routes (app-api.ts), served next to the run page's. */
+  readonly appRoutes?: Record<string, WebRoute>;
+  /** Stylesheets served under /assets/ (e.g. uPlot's), by file name. */
+  readonly styles?: Readonly<Record<string, string>>;
 }
+
+/** Paths of the web app's screens: each serves the same page, whose script draws the screen. */
+export const APP_PAGE_PATHS: readonly string[] = ["/onboard", "/operator", "/signin"];
+/** Prefix of the portfolio pages (`/portfolios/ID`). */
+export const PORTFOLIO_PAGE_PREFIX = "/portfolios/";
 
 /** Handles one request; returns false when the path is not one of the web routes. */
 export type WebHandler = (req: WebRequest, res: WebResponse) => boolean;
@@ -84,7 +94,22 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
     target: targetFromQuery(url.searchParams),
   });
 
+  const pageRoute = { method: "GET", handle: async (_req: WebRequest, res: WebResponse) => sendPage(res, page) };
   const routes: Record<string, { method: string; handle: (req: WebRequest, res: WebResponse, url: URL) => Promise<void> }> = {
+    ...deps.appRoutes,
+    ...Object.fromEntries(APP_PAGE_PATHS.map((p) => [p, pageRoute])),
+    ...Object.fromEntries(
+      Object.entries(deps.styles ?? {}).map(([name, css]) => [
+        `/assets/${name}`,
+        {
+          method: "GET",
+          handle: async (_req: WebRequest, res: WebResponse) => {
+            res.writeHead(200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "no-cache" });
+            res.end(css);
+          },
+        },
+      ]),
+    ),
     "/": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
     "/index.html": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
     [CLIENT_SCRIPT_PATH]: {
@@ -135,7 +160,7 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
 
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routes[url.pathname];
+    const route = routes[url.pathname] ?? (url.pathname.startsWith(PORTFOLIO_PAGE_PREFIX) ? pageRoute : undefined);
     if (!route) return false;
     if (req.method !== route.method && !(route.method === "GET" && req.method === "HEAD")) {
       res.setHeader("Allow", route.method);
@@ -149,6 +174,13 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
 
 /** Answers an error like the RPCs would (see http-errors.ts); server faults go to onError. */
 function sendError(deps: WebHandlerDeps, req: WebRequest, res: WebResponse, error: unknown): void {
+  if (error instanceof PayloadTooLargeError) {
+    if (!res.headersSent) {
+      res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(JSON.stringify({ code: "resource_exhausted", message: error.message }));
+    }
+    return;
+  }
   const answer = httpErrorAnswer(error);
   if (isServerFault(answer.error)) deps.onError(answer.error.cause ?? error, req);
   if (res.headersSent) {
@@ -241,7 +273,7 @@ function sendPage(res: WebResponse, html: string): void {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-cache",
     // Styles are inline, the script comes from this server; nothing may be loaded from elsewhere.
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src data: blob:",
   });
   res.end(html);
 }
