@@ -48,7 +48,7 @@ export interface StatusShared {
   consumerRetry?: { initialMs?: number; maxMs?: number };
 }
 
-/** uPlot's stylesheet, served from this service (the app works offline: no CDN). */
+/** uPlot's stylesheet, inlined into the page (the app works offline: no CDN). */
 function uplotCss(): string {
   const require = createRequire(import.meta.url);
   return readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");
@@ -96,7 +96,7 @@ export async function startStatus(config: StatusConfig, o: StatusShared): Promis
       clock: config.asOf ? createClock({ asOf: config.asOf }) : clockFromEnv({}),
       peerTimeoutMs: config.peerTimeoutMs,
     }),
-    styles: { "uplot.css": uplotCss() },
+    extraCss: uplotCss(),
     auth: config.auth,
     queries,
     client: await buildClientBundle(),

@@ -12,7 +12,13 @@ test("one line per symbol and reason; N of M summed; dates spanned", () => {
     { symbol: "", date: "", message: "lease taken over from run 1" },
   ];
   assert.deepEqual(aggregateWarningLines(lines), [
-    { symbol: "GWR", reason: "no close on 4 of 63 dates (last close 2019-05-01)", occurrences: 3, firstDate: "2019-03-04", lastDate: "2019-05-01" },
+    {
+      symbol: "GWR",
+      reason: "no close on 4 of 63 dates (last close 2019-05-01)",
+      occurrences: 3,
+      firstDate: "2019-03-04",
+      lastDate: "2019-05-01",
+    },
     { symbol: "HZNP", reason: "symbol unavailable (delisted)", occurrences: 1, firstDate: "", lastDate: "" },
     { symbol: "GWR", reason: "stale price", occurrences: 1, firstDate: "", lastDate: "" },
     { symbol: "", reason: "lease taken over from run 1", occurrences: 1, firstDate: "", lastDate: "" },

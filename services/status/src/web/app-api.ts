@@ -31,18 +31,11 @@ import {
   RunSource,
   type SnapshotService,
 } from "@sigma/contracts";
-import {
-  type AuthConfig,
-  authenticate,
-  InvalidArgumentError,
-  isAdmin,
-  PermissionDeniedError,
-  type Principal,
-} from "@sigma/runtime";
+import { type AuthConfig, authenticate, InvalidArgumentError, isAdmin, PermissionDeniedError, type Principal } from "@sigma/runtime";
 import { runStatusLabel } from "../domain/labels.js";
 import { targetFromQuery } from "../domain/target.js";
 import type { StatusQueries } from "../usecases/status-queries.js";
-import type { WebRequest, WebResponse } from "./http.js";
+import { headerOf, readBody, type WebRequest, type WebResponse, type WebRoute } from "./transport.js";
 
 /** SPEC §6: a portfolio CSV is at most 10 MB. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -66,12 +59,6 @@ export interface AppApiDeps {
   readonly clock: Clock;
   /** Deadline of each forwarded call (ms). */
   readonly peerTimeoutMs: number;
-}
-
-/** One route of the web handler. */
-export interface WebRoute {
-  readonly method: "GET" | "POST";
-  handle(req: WebRequest, res: WebResponse, url: URL): Promise<void>;
 }
 
 /** A section of the portfolio page that may be missing without failing the page. */
@@ -329,33 +316,6 @@ async function section<D extends DescMessage>(schema: D, service: string, call: 
     const code = Code[e.code] ?? "Unknown";
     return { state: "error", code, message: `the ${service} service answered ${code}: ${e.rawMessage}` };
   }
-}
-
-function headerOf(req: WebRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Thrown when a request body is over its bound (HTTP 413). */
-export class PayloadTooLargeError extends Error {}
-
-/**
- * Reads a request body up to `limit` bytes; a longer one (by Content-Length or as it streams)
- * is refused without reading the rest.
- *
- * @throws PayloadTooLargeError over the limit
- */
-export async function readBody(req: WebRequest, limit: number, message: string): Promise<Uint8Array> {
-  const declared = Number(headerOf(req, "content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(message);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new PayloadTooLargeError(message);
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
