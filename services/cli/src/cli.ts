@@ -7,6 +7,7 @@ import { portfolioCommands } from "./commands/portfolios.js";
 import { runCommands } from "./commands/runs.js";
 import { snapshotCommands } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
+import { tokenCommand } from "./commands/token.js";
 import { Cli } from "./context.js";
 import { explain } from "./errors.js";
 import { type CliIo, EXIT } from "./output.js";
@@ -34,6 +35,7 @@ function buildProgram(cli: Cli): Command {
   onboardCommand(program, cli);
   portfolioCommands(program, cli);
   snapshotCommands(program, cli);
+  tokenCommand(program, cli);
   return program;
 }
 

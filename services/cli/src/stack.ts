@@ -246,6 +246,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     env.SIGMA_SNAPSHOT_URL = url(snapshot.port);
     const risk = await startRisk(loadRiskConfig({ ...env, ...portEnv("risk") }), shared);
     closers.push(() => risk.close());
+    // The status service's web app reads portfolios from the snapshot service and reports from risk.
+    env.SIGMA_RISK_URL = url(risk.port);
     // The coordinator starts last; the Retry button only calls it once the stack is up. With port 0
     // its address is not known yet, so the page's Retry goes to the default address then.
     if (o.ports.coordinator) env.SIGMA_COORDINATOR_URL = url(o.ports.coordinator);
