@@ -60,7 +60,8 @@ export async function bootApp(): Promise<void> {
   root.hidden = false;
   const path = location.pathname;
   if (path === "/signin") {
-    void renderNav().catch(() => undefined);
+    // No /api/me here: without a token it would only log a 401.
+    byId("nav-user").replaceChildren();
     signinView(root, "");
     return;
   }
