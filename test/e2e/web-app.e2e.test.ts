@@ -113,7 +113,7 @@ test("upload each sample portfolio, watch it onboard live, and reach the complet
       for (const sym of ["GGIPX", "NEAIX"]) {
         const lines = warnings.filter((w) => w.startsWith(`${sym}:`));
         assert.ok(lines.length >= 1, `${sample}: ${sym} warned (${warnings.join(" | ")})`);
-        const reasons = lines.map((w) => w.replace(/ \(\d+ reports\).*$/, ""));
+        const reasons = lines.map((w) => w.replace(/ \(reported \d+ times\).*$/, ""));
         assert.equal(new Set(reasons).size, reasons.length, `${sym} listed once per reason`);
       }
     }

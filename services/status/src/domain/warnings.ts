@@ -17,18 +17,17 @@ export interface WarningLine {
 export interface AggregatedWarning {
   /** "" for warnings not about a symbol. */
   readonly symbol: string;
-  /** The reason in words, without the symbol prefix; counts "N of M" summed over the lines. */
+  /** The reason in words, without the symbol prefix: the latest line's text (its figures are the latest). */
   readonly reason: string;
   /** How many activity lines it aggregates. */
   readonly occurrences: number;
-  /** First and last date mentioned ("" when no line carried a date). */
+  /** First and last date the lines were about (their `date` field; "" when none carried one). */
   readonly firstDate: string;
   readonly lastDate: string;
 }
 
 const DATE = /\d{4}-\d{2}-\d{2}/g;
 const NUMBER = /\d+(?:\.\d+)?/g;
-const N_OF_M = /(\d+) of (\d+)/;
 
 /** The message without a leading "SYMBOL: " (or "Phase name: SYMBOL: ") prefix. */
 function reasonText(line: WarningLine): string {
@@ -39,9 +38,9 @@ function reasonText(line: WarningLine): string {
 
 /**
  * Groups warning lines by symbol and reason. Two lines have the same reason when their texts
- * differ only in numbers and dates. A reason of the form "… N of M …" is rewritten with N and M
- * summed over the group ("no close on 3 of 126 dates"); a parenthesised date detail such as
- * "(last close 2019-03-04)" keeps the latest line's value. Order: first appearance.
+ * differ only in numbers and dates; the group shows the latest line's text (figures are not summed:
+ * the same chunk is reported by several phases, so a sum would double-count). Order: first
+ * appearance.
  *
  * @param lines - warning lines, oldest first (at most what the run's log holds)
  */
@@ -54,21 +53,9 @@ export function aggregateWarningLines(lines: readonly WarningLine[]): Aggregated
     if (!g) groups.set(key, (g = { symbol: line.symbol, reasons: [], dates: [] }));
     g.reasons.push(reason);
     if (line.date) g.dates.push(line.date);
-    for (const d of reason.match(DATE) ?? []) g.dates.push(d);
   }
   return [...groups.values()].map((g) => {
-    const last = g.reasons[g.reasons.length - 1] ?? "";
-    let reason = last;
-    if (g.reasons.length > 1 && N_OF_M.test(last)) {
-      let n = 0;
-      let m = 0;
-      for (const r of g.reasons) {
-        const x = N_OF_M.exec(r);
-        n += Number(x?.[1] ?? 0);
-        m += Number(x?.[2] ?? 0);
-      }
-      reason = last.replace(N_OF_M, `${n} of ${m}`);
-    }
+    const reason = g.reasons[g.reasons.length - 1] ?? "";
     const dates = [...g.dates].sort();
     return {
       symbol: g.symbol,

@@ -104,6 +104,8 @@ function boot(): void {
   let logKey = "";
   let warningsKey = "";
   let warningsAt = 0;
+  /** Whether the server's aggregated warnings replaced the recent-lines summary. */
+  let serverWarnings = false;
 
   if (!query || location.pathname !== "/") {
     // Not a run: the web app's screens (home, onboarding, portfolio, operator, sign-in).
@@ -144,13 +146,14 @@ function boot(): void {
       if (!res.ok) return;
       const body = (await res.json()) as { warnings: AggregatedWarningJson[] };
       const items = body.warnings.map((w) => {
-        const times = w.occurrences > 1 ? ` (${w.occurrences} reports)` : "";
+        const times = w.occurrences > 1 ? ` (reported ${w.occurrences} times)` : "";
         const span = w.firstDate && w.lastDate && w.firstDate !== w.lastDate ? `, ${w.firstDate} \u2013 ${w.lastDate}` : "";
         return el("li", "warn", `${w.symbol ? `${w.symbol}: ` : ""}${w.reason}${times}${span}`);
       });
       byId("run-warnings").replaceChildren(...items);
       byId("run-warnings-box").hidden = items.length === 0;
       // The completed screen lists them here instead of the recent-lines summary.
+      serverWarnings = true;
       byId("done-warnings-box").hidden = true;
     } catch {
       // Best effort: the activity log still shows every warning line.
@@ -311,7 +314,7 @@ function boot(): void {
       byId("done-reason").textContent = vm.errorSummary;
       phaseList(vm, byId("done-phases"));
       byId("done-warnings").replaceChildren(...vm.warnings.map((w) => el("li", "warn", w)));
-      byId("done-warnings-box").hidden = vm.warnings.length === 0;
+      byId("done-warnings-box").hidden = serverWarnings || vm.warnings.length === 0;
     } else {
       byId("failed-title").textContent = vm.cancelled ? "The analysis was cancelled" : "The analysis failed";
       byId("failed-reason").textContent = vm.errorSummary;
