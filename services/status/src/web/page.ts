@@ -47,6 +47,8 @@ tbody th { font-weight: 600; }
 form { display: grid; gap: 6px; max-width: 520px; }
 form.inline-form { max-width: none; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); align-items: end; }
 label.check { display: flex; gap: 6px; align-items: center; }
+label.field { display: flex; flex-direction: column; gap: 4px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 input, select, textarea { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px;
   background: var(--bg); color: var(--fg); }
 textarea { font-family: ui-monospace, monospace; font-size: 12px; }

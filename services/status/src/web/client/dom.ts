@@ -29,7 +29,8 @@ export function table(caption: string, headers: readonly string[], rows: readonl
   const t = h(
     "table",
     attrs,
-    h("caption", {}, caption),
+    // The section heading shows the title; the caption names the table for screen readers.
+    h("caption", { class: "sr-only" }, caption),
     h("thead", {}, h("tr", {}, ...headers.map((x) => h("th", { scope: "col" }, x)))),
     h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))),
   );

@@ -73,13 +73,10 @@ export async function operatorView(root: HTMLElement): Promise<void> {
         }
       },
     },
-    h("label", { for: "run-scope" }, "Scope"),
-    scope,
+    h("label", { class: "field" }, "Scope", scope),
     h("label", { class: "check" }, force, " Force rerun"),
-    h("label", { for: "run-from" }, "From"),
-    from,
-    h("label", { for: "run-to" }, "To"),
-    to,
+    h("label", { class: "field" }, "From", from),
+    h("label", { class: "field" }, "To", to),
     h("label", { class: "check" }, dry, " Dry run"),
     start,
   );
@@ -106,7 +103,7 @@ export async function operatorView(root: HTMLElement): Promise<void> {
     h("h2", {}, "Recent runs"),
     table(
       "Recent runs",
-      ["Run", "Scope", "Status", "Source", "Started", "Duration", "Dates", "Counters", "Problems", ""],
+      ["Run", "Scope", "Status", "Source", "Started", "Duration", "Dates", "Counters", "Problems", "Action"],
       runs.map((r) => [
         h("a", { href: `/?run=${encodeURIComponent(r.id)}` }, r.id.slice(0, 8)),
         r.scope,

@@ -92,7 +92,7 @@ export async function portfolioView(root: HTMLElement, id: string, date: string)
           ["Symbol", "Class", "Price status", "Quantity", "Last price", "Market value", "Weight", "Unrealized P&L"],
           pv.values.map((v) => [
             v.symbol,
-            v.investmentClass.replace(/^INVESTMENT_CLASS_/, "").toLowerCase(),
+            classLabel(v.investmentClass),
             priceStatusLabel(v.priceStatus),
             num(String(v.quantity), v.quantity, "quantity"),
             num(formatMoney(v.lastPrice), v.lastPrice, "last_price"),
@@ -162,6 +162,11 @@ export async function portfolioView(root: HTMLElement, id: string, date: string)
     if (hm && c?.included.length) heatMap(hm, c.included, c.matrix);
   }
   root.dataset.shownDate = shown;
+}
+
+function classLabel(c: string): string {
+  const t = c.replace(/^INVESTMENT_CLASS_/, "").toLowerCase();
+  return t === "unspecified" || t === "" ? "\u2013" : t;
 }
 
 function exposureParts(risk: SectionJson<RiskReportJson>): Child[] {
