@@ -86,11 +86,13 @@ test("upload each sample portfolio, watch it onboard live, and reach the complet
         .waitFor({ state: "visible", timeout: 60_000 })
         .catch(() => undefined);
       if (await tp.page.locator("#screen-running").isVisible()) {
+        // Best effort for a telling picture: a phase done and the next ones under way.
         await tp.page
-          .locator("#log .line")
+          .locator("#phases li.done")
           .first()
           .waitFor({ timeout: 30_000 })
           .catch(() => undefined);
+        await tp.page.waitForTimeout(1500);
         const shot = await tp.screenshot("onboarding-in-progress");
         if (DOCS) copyDoc(shot, "onboarding.png");
       }
