@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { clockFromEnv, createClock } from "@sigma/calendar";
 import { CoordinatorService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
@@ -22,7 +20,7 @@ import { statusHandlers } from "./handlers/status-handlers.js";
 import { retryRun } from "./usecases/retry-run.js";
 import { StatusQueries } from "./usecases/status-queries.js";
 import { appApiRoutes } from "./web/app-api.js";
-import { buildClientBundle } from "./web/client-bundle.js";
+import { buildClientBundle, chartStylesheet } from "./web/client-bundle.js";
 import { createWebHandler } from "./web/http.js";
 
 export { memoryEventFeed, type StatusEventFeed } from "./feed/event-feed.js";
@@ -46,12 +44,6 @@ export interface StatusShared {
   unknownRunGraceMs?: number;
   /** Backoff of the event consumer after a failure (ms; defaults 250, doubling up to 10 000). */
   consumerRetry?: { initialMs?: number; maxMs?: number };
-}
-
-/** uPlot's stylesheet, inlined into the page (the app works offline: no CDN). */
-function uplotCss(): string {
-  const require = createRequire(import.meta.url);
-  return readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");
 }
 
 /** A started status service. */
@@ -96,7 +88,7 @@ export async function startStatus(config: StatusConfig, o: StatusShared): Promis
       clock: config.asOf ? createClock({ asOf: config.asOf }) : clockFromEnv({}),
       peerTimeoutMs: config.peerTimeoutMs,
     }),
-    extraCss: uplotCss(),
+    extraCss: chartStylesheet(),
     auth: config.auth,
     queries,
     client: await buildClientBundle(),

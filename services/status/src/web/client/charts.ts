@@ -88,12 +88,24 @@ export function betaBars(box: HTMLElement, labels: readonly string[], betas: Rea
   const opts: uPlot.Options = {
     width: widthOf(box),
     height: 300,
-    scales: { x: { time: false, range: [-0.6, labels.length - 0.4] } },
+    scales: {
+      x: { time: false, range: [-0.6, labels.length - 0.4] },
+      // Bars grow from zero: the range always includes it, with a little room above and below.
+      y: { range: (_u, min, max) => [Math.min(0, min) * 1.1 - 0.05, Math.max(0, max) * 1.1 + 0.05] },
+    },
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     series: [
       { label: "Factor", value: (_u, v) => labels[v] ?? "" },
-      { label: "Beta", stroke: accent, fill: `${accent}88`, paths: bars, points: { show: false }, value: (_u, v) => formatNumber(v, 3) },
+      {
+        label: "Beta",
+        stroke: accent,
+        fill: `${accent}88`,
+        fillTo: 0,
+        paths: bars,
+        points: { show: false },
+        value: (_u, v) => formatNumber(v, 3),
+      },
     ],
     axes: [
       {
