@@ -102,4 +102,10 @@ echo
 echo "== sigma stress $PORTFOLIO_ID   (the active scenarios on $END: direct and correlated impact, % of NAV, loss beyond NAV)"
 $SIGMA stress "$PORTFOLIO_ID"
 echo
+WEB="http://127.0.0.1:${SIGMA_DEMO_HTTP_PORT:-8080}"
+echo "== the web app (served by the status service while sigma dev runs; make dev keeps it up)"
+echo "   portfolio page: $WEB/portfolios/$PORTFOLIO_ID"
+echo "   onboarding:     $WEB/onboard      operations: $WEB/operator      home: $WEB/"
+curl -fsS -o /dev/null "$WEB/portfolios/$PORTFOLIO_ID" && echo "   (the portfolio page answered 200)"
+echo
 echo "demo finished: stopping the stack"

@@ -8,6 +8,7 @@ import { riskCommands } from "./commands/risk.js";
 import { runCommands } from "./commands/runs.js";
 import { snapshotCommands } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
+import { tokenCommand } from "./commands/token.js";
 import { Cli } from "./context.js";
 import { explain } from "./errors.js";
 import { type CliIo, EXIT } from "./output.js";
@@ -37,6 +38,7 @@ function buildProgram(cli: Cli): Command {
   portfolioCommands(program, cli);
   snapshotCommands(program, cli);
   riskCommands(program, cli);
+  tokenCommand(program, cli);
   return program;
 }
 

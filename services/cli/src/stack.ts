@@ -248,7 +248,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // After market-data, factor and snapshot: it reads all three (env holds their actual URLs by now).
     const risk = await startRisk(loadRiskConfig({ ...env, ...portEnv("risk") }), shared);
     closers.push(() => risk.close());
-    // For the coordinator's risk phases (3–6, stress) and removals on a non-default --base-port.
+    // For the coordinator's risk phases (3–6, stress) and removals on a non-default --base-port; the
+    // status service's web app reads portfolios from the snapshot service and reports from risk.
     env.SIGMA_RISK_URL = url(risk.port);
     // The coordinator starts last; the Retry button only calls it once the stack is up. With port 0
     // its address is not known yet, so the page's Retry goes to the default address then.

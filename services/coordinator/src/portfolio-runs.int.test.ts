@@ -179,6 +179,8 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
     assert.deepEqual([byPhase.get(Phase.STRESS_TESTS)!.state, byPhase.get(Phase.STRESS_TESTS)!.counters.outputs], ["completed", 1]);
     const started = (await eventsOf(res.runId)).find((e) => e.payload.case === "runStarted");
     assert.equal(started?.payload.case === "runStarted" && started.payload.value.owner, "alice");
+    // Every event of a portfolio run names its portfolio (the status service's per-portfolio view and access).
+    assert.ok((await eventsOf(res.runId)).every((e) => e.portfolioIds.length === 1 && e.portfolioIds[0] === balanced));
 
     const got = (await snapshots.getSnapshots({ portfolioId: balanced, startDate: "2019-01-01", endDate: END })).snapshots;
     const want = reference.portfolios["balanced-5m"]!.snapshots;

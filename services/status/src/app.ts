@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CoordinatorService, StatusService } from "@sigma/contracts";
+import { clockFromEnv, createClock } from "@sigma/calendar";
+import { CoordinatorService, RiskService, SnapshotService, StatusService } from "@sigma/contracts";
 import type { EventSource } from "@sigma/events";
 import {
   createServiceClient,
@@ -18,7 +19,8 @@ import { runProjectionConsumer } from "./feed/projection-consumer.js";
 import { statusHandlers } from "./handlers/status-handlers.js";
 import { retryRun } from "./usecases/retry-run.js";
 import { StatusQueries } from "./usecases/status-queries.js";
-import { buildClientBundle } from "./web/client-bundle.js";
+import { appApiRoutes } from "./web/app-api.js";
+import { buildClientBundle, chartStylesheet } from "./web/client-bundle.js";
 import { createWebHandler } from "./web/http.js";
 
 export { memoryEventFeed, type StatusEventFeed } from "./feed/event-feed.js";
@@ -72,7 +74,21 @@ export async function startStatus(config: StatusConfig, o: StatusShared): Promis
   const coordinator = createServiceClient(CoordinatorService, config.coordinatorUrl, {
     token: serviceTokenSource(config.auth, "service:status"),
   });
+  // The web app forwards each user's own token (app-api.ts): these clients carry none.
+  const peers = {
+    coordinator: createServiceClient(CoordinatorService, config.coordinatorUrl, { retries: 0 }),
+    snapshot: createServiceClient(SnapshotService, config.snapshotUrl),
+    risk: createServiceClient(RiskService, config.riskUrl),
+  };
   const web = createWebHandler({
+    appRoutes: appApiRoutes({
+      auth: config.auth,
+      peers,
+      queries,
+      clock: config.asOf ? createClock({ asOf: config.asOf }) : clockFromEnv({}),
+      peerTimeoutMs: config.peerTimeoutMs,
+    }),
+    extraCss: chartStylesheet(),
     auth: config.auth,
     queries,
     client: await buildClientBundle(),

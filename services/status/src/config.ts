@@ -14,10 +14,31 @@ export const statusConfigSpec = defineConfig({
   },
   coordinatorUrl: {
     env: "SIGMA_COORDINATOR_URL",
-    kind: "url",
+    kind: "peer",
     default: defaultServiceUrl("coordinator"),
-    description: "for the page's Retry button",
+    description: "for the web app's onboarding, operator actions and Retry button",
   },
+  snapshotUrl: {
+    env: "SIGMA_SNAPSHOT_URL",
+    kind: "peer",
+    default: defaultServiceUrl("snapshot"),
+    description: "for the web app's portfolio pages (portfolios, snapshots, position values)",
+  },
+  riskUrl: {
+    env: "SIGMA_RISK_URL",
+    kind: "peer",
+    default: defaultServiceUrl("risk"),
+    description: "for the web app's risk report and stress tables",
+  },
+  peerTimeoutMs: {
+    env: "SIGMA_WEB_PEER_TIMEOUT_MS",
+    kind: "int",
+    default: 20_000,
+    min: 100,
+    max: 600_000,
+    description: "deadline of every call the web app forwards to another service (ms)",
+  },
+  asOf: { env: "SIGMA_AS_OF", kind: "date", description: "pins the clock (the web app's watermark lag)" },
 });
 
 /** The validated configuration of the status service. */

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { CONFIG_EXIT_CODE, ConfigError, createLogger, stderrDestination } from "@sigma/runtime";
+import { CONFIG_EXIT_CODE, ConfigError, createLogger, issueToken, stderrDestination } from "@sigma/runtime";
 import type { Command } from "commander";
 import { say } from "../output.js";
 import { PortsInUseError, stackPorts, startStack } from "../stack.js";
@@ -11,6 +11,17 @@ export const DEFAULT_DATA_DIR = ".sigma";
 const PORT_HINT =
   "choose free ports with --base-port N (gRPC ports N..N+5; 0 = any free ports) and --http-port N (status page; 0 = any free port); " +
   "make demo reads SIGMA_DEMO_BASE_PORT and SIGMA_DEMO_HTTP_PORT";
+
+/**
+ * The web app's address to open: as is in dev auth mode; with SIGMA_AUTH=jwt, with an 8-hour
+ * admin token for SIGMA_USER (default "dev-admin") in the fragment, which the page moves into
+ * its session storage (a fragment never reaches the server's logs).
+ */
+export async function webAppUrl(base: string, authMode: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  if (authMode !== "jwt" || !env.SIGMA_JWT_SECRET) return base;
+  const token = await issueToken(env.SIGMA_JWT_SECRET, env.SIGMA_USER || "dev-admin", ["user", "admin"], "8h");
+  return `${base}#token=${token}`;
+}
 
 /** `sigma dev`: every service in one process on the embedded defaults, until SIGINT/SIGTERM. */
 export function devCommand(program: Command): void {
@@ -54,6 +65,7 @@ export function devCommand(program: Command): void {
       say(json, `  events:   ${stack.events}`);
       for (const e of stack.endpoints) say(json, `  ${e.name.padEnd(12)} ${e.url}`);
       say(json, `  status page  ${stack.statusPageUrl}`);
+      say(json, `open ${await webAppUrl(stack.statusPageUrl, stack.authMode, env)}`);
       say(json, "ready (Ctrl-C to stop)");
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

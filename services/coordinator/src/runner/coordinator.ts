@@ -438,7 +438,10 @@ export class Coordinator {
       heartbeatAt: new Date(0),
       finishedAt: null,
     };
-    const reporter = new RunReporter(runId, [], store, this.now, this.deps.logger.child({ runId }), () => this.relay.kick());
+    // A portfolio run's events name its portfolio: the status service resolves "the portfolio's
+    // latest run" and its owner's access by it (universe runs name none: they are operator data).
+    const eventPortfolios = input.portfolioId ? [input.portfolioId] : [];
+    const reporter = new RunReporter(runId, eventPortfolios, store, this.now, this.deps.logger.child({ runId }), () => this.relay.kick());
     reporter.runStarted({
       source: record.source,
       scope: record.scope,

@@ -6,6 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import {
+  ActivityLevel,
   type GetActivityLogResponse,
   GetActivityLogResponseSchema,
   type RunEvent,
@@ -19,6 +20,20 @@ import { notFoundView, renderActivityLog, renderStatusView } from "./status-view
 import type { TargetRef } from "./target.js";
 
 export type { ActivityRecord, PhaseRecord, ProjectionSnapshot, RunRecord } from "./run-record.js";
+
+/** One line of {@link StatusProjection.recentRuns}. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly portfolioIds: readonly string[];
+  readonly owner: string;
+  readonly status: RunStatus;
+  readonly source: string;
+  readonly startedAtMs: number | null;
+  readonly finishedAtMs: number | null;
+  readonly errorSummary: string;
+  /** Warning lines in the run's full activity log. */
+  readonly warnings: number;
+}
 
 /** Who a run belongs to (see {@link StatusProjection.runScope}). */
 export interface RunScope {
@@ -163,6 +178,35 @@ export class StatusProjection {
   targetLastSeq(target: TargetRef): number {
     const runId = this.resolveRunId(target);
     return runId === undefined ? 0 : (this.runs.get(runId)?.lastSeq ?? 0);
+  }
+
+  /**
+   * The runs `include` accepts, newest first (by the stream position of their first event),
+   * at most `limit` of them: the web app's "recent runs" without asking the coordinator
+   * (whose ListRuns is admin-only).
+   *
+   * @param limit - 1..500; larger values are clamped
+   */
+  recentRuns(include: (scope: RunScope) => boolean, limit: number): RunSummary[] {
+    const n = Math.max(1, Math.min(500, Math.floor(limit)));
+    const out: RunSummary[] = [];
+    const runs = [...this.runs.values()].sort((a, b) => b.firstSeq - a.firstSeq);
+    for (const run of runs) {
+      if (out.length >= n) break;
+      if (!include({ owner: run.owner, portfolioIds: run.portfolioIds })) continue;
+      out.push({
+        runId: run.runId,
+        portfolioIds: [...run.portfolioIds],
+        owner: run.owner,
+        status: run.status,
+        source: run.source,
+        startedAtMs: run.startedAtMs,
+        finishedAtMs: run.finishedAtMs,
+        errorSummary: run.errorSummary,
+        warnings: run.activity.filter((a) => a.level === ActivityLevel.WARNING).length,
+      });
+    }
+    return out;
   }
 
   /** Serializes the whole projection to a JSON-safe checkpoint (deep copy). */

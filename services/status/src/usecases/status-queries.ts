@@ -13,6 +13,7 @@
  * (also for someone else's existing run, so the timing tells nothing either).
  */
 import {
+  ActivityLevel,
   type GetActivityLogResponse,
   GetActivityLogResponseSchema,
   RunState,
@@ -21,9 +22,11 @@ import {
 } from "@sigma/contracts";
 import { create } from "@bufbuild/protobuf";
 import { InvalidArgumentError, isAdmin, NotFoundError, type Principal } from "@sigma/runtime";
+import type { RunSummary } from "../domain/projection.js";
 import type { ProjectionReadiness } from "../domain/readiness.js";
 import { FINAL_RUN_STATUSES } from "../domain/run-states.js";
 import { describeTarget, type TargetRef } from "../domain/target.js";
+import { type AggregatedWarning, aggregateWarningLines } from "../domain/warnings.js";
 import type { StatusWatchHub } from "../domain/watch.js";
 import { authorizeRunRead, mayReadRun, runReadDenied } from "./access.js";
 
@@ -78,6 +81,30 @@ export class StatusQueries {
     const view = this.hub.projection.getStatus(target, this.now());
     if (view.state === RunState.NOT_FOUND && "runId" in target) throw notFound(target);
     return view;
+  }
+
+  /**
+   * The warnings of a run's full activity log aggregated per symbol and reason (see
+   * domain/warnings.ts), with the same access rule as the log.
+   *
+   * @throws like {@link getActivityLog}
+   */
+  getWarnings(principal: Principal, target: TargetRef): { runId: string; warnings: AggregatedWarning[] } {
+    const log = this.getActivityLog(principal, target);
+    const lines = log.entries.filter((e) => e.level === ActivityLevel.WARNING);
+    return { runId: log.runId, warnings: aggregateWarningLines(lines) };
+  }
+
+  /**
+   * The most recent runs the principal may read (admins: every run; others: runs of their own
+   * portfolios), newest first.
+   *
+   * @param limit - at most this many (clamped to 1..500)
+   * @throws UnavailableError while the projection replays
+   */
+  recentRuns(principal: Principal, limit: number): RunSummary[] {
+    this.readiness.requireReady();
+    return this.hub.projection.recentRuns((scope) => mayReadRun(principal, scope), limit);
   }
 
   /**

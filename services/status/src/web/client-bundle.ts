@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -38,4 +40,10 @@ export async function buildClientBundle(): Promise<ClientBundle> {
   const code = result.outputFiles[0]?.text;
   if (code === undefined) throw new Error("esbuild produced no output for the status page");
   return { code, hash: createHash("sha256").update(code).digest("hex").slice(0, 12) };
+}
+
+/** uPlot's stylesheet, inlined into the page (the app works offline: no CDN). */
+export function chartStylesheet(): string {
+  const require = createRequire(import.meta.url);
+  return readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8");
 }

@@ -1,5 +1,3 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { toJson } from "@bufbuild/protobuf";
 import { StatusViewSchema, WatchStatusResponseSchema } from "@sigma/contracts";
 import { type AuthConfig, authenticate, InvalidArgumentError, NotFoundError, type Principal, UnimplementedError } from "@sigma/runtime";
@@ -8,23 +6,10 @@ import { describeTarget, type TargetRef, targetFromQuery } from "../domain/targe
 import type { StatusQueries } from "../usecases/status-queries.js";
 import type { ClientBundle } from "./client-bundle.js";
 import { codeName, httpErrorAnswer, isServerFault } from "./http-errors.js";
+import { PayloadTooLargeError, type WebRequest, type WebResponse, type WebRoute } from "./transport.js";
 import { renderStatusPage } from "./page.js";
 
-/**
- * A request as connect-node's fallback passes it: HTTP/1.1 or HTTP/2 (compat API), so the
- * same handler serves the page on the HTTP/1.1 port and the h2c port.
- */
-export type WebRequest = IncomingMessage | Http2ServerRequest;
-
-/**
- * The response matching {@link WebRequest}, with write/writeHead narrowed to one common
- * signature (the same patch as connect-node's `NodeServerResponse`, which is assignable to it).
- */
-export type WebResponse = (Omit<ServerResponse, "write" | "writeHead" | "on"> | Omit<Http2ServerResponse, "write" | "writeHead" | "on">) & {
-  write(chunk: string | Uint8Array): boolean;
-  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
-  on(event: "close", listener: () => void): unknown;
-};
+export type { WebRequest, WebResponse } from "./transport.js";
 
 /** What the web endpoints need from the service. */
 export interface WebHandlerDeps {
@@ -45,7 +30,16 @@ export interface WebHandlerDeps {
   onError(error: unknown, req: WebRequest): void;
   /** Interval of SSE keep-alive comments in milliseconds; default 15 000. */
   readonly keepAliveMs?: number;
+  /** The web app's API routes (app-api.ts), served next to the run page's. */
+  readonly appRoutes?: Record<string, WebRoute>;
+  /** CSS inlined into the page after its own (the chart library's stylesheet). */
+  readonly extraCss?: string;
 }
+
+/** Paths of the web app's screens: each serves the same page, whose script draws the screen. */
+export const APP_PAGE_PATHS: readonly string[] = ["/onboard", "/operator", "/signin"];
+/** Prefix of the portfolio pages (`/portfolios/ID`). */
+export const PORTFOLIO_PAGE_PREFIX = "/portfolios/";
 
 /** Handles one request; returns false when the path is not one of the web routes. */
 export type WebHandler = (req: WebRequest, res: WebResponse) => boolean;
@@ -77,14 +71,17 @@ export const CLIENT_SCRIPT_PATH = "/assets/status-page.js";
  */
 export function createWebHandler(deps: WebHandlerDeps): WebHandler {
   const scriptUrl = `${CLIENT_SCRIPT_PATH}?v=${deps.client.hash}`;
-  const page = renderStatusPage({ retryEnabled: deps.retry !== undefined, scriptUrl });
+  const page = renderStatusPage({ retryEnabled: deps.retry !== undefined, scriptUrl, extraCss: deps.extraCss });
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
   const request = async (req: WebRequest, url: URL) => ({
     principal: await authenticate(deps.auth, header(req, "authorization")),
     target: targetFromQuery(url.searchParams),
   });
 
+  const pageRoute = { method: "GET", handle: async (_req: WebRequest, res: WebResponse) => sendPage(res, page) };
   const routes: Record<string, { method: string; handle: (req: WebRequest, res: WebResponse, url: URL) => Promise<void> }> = {
+    ...deps.appRoutes,
+    ...Object.fromEntries(APP_PAGE_PATHS.map((p) => [p, pageRoute])),
     "/": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
     "/index.html": { method: "GET", handle: async (_req, res) => sendPage(res, page) },
     [CLIENT_SCRIPT_PATH]: {
@@ -135,7 +132,7 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
 
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routes[url.pathname];
+    const route = routes[url.pathname] ?? (url.pathname.startsWith(PORTFOLIO_PAGE_PREFIX) ? pageRoute : undefined);
     if (!route) return false;
     if (req.method !== route.method && !(route.method === "GET" && req.method === "HEAD")) {
       res.setHeader("Allow", route.method);
@@ -149,6 +146,13 @@ export function createWebHandler(deps: WebHandlerDeps): WebHandler {
 
 /** Answers an error like the RPCs would (see http-errors.ts); server faults go to onError. */
 function sendError(deps: WebHandlerDeps, req: WebRequest, res: WebResponse, error: unknown): void {
+  if (error instanceof PayloadTooLargeError) {
+    if (!res.headersSent) {
+      res.writeHead(413, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+      res.end(JSON.stringify({ code: "resource_exhausted", message: error.message }));
+    }
+    return;
+  }
   const answer = httpErrorAnswer(error);
   if (isServerFault(answer.error)) deps.onError(answer.error.cause ?? error, req);
   if (res.headersSent) {
@@ -241,7 +245,7 @@ function sendPage(res: WebResponse, html: string): void {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-cache",
     // Styles are inline, the script comes from this server; nothing may be loaded from elsewhere.
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src data: blob:",
   });
   res.end(html);
 }

@@ -3,3 +3,5 @@ export * from "./client-bundle.js";
 export * from "./http.js";
 export * from "./http-errors.js";
 export * from "./page.js";
+export * from "./app-api.js";
+export * from "./transport.js";

@@ -108,6 +108,7 @@ function bootPage(search: string): Map<string, FakeElement> {
       body: new FakeElement("body"),
       getElementById: (id: string) => elements.get(id) ?? null,
       createElement: (tag: string) => new FakeElement(tag),
+      createTextNode: (text: string) => Object.assign(new FakeElement("#text"), { textContent: text }),
     },
     location: { search, hash: "", pathname: "/" },
     history: { replaceState: () => undefined },
@@ -117,6 +118,14 @@ function bootPage(search: string): Map<string, FakeElement> {
       stopFetches.signal.aborted ? new Promise(() => undefined) : fetch(base + path, { ...init, signal: stopFetches.signal }),
     setTimeout: (f: () => void, ms: number) => unref(setTimeout(f, ms)),
     setInterval: (f: () => void, ms: number) => unref(setInterval(f, ms)),
+    // What the chart library (uPlot) reads when its module loads.
+    navigator: { userAgent: "node" },
+    devicePixelRatio: 1,
+    matchMedia: () => ({ addEventListener: () => undefined, removeEventListener: () => undefined }),
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    dispatchEvent: () => true,
+    CustomEvent: class {},
     AbortController,
     TextDecoder,
     URLSearchParams,
@@ -235,8 +244,9 @@ test("a portfolio run's phases show their user-facing names (SPEC §5) in execut
   assert.doesNotMatch(el("phases").text, /Phase \d/, "no fallback name");
 });
 
-test("without a target the page shows the help screen", () => {
+test("without a target the page boots the web app (portfolios and recent runs) instead of the run screen", () => {
   const page = bootPage("");
-  assert.equal(page.get("screen-help")!.hidden, false);
+  assert.equal(page.get("run-screen")!.hidden, true);
+  assert.equal(page.get("app")!.hidden, false);
   assert.equal(page.get("download")!.hidden, true);
 });

@@ -4,6 +4,8 @@ export interface StatusPageOptions {
   readonly retryEnabled: boolean;
   /** URL of the bundled browser code (see client-bundle.ts), e.g. `/assets/status-page.js?v=HASH`. */
   readonly scriptUrl: string;
+  /** More CSS inlined after the page's own (the chart library's stylesheet). */
+  readonly extraCss?: string;
 }
 
 /** Escapes `<` so JSON can sit inside a `<script>` element without closing it. */
@@ -17,12 +19,45 @@ function escapeAttribute(value: string): string {
 
 const STYLE = `
 :root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --accent: #0969da;
-  --muted: #6e7781; --bg: #ffffff; --panel: #f6f8fa; --line: #d0d7de; }
-@media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --panel: #161b22; --line: #30363d;
+  --muted: #59636e; --bg: #ffffff; --fg: #1f2328; --panel: #f6f8fa; --line: #d0d7de; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0d1117; --fg: #e6edf3; --panel: #161b22; --line: #30363d;
   --ok: #3fb950; --bad: #f85149; --warn: #d29922; --accent: #58a6ff; --muted: #8b949e; } }
 * { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
 main { max-width: 760px; margin: 0 auto; padding: 24px 16px 48px; }
+main.wide { max-width: 1100px; }
+nav.top { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; padding: 8px 16px;
+  border-bottom: 1px solid var(--line); background: var(--panel); }
+nav.top .brand { font-weight: 700; margin-right: 8px; color: var(--fg); text-decoration: none; }
+nav.top #nav-user { margin-left: auto; display: flex; gap: 12px; align-items: center; }
+a:focus-visible, button:focus-visible, select:focus-visible, input:focus-visible, textarea:focus-visible,
+  [tabindex]:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 4px 16px 16px; margin: 16px 0; }
+.page-head h1 { margin-bottom: 4px; }
+.controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
+.table-wrap { overflow-x: auto; margin: 8px 0; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+td .num, td.num { font-variant-numeric: tabular-nums; }
+tbody th { font-weight: 600; }
+.flag { color: var(--bad); }
+.small { font-size: 12px; color: var(--muted); }
+.chart { width: 100%; min-height: 40px; overflow-x: auto; }
+form { display: grid; gap: 6px; max-width: 520px; }
+form.inline-form { max-width: none; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); align-items: end; }
+label.check { display: flex; gap: 6px; align-items: center; }
+label.field { display: flex; flex-direction: column; gap: 4px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+input, select, textarea { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--bg); color: var(--fg); }
+textarea { font-family: ui-monospace, monospace; font-size: 12px; }
+.drop { border: 2px dashed var(--line); border-radius: 8px; padding: 24px; text-align: center; cursor: pointer; }
+.drop.over { border-color: var(--accent); background: var(--panel); }
+a.button { display: inline-block; padding: 6px 16px; border-radius: 6px; background: var(--accent); color: #fff; text-decoration: none; }
+button.secondary { background: var(--panel); color: var(--fg); }
+button.link { background: none; border: 0; color: var(--accent); padding: 0; text-decoration: underline; }
+@media (max-width: 600px) { main { padding: 12px 8px 32px; } th, td { padding: 4px; } }
 header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 16px; margin-bottom: 16px; }
 h1 { font-size: 22px; margin: 0; flex: 1 1 auto; }
 h2 { font-size: 17px; margin: 20px 0 8px; }
@@ -83,10 +118,18 @@ export function renderStatusPage(options: StatusPageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sigma · analysis status</title>
-<style>${STYLE}</style>
+<style>${STYLE}${options.extraCss ?? ""}</style>
 </head>
 <body>
-<main>
+<nav class="top" aria-label="Sigma">
+  <a class="brand" href="/">Sigma</a>
+  <a href="/">Portfolios</a>
+  <a href="/onboard">Onboard</a>
+  <a id="nav-operator" href="/operator" hidden>Operations</a>
+  <span id="nav-user"></span>
+</nav>
+<main id="app" class="wide" hidden aria-live="polite"></main>
+<main id="run-screen">
   <header>
     <h1>Sigma analysis <span id="target" class="muted"></span></h1>
     <span id="state" class="badge">Connecting…</span>
@@ -139,7 +182,12 @@ export function renderStatusPage(options: StatusPageOptions): string {
     </div>
   </section>
 
-  <p class="actions"><a id="download" href="#" download hidden>Download log</a></p>
+  <div id="run-warnings-box" hidden>
+    <h2>Warnings by symbol</h2>
+    <ul id="run-warnings"></ul>
+  </div>
+  <p class="actions"><a id="download" href="#" download hidden>Download log</a>
+    <a id="portfolio-link" href="#" hidden>Open the portfolio page</a></p>
 </main>
 <script id="sigma-config" type="application/json">${config}</script>
 <script src="${escapeAttribute(options.scriptUrl)}"></script>

@@ -8,7 +8,10 @@
  * A bearer token given as `#token=JWT` in the URL is kept in sessionStorage and sent on every
  * request; the fragment never reaches server logs.
  */
+import { authHeaders, sessionToken } from "./api.js";
+import { bootApp, renderNav } from "./app.js";
 import { parseSse } from "./sse.js";
+import type { AggregatedWarningJson } from "./types.js";
 import { isFinal, type PhaseModel, type StatusJson, type ViewModel, viewModel } from "./view-model.js";
 
 const POLL_MS = 2000;
@@ -95,15 +98,22 @@ function boot(): void {
   const run = params.get("run");
   const portfolio = params.get("portfolio");
   const query = run ? `run=${encodeURIComponent(run)}` : portfolio ? `portfolio=${encodeURIComponent(portfolio)}` : "";
-  const token = takeToken();
+  const token = sessionToken();
   let last: StatusJson | null = null;
   let receivedAt = 0;
   let logKey = "";
+  let warningsKey = "";
+  let warningsAt = 0;
+  /** Whether the server's aggregated warnings replaced the recent-lines summary. */
+  let serverWarnings = false;
 
-  if (!query) {
-    show("screen-help");
+  if (!query || location.pathname !== "/") {
+    // Not a run: the web app's screens (home, onboarding, portfolio, operator, sign-in).
+    byId("run-screen").hidden = true;
+    void bootApp();
     return;
   }
+  void renderNav().catch(() => undefined);
   byId("target").textContent = run ? `Run ${run}` : `Portfolio ${portfolio}`;
   const download = byId<HTMLAnchorElement>("download");
   download.setAttribute("href", `/api/log?${query}`);
@@ -117,17 +127,37 @@ function boot(): void {
     if (last) render(false);
   }, 1000);
 
-  function takeToken(): string | null {
-    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-    if (m?.[1]) {
-      sessionStorage.setItem("sigma-token", decodeURIComponent(m[1]));
-      history.replaceState(null, "", location.pathname + location.search);
-    }
-    return sessionStorage.getItem("sigma-token");
+  function headers(extra: Record<string, string> = {}): Record<string, string> {
+    return authHeaders(extra);
   }
 
-  function headers(extra: Record<string, string> = {}): Record<string, string> {
-    return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+  /**
+   * The run's warnings aggregated per symbol and reason over its whole log (server side): at
+   * the end of the run, and while it runs whenever a new warning line arrived (at most every 3 s).
+   */
+  async function refreshWarnings(vm: ViewModel): Promise<void> {
+    const key = `${vm.runId}:${vm.warnings.join("\n")}:${vm.screen}`;
+    const final = vm.screen === "completed" || vm.screen === "failed";
+    if (key === warningsKey || (!final && (vm.warnings.length === 0 || Date.now() - warningsAt < 3000))) return;
+    warningsKey = key;
+    warningsAt = Date.now();
+    try {
+      const res = await fetch(`/api/warnings?${query}`, { headers: headers() });
+      if (!res.ok) return;
+      const body = (await res.json()) as { warnings: AggregatedWarningJson[] };
+      const items = body.warnings.map((w) => {
+        const times = w.occurrences > 1 ? ` (reported ${w.occurrences} times)` : "";
+        const span = w.firstDate && w.lastDate && w.firstDate !== w.lastDate ? `, ${w.firstDate} \u2013 ${w.lastDate}` : "";
+        return el("li", "warn", `${w.symbol ? `${w.symbol}: ` : ""}${w.reason}${times}${span}`);
+      });
+      byId("run-warnings").replaceChildren(...items);
+      byId("run-warnings-box").hidden = items.length === 0;
+      // The completed screen lists them here instead of the recent-lines summary.
+      serverWarnings = true;
+      byId("done-warnings-box").hidden = true;
+    } catch {
+      // Best effort: the activity log still shows every warning line.
+    }
   }
 
   function onStatus(status: StatusJson): void {
@@ -267,6 +297,11 @@ function boot(): void {
     byId("run-id").textContent = vm.runId ? `run ${vm.runId}` : "";
     show(`screen-${vm.screen}`);
     if (vm.screen === "notfound") return;
+    const portfolioId = last?.portfolioId ?? portfolio ?? "";
+    const link = byId<HTMLAnchorElement>("portfolio-link");
+    link.hidden = !(portfolioId && vm.screen === "completed");
+    if (portfolioId) link.setAttribute("href", `/portfolios/${encodeURIComponent(portfolioId)}`);
+    if (fresh) void refreshWarnings(vm);
     if (vm.screen === "running") {
       byId("slow").hidden = !vm.slow;
       byId("overall-text").textContent =
@@ -279,7 +314,7 @@ function boot(): void {
       byId("done-reason").textContent = vm.errorSummary;
       phaseList(vm, byId("done-phases"));
       byId("done-warnings").replaceChildren(...vm.warnings.map((w) => el("li", "warn", w)));
-      byId("done-warnings-box").hidden = vm.warnings.length === 0;
+      byId("done-warnings-box").hidden = serverWarnings || vm.warnings.length === 0;
     } else {
       byId("failed-title").textContent = vm.cancelled ? "The analysis was cancelled" : "The analysis failed";
       byId("failed-reason").textContent = vm.errorSummary;

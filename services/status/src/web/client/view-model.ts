@@ -31,6 +31,7 @@ export interface StatusJson {
   state?: string;
   runStatus?: string;
   runId?: string;
+  portfolioId?: string;
   elapsedSeconds?: number;
   percent?: number;
   phasesCompleted?: number;
