@@ -286,7 +286,8 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       const mdFinished = kinds.indexOf("phaseFinished");
       const secondStart = kinds.indexOf("phaseStarted", kinds.indexOf("phaseStarted") + 1);
       assert.ok(secondStart < 0 || secondStart > mdFinished, `a phase started before market data finished: ${kinds.join(",")}`);
-      assert.deepEqual([...phasesSeen].sort(), run.phases.map((p) => p.phase).sort());
+      const byNumber = (a: number, b: number) => a - b;
+      assert.deepEqual([...phasesSeen].sort(byNumber), run.phases.map((p) => p.phase).sort(byNumber));
       const rf = streamEvents.at(-1)!.event.payload;
       assert.ok(rf.case === "runFinished" && rf.value.status === "completed_with_warnings");
       for (let i = 1; i < streamEvents.length; i++) {
