@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { cliJson, repoRoot, startSystem, type System } from "@sigma/testing";
 import { launchBrowser, type TestBrowser, type TestPage } from "@sigma/testing/browser";
 import { sharedDataPath } from "@sigma/testing/paths";
@@ -186,7 +185,7 @@ function expectCode(code: number): string {
   return names[code] ?? String(code);
 }
 
-test("the portfolio page draws its charts; its tables equal sigma positions and the risk report", async (t) => {
+test("the portfolio page draws its charts; its tables equal sigma positions and the risk report", async () => {
   assert.ok(onboarded.size === SAMPLES.length, "the samples were onboarded by the first test");
   const tp = await signedIn(alice, "alice");
   for (const sample of SAMPLES) {
@@ -213,43 +212,38 @@ test("the portfolio page draws its charts; its tables equal sigma positions and 
       assert.equal(g.price_status, String(w.price_status).replace(/_/g, " "), `${sample} ${w.symbol} price status`);
     }
 
-    // Risk: the page's figures equal the risk service's report when it answers; until the risk
-    // service is merged it answers UNIMPLEMENTED and the page must say "not computed yet".
-    let report: Awaited<ReturnType<typeof system.clients.risk.getRiskReport>> | undefined;
-    try {
-      report = await system.clients.risk.getRiskReport({ portfolioId: id });
-    } catch (err) {
-      const code = ConnectError.from(err).code;
-      assert.ok(code === Code.Unimplemented || code === Code.NotFound, `risk report: ${String(err)}`);
-      t.diagnostic(`${sample}: risk service answered ${Code[code]}: checking the "not computed yet" sections`);
+    // Risk: the page's figures equal `sigma report --json` and `sigma stress --json` (the same stored
+    // rows through the CLI's own path); the risk service is live, so "not computed" is a failure here.
+    const rep = await system.cli(["report", id, "--json"]);
+    assert.equal(rep.code, 0, `${sample} sigma report: ${rep.stderr}`);
+    const report = cliJson<{
+      date: string;
+      exposures: Record<string, { beta: number; dollar: number; coverage_abs_mv: number | null; data_quality_failure: boolean }>;
+      volatility: { portfolio: { realized_vol_21d: number | null } | null };
+      correlations: { included: string[] } | null;
+    }>(rep);
+    await tp.page.locator("#beta-chart canvas").first().waitFor();
+    const exposures = await tableValues(tp, "#exposures-table");
+    const factors = Object.entries(report.exposures);
+    assert.equal(exposures.length, factors.length, `${sample}: one row per factor`);
+    for (const [i, [factor, e]] of factors.entries()) {
+      const g = exposures[i]!;
+      assert.equal(g.beta === "" ? null : Number(g.beta), e.data_quality_failure ? null : e.beta, `${sample} beta ${factor}`);
+      assert.equal(Number(g.dollar_exposure), e.dollar, `${sample} dollar exposure ${factor}`);
+      assert.equal(g.coverage_by_value === "" ? null : Number(g.coverage_by_value), e.coverage_abs_mv, `${sample} coverage ${factor}`);
     }
-    if (report === undefined) {
-      for (const s of ["exposures", "volatility", "correlations", "stress"]) {
-        const notice = tp.page.locator(`#${s} .not-computed`);
-        assert.equal(await notice.getAttribute("data-state"), "not_computed", `${sample}: ${s} says not computed`);
-        assert.match((await notice.textContent()) ?? "", /not computed yet/);
-      }
-    } else {
-      t.diagnostic(`${sample}: risk service answered: comparing the risk tables with GetRiskReport / GetStoredStress`);
-      await tp.page.locator("#beta-chart canvas").first().waitFor();
-      const exposures = await tableValues(tp, "#exposures-table");
-      assert.equal(exposures.length, report.exposures.length);
-      for (const [i, e] of report.exposures.entries()) {
-        const g = exposures[i]!;
-        assert.equal(g.beta === "" ? null : Number(g.beta), e.noCoverage ? null : e.beta, `${sample} beta ${e.factor}`);
-        assert.equal(Number(g.dollar_exposure), e.dollarExposure);
-        assert.equal(Number(g.coverage_by_value), e.coverageByValue);
-      }
-      const vol = await tableValues(tp, "#volatility-table");
-      assert.equal(vol[0]!.realized_vol_21d, String(report.portfolioVolatility?.realizedVol21d ?? ""));
-      if (report.correlations?.included.length) await tp.page.locator("#heatmap canvas").waitFor();
-      const stress = await system.clients.risk.getStoredStress({ portfolioId: id, date: report.date });
-      const rows = await tableValues(tp, "#stress-table");
-      assert.equal(rows.length, stress.results.length, `${sample}: one row per stored scenario`);
-      for (const [i, r] of stress.results.entries()) {
-        assert.equal(Number(rows[i]!.direct_impact), r.directImpact, `${sample} ${r.scenarioId} direct`);
-        assert.equal(Number(rows[i]!.direct_pct_of_nav), r.directPctOfNav);
-      }
+    const vol = await tableValues(tp, "#volatility-table");
+    assert.equal(vol[0]!.realized_vol_21d, String(report.volatility.portfolio?.realized_vol_21d ?? ""), `${sample} portfolio RV21`);
+    if (report.correlations?.included.length) await tp.page.locator("#heatmap canvas").waitFor();
+    const st = await system.cli(["stress", id, "--date", report.date, "--json"]);
+    assert.equal(st.code, 0, `${sample} sigma stress: ${st.stderr}`);
+    const scenarios = Object.entries(cliJson<Record<string, { direct: { total: number; pct_of_nav: number } }>>(st));
+    const rows = await tableValues(tp, "#stress-table");
+    assert.equal(rows.length, scenarios.length, `${sample}: one row per active scenario`);
+    for (const [i, [scenario, r]] of scenarios.entries()) {
+      // The page shows the results stored at the run's last date; the CLI recomputes them on request.
+      assert.ok(Math.abs(Number(rows[i]!.direct_impact) - r.direct.total) <= 1e-6, `${sample} ${scenario} direct`);
+      assert.ok(Math.abs(Number(rows[i]!.direct_pct_of_nav) - r.direct.pct_of_nav) <= 1e-12, `${sample} ${scenario} % of nav`);
     }
     const shot = await tp.screenshot(`portfolio-${sample}`);
     if (DOCS && sample === "long-short") copyDoc(shot, "portfolio.png");
