@@ -65,3 +65,16 @@ test("portfolio series: the first snapshot's 0 is not a return", () => {
   assert.ok(Number.isNaN(v.rv21[20]!) && Number.isFinite(v.rv21[21]!));
   assert.equal(dr[0], 0, "input untouched");
 });
+
+test("from: the dates from it on equal a full pass exactly (a chunk computes only its own dates)", () => {
+  const r = Float64Array.from({ length: 600 }, (_, i) =>
+    i === 0 || i % 97 === 0 ? NaN : 0.01 * Math.sin(i * 0.7) + 0.004 * Math.cos(i * 1.3),
+  );
+  const full = volatilitySeries(r);
+  const part = volatilitySeries(r, undefined, 416);
+  for (const k of ["rv21", "rv63", "harH1", "harH21", "trendSlope", "trendR2", "percentile"] as const) {
+    for (let t = 416; t < 600; t++) assert.ok(Object.is(part[k][t], full[k][t]), `${k}[${t}]: ${part[k][t]} vs ${full[k][t]}`);
+  }
+  for (let t = 416; t < 600; t++) assert.equal(part.trend[t], full.trend[t]);
+  assert.ok(Number.isFinite(full.harH1[415]!) && Number.isNaN(part.harH1[415]!), "earlier forecasts are skipped");
+});

@@ -97,10 +97,12 @@ export function harFeatures(returns: Float64Array, periodsPerYear = TRADING_DAYS
  * minimum-norm solution, so a zero-vol series forecasts exactly 0.
  *
  * @param target target per row s: |r_{s+1}|·√252 (h = 1) or RV21 at s + 21 (h = 21), NaN when undefined.
+ * @param from first index to forecast (earlier dates stay NaN; dates from it on are exactly those of a
+ *   full pass: the training rows and the 63-return count still use the whole series).
  * @returns forecasts (NaN where r_t is missing, fewer than 63 returns exist up to t, a feature at t is
  *   undefined, or fewer than 30 training rows exist).
  */
-export function harForecastSeries(returns: Float64Array, features: HarFeatures, target: Float64Array, h: number): Float64Array {
+export function harForecastSeries(returns: Float64Array, features: HarFeatures, target: Float64Array, h: number, from = 0): Float64Array {
   const T = returns.length;
   const out = new Float64Array(T).fill(NaN);
   const { daily: fd, weekly: fw, monthly: fm } = features;
@@ -113,7 +115,7 @@ export function harForecastSeries(returns: Float64Array, features: HarFeatures, 
     while (hi < valid.length && valid[hi]! + h <= t) hi++;
     if (!Number.isFinite(returns[t]!)) continue;
     count++;
-    if (count < HAR_MIN_RETURNS || !defined(t)) continue;
+    if (t < from || count < HAR_MIN_RETURNS || !defined(t)) continue;
     const lo = Math.max(0, hi - HAR_MAX_ROWS);
     if (hi - lo < HAR_MIN_ROWS) continue;
     const coef = harFit(features, target, valid, lo, hi);
@@ -179,9 +181,11 @@ function harFit(features: HarFeatures, target: Float64Array, valid: readonly num
  *
  * @param returns daily simple returns (decimal) aligned to the series' dates, NaN = no return (for a
  *   portfolio: its daily_return with the first snapshot set to NaN).
+ * @param from first index whose HAR forecasts, trend and percentile are wanted (a chunk's first date;
+ *   RV21/RV63 are always filled; values from `from` on equal those of a full pass).
  * @returns per-date values; every field is NaN / NONE on a date without a return.
  */
-export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): VolatilitySeries {
+export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR, from = 0): VolatilitySeries {
   const T = returns.length;
   const feats = harFeatures(returns, periodsPerYear);
   const rv21 = feats.monthly;
@@ -193,15 +197,15 @@ export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING
   const out: VolatilitySeries = {
     rv21,
     rv63,
-    harH1: harForecastSeries(returns, feats, target1, 1),
-    harH21: harForecastSeries(returns, feats, target21, 21),
+    harH1: harForecastSeries(returns, feats, target1, 1, from),
+    harH21: harForecastSeries(returns, feats, target21, 21, from),
     trendSlope: new Float64Array(T).fill(NaN),
     trendR2: new Float64Array(T).fill(NaN),
     trend: new Uint8Array(T),
     percentile: new Float64Array(T).fill(NaN),
   };
   const x = Float64Array.from({ length: VOL_TREND_WINDOW }, (_, i) => i);
-  for (let t = 0; t < T; t++) {
+  for (let t = from; t < T; t++) {
     const cur = rv21[t]!;
     if (!Number.isFinite(returns[t]!) || !Number.isFinite(cur)) continue;
     if (t >= VOL_TREND_WINDOW - 1) {
@@ -232,9 +236,10 @@ export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING
  * date, oldest first) without the first snapshot's 0, which is not a return (SPEC §3.1).
  *
  * @param dailyReturn daily_return of every snapshot (decimal), first snapshot included.
+ * @param from see {@link volatilitySeries}.
  */
-export function portfolioVolatilitySeries(dailyReturn: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR): VolatilitySeries {
+export function portfolioVolatilitySeries(dailyReturn: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR, from = 0): VolatilitySeries {
   const r = dailyReturn.slice();
   if (r.length > 0) r[0] = NaN;
-  return volatilitySeries(r, periodsPerYear);
+  return volatilitySeries(r, periodsPerYear, from);
 }

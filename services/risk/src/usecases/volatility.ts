@@ -95,7 +95,13 @@ export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, si
     const r = await deps.portfolios.snapshotReturns(id, addTradingDays(dates[0]!, -VOL_LOOKBACK_TRADING_DAYS), dates.at(-1)!, signal);
     // The first snapshot read is either the portfolio's first (its 0 is not a return) or the edge of
     // the lookback, far enough back not to change any requested date's analytics.
-    return { r, vol: portfolioVolatilitySeries(r.dailyReturn), index: new Map(r.dates.map((d, i) => [d, i])) };
+    const index = new Map(r.dates.map((d, i) => [d, i]));
+    // Only the requested dates' forecasts are computed (the lookback feeds them, it is not reported).
+    const from = Math.max(
+      0,
+      r.dates.findIndex((d) => d >= dates[0]!),
+    );
+    return { r, vol: portfolioVolatilitySeries(r.dailyReturn, undefined, from), index };
   });
   const marks = await deps.portfolios.positionMarks(portfolioIds, cells.minDate, cells.maxDate, signal);
   const marksOf = new Map(marks.map((m) => [`${m.portfolioId}|${m.date}`, m]));
@@ -141,7 +147,7 @@ export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, si
         continue;
       }
       // One pass over the symbol's whole series serves every portfolio and date of the call.
-      const vol = volatilitySeries(simpleReturns(closes));
+      const vol = volatilitySeries(simpleReturns(closes), undefined, Math.max(0, index.get(dates[0]!) ?? 0));
       for (const date of dates) {
         const t = index.get(date);
         const stats = t === undefined ? emptyVolRow() : volRowAt(vol, t);
