@@ -310,10 +310,7 @@ describe("phase 1 end to end (six processes, Postgres, NATS JetStream)", () => {
       );
       // The status view lists phases by their spec number (2.5 before 3); the run record in execution
       // order (Position Values runs after phase 6): the same phases either way.
-      assert.deepEqual(
-        view.phases.map((p) => p.phase).sort(byNumber),
-        run.phases.map((p) => p.phase).sort(byNumber),
-      );
+      assert.deepEqual(view.phases.map((p) => p.phase).sort(byNumber), run.phases.map((p) => p.phase).sort(byNumber));
       // GetStatus agrees with the last streamed view.
       const { status: now } = await sys.clients.status.getStatus({ target: { target: { case: "runId", value: runId } } });
       assert.deepEqual(toJson(StatusViewSchema, now!), statusJson(last));
