@@ -91,6 +91,10 @@ try {
       SIGMA_PRICES: "synthetic",
       SIGMA_AS_OF: AS_OF,
       SIGMA_AUTH: "dev",
+      // Knobs passed through to compare chunking (e.g. SIGMA_CHUNK_DAYS=63); unset = the defaults.
+      ...Object.fromEntries(
+        ["SIGMA_CHUNK_DAYS", "SIGMA_ITEM_PORTFOLIOS", "SIGMA_ITEM_CONCURRENCY"].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
+      ),
     },
     host: "127.0.0.1",
     ports: { coordinator: 0, "market-data": 0, factor: 0, snapshot: 0, risk: 0, status: 0 },
