@@ -93,7 +93,9 @@ try {
       SIGMA_AUTH: "dev",
       // Knobs passed through to compare chunking (e.g. SIGMA_CHUNK_DAYS=63); unset = the defaults.
       ...Object.fromEntries(
-        ["SIGMA_CHUNK_DAYS", "SIGMA_ITEM_PORTFOLIOS", "SIGMA_ITEM_CONCURRENCY"].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
+        ["SIGMA_CHUNK_DAYS", "SIGMA_ITEM_PORTFOLIOS", "SIGMA_ITEM_CONCURRENCY"].flatMap((k) =>
+          process.env[k] ? [[k, process.env[k]]] : [],
+        ),
       ),
     },
     host: "127.0.0.1",
