@@ -31,6 +31,7 @@ import {
 import type { CorrelationExclusion } from "@sigma/quant";
 import type { DataSource, MigrationInterface, QueryRunner } from "typeorm";
 import type { CorrelationRow, FactorEwmaRow, PortfolioDate, PortfolioVolRow, SymbolVolRow, VolRow } from "../domain/vol-corr-model.js";
+import { floatArrayLiteral, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
 
 const VOL_COLUMNS_DDL = `
         rv21 float8,
@@ -113,26 +114,6 @@ const EXCLUSION_OF_CODE = new Map(Object.entries(EXCLUSION_CODE).map(([k, v]) =>
 const VOL_BATCH = 20_000;
 /** Array elements (matrix + symbols) per correlation INSERT: bounds one statement to ~20 MB of text. */
 const CORR_BATCH_ELEMENTS = 1_000_000;
-
-/** Postgres array literal of numbers ('NaN' / 'Infinity' kept; shortest round-trip decimal form). */
-export function floatArrayLiteral(a: ArrayLike<number>): string {
-  const parts = new Array<string>(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    parts[i] = Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : String(v);
-  }
-  return `{${parts.join(",")}}`;
-}
-
-/** Postgres array literal of integers. */
-function intArrayLiteral(a: ArrayLike<number>): string {
-  return `{${Array.from(a, (v) => String(Math.trunc(v))).join(",")}}`;
-}
-
-/** Postgres array literal of strings, every element quoted. */
-export function textArrayLiteral(a: readonly string[]): string {
-  return `{${a.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
-}
 
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
