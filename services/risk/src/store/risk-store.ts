@@ -2,7 +2,7 @@
  * The risk service's core tables: packed rows written one `unnest` statement per chunk, every call
  * in one transaction (never a half-written phase), replaced by primary key on recompute.
  */
-import { queryRows, type Queryable, withTransaction } from "@sigma/db";
+import { queryRows, type Queryable, retryTransientFailures, withTransaction } from "@sigma/db";
 import { RISK_FACTOR_COUNT } from "@sigma/quant";
 import type { ExposureRow, PositionBetaRow, RiskRepository, ScenarioOutcome, StoredStress } from "../domain/ports.js";
 import { boolArrayLiteral, floatArrayLiteral, floats, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
@@ -52,7 +52,24 @@ export class PgRiskStore implements RiskRepository {
   constructor(
     private readonly db: Queryable,
     private readonly schema: string,
-  ) {}
+  ) {
+    // A Postgres restart or dropped connection is retried (each method is idempotent as a whole), then
+    // answered UNAVAILABLE: the same rule as every other store (see @sigma/db transient.ts).
+    retryTransientFailures<PgRiskStore>(
+      this,
+      [
+        "replacePositionBetas",
+        "readPositionBetas",
+        "replaceExposures",
+        "readExposures",
+        "exposureDates",
+        "replaceStress",
+        "readStress",
+        "deletePortfolio",
+      ],
+      "risk store",
+    );
+  }
 
   private t(name: string): string {
     return `${this.schema}.${name}`;
