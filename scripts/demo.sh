@@ -54,7 +54,7 @@ echo "== sigma prices SPY (last week up to the target date $END)"
 $SIGMA prices SPY --from "$(node -e "const d=new Date('$END');d.setUTCDate(d.getUTCDate()-7);console.log(d.toISOString().slice(0,10))")" --to "$END"
 FROM=$(node --import tsx -e "import { addTradingDays } from '@sigma/calendar'; console.log(addTradingDays('$END', -62))")
 echo
-echo "== sigma run --force --from $FROM --to $END   (a 63-date backfill: phases 1.5 and 1.75 run chunk by chunk, 21 dates each)"
+echo "== sigma run --force --from $FROM --to $END   (a 63-date backfill: phases 1.5 and 1.75 by chunk; chunks are sized by the run's work, here one)"
 $SIGMA run --force --from "$FROM" --to "$END"
 echo
 echo "== sigma factors --symbols AAPL,JPM,SPY,TLT --date $END   (phase 1.5: the 12 factor betas, stored for every date of the run)"

@@ -17,7 +17,7 @@ import { ColumnValueError } from "./pg-types.js";
 
 const REAL_PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-const DDL = `(k int4 PRIMARY KEY, s text, d date, x float8, y float8, i2 int2, i8 int8, b bool, j jsonb, raw bytea, v varchar(40))`;
+const DDL = `(k int4 PRIMARY KEY, s text, d date, x float8, y float8, i2 int2, i8 int8, b bool, j jsonb, raw bytea, v varchar(40), u uuid)`;
 const spec = (table: string): UpsertSpec => ({
   table,
   columns: [
@@ -32,6 +32,7 @@ const spec = (table: string): UpsertSpec => ({
     { name: "j", pgType: "jsonb" },
     { name: "raw", pgType: "bytea" },
     { name: "v", pgType: "varchar" },
+    { name: "u", pgType: "uuid" },
   ],
   conflict: ["k"],
 });
@@ -92,6 +93,7 @@ function randomRows(seed: number, first: number, n: number) {
     j: [] as unknown[],
     raw: [] as (Uint8Array | null)[],
     v: [] as (string | null)[],
+    u: [] as (string | null)[],
   };
   for (let i = 0; i < n; i++) {
     rows.k.push(first + i);
@@ -123,6 +125,9 @@ function randomRows(seed: number, first: number, n: number) {
     rows.j.push(r() < 0.2 ? null : { a: Math.floor(r() * 100), t: pick(TEXTS), n: [1, 2.5, null] });
     rows.raw.push(r() < 0.2 ? null : Uint8Array.from({ length: Math.floor(r() * 20) }, () => Math.floor(r() * 256)));
     rows.v.push(r() < 0.2 ? null : pick(TEXTS));
+    const hex = Array.from({ length: 32 }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("");
+    const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    rows.u.push(r() < 0.2 ? null : r() < 0.5 ? uuid : uuid.toUpperCase());
   }
   return rows;
 }
@@ -225,6 +230,9 @@ describe("bulkWrite (COPY) on real Postgres", () => {
     const bad = randomRows(10, 0, 5);
     bad.d[3] = "2024-02-30";
     await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), bad, { mode: "insert" }), ColumnValueError);
+    const badUuid = randomRows(10, 0, 5);
+    badUuid.u[1] = "not-a-uuid";
+    await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), badUuid, { mode: "insert" }), /u\[1\]: not a uuid/);
     const { rows: n } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.via_copy`);
     assert.equal(n[0]!.n, 0);
     assert.equal(await bulkWrite(pool, spec(`${schema}.via_copy`), randomRows(11, 0, 50)), 50);

@@ -3,7 +3,8 @@
  * one transaction) — the write pattern of recomputations, where rows that no longer exist (a closed
  * position) must disappear instead of lingering next to fresh ones.
  */
-import { bulkUpsert, BulkWriteError, DEFAULT_BATCH_SIZE, errorText, type BulkWriteOptions, type UpsertSpec } from "./bulk-upsert.js";
+import { bulkWrite } from "./bulk-copy.js";
+import { BulkWriteError, DEFAULT_BATCH_SIZE, errorText, type BulkWriteOptions, type UpsertSpec } from "./bulk-upsert.js";
 import { quoteIdent, quoteQualified } from "./identifiers.js";
 import { assertPgType, toPgArray, type ColumnSpec } from "./pg-types.js";
 import { queryRows, withTransaction, type Queryable } from "./queryable.js";
@@ -89,7 +90,10 @@ export interface ReplaceResult {
 
 /**
  * Replaces whole slices of a table atomically: deletes every row whose `scope` tuple is among the
- * replaced slices, then upserts `rows`, in ONE transaction (readers never see a half-replaced slice).
+ * replaced slices, then inserts `rows` (binary COPY on real Postgres, unnest on PGlite: see
+ * bulk-copy.ts), in ONE transaction (readers never see a half-replaced slice). The rows are new once
+ * their slices are deleted, so they go straight in; every row must lie in a replaced slice and keys
+ * must be distinct (a conflict fails the whole replace).
  *
  * The replaced slices are `options.scopeKeys` when given — needed to empty a slice that has no new
  * rows — otherwise the distinct scope tuples of `rows`.
@@ -99,7 +103,8 @@ export interface ReplaceResult {
  * @param rows - the new rows (columnar or objects).
  * @param options - batch size; `scopeKeys` to replace slices explicitly.
  * @returns rows deleted and rows written.
- * @throws TypeError for a scope column that is not written; otherwise as bulkDelete / bulkUpsert.
+ * @throws TypeError for a scope column that is not written; otherwise as bulkDelete / bulkWrite
+ *   (BulkWriteError for a key conflict).
  */
 export async function replaceRows(
   q: Queryable,
@@ -123,7 +128,7 @@ export async function replaceRows(
       batchSize: options.batchSize,
       atomic: false,
     });
-    const written = await bulkUpsert(tx, spec, rows, { batchSize: options.batchSize, atomic: false });
+    const written = await bulkWrite(tx, spec, rows, { mode: "insert", batchSize: options.batchSize, atomic: false });
     return { deleted, written };
   });
 }

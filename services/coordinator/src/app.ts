@@ -52,6 +52,7 @@ export async function startCoordinator(config: CoordinatorConfig, o: Coordinator
     leaseTtlMs: config.leaseTtlMs,
     heartbeatMs: config.heartbeatMs,
     chunkSize: config.chunkSize,
+    chunkCells: config.chunkCells,
     syncBatchSize: config.syncBatchSize,
     rpcTimeoutMs: config.rpcTimeoutMs,
     items: { symbols: config.itemSymbols, portfolios: config.itemPortfolios, concurrency: config.itemConcurrency },

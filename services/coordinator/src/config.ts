@@ -1,4 +1,5 @@
 import { DEFAULT_STREAM_NAME, DEFAULT_SUBJECT_PREFIX } from "@sigma/events";
+import { DEFAULT_CHUNK_CELLS } from "./domain/planner.js";
 import { type BaseServiceEnv, type ConfigOf, defaultServiceUrl, defineConfig, loadServiceConfig } from "@sigma/runtime";
 
 /** Every variable the coordinator reads besides the shared ones (PORT, HOST, LOG_LEVEL, SIGMA_AUTH, SIGMA_JWT_SECRET). */
@@ -13,10 +14,22 @@ export const coordinatorConfigSpec = defineConfig({
   snapshotUrl: { env: "SIGMA_SNAPSHOT_URL", kind: "peer", default: defaultServiceUrl("snapshot") },
   riskUrl: { env: "SIGMA_RISK_URL", kind: "peer", default: defaultServiceUrl("risk") },
   asOf: { env: "SIGMA_AS_OF", kind: "date", description: "pins the clock to 23:59 New York on this date" },
-  // SPEC §4: 60 s lease TTL, 21-day chunks.
+  // SPEC §4: 60 s lease TTL, chunks of e.g. 21 trading days (here sized by the run's work unless set).
   leaseTtlMs: { env: "SIGMA_LEASE_TTL_MS", kind: "int", default: 60_000, min: 1000 },
   heartbeatMs: { env: "SIGMA_HEARTBEAT_MS", kind: "int", default: 10_000, min: 100 },
-  chunkSize: { env: "SIGMA_CHUNK_DAYS", kind: "int", default: 21, min: 1 },
+  chunkSize: {
+    env: "SIGMA_CHUNK_DAYS",
+    kind: "int",
+    min: 1,
+    description: "trading days per chunk; unset = sized by the run's work (SIGMA_CHUNK_CELLS, at least 21 days)",
+  },
+  chunkCells: {
+    env: "SIGMA_CHUNK_CELLS",
+    kind: "int",
+    default: DEFAULT_CHUNK_CELLS,
+    min: 1,
+    description: "symbol-dates + portfolio-dates per chunk when SIGMA_CHUNK_DAYS is unset",
+  },
   syncBatchSize: { env: "SIGMA_SYNC_BATCH", kind: "int", default: 25, min: 1 },
   itemSymbols: {
     env: "SIGMA_ITEM_SYMBOLS",

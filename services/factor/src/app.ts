@@ -5,8 +5,7 @@ import type { FactorConfig } from "./config.js";
 import { factorHandlers } from "./handlers/factor-handlers.js";
 import { PgFactorStore } from "./store/factor-store.js";
 import { FACTOR_MIGRATIONS } from "./store/migrations.js";
-import { marketDataPriceSource } from "@sigma/prices";
-import { RunPriceCache, type RunPriceCacheOptions, type RunPriceCacheStats } from "./usecases/run-price-cache.js";
+import { marketDataPriceSource, RunPriceCache, type RunPriceCacheOptions, type RunPriceCacheStats } from "@sigma/prices";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadFactorConfig, type FactorConfig } from "./config.js";

@@ -1,7 +1,7 @@
 import { type Clock, createClock } from "@sigma/calendar";
 import { MarketDataService, SnapshotService } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
-import { marketDataPriceSource } from "@sigma/prices";
+import { marketDataPriceSource, RunPriceCache } from "@sigma/prices";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
 import type { SnapshotConfig } from "./config.js";
 import { snapshotHandlers } from "./handlers/snapshot-handlers.js";
@@ -36,6 +36,7 @@ export async function startSnapshot(config: SnapshotConfig, o: SnapshotShared) {
   });
   const clock = o.clock ?? createClock({ asOf: config.asOf });
   const store = new PgSnapshotStore(db, config.schema);
+  const prices = marketDataPriceSource(marketData);
   let server: Awaited<ReturnType<typeof serve>>;
   try {
     server = await serve({
@@ -45,7 +46,10 @@ export async function startSnapshot(config: SnapshotConfig, o: SnapshotShared) {
       logger: o.logger,
       auth: config.auth,
       services: [
-        defineService(SnapshotService, snapshotHandlers({ store, prices: marketDataPriceSource(marketData), today: () => clock.today() })),
+        defineService(
+          SnapshotService,
+          snapshotHandlers({ store, prices, priceCache: new RunPriceCache(prices), today: () => clock.today() }),
+        ),
       ],
     });
   } catch (err) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "@sigma/runtime";
-import { chunkDates, LOOKBACK_TRADING_DAYS, planRun } from "./planner.js";
+import { chunkDates, chunkDaysForWork, DEFAULT_CHUNK_CELLS, LOOKBACK_TRADING_DAYS, MIN_CHUNK_DAYS, planRun } from "./planner.js";
 import { tradingDays } from "@sigma/calendar";
 
 const base = { portfolioId: "", forceRerun: false, startDate: "", endDate: "" };
@@ -59,4 +59,17 @@ test("chunks are consecutive and cover every date once", () => {
   assert.deepEqual(chunks.flat(), dates);
   assert.ok(chunks.slice(0, -1).every((c) => c.length === 21));
   assert.throws(() => chunkDates(dates, 0), RangeError);
+});
+
+test("chunks are sized by the run's work: an onboarding's year in one chunk, a universe night in 21-day chunks", () => {
+  // W1: 27 symbols + 8 factor ETFs + 1 portfolio → 277 dates ≥ a 254-day backfill: one chunk.
+  assert.equal(chunkDaysForWork(36), Math.floor(DEFAULT_CHUNK_CELLS / 36));
+  assert.ok(chunkDaysForWork(36) >= 254);
+  // W2: 1,193 symbols + 1,000 portfolios → never below the floor of 21 days.
+  assert.equal(chunkDaysForWork(2193), MIN_CHUNK_DAYS);
+  assert.equal(MIN_CHUNK_DAYS, 21);
+  // In between: 200 units → 50 days; an empty scope counts as one unit.
+  assert.equal(chunkDaysForWork(200, 10_000), 50);
+  assert.equal(chunkDaysForWork(0, 100), 100);
+  assert.throws(() => chunkDaysForWork(10, 0), RangeError);
 });

@@ -61,6 +61,27 @@ export function planRun(req: RunRequest, targetDate: string): RunPlan {
   return { targetDate, dates, historyStartDate: addTradingDays(dates[0]!, -LOOKBACK_TRADING_DAYS) };
 }
 
+/** Smallest chunk the work-sized rule picks: below this, per-chunk fixed costs (RPCs, commits) dominate. */
+export const MIN_CHUNK_DAYS = 21;
+
+/** Default work budget of one chunk, in symbol-dates + portfolio-dates (SIGMA_CHUNK_CELLS). */
+export const DEFAULT_CHUNK_CELLS = 10_000;
+
+/**
+ * Trading days per chunk sized by the run's work rather than by the calendar: as many dates as keep
+ * one chunk within `cells` symbol-dates + portfolio-dates, never fewer than {@link MIN_CHUNK_DAYS}.
+ * A one-portfolio onboarding (≈ 35 symbols + 1 portfolio) fits a year in one chunk, so it pays each
+ * phase's per-chunk costs once; a universe night (1,193 symbols + 1,000 portfolios) keeps 21-day
+ * chunks, so its memory per chunk and its commit granularity stay those of SPEC §4. Pure.
+ *
+ * @param units symbols + portfolios in the run's scope (0 is treated as 1).
+ * @param cells the work budget of one chunk (≥ 1).
+ */
+export function chunkDaysForWork(units: number, cells: number = DEFAULT_CHUNK_CELLS): number {
+  if (!(cells >= 1)) throw new RangeError(`chunk cells must be >= 1, got ${cells}`);
+  return Math.max(MIN_CHUNK_DAYS, Math.floor(cells / Math.max(1, units)));
+}
+
 /** Splits dates into consecutive chunks of at most `size` (SPEC §4 "Chunks"). */
 export function chunkDates(dates: readonly string[], size: number): string[][] {
   if (size < 1) throw new RangeError(`chunk size must be >= 1, got ${size}`);

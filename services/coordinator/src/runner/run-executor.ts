@@ -1,7 +1,7 @@
 import { retryWithBackoff, withCorrelation } from "@sigma/runtime";
 import { Phase, phaseInfo, SkipReason } from "@sigma/contracts";
 import type { Logger } from "pino";
-import { chunkDates, type RunPlan } from "../domain/planner.js";
+import { chunkDates, chunkDaysForWork, type RunPlan } from "../domain/planner.js";
 import type { RunStore } from "../domain/ports.js";
 import {
   addProblem,
@@ -32,7 +32,10 @@ import type { RunReporter } from "./reporter.js";
 export interface ExecutorSettings {
   leaseTtlMs: number;
   heartbeatMs: number;
-  chunkSize: number;
+  /** Trading days per chunk; undefined = sized by the run's work ({@link chunkDaysForWork}). */
+  chunkSize?: number;
+  /** Work budget of one chunk when `chunkSize` is undefined (default DEFAULT_CHUNK_CELLS). */
+  chunkCells?: number;
   syncBatchSize: number;
   rpcTimeoutMs: number;
   /** Item fan-out of chunked steps (default DEFAULT_ITEM_SETTINGS). */
@@ -218,7 +221,7 @@ class RunExecution {
 
   /** Consecutive chunked steps (phases 1.5, 1.75), chunk by chunk; each chunk is committed before the next starts. */
   private async runChunked(steps: PhaseStep[]): Promise<void> {
-    const { run, active, reporter, deps } = this;
+    const { run, active, reporter } = this;
     const total = active.plan.dates.length;
     const live: PhaseStep[] = [];
     for (const s of steps) if (!(await this.outOfScope(s, this.record(s)))) live.push(s);
@@ -231,7 +234,7 @@ class RunExecution {
     let done = 0;
     let current: PhaseStep | undefined = live[0];
     try {
-      for (const chunk of chunkDates(active.plan.dates, deps.settings.chunkSize)) {
+      for (const chunk of chunkDates(active.plan.dates, this.chunkDays())) {
         if (active.stop) throw new RunCancelledError();
         for (const step of live) {
           current = step;
@@ -283,6 +286,12 @@ class RunExecution {
       if (!cancel) run.datesFailed = total - done;
       throw err;
     }
+  }
+
+  /** Days per chunk: the configured size, else sized by the scope phase 1 left (symbols + portfolios). */
+  private chunkDays(): number {
+    const { chunkSize, chunkCells } = this.deps.settings;
+    return chunkSize ?? chunkDaysForWork(this.scope.symbols.length + this.scope.portfolios.length, chunkCells);
   }
 
   /**

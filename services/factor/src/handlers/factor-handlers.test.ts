@@ -7,8 +7,7 @@ import { BetaQuality, Factor, FactorService, SkipReason } from "@sigma/contracts
 import { type AuthConfig, createLogger, createRoutes, createServerInterceptors, defineService, issueToken } from "@sigma/runtime";
 import type { SymbolFactorTable, SymbolMetricsTable } from "../domain/index.js";
 import type { FactorRepository, ReplaceScope } from "../store/factor-store.js";
-import type { PriceSource } from "@sigma/prices";
-import { RunPriceCache } from "../usecases/run-price-cache.js";
+import { type PriceSource, RunPriceCache } from "@sigma/prices";
 import { factorHandlers } from "./factor-handlers.js";
 
 /** Deterministic closes: a random walk from a small LCG, so every regression has variance. */

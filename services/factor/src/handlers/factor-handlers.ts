@@ -14,8 +14,7 @@ import type { FactorRepository } from "../store/factor-store.js";
 import { computeFactorsForRange, computeMetricsForRange, type PhaseOutcome } from "../usecases/compute-range.js";
 import { readFactorPanel } from "../usecases/factor-panel.js";
 import type { ReportedProblem } from "../usecases/missing-closes.js";
-import type { PriceSource } from "@sigma/prices";
-import type { RunPriceCache } from "../usecases/run-price-cache.js";
+import type { PriceSource, RunPriceCache } from "@sigma/prices";
 import { factorEnum, normalizeSymbols, runIdOf, selectedFactors, validRange } from "./validation.js";
 
 /** What the factor handlers need. */

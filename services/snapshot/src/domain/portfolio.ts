@@ -60,8 +60,12 @@ export interface SnapshotRepository {
   replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<SnapshotWriteCounts>;
   /** Stored snapshots of a portfolio over [startDate, endDate] in date order. */
   readSnapshots(portfolioId: string, startDate: string, endDate: string): Promise<SnapshotRow[]>;
-  /** Replaces a portfolio's position values on `date` atomically; returns rows written. */
-  replacePositionValues(portfolioId: string, date: string, marks: readonly PositionMark[]): Promise<number>;
+  /**
+   * Replaces the position values on `date` of every listed portfolio, in one transaction (one
+   * statement per table, however many portfolios): a portfolio listed with no marks keeps no row on
+   * that date. Returns rows written.
+   */
+  replacePositionValues(date: string, portfolios: readonly { portfolioId: string; marks: readonly PositionMark[] }[]): Promise<number>;
   /** Stored position values of a portfolio on `date` (file order). */
   readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]>;
   /**

@@ -1,4 +1,5 @@
 /** SnapshotService: proto ↔ use-case translation, validation and authorization; no business logic. */
+import type { RunPriceCache } from "@sigma/prices";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { countTradingDays, isIsoDate, isTradingDay, toDayNumber } from "@sigma/calendar";
@@ -47,6 +48,12 @@ import {
 export interface SnapshotHandlerDeps extends SnapshotDeps {
   /** The pinned clock's today (YYYY-MM-DD): the import rejects later dates. */
   today(): string;
+  /**
+   * Run-scoped closes: a ComputeSnapshots call naming a run reads its prices through this cache, so
+   * the run's later chunks read only their new dates (prices do not change during a run: phase 1 has
+   * finished). Without it (or without a run id) every call reads market-data.
+   */
+  priceCache?: RunPriceCache;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -318,7 +325,8 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Partial<ServiceImpl
           description: `at most ${MAX_CELLS_PER_CALL} (portfolio, date) cells per call, got ${cellCount}`,
         });
       if (violations.length) throw new InvalidArgumentError("invalid ComputeSnapshots request", { violations: violations.slice(0, 20) });
-      const outcome = await computeSnapshotCells(deps, cells, ctx.signal).catch(unknownToNotFound);
+      const prices = deps.priceCache && req.runId ? deps.priceCache.forRun(req.runId) : deps.prices;
+      const outcome = await computeSnapshotCells({ ...deps, prices }, cells, ctx.signal).catch(unknownToNotFound);
       return { counters: counters(outcome), problems: problemsPb(outcome) };
     },
 

@@ -2,7 +2,7 @@
  * The snapshot service's tables: set-based reads, and writes that replace whole (portfolio, date)
  * rows in one transaction (never a half-written snapshot, never a duplicate on rerun).
  */
-import { bulkUpsert, queryRows, type Queryable, replaceRows, withTransaction } from "@sigma/db";
+import { bulkUpsert, bulkWrite, queryRows, type Queryable, replaceRows, withTransaction } from "@sigma/db";
 import type {
   DatedMarks,
   PortfolioRecord,
@@ -207,7 +207,7 @@ export class PgSnapshotStore implements SnapshotRepository {
     }
     return withTransaction(this.db, async (tx) => {
       // Upsert by primary key replaces each (portfolio, date) row whole, inside one transaction.
-      const snapshots = await bulkUpsert(
+      const snapshots = await bulkWrite(
         tx,
         { table: this.t("snapshots"), columns: SNAPSHOT_COLUMNS, conflict: ["portfolio_id", "date"] },
         columns,
@@ -245,9 +245,13 @@ export class PgSnapshotStore implements SnapshotRepository {
     });
   }
 
-  async replacePositionValues(portfolioId: string, date: string, marks: readonly PositionMark[]): Promise<number> {
+  async replacePositionValues(
+    date: string,
+    portfolios: readonly { portfolioId: string; marks: readonly PositionMark[] }[],
+  ): Promise<number> {
+    if (portfolios.length === 0) return 0;
     const columns = emptyColumns();
-    for (const m of marks) pushMark(columns, portfolioId, date, m);
+    for (const { portfolioId, marks } of portfolios) for (const m of marks) pushMark(columns, portfolioId, date, m);
     const { written } = await replaceRows(
       this.db,
       {
@@ -257,7 +261,7 @@ export class PgSnapshotStore implements SnapshotRepository {
         scope: ["portfolio_id", "date"],
       },
       columns,
-      { scopeKeys: { portfolio_id: [portfolioId], date: [date] } },
+      { scopeKeys: { portfolio_id: portfolios.map((p) => p.portfolioId), date: portfolios.map(() => date) } },
     );
     return written;
   }

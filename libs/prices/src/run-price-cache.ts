@@ -10,7 +10,7 @@
  */
 import { nextTradingDay } from "@sigma/calendar";
 import { appendPanel, slicePanel } from "./aligned-panel.js";
-import { type AlignedCloses, type PriceSource, PriceSeriesError } from "@sigma/prices";
+import { type AlignedCloses, type PriceSource, PriceSeriesError } from "./price-source.js";
 
 /** Tuning of a {@link RunPriceCache}. */
 export interface RunPriceCacheOptions {

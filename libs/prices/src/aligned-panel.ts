@@ -2,7 +2,7 @@
  * Pure operations on {@link AlignedCloses} panels used by the run price cache: cut a date window out
  * of a panel, and append a later panel to an earlier one. No I/O; inputs are never mutated.
  */
-import { type AlignedCloses, PriceSeriesError } from "@sigma/prices";
+import { type AlignedCloses, PriceSeriesError } from "./price-source.js";
 
 /**
  * The part of `panel` whose dates fall in the inclusive range [startDate, endDate], for `symbols`

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { addTradingDays, nextTradingDay, tradingDays } from "@sigma/calendar";
 import { appendPanel, slicePanel } from "./aligned-panel.js";
-import { type AlignedCloses, type PriceSource, PriceSeriesError } from "@sigma/prices";
+import { type AlignedCloses, type PriceSource, PriceSeriesError } from "./price-source.js";
 import { RunPriceCache } from "./run-price-cache.js";
 
 /** A close that depends only on symbol and date; "GAP" has no close on Mondays. */
