@@ -1,6 +1,6 @@
 import { FactorService, MarketDataService, RiskService, SnapshotService } from "@sigma/contracts";
 import { closeDataSource, createDataSource, withTransaction } from "@sigma/db";
-import { marketDataPriceSource, type PriceSource } from "@sigma/prices";
+import { marketDataPriceSource, type PriceSource, RunPriceCache } from "@sigma/prices";
 import { createServiceClient, defineService, type Logger, serve, serviceTokenSource } from "@sigma/runtime";
 import { factorPanelSource, snapshotDirectory, snapshotMarksSource } from "./adapters/peers.js";
 import type { RiskConfig } from "./config.js";
@@ -11,6 +11,7 @@ import { RISK_MIGRATIONS } from "./store/migrations.js";
 import { PgRiskStore } from "./store/risk-store.js";
 import { VolCorrStore, volCorrMigrations } from "./store/vol-corr-store.js";
 import { ewmaCovarianceSource } from "./usecases/factor-covariance.js";
+import { RunClaims } from "./usecases/run-claims.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
 export { loadRiskConfig, type RiskConfig } from "./config.js";
@@ -62,7 +63,14 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
             covariance: ewmaCovarianceSource(prices),
             directory: o.ports?.directory ?? snapshotDirectory(snapshot),
             rateDuration: config.rateDuration,
-            volCorr: volCorrHandlers({ store: volCorrStore, prices, snapshot, logger: o.logger }),
+            volCorr: volCorrHandlers({
+              store: volCorrStore,
+              prices,
+              priceCaches: { volatility: new RunPriceCache(prices), correlations: new RunPriceCache(prices) },
+              claims: new RunClaims(),
+              snapshot,
+              logger: o.logger,
+            }),
             volCorrStore,
             // Every risk table of the portfolio in ONE transaction: the volatility/correlation store runs
             // on the transaction's manager (it only issues queries through the handle it is given).

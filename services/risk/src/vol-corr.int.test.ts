@@ -24,7 +24,7 @@ import {
   VolTrend,
 } from "@sigma/contracts";
 import { closeDataSource, createDataSource } from "@sigma/db";
-import type { PriceSource } from "@sigma/prices";
+import { type PriceSource, RunPriceCache } from "@sigma/prices";
 import { FACTOR_ETFS } from "@sigma/quant";
 import { loadPricePanel } from "@sigma/quant/testing";
 import { createLogger, createRoutes, createServerInterceptors, defineService } from "@sigma/runtime";
@@ -32,6 +32,7 @@ import { repoRoot } from "@sigma/testing/paths";
 import type { DataSource } from "typeorm";
 import { MAX_VOL_CORR_CELLS, volCorrHandlers, volCorrReportPart } from "./handlers/vol-corr-handlers.js";
 import { VolCorrStore, volCorrMigrations } from "./store/vol-corr-store.js";
+import { RunClaims } from "./usecases/run-claims.js";
 
 type Num = number | null;
 interface VolRowWant {
@@ -359,6 +360,52 @@ describe("phases 5 and 6 against the Python reference on real Postgres", () => {
     const k = await risk.computeCorrelations({ cells: corrCells, runId: "run-2" });
     assert.deepEqual(await dump(), before);
     assert.ok(Number(v.counters!.outputs) > 0 && Number(k.counters!.outputs) > 0);
+  });
+
+  it("a run computes shared rows once: its later calls store only their portfolio rows, from cached closes", async () => {
+    const before = await dump();
+    const shared = createClient(
+      RiskService,
+      createRouterTransport(
+        createRoutes({
+          services: [
+            defineService(
+              RiskService,
+              volCorrHandlers({
+                store,
+                prices,
+                priceCaches: { volatility: new RunPriceCache(prices), correlations: new RunPriceCache(prices) },
+                claims: new RunClaims(),
+                snapshot: snapshot.client,
+                logger,
+              }),
+            ),
+          ],
+        }),
+        { router: { interceptors: createServerInterceptors(logger, { mode: "dev" }) } },
+      ),
+    );
+    const reads = prices.calls.length;
+    const v1 = await shared.computeVolatility({ cells: volCells, runId: "run-shared" });
+    const k1 = await shared.computeCorrelations({ cells: corrCells, runId: "run-shared" });
+    assert.deepEqual(await dump(), before, "the first calls of the run store what unshared calls store");
+    const afterFirst = prices.calls.length;
+    assert.equal(afterFirst - reads, 2, "one read of closes per phase");
+    // The same cells again in the same run (e.g. another item holding the same symbols on the same dates).
+    const v2 = await shared.computeVolatility({ cells: volCells, runId: "run-shared" });
+    const k2 = await shared.computeCorrelations({ cells: corrCells, runId: "run-shared" });
+    assert.deepEqual(await dump(), before, "nothing shared was deleted or changed");
+    assert.equal(prices.calls.length, afterFirst, "the run's closes come from its caches");
+    const portfolioRows = (await ds.query(`SELECT count(*)::int AS n FROM "${schema}".portfolio_volatility WHERE rv21 IS NOT NULL`))[0].n;
+    assert.equal(Number(v2.counters!.outputs), portfolioRows, "symbol rows are not recomputed");
+    assert.ok(Number(v1.counters!.outputs) > portfolioRows);
+    const ewmaRows = (await ds.query(`SELECT count(*)::int AS n FROM "${schema}".factor_ewma`))[0].n;
+    assert.ok(ewmaRows > 0);
+    assert.equal(Number(k1.counters!.outputs) - Number(k2.counters!.outputs), ewmaRows, "EWMA dates are not recomputed");
+    assert.deepEqual(v2.problems, [], "NO_PRICES was reported by the call that computed the symbol");
+    // Another run computes everything again.
+    const v3 = await shared.computeVolatility({ cells: volCells, runId: "run-other" });
+    assert.equal(Number(v3.counters!.outputs), Number(v1.counters!.outputs));
   });
 
   it("an EWMA date without 252 factor returns is an INSUFFICIENT_HISTORY skip, not a failure", async () => {

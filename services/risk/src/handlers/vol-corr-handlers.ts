@@ -28,7 +28,7 @@ import {
   VolatilityStatsSchema,
   type VolTrend,
 } from "@sigma/contracts";
-import type { PriceSource } from "@sigma/prices";
+import type { PriceSource, RunPriceCache } from "@sigma/prices";
 import { FACTOR_ETFS } from "@sigma/quant";
 import { type FieldViolation, InvalidArgumentError, type Logger, NotFoundError, requireAdmin } from "@sigma/runtime";
 import {
@@ -42,12 +42,20 @@ import {
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
 import { computeCorrelations } from "../usecases/correlations.js";
+import type { RunClaims } from "../usecases/run-claims.js";
 import { computeVolatility } from "../usecases/volatility.js";
 
 /** What the phase 5/6 handlers need. */
 export interface VolCorrDeps {
   store: VolCorrStore;
   prices: PriceSource;
+  /**
+   * Run-scoped closes for phases 5 and 6 (one cache each: their lookbacks differ, and each keeps one
+   * panel per item whose start moves forward chunk by chunk). Without them every call reads market-data.
+   */
+  priceCaches?: { volatility: RunPriceCache; correlations: RunPriceCache };
+  /** Per-run claims on shared rows (symbol volatility, factor EWMA); without them nothing is shared. */
+  claims?: RunClaims;
   snapshot: Client<typeof SnapshotService>;
   logger: Logger;
 }
@@ -190,7 +198,16 @@ export function volCorrHandlers(deps: VolCorrDeps): {
     async computeVolatility(req, ctx) {
       requireAdmin(ctx);
       const cells = validateCells(req.cells, req.runId);
-      const o = await computeVolatility({ portfolios, prices: deps.prices, store: deps.store }, cells, ctx.signal);
+      const o = await computeVolatility(
+        {
+          portfolios,
+          prices: deps.priceCaches?.volatility.forRun(req.runId) ?? deps.prices,
+          store: deps.store,
+          shared: deps.claims?.forRun(req.runId),
+        },
+        cells,
+        ctx.signal,
+      );
       deps.logger.info(
         { runId: req.runId, cells: o.inputs, portfolioRows: o.portfolioOutputs, symbolRows: o.symbolOutputs, skipped: o.skipped },
         "volatility computed",
@@ -206,7 +223,16 @@ export function volCorrHandlers(deps: VolCorrDeps): {
     async computeCorrelations(req, ctx) {
       requireAdmin(ctx);
       const cells = validateCells(req.cells, req.runId);
-      const o = await computeCorrelations({ portfolios, prices: deps.prices, store: deps.store }, cells, ctx.signal);
+      const o = await computeCorrelations(
+        {
+          portfolios,
+          prices: deps.priceCaches?.correlations.forRun(req.runId) ?? deps.prices,
+          store: deps.store,
+          shared: deps.claims?.forRun(req.runId),
+        },
+        cells,
+        ctx.signal,
+      );
       deps.logger.info(
         { runId: req.runId, cells: o.inputs, correlationRows: o.correlationOutputs, ewmaRows: o.ewmaOutputs, skipped: o.skipped },
         "correlations computed",

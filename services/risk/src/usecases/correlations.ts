@@ -27,6 +27,7 @@ import {
   type VolCorrOutcome,
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
+import { type SharedWork, UNSHARED } from "./run-claims.js";
 
 /**
  * Trading days of closes read before the chunk's first date: the EWMA's 252 returns need 253 closes
@@ -39,6 +40,8 @@ export interface CorrelationDeps {
   portfolios: PortfolioSource;
   prices: PriceSource;
   store: Pick<VolCorrStore, "replaceCorrelations">;
+  /** The run's claims on factor-EWMA dates (shared by every portfolio): a date another call of the run computes is skipped here. */
+  shared?: SharedWork;
 }
 
 /** Phase 6 outcome with the split of its outputs. */
@@ -110,7 +113,29 @@ export async function computeCorrelations(deps: CorrelationDeps, cells: CellSet,
     rows.push(correlationRowOf(cell, result));
   }
 
-  const ewmaDates = [...new Set(cellList(cells).map((c) => c.date))].sort();
+  // The factor EWMA of a date is shared by every portfolio: only the dates no other call of the run
+  // claimed (keys "ewma|date") are computed and replaced here; released again if this call fails.
+  const shared = deps.shared ?? UNSHARED;
+  const claimed = shared.claim([...new Set(cellList(cells).map((c) => `ewma|${c.date}`))].sort());
+  try {
+    const ewmaDates = claimed.map((k) => k.slice("ewma|".length));
+    return await storeWithEwma(deps, cells, out, rows, ewmaDates, closesOf, index);
+  } catch (err) {
+    shared.release(claimed);
+    throw err;
+  }
+}
+
+/** The factor EWMA of the claimed dates, then the call's one transactional write. */
+async function storeWithEwma(
+  deps: CorrelationDeps,
+  cells: CellSet,
+  out: CorrelationOutcome,
+  rows: CorrelationRow[],
+  ewmaDates: readonly string[],
+  closesOf: (s: string) => Float64Array,
+  index: ReadonlyMap<string, number>,
+): Promise<CorrelationOutcome> {
   const etfReturns = FACTOR_ETFS.map((s) => simpleReturns(closesOf(s)));
   const ewma: FactorEwmaRow[] = [];
   for (const date of ewmaDates) {

@@ -1,7 +1,8 @@
 /**
  * Phase 5 (Volatility Analysis) for a chunk of (portfolio, date) cells: the portfolio's snapshot
  * daily_return series and every PUBLIC symbol it holds on those dates, computed with @sigma/quant and
- * stored in one transaction. A symbol held by many portfolios is computed once per call.
+ * stored in one transaction. A symbol held by many portfolios is computed once per run and replica
+ * (see run-claims.ts), not once per portfolio or per item.
  */
 import { addTradingDays } from "@sigma/calendar";
 import type { PriceSource } from "@sigma/prices";
@@ -20,6 +21,7 @@ import {
   volRowComputable,
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
+import { type SharedWork, UNSHARED } from "./run-claims.js";
 
 /**
  * Trading days of history read before a call's first date, for portfolios and symbols alike. The
@@ -37,6 +39,8 @@ export interface VolatilityDeps {
   portfolios: PortfolioSource;
   prices: PriceSource;
   store: Pick<VolCorrStore, "replaceVolatility">;
+  /** The run's claims on symbol-dates: a symbol-date another call of the run computes is skipped here (default: none shared). */
+  shared?: SharedWork;
 }
 
 /** Phase 5 outcome with the split of its outputs. */
@@ -131,6 +135,40 @@ export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, si
     }
   });
 
+  // Symbol-dates are shared by every portfolio holding the symbol: compute only those no other call
+  // of the run has claimed (keys "symbol|date"); release them if this call fails.
+  const shared = deps.shared ?? UNSHARED;
+  const claimed = shared.claim([...symbolDates].flatMap(([sym, ds]) => [...ds].map((d) => `${sym}|${d}`)));
+  try {
+    return await computeAndStore(deps, cells, out, portfolioRows, claimedSymbolDates(claimed), signal);
+  } catch (err) {
+    shared.release(claimed);
+    throw err;
+  }
+}
+
+/** "symbol|date" keys back into symbol → dates. */
+function claimedSymbolDates(keys: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const k of keys) {
+    const i = k.lastIndexOf("|");
+    const sym = k.slice(0, i);
+    let ds = out.get(sym);
+    if (!ds) out.set(sym, (ds = new Set()));
+    ds.add(k.slice(i + 1));
+  }
+  return out;
+}
+
+/** The symbol part of phase 5 (one price read, one pass per symbol) and the one transactional write. */
+async function computeAndStore(
+  deps: VolatilityDeps,
+  cells: CellSet,
+  out: VolatilityOutcome,
+  portfolioRows: PortfolioVolRow[],
+  symbolDates: Map<string, Set<string>>,
+  signal: AbortSignal | undefined,
+): Promise<VolatilityOutcome> {
   const symbolRows: SymbolVolRow[] = [];
   const symbols = [...symbolDates.keys()].sort();
   if (symbols.length > 0) {
