@@ -112,7 +112,7 @@ export class PgRiskStore implements RiskRepository {
     if (cells.length === 0) return [];
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.position_ids, t.symbols, t.market_values, t.eligible, t.betas
+      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.position_ids, t.symbols, array_send(t.market_values) AS market_values, t.eligible, array_send(t.betas) AS betas
          FROM ${this.t("position_betas")} t
          JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::date[]) AS c(p, d)) c ON t.portfolio_id = c.p AND t.date = c.d
         ORDER BY t.portfolio_id, t.date`,
@@ -173,8 +173,8 @@ export class PgRiskStore implements RiskRepository {
     if (cells.length === 0) return [];
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.beta, t.dollar, t.covered, t.eligible, t.coverage_count,
-              t.coverage_value, t.no_coverage, t.data_quality_failure
+      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, array_send(t.beta) AS beta, array_send(t.dollar) AS dollar, t.covered, t.eligible,
+              array_send(t.coverage_count) AS coverage_count, array_send(t.coverage_value) AS coverage_value, t.no_coverage, t.data_quality_failure
          FROM ${this.t("factor_exposures")} t
          JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::date[]) AS c(p, d)) c ON t.portfolio_id = c.p AND t.date = c.d
         ORDER BY t.portfolio_id, t.date`,
@@ -251,8 +251,9 @@ export class PgRiskStore implements RiskRepository {
   async readStress(portfolioId: string, date: string): Promise<StoredStress | undefined> {
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT date::text AS date, scenario_id, nav, active_by_default, shocks, direct, direct_total, direct_pct, direct_loss_exceeds_nav,
-              correlated_available, correlated, correlated_total, correlated_pct, correlated_loss_exceeds_nav, implied_moves, etf_moves
+      `SELECT date::text AS date, scenario_id, nav, active_by_default, array_send(shocks) AS shocks, array_send(direct) AS direct, direct_total, direct_pct, direct_loss_exceeds_nav,
+              correlated_available, array_send(correlated) AS correlated, correlated_total, correlated_pct, correlated_loss_exceeds_nav,
+              array_send(implied_moves) AS implied_moves, array_send(etf_moves) AS etf_moves
          FROM ${this.t("stress_results")}
         WHERE portfolio_id = $1
           AND date = COALESCE($2::date, (SELECT max(date) FROM ${this.t("stress_results")} WHERE portfolio_id = $1))
