@@ -92,20 +92,19 @@ const CLASS: Record<string, InvestmentClass> = {
 
 /** The in-memory snapshot service: the reference's daily_return series and position values. */
 function fakeSnapshotClient() {
-  const calls = { getSnapshots: 0, getPositionValueRange: 0 };
+  const calls = { getReturnSeries: 0, getPositionValueRange: 0 };
   const transport = createRouterTransport(({ service }) => {
     service(SnapshotService, {
-      async getSnapshots(req) {
-        calls.getSnapshots++;
-        const name = NAMES.find((n) => ID[n] === req.portfolioId);
-        if (!name) throw new ConnectError(`portfolio ${req.portfolioId} not found`, Code.NotFound);
-        const pr = V.portfolios[name]!.portfolio_returns;
-        const snapshots = pr.dates.flatMap((date, i) =>
-          (req.startDate === "" || date >= req.startDate) && (req.endDate === "" || date <= req.endDate)
-            ? [{ portfolioId: req.portfolioId, date, dailyReturn: pr.daily_return[i] ?? 0 }]
-            : [],
-        );
-        return { snapshots };
+      async getReturnSeries(req) {
+        calls.getReturnSeries++;
+        const series = req.portfolioIds.map((id) => {
+          const name = NAMES.find((n) => ID[n] === id);
+          if (!name) throw new ConnectError(`portfolio ${id} not found`, Code.NotFound);
+          const pr = V.portfolios[name]!.portfolio_returns;
+          const keep = pr.dates.flatMap((date, i) => (date >= req.startDate && date <= req.endDate ? [i] : []));
+          return { portfolioId: id, dates: keep.map((i) => pr.dates[i]!), dailyReturns: keep.map((i) => pr.daily_return[i] ?? 0) };
+        });
+        return { series };
       },
       async getPositionValueRange(req) {
         calls.getPositionValueRange++;
@@ -253,8 +252,8 @@ describe("phases 5 and 6 against the Python reference on real Postgres", () => {
       ["GGIPX", "NO_PRICES"],
       ["NEAIX", "NO_PRICES"],
     ]);
-    // One snapshot read per portfolio, one marks read for the chunk, one price read for every symbol.
-    assert.equal(snapshot.calls.getSnapshots, NAMES.length);
+    // One return-series read and one marks read for the chunk, one price read for every symbol.
+    assert.equal(snapshot.calls.getReturnSeries, 1);
     assert.equal(prices.calls.length, 1);
     // Shared per-symbol work: SPY (held by two portfolios) is one row per date, not one per portfolio.
     const distinct = new Set(

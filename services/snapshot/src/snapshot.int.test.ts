@@ -317,6 +317,38 @@ describe("snapshot service against real market-data and Postgres", () => {
     }
   });
 
+  it("GetReturnSeries equals GetSnapshots' daily returns for many portfolios in one call, with the same validation and access", async () => {
+    const all = [...ids.values()];
+    const res = await risk.getReturnSeries({ portfolioIds: [...all, all[0]!], startDate: "2019-03-01", endDate: END });
+    assert.deepEqual(
+      res.series.map((s) => s.portfolioId),
+      all,
+      "one series per portfolio, request order, duplicates merged",
+    );
+    for (const s of res.series) {
+      const one = await admin.getSnapshots({ portfolioId: s.portfolioId, startDate: "2019-03-01", endDate: END });
+      assert.ok(one.snapshots.length > 0);
+      assert.deepEqual(
+        s.dates,
+        one.snapshots.map((x) => x.date),
+      );
+      assert.deepEqual(
+        s.dailyReturns,
+        one.snapshots.map((x) => x.dailyReturn),
+      );
+    }
+    // Before any snapshot: an empty series, not an error.
+    const early = await risk.getReturnSeries({ portfolioIds: [all[0]!], startDate: "2010-01-04", endDate: "2010-02-01" });
+    assert.deepEqual(early.series[0]?.dates, []);
+    const invalid = (e: unknown) => ConnectError.from(e).code === Code.InvalidArgument;
+    await assert.rejects(admin.getReturnSeries({ portfolioIds: [], startDate: "2019-01-02", endDate: END }), invalid);
+    await assert.rejects(admin.getReturnSeries({ portfolioIds: [all[0]!], startDate: "2015-01-02", endDate: "2019-12-31" }), invalid);
+    await assert.rejects(admin.getReturnSeries({ portfolioIds: ["nope"], startDate: "2019-01-02", endDate: END }), invalid);
+    await assert.rejects(bob.getReturnSeries({ portfolioIds: [all[0]!], startDate: END, endDate: END }), (e) => {
+      return ConnectError.from(e).code === Code.PermissionDenied;
+    });
+  });
+
   it("position values on the last date equal the reference; GetPositionValues returns the latest date", async () => {
     // Phase 2 already stored END's marks; phase 2.5 recomputes them to the same values.
     const before = await Promise.all([...ids.values()].map(valueChecksum));

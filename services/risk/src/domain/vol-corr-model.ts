@@ -214,8 +214,16 @@ export interface PortfolioReturns {
 
 /** Where phases 5 and 6 read portfolio data (the snapshot service in production, fakes in tests). */
 export interface PortfolioSource {
-  /** daily_return of every snapshot of the portfolio in [startDate, endDate], oldest first. */
-  snapshotReturns(portfolioId: string, startDate: string, endDate: string, signal?: AbortSignal): Promise<PortfolioReturns>;
+  /**
+   * daily_return of every snapshot in [startDate, endDate], oldest first, per portfolio (every
+   * requested portfolio is in the map; empty series without snapshots). One read for many portfolios.
+   */
+  returnSeries(
+    portfolioIds: readonly string[],
+    startDate: string,
+    endDate: string,
+    signal?: AbortSignal,
+  ): Promise<Map<string, PortfolioReturns>>;
   /** Marks of every (portfolio, date) with a snapshot in [startDate, endDate]. */
   positionMarks(portfolioIds: readonly string[], startDate: string, endDate: string, signal?: AbortSignal): Promise<DatedMarks[]>;
 }

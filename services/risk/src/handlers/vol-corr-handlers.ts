@@ -35,6 +35,7 @@ import {
   type CellSet,
   clustersFromLabels,
   type DatedMarks,
+  type PortfolioReturns,
   type PortfolioSource,
   type VolCorrOutcome,
   type VolRow,
@@ -139,11 +140,18 @@ async function snapshotCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
 /** {@link PortfolioSource} over the snapshot service's public RPCs. */
 export function snapshotPortfolioSource(client: Client<typeof SnapshotService>, batch = MARKS_PORTFOLIO_BATCH): PortfolioSource {
   return {
-    async snapshotReturns(portfolioId, startDate, endDate, signal) {
-      const res = await snapshotCall(`snapshots of portfolio ${portfolioId}`, () =>
-        client.getSnapshots({ portfolioId, startDate, endDate }, { signal }),
-      );
-      return { dates: res.snapshots.map((s) => s.date), dailyReturn: Float64Array.from(res.snapshots, (s) => s.dailyReturn) };
+    async returnSeries(portfolioIds, startDate, endDate, signal) {
+      const out = new Map<string, PortfolioReturns>();
+      for (let i = 0; i < portfolioIds.length; i += batch) {
+        const ids = portfolioIds.slice(i, i + batch);
+        const res = await snapshotCall(`return series of ${ids.length} portfolio(s)`, () =>
+          client.getReturnSeries({ portfolioIds: ids, startDate, endDate }, { signal }),
+        );
+        for (const r of res.series)
+          out.set(r.portfolioId.toLowerCase(), { dates: r.dates, dailyReturn: Float64Array.from(r.dailyReturns) });
+      }
+      for (const id of portfolioIds) if (!out.has(id)) out.set(id, { dates: [], dailyReturn: new Float64Array(0) });
+      return out;
     },
     async positionMarks(portfolioIds, startDate, endDate, signal) {
       const out: DatedMarks[] = [];

@@ -12,6 +12,7 @@ import {
   type CellSet,
   cellList,
   emptyVolRow,
+  type PortfolioReturns,
   type PortfolioSource,
   type PortfolioVolRow,
   publicSymbols,
@@ -30,9 +31,6 @@ import { type SharedWork, UNSHARED } from "./run-claims.js";
  * series with gaps, whose last 252 complete HAR rows reach further back.
  */
 export const VOL_LOOKBACK_TRADING_DAYS = 600;
-
-/** Portfolios whose snapshot series are read at the same time (one GetSnapshots call each). */
-export const SNAPSHOT_READ_CONCURRENCY = 4;
 
 /** What phase 5 needs. */
 export interface VolatilityDeps {
@@ -56,18 +54,13 @@ export interface VolatilityOutcome extends VolCorrOutcome {
   cellsWithoutMarks: number;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+/** The part of a return series in [start, end] (dates ascending). */
+function sliceReturns(r: PortfolioReturns, start: string, end: string): PortfolioReturns {
+  let a = 0;
+  while (a < r.dates.length && r.dates[a]! < start) a++;
+  let b = a;
+  while (b < r.dates.length && r.dates[b]! <= end) b++;
+  return { dates: r.dates.slice(a, b), dailyReturn: r.dailyReturn.slice(a, b) };
 }
 
 /**
@@ -93,10 +86,21 @@ export async function computeVolatility(deps: VolatilityDeps, cells: CellSet, si
   };
   const portfolioIds = [...cells.byPortfolio.keys()];
 
-  // Portfolio series: one GetSnapshots per portfolio over its own dates plus the lookback.
-  const series = await mapLimit(portfolioIds, SNAPSHOT_READ_CONCURRENCY, async (id) => {
+  // Portfolio series: one read for every portfolio of the call over the widest range, then each
+  // portfolio's own range (its dates plus the lookback), exactly what a read per portfolio returns.
+  const ranges = portfolioIds.map((id) => {
     const dates = cells.byPortfolio.get(id)!;
-    const r = await deps.portfolios.snapshotReturns(id, addTradingDays(dates[0]!, -VOL_LOOKBACK_TRADING_DAYS), dates.at(-1)!, signal);
+    return { start: addTradingDays(dates[0]!, -VOL_LOOKBACK_TRADING_DAYS), end: dates.at(-1)! };
+  });
+  const all = await deps.portfolios.returnSeries(
+    portfolioIds,
+    ranges.reduce((m, r) => (r.start < m ? r.start : m), ranges[0]!.start),
+    cells.maxDate,
+    signal,
+  );
+  const series = portfolioIds.map((id, k) => {
+    const dates = cells.byPortfolio.get(id)!;
+    const r = sliceReturns(all.get(id) ?? { dates: [], dailyReturn: new Float64Array(0) }, ranges[k]!.start, ranges[k]!.end);
     // The first snapshot read is either the portfolio's first (its 0 is not a return) or the edge of
     // the lookback, far enough back not to change any requested date's analytics.
     const index = new Map(r.dates.map((d, i) => [d, i]));

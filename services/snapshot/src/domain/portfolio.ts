@@ -69,6 +69,15 @@ export interface SnapshotRepository {
   /** Stored position values of a portfolio on `date` (file order). */
   readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]>;
   /**
+   * The stored daily returns of `portfolioIds` over [startDate, endDate], one packed series per
+   * portfolio that has a snapshot there (dates ascending), in one statement.
+   */
+  readReturnSeries(
+    portfolioIds: readonly string[],
+    startDate: string,
+    endDate: string,
+  ): Promise<Map<string, { dates: string[]; dailyReturns: number[] }>>;
+  /**
    * Every stored snapshot of `portfolioIds` in [startDate, endDate] with its position values, ordered
    * by portfolio id, date, then position file order; `complete` is false (and `days` partial) when the
    * answer would exceed `maxRows` joined rows (a snapshot without values counts as one).

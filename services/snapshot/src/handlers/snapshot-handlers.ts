@@ -242,6 +242,40 @@ function unknownToNotFound(err: unknown): never {
   throw err;
 }
 
+/**
+ * Validates a multi-portfolio range request (GetPositionValueRange, GetReturnSeries): 1 to
+ * {@link MAX_RANGE_PORTFOLIOS} portfolio ids (duplicates merged), both dates, start ≤ end, at most
+ * {@link MAX_RANGE_TRADING_DAYS} trading days.
+ *
+ * @throws InvalidArgumentError listing every violation.
+ */
+function validateRange(
+  req: { portfolioIds: readonly string[]; startDate: string; endDate: string },
+  rpc: string,
+): { ids: string[]; start: string; end: string } {
+  const violations: FieldViolation[] = [];
+  const n = req.portfolioIds.length;
+  if (n === 0) violations.push({ field: "portfolio_ids", description: "name at least one portfolio" });
+  if (n > MAX_RANGE_PORTFOLIOS)
+    violations.push({ field: "portfolio_ids", description: `at most ${MAX_RANGE_PORTFOLIOS} portfolios per call, got ${n}` });
+  const ids = n > MAX_RANGE_PORTFOLIOS ? [] : [...new Set(req.portfolioIds.map((id, i) => portfolioIdOf(id, `portfolio_ids[${i}]`)))];
+  if (!req.startDate) violations.push({ field: "start_date", description: "required (YYYY-MM-DD)" });
+  else dateOf(req.startDate, "start_date", violations);
+  if (!req.endDate) violations.push({ field: "end_date", description: "required (YYYY-MM-DD)" });
+  else dateOf(req.endDate, "end_date", violations);
+  const { startDate: start, endDate: end } = req;
+  if (isIsoDate(start) && isIsoDate(end)) {
+    if (start > end) violations.push({ field: "start_date", description: `${start} is after end_date ${end}` });
+    else if (toDayNumber(end) - toDayNumber(start) > MAX_RANGE_CALENDAR_PRECHECK || countTradingDays(start, end) > MAX_RANGE_TRADING_DAYS)
+      violations.push({
+        field: "end_date",
+        description: `the range ${start}..${end} holds more than ${MAX_RANGE_TRADING_DAYS} trading days: split it`,
+      });
+  }
+  if (violations.length) throw new InvalidArgumentError(`invalid ${rpc} request`, { violations });
+  return { ids, start, end };
+}
+
 /** The SnapshotService implementation over the use cases. */
 export function snapshotHandlers(deps: SnapshotHandlerDeps): Partial<ServiceImpl<typeof SnapshotService>> {
   const { store } = deps;
@@ -366,31 +400,24 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Partial<ServiceImpl
       return { date, values: (await store.readPositionValues(id, date)).map(positionValuePb) };
     },
 
+    async getReturnSeries(req, ctx) {
+      const principal = requirePrincipal(ctx);
+      const { ids, start, end } = validateRange(req, "GetReturnSeries");
+      await visiblePortfolios(store, principal, ids);
+      const series = await store.readReturnSeries(ids, start, end);
+      // The snapshot's daily return of a portfolio's first date is 0 by definition (stored as such).
+      return {
+        series: ids.map((id) => ({
+          portfolioId: id,
+          dates: series.get(id)?.dates ?? [],
+          dailyReturns: series.get(id)?.dailyReturns ?? [],
+        })),
+      };
+    },
+
     async getPositionValueRange(req, ctx) {
       const principal = requirePrincipal(ctx);
-      const violations: FieldViolation[] = [];
-      const n = req.portfolioIds.length;
-      if (n === 0) violations.push({ field: "portfolio_ids", description: "name at least one portfolio" });
-      if (n > MAX_RANGE_PORTFOLIOS)
-        violations.push({ field: "portfolio_ids", description: `at most ${MAX_RANGE_PORTFOLIOS} portfolios per call, got ${n}` });
-      const ids = n > MAX_RANGE_PORTFOLIOS ? [] : [...new Set(req.portfolioIds.map((id, i) => portfolioIdOf(id, `portfolio_ids[${i}]`)))];
-      if (!req.startDate) violations.push({ field: "start_date", description: "required (YYYY-MM-DD)" });
-      else dateOf(req.startDate, "start_date", violations);
-      if (!req.endDate) violations.push({ field: "end_date", description: "required (YYYY-MM-DD)" });
-      else dateOf(req.endDate, "end_date", violations);
-      const { startDate: start, endDate: end } = req;
-      if (isIsoDate(start) && isIsoDate(end)) {
-        if (start > end) violations.push({ field: "start_date", description: `${start} is after end_date ${end}` });
-        else if (
-          toDayNumber(end) - toDayNumber(start) > MAX_RANGE_CALENDAR_PRECHECK ||
-          countTradingDays(start, end) > MAX_RANGE_TRADING_DAYS
-        )
-          violations.push({
-            field: "end_date",
-            description: `the range ${start}..${end} holds more than ${MAX_RANGE_TRADING_DAYS} trading days: split it`,
-          });
-      }
-      if (violations.length) throw new InvalidArgumentError("invalid GetPositionValueRange request", { violations });
+      const { ids, start, end } = validateRange(req, "GetPositionValueRange");
       await visiblePortfolios(store, principal, ids);
       const { days, complete } = await store.readPositionValueRange(ids, start, end, MAX_RANGE_VALUES);
       if (!complete)

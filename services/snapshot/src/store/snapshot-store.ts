@@ -278,6 +278,28 @@ export class PgSnapshotStore implements SnapshotRepository {
     return rows.map(markOf);
   }
 
+  async readReturnSeries(
+    portfolioIds: readonly string[],
+    startDate: string,
+    endDate: string,
+  ): Promise<Map<string, { dates: string[]; dailyReturns: number[] }>> {
+    const out = new Map<string, { dates: string[]; dailyReturns: number[] }>();
+    if (portfolioIds.length === 0) return out;
+    const rows = await queryRows<{ portfolio_id: string; date: string; daily_return: number | string | null }>(
+      this.db,
+      `SELECT portfolio_id::text AS portfolio_id, date::text AS date, daily_return FROM ${this.t("snapshots")}
+        WHERE portfolio_id = ANY($1::uuid[]) AND date BETWEEN $2::date AND $3::date ORDER BY portfolio_id, date`,
+      [portfolioIds, startDate, endDate],
+    );
+    for (const r of rows) {
+      let series = out.get(r.portfolio_id);
+      if (!series) out.set(r.portfolio_id, (series = { dates: [], dailyReturns: [] }));
+      series.dates.push(r.date);
+      series.dailyReturns.push(r.daily_return === null ? Number.NaN : Number(r.daily_return));
+    }
+    return out;
+  }
+
   async readPositionValueRange(
     portfolioIds: readonly string[],
     startDate: string,
