@@ -17,7 +17,8 @@ import { ColumnValueError } from "./pg-types.js";
 
 const REAL_PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-const DDL = `(k int4 PRIMARY KEY, s text, d date, x float8, y float8, i2 int2, i8 int8, b bool, j jsonb, raw bytea, v varchar(40), u uuid)`;
+const DDL = `(k int4 PRIMARY KEY, s text, d date, x float8, y float8, i2 int2, i8 int8, b bool, j jsonb, raw bytea, v varchar(40), u uuid,
+  fa float8[], ta text[], ba bool[], ia int4[], sa int2[])`;
 const spec = (table: string): UpsertSpec => ({
   table,
   columns: [
@@ -33,6 +34,11 @@ const spec = (table: string): UpsertSpec => ({
     { name: "raw", pgType: "bytea" },
     { name: "v", pgType: "varchar" },
     { name: "u", pgType: "uuid" },
+    { name: "fa", pgType: "float8[]" },
+    { name: "ta", pgType: "text[]" },
+    { name: "ba", pgType: "bool[]" },
+    { name: "ia", pgType: "int4[]" },
+    { name: "sa", pgType: "int2[]" },
   ],
   conflict: ["k"],
 });
@@ -94,6 +100,11 @@ function randomRows(seed: number, first: number, n: number) {
     raw: [] as (Uint8Array | null)[],
     v: [] as (string | null)[],
     u: [] as (string | null)[],
+    fa: [] as (Float64Array | number[] | null)[],
+    ta: [] as (string[] | null)[],
+    ba: [] as (boolean[] | null)[],
+    ia: [] as (number[] | null)[],
+    sa: [] as (Float64Array | null)[],
   };
   for (let i = 0; i < n; i++) {
     rows.k.push(first + i);
@@ -128,6 +139,17 @@ function randomRows(seed: number, first: number, n: number) {
     const hex = Array.from({ length: 32 }, () => "0123456789abcdef"[Math.floor(r() * 16)]).join("");
     const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     rows.u.push(r() < 0.2 ? null : r() < 0.5 ? uuid : uuid.toUpperCase());
+    // Packed arrays: NaN elements are values (kept, not NULL); empty arrays and NULL arrays too.
+    const len = Math.floor(r() * 6);
+    const elems = Array.from({ length: len }, () => {
+      const x = float();
+      return x === null || x === undefined ? Number.NaN : x;
+    });
+    rows.fa.push(r() < 0.1 ? null : r() < 0.5 ? Float64Array.from(elems) : elems);
+    rows.ta.push(r() < 0.1 ? null : Array.from({ length: len }, () => pick(TEXTS)));
+    rows.ba.push(r() < 0.1 ? null : Array.from({ length: len }, () => r() < 0.5));
+    rows.ia.push(r() < 0.1 ? null : Array.from({ length: len }, () => pick([-2147483648, 2147483647, 0, Math.floor(r() * 1000)])));
+    rows.sa.push(r() < 0.1 ? null : Float64Array.from({ length: len }, () => pick([-32768, 32767, 0, -1])));
   }
   return rows;
 }
@@ -230,6 +252,12 @@ describe("bulkWrite (COPY) on real Postgres", () => {
     const bad = randomRows(10, 0, 5);
     bad.d[3] = "2024-02-30";
     await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), bad, { mode: "insert" }), ColumnValueError);
+    const badElement = randomRows(10, 0, 5);
+    badElement.ia[4] = [1, 2.5];
+    await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), badElement, { mode: "insert" }), /ia\[4\]: expected integer elements/);
+    const badArray = randomRows(10, 0, 5);
+    (badArray.ta as unknown[])[0] = "{not,an,array}";
+    await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), badArray, { mode: "insert" }), /ta\[0\]: expected an array/);
     const badUuid = randomRows(10, 0, 5);
     badUuid.u[1] = "not-a-uuid";
     await assert.rejects(bulkWrite(pool, spec(`${schema}.via_copy`), badUuid, { mode: "insert" }), /u\[1\]: not a uuid/);

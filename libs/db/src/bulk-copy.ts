@@ -32,7 +32,15 @@ import {
   validateSpec,
 } from "./bulk-upsert.js";
 import { quoteIdent, quoteQualified } from "./identifiers.js";
-import { ColumnValueError, type ColumnSpec, converterFor, type Converter, type PgType } from "./pg-types.js";
+import {
+  type ArrayPgType,
+  ColumnValueError,
+  type ColumnSpec,
+  converterFor,
+  type Converter,
+  isArrayPgType,
+  type PgType,
+} from "./pg-types.js";
 import { isEntityManager, isQueryRunner, queryRows, withTransaction, type PgLike, type Queryable } from "./queryable.js";
 import { toColumnar, type Columnar, type RowsInput } from "./rows.js";
 
@@ -67,6 +75,11 @@ const COPY_TYPES: ReadonlySet<PgType> = new Set<PgType>([
   "json",
   "jsonb",
   "bytea",
+  "float8[]",
+  "int4[]",
+  "int2[]",
+  "bool[]",
+  "text[]",
 ]);
 
 /** `format_type()` spelling of each COPY type: a direct COPY needs the table's types to be exactly these. */
@@ -83,6 +96,11 @@ const FORMAT_TYPE: Record<string, (t: string) => boolean> = {
   json: (t) => t === "json",
   jsonb: (t) => t === "jsonb",
   bytea: (t) => t === "bytea",
+  "float8[]": (t) => t === "double precision[]",
+  "int4[]": (t) => t === "integer[]",
+  "int2[]": (t) => t === "smallint[]",
+  "bool[]": (t) => t === "boolean[]",
+  "text[]": (t) => t === "text[]",
 };
 
 /** Target size of one chunk handed to the COPY stream (bounded memory whatever the row count). */
@@ -461,6 +479,7 @@ interface FieldWriter {
  */
 function fieldWriter(column: ColumnSpec, values: ArrayLike<unknown>): FieldWriter {
   const name = column.name;
+  if (isArrayPgType(column.pgType)) return arrayWriter(column.pgType, name, values);
   if (values instanceof Float64Array && column.pgType === "float8") {
     return {
       fixedBytes: 12,
@@ -514,6 +533,93 @@ function fieldWriter(column: ColumnSpec, values: ArrayLike<unknown>): FieldWrite
       } else {
         encode(out, v, name, r);
       }
+    },
+  };
+}
+
+/** Element type oid and element writer of each array type (checks as the unnest path's converters). */
+const ARRAY_ELEMENTS: Record<ArrayPgType, { oid: number; write: (out: Out, x: unknown, column: string, index: number) => void }> = {
+  "float8[]": {
+    oid: 701,
+    write(out, x, column, index) {
+      if (typeof x !== "number") throw new ColumnValueError(column, index, `expected number elements, got ${typeof x}`);
+      out.ensure(12);
+      out.view.setInt32(out.off, 8);
+      out.view.setFloat64(out.off + 4, x); // NaN stays NaN: an element is a value, not an absence
+      out.off += 12;
+    },
+  },
+  "int4[]": { oid: 23, write: intElement(4) },
+  "int2[]": { oid: 21, write: intElement(2) },
+  "bool[]": {
+    oid: 16,
+    write(out, x, column, index) {
+      if (typeof x !== "boolean" && x !== 0 && x !== 1) throw new ColumnValueError(column, index, "expected boolean elements");
+      out.ensure(5);
+      out.view.setInt32(out.off, 1);
+      out.buf[out.off + 4] = x ? 1 : 0;
+      out.off += 5;
+    },
+  },
+  "text[]": {
+    oid: 25,
+    write(out, x, column, index) {
+      if (typeof x !== "string") throw new ColumnValueError(column, index, `expected string elements, got ${typeof x}`);
+      textEncoder(out, x, column, index);
+    },
+  },
+};
+
+function intElement(bytes: 2 | 4): (out: Out, x: unknown, column: string, index: number) => void {
+  const lo = bytes === 4 ? -2_147_483_648 : -32_768;
+  const hi = bytes === 4 ? 2_147_483_647 : 32_767;
+  return (out, x, column, index) => {
+    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < lo || x > hi) {
+      throw new ColumnValueError(column, index, `expected integer elements in [${lo}, ${hi}], got ${String(x)}`);
+    }
+    out.ensure(4 + bytes);
+    out.view.setInt32(out.off, bytes);
+    if (bytes === 4) out.view.setInt32(out.off + 4, x);
+    else out.view.setInt16(out.off + 4, x);
+    out.off += 4 + bytes;
+  };
+}
+
+/**
+ * A one-dimensional array column in Postgres' binary array format: the field length, then ndim (0 for
+ * an empty array), a has-nulls flag (0: null elements are not supported), the element oid, the size
+ * and lower bound (1), then each element as length + bytes. A null/undefined value is a NULL array.
+ */
+function arrayWriter(pgType: ArrayPgType, name: string, values: ArrayLike<unknown>): FieldWriter {
+  const element = ARRAY_ELEMENTS[pgType];
+  return {
+    fixedBytes: 0,
+    write(out, r) {
+      const v = values[r];
+      if (v === null || v === undefined) {
+        out.ensure(4);
+        out.view.setInt32(out.off, -1);
+        out.off += 4;
+        return;
+      }
+      if (typeof v === "string" || typeof (v as ArrayLike<unknown>).length !== "number") {
+        throw new ColumnValueError(name, r, `expected an array, got ${typeof v}`);
+      }
+      const a = v as ArrayLike<unknown>;
+      out.ensure(24);
+      const start = out.off;
+      out.view.setInt32(start + 4, a.length === 0 ? 0 : 1);
+      out.view.setInt32(start + 8, 0);
+      out.view.setInt32(start + 12, element.oid);
+      out.off = start + 16;
+      if (a.length > 0) {
+        out.view.setInt32(out.off, a.length);
+        out.view.setInt32(out.off + 4, 1);
+        out.off += 8;
+      }
+      for (let i = 0; i < a.length; i++) element.write(out, a[i], name, r);
+      // ensure() may have moved the buffer: write the field length through the current view.
+      out.view.setInt32(start, out.off - start - 4);
     },
   };
 }

@@ -6,7 +6,7 @@
 import { bulkWrite } from "./bulk-copy.js";
 import { BulkWriteError, DEFAULT_BATCH_SIZE, errorText, type BulkWriteOptions, type UpsertSpec } from "./bulk-upsert.js";
 import { quoteIdent, quoteQualified } from "./identifiers.js";
-import { assertPgType, toPgArray, type ColumnSpec } from "./pg-types.js";
+import { assertPgType, isArrayPgType, toPgArray, type ColumnSpec } from "./pg-types.js";
 import { queryRows, withTransaction, type Queryable } from "./queryable.js";
 import { toColumnar, type RowsInput } from "./rows.js";
 
@@ -26,7 +26,10 @@ export interface DeleteSpec {
  */
 export function buildDeleteSql(spec: DeleteSpec): string {
   if (spec.keys.length === 0) throw new TypeError(`${spec.table}: delete needs at least one key column`);
-  for (const k of spec.keys) assertPgType(k.pgType);
+  for (const k of spec.keys) {
+    assertPgType(k.pgType);
+    if (isArrayPgType(k.pgType)) throw new TypeError(`${spec.table}: key column ${k.name} cannot be an array (${k.pgType})`);
+  }
   const cols = spec.keys.map((k) => quoteIdent(k.name));
   const arrays = spec.keys.map((k, i) => `$${i + 1}::${k.pgType}[]`);
   const match = cols.map((c) => `target.${c} = k.${c}`).join(" AND ");
@@ -117,7 +120,7 @@ export async function replaceRows(
     const col = spec.columns.find((c) => c.name === name);
     if (!col) throw new TypeError(`${spec.table}: scope column ${name} is not a written column`);
     // json has no `=` operator and jsonb scope keys would be stringified twice: not worth supporting.
-    if (col.pgType === "json" || col.pgType === "jsonb") {
+    if (col.pgType === "json" || col.pgType === "jsonb" || isArrayPgType(col.pgType)) {
       throw new TypeError(`${spec.table}: scope column ${name} cannot be ${col.pgType}`);
     }
     return col;

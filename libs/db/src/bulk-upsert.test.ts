@@ -64,6 +64,19 @@ describe("buildUpsertSql", () => {
     assert.ok(sql.includes('"a""; DROP TABLE x; --"'));
   });
 
+  it("sends array columns as literal text[] parameters cast back in the select list", () => {
+    const sql = buildUpsertSql({
+      table: "risk.position_betas",
+      columns: [
+        { name: "date", pgType: "date" },
+        { name: "betas", pgType: "float8[]" },
+      ],
+      conflict: ["date"],
+    });
+    assert.match(sql, /SELECT u\.c0, u\.c1::float8\[\] FROM unnest\(\$1::date\[\], \$2::text\[\]\) AS u\(c0, c1\)/);
+    assert.throws(() => buildDeleteSql({ table: "t", keys: [{ name: "k", pgType: "text[]" }] }), /cannot be an array/);
+  });
+
   it("rejects invalid specs", () => {
     assert.throws(() => buildUpsertSql({ ...prices, conflict: [] }), /conflict columns are required/);
     assert.throws(() => buildUpsertSql({ ...prices, conflict: ["nope"] }), /conflict column nope/);

@@ -6,7 +6,7 @@
  * TypeORM's repository.upsert) and works unchanged over the embedded PGlite socket, where COPY does not.
  */
 import { quoteIdent, quoteQualified } from "./identifiers.js";
-import { assertPgType, toPgArray, type ColumnSpec } from "./pg-types.js";
+import { assertPgType, isArrayPgType, toPgArray, type ColumnSpec } from "./pg-types.js";
 import { queryRows, withTransaction, type Queryable } from "./queryable.js";
 import { toColumnar, type RowsInput } from "./rows.js";
 
@@ -88,8 +88,19 @@ export function validateSpec(spec: UpsertSpec): { update: readonly string[] } {
  * @throws TypeError for an invalid spec (unknown type, duplicate or unknown columns, empty conflict).
  */
 export function buildUpsertSql(spec: UpsertSpec): string {
-  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`);
-  return buildWriteSql(spec, `SELECT * FROM unnest(${arrays.join(", ")})`, "upsert");
+  return buildWriteSql(spec, unnestSource(spec.columns), "upsert");
+}
+
+/**
+ * The row source of the unnest path: `SELECT ... FROM unnest($1::t1[], ...)`, one array parameter per
+ * column. An array column's values travel as literals in a `text[]` parameter and are cast back in
+ * the select list (`unnest` of a two-dimensional parameter would flatten it). Pure.
+ */
+export function unnestSource(columns: readonly ColumnSpec[]): string {
+  const params = columns.map((c, i) => `$${i + 1}::${isArrayPgType(c.pgType) ? "text" : c.pgType}[]`);
+  if (!columns.some((c) => isArrayPgType(c.pgType))) return `SELECT * FROM unnest(${params.join(", ")})`;
+  const select = columns.map((c, i) => (isArrayPgType(c.pgType) ? `u.c${i}::${c.pgType}` : `u.c${i}`));
+  return `SELECT ${select.join(", ")} FROM unnest(${params.join(", ")}) AS u(${columns.map((_, i) => `c${i}`).join(", ")})`;
 }
 
 /**
@@ -157,8 +168,7 @@ export async function unnestWrite(
   options: BulkWriteOptions,
   mode: "upsert" | "insert",
 ): Promise<number> {
-  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.pgType}[]`);
-  const sql = buildWriteSql(spec, `SELECT * FROM unnest(${arrays.join(", ")})`, mode);
+  const sql = buildWriteSql(spec, unnestSource(spec.columns), mode);
   const data = toColumnar(spec.columns, rows);
   if (data.length === 0) return 0;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;

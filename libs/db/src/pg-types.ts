@@ -10,6 +10,12 @@
  *   `-0` is sent as the string `"-0"` so its sign survives (a bare number would print as `0`).
  * - `json`/`jsonb`: `null`/`undefined` become SQL NULL (not the JSON literal `null`); other values are
  *   `JSON.stringify`-ed here, so nested JS arrays are never mistaken for Postgres arrays.
+ * - One-dimensional array columns (`float8[]`, `int4[]`, `int2[]`, `bool[]`, `text[]`: packed rows such
+ *   as a portfolio-date's betas): the value is an array-like (typed arrays welcome); `null`/`undefined`
+ *   is a NULL array. Elements are values, not absences: a `NaN` element stays `NaN` in a `float8[]`
+ *   (the packed analytics use it for "not computable"), and null elements are not supported. On the
+ *   unnest path an array travels as its literal text (`{1.5,NaN}`) in a `text[]` parameter and is cast
+ *   in SQL, because `unnest` cannot yield arrays from a two-dimensional parameter; COPY sends it binary.
  */
 
 /** Postgres types supported as bulk-helper columns (names as accepted in an `::type[]` cast). */
@@ -29,7 +35,16 @@ export type PgType =
   | "bool"
   | "json"
   | "jsonb"
-  | "bytea";
+  | "bytea"
+  | ArrayPgType;
+
+/** One-dimensional array column types (see the null rules above). */
+export type ArrayPgType = "float8[]" | "int4[]" | "int2[]" | "bool[]" | "text[]";
+
+/** Whether a column type is an array type. */
+export function isArrayPgType(t: PgType): t is ArrayPgType {
+  return t.endsWith("[]");
+}
 
 /** A column of a bulk write: its name and its Postgres type. */
 export interface ColumnSpec {
@@ -69,6 +84,11 @@ const PG_TYPES: ReadonlySet<string> = new Set<PgType>([
   "json",
   "jsonb",
   "bytea",
+  "float8[]",
+  "int4[]",
+  "int2[]",
+  "bool[]",
+  "text[]",
 ]);
 
 /**
@@ -157,6 +177,52 @@ const toBytea: Converter = (v, column, index) => {
   throw new ColumnValueError(column, index, `expected a Uint8Array, got ${describe(v)}`);
 };
 
+/** A float element as Postgres reads it back exactly: shortest round-trip digits, NaN and ±Infinity spelled. */
+function floatElement(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Number.POSITIVE_INFINITY) return "Infinity";
+  if (x === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return Object.is(x, -0) ? "-0" : String(x);
+}
+
+function arrayConverter(element: (x: unknown, column: string, index: number) => string): Converter {
+  return (v, column, index) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === "string" || typeof (v as ArrayLike<unknown>).length !== "number") {
+      throw new ColumnValueError(column, index, `expected an array, got ${describe(v)}`);
+    }
+    const a = v as ArrayLike<unknown>;
+    const parts = new Array<string>(a.length);
+    for (let i = 0; i < a.length; i++) parts[i] = element(a[i], column, index);
+    return `{${parts.join(",")}}`;
+  };
+}
+
+const floatArray = arrayConverter((x, column, index) => {
+  if (typeof x !== "number") throw new ColumnValueError(column, index, `expected number elements, got ${describe(x)}`);
+  return floatElement(x);
+});
+
+function intArray(lo: number, hi: number): Converter {
+  return arrayConverter((x, column, index) => {
+    if (typeof x !== "number" || !Number.isSafeInteger(x) || x < lo || x > hi) {
+      throw new ColumnValueError(column, index, `expected integer elements in [${lo}, ${hi}], got ${describe(x)}`);
+    }
+    return String(x);
+  });
+}
+
+const boolArray = arrayConverter((x, column, index) => {
+  if (typeof x !== "boolean" && x !== 0 && x !== 1)
+    throw new ColumnValueError(column, index, `expected boolean elements, got ${describe(x)}`);
+  return x ? "t" : "f";
+});
+
+const textArray = arrayConverter((x, column, index) => {
+  if (typeof x !== "string") throw new ColumnValueError(column, index, `expected string elements, got ${describe(x)}`);
+  return `"${x.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+});
+
 const CONVERTERS: Record<PgType, Converter> = {
   text: toText,
   varchar: toText,
@@ -174,6 +240,11 @@ const CONVERTERS: Record<PgType, Converter> = {
   json: toJson,
   jsonb: toJson,
   bytea: toBytea,
+  "float8[]": floatArray,
+  "int4[]": intArray(-2_147_483_648, 2_147_483_647),
+  "int2[]": intArray(-32_768, 32_767),
+  "bool[]": boolArray,
+  "text[]": textArray,
 };
 
 /**
