@@ -78,7 +78,10 @@ const RANGE_MARK_SELECT = `v.position_id, v.symbol, v.quantity, v.last_price, v.
 /** Sorts one day's marks by position file order (`order[i]` is marks[i]'s ordinal), then position id, in place. */
 function sortMarks(marks: PositionMark[], order: readonly number[]): void {
   const idx = marks.map((_, i) => i);
-  idx.sort((a, b) => order[a]! - order[b]! || (marks[a]!.positionId < marks[b]!.positionId ? -1 : marks[a]!.positionId > marks[b]!.positionId ? 1 : 0));
+  idx.sort(
+    (a, b) =>
+      order[a]! - order[b]! || (marks[a]!.positionId < marks[b]!.positionId ? -1 : marks[a]!.positionId > marks[b]!.positionId ? 1 : 0),
+  );
   const sorted = idx.map((i) => marks[i]!);
   for (let i = 0; i < marks.length; i++) marks[i] = sorted[i]!;
 }
