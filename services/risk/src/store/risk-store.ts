@@ -1,16 +1,27 @@
 /**
- * The risk service's core tables: packed rows written one `unnest` statement per chunk, every call
- * in one transaction (never a half-written phase), replaced by primary key on recompute.
+ * The risk service's core tables: packed rows written by one bulk write per call (binary COPY on
+ * Postgres, unnest on PGlite), every call in one transaction (never a half-written phase), replaced by
+ * primary key on recompute.
  */
-import { queryRows, type Queryable, retryTransientFailures, withTransaction } from "@sigma/db";
+import { bulkWrite, type ColumnSpec, queryRows, type Queryable, retryTransientFailures, withTransaction } from "@sigma/db";
 import { RISK_FACTOR_COUNT } from "@sigma/quant";
 import type { ExposureRow, PositionBetaRow, RiskRepository, ScenarioOutcome, StoredStress } from "../domain/ports.js";
-import { boolArrayLiteral, floatArrayLiteral, floats, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
+import { floatArrayLiteral, floats } from "./pg-arrays.js";
 
 /** Array elements per statement: keeps one bind message in the tens of MB at most. */
 export const MAX_ELEMENTS_PER_STATEMENT = 1_000_000;
 /** Rows per statement, whatever their size. */
 export const MAX_ROWS_PER_STATEMENT = 5_000;
+
+/**
+ * Rows per statement of the unnest path (PGlite) so one statement carries at most
+ * MAX_ELEMENTS_PER_STATEMENT array elements (COPY streams in 1 MiB chunks whatever the size).
+ */
+function batchFor<T>(rows: readonly T[], size: (r: T) => number): number {
+  let widest = 1;
+  for (const r of rows) widest = Math.max(widest, size(r));
+  return Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_ELEMENTS_PER_STATEMENT / widest)));
+}
 
 /** Splits rows into statements of at most MAX_ROWS_PER_STATEMENT rows and ~MAX_ELEMENTS_PER_STATEMENT elements. */
 function* chunks<T>(rows: readonly T[], size: (r: T) => number): Generator<T[]> {
@@ -28,6 +39,33 @@ function* chunks<T>(rows: readonly T[], size: (r: T) => number): Generator<T[]> 
   }
   if (cur.length) yield cur;
 }
+
+/** position_betas as written (types equal the table's, so COPY goes straight in). */
+const POSITION_BETA_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  { name: "nav", pgType: "float8" },
+  { name: "position_ids", pgType: "text[]" },
+  { name: "symbols", pgType: "text[]" },
+  { name: "market_values", pgType: "float8[]" },
+  { name: "eligible", pgType: "bool[]" },
+  { name: "betas", pgType: "float8[]" },
+];
+
+/** factor_exposures as written. */
+const EXPOSURE_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  { name: "nav", pgType: "float8" },
+  { name: "beta", pgType: "float8[]" },
+  { name: "dollar", pgType: "float8[]" },
+  { name: "covered", pgType: "int4[]" },
+  { name: "eligible", pgType: "int4" },
+  { name: "coverage_count", pgType: "float8[]" },
+  { name: "coverage_value", pgType: "float8[]" },
+  { name: "no_coverage", pgType: "bool[]" },
+  { name: "data_quality_failure", pgType: "bool" },
+];
 
 const n = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
@@ -75,36 +113,39 @@ export class PgRiskStore implements RiskRepository {
     return `${this.schema}.${name}`;
   }
 
+  /**
+   * Deletes the rows of the given (portfolio, date) keys in one statement, so the new rows go straight
+   * in by COPY (replace by primary key, as an upsert would, without a staging table).
+   */
+  private async deleteKeys(tx: Queryable, table: string, keys: readonly { portfolioId: string; date: string }[]): Promise<void> {
+    await queryRows(
+      tx,
+      `WITH d AS (DELETE FROM ${this.t(table)} t USING unnest($1::uuid[], $2::date[]) AS c(p, d)
+                   WHERE t.portfolio_id = c.p AND t.date = c.d RETURNING 1) SELECT count(*)::int AS n FROM d`,
+      [keys.map((k) => k.portfolioId), keys.map((k) => k.date)],
+    );
+  }
+
   async replacePositionBetas(rows: readonly PositionBetaRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     return withTransaction(this.db, async (tx) => {
-      let written = 0;
-      for (const chunk of chunks(rows, (r) => r.positionIds.length * (RISK_FACTOR_COUNT + 4))) {
-        const [res] = await queryRows<{ n: number }>(
-          tx,
-          `WITH w AS (
-             INSERT INTO ${this.t("position_betas")} AS t (portfolio_id, date, nav, position_ids, symbols, market_values, eligible, betas)
-             SELECT u.p, u.d, u.nav, u.ids::text[], u.sy::text[], u.mv::float8[], u.el::bool[], u.b::float8[]
-               FROM unnest($1::uuid[], $2::date[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                    AS u(p, d, nav, ids, sy, mv, el, b)
-             ON CONFLICT (portfolio_id, date) DO UPDATE SET nav = EXCLUDED.nav, position_ids = EXCLUDED.position_ids,
-               symbols = EXCLUDED.symbols, market_values = EXCLUDED.market_values, eligible = EXCLUDED.eligible, betas = EXCLUDED.betas
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM w`,
-          [
-            chunk.map((r) => r.portfolioId),
-            chunk.map((r) => r.date),
-            chunk.map((r) => r.nav),
-            chunk.map((r) => textArrayLiteral(r.positionIds)),
-            chunk.map((r) => textArrayLiteral(r.symbols)),
-            chunk.map((r) => floatArrayLiteral(r.marketValues)),
-            chunk.map((r) => boolArrayLiteral(r.eligible)),
-            chunk.map((r) => floatArrayLiteral(r.betas)),
-          ],
-        );
-        written += res!.n;
-      }
-      return written;
+      await this.deleteKeys(tx, "position_betas", rows);
+      // Binary COPY on Postgres (no decimal text for the packed floats), unnest on the embedded PGlite.
+      return bulkWrite(
+        tx,
+        { table: this.t("position_betas"), columns: POSITION_BETA_COLUMNS, conflict: ["portfolio_id", "date"] },
+        {
+          portfolio_id: rows.map((r) => r.portfolioId),
+          date: rows.map((r) => r.date),
+          nav: rows.map((r) => r.nav),
+          position_ids: rows.map((r) => r.positionIds),
+          symbols: rows.map((r) => r.symbols),
+          market_values: rows.map((r) => r.marketValues),
+          eligible: rows.map((r) => r.eligible),
+          betas: rows.map((r) => r.betas),
+        },
+        { mode: "insert", atomic: false, batchSize: batchFor(rows, (r) => r.positionIds.length * (RISK_FACTOR_COUNT + 4)) },
+      );
     });
   }
 
@@ -133,39 +174,25 @@ export class PgRiskStore implements RiskRepository {
   async replaceExposures(rows: readonly ExposureRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     return withTransaction(this.db, async (tx) => {
-      let written = 0;
-      for (const chunk of chunks(rows, () => 6 * RISK_FACTOR_COUNT)) {
-        const [res] = await queryRows<{ n: number }>(
-          tx,
-          `WITH w AS (
-             INSERT INTO ${this.t("factor_exposures")} AS t (portfolio_id, date, nav, beta, dollar, covered, eligible, coverage_count,
-                                                            coverage_value, no_coverage, data_quality_failure)
-             SELECT u.p, u.d, u.nav, u.b::float8[], u.dl::float8[], u.cv::int4[], u.el, u.cc::float8[], u.cval::float8[], u.nc::bool[], u.dq
-               FROM unnest($1::uuid[], $2::date[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::text[], $9::text[],
-                           $10::text[], $11::bool[]) AS u(p, d, nav, b, dl, cv, el, cc, cval, nc, dq)
-             ON CONFLICT (portfolio_id, date) DO UPDATE SET nav = EXCLUDED.nav, beta = EXCLUDED.beta, dollar = EXCLUDED.dollar,
-               covered = EXCLUDED.covered, eligible = EXCLUDED.eligible, coverage_count = EXCLUDED.coverage_count,
-               coverage_value = EXCLUDED.coverage_value, no_coverage = EXCLUDED.no_coverage,
-               data_quality_failure = EXCLUDED.data_quality_failure
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM w`,
-          [
-            chunk.map((r) => r.portfolioId),
-            chunk.map((r) => r.date),
-            chunk.map((r) => r.nav),
-            chunk.map((r) => floatArrayLiteral(r.beta)),
-            chunk.map((r) => floatArrayLiteral(r.dollar)),
-            chunk.map((r) => intArrayLiteral(r.covered)),
-            chunk.map((r) => r.eligible),
-            chunk.map((r) => floatArrayLiteral(r.coverageCount)),
-            chunk.map((r) => floatArrayLiteral(r.coverageValue)),
-            chunk.map((r) => boolArrayLiteral(r.noCoverage)),
-            chunk.map((r) => r.dataQualityFailure),
-          ],
-        );
-        written += res!.n;
-      }
-      return written;
+      await this.deleteKeys(tx, "factor_exposures", rows);
+      return bulkWrite(
+        tx,
+        { table: this.t("factor_exposures"), columns: EXPOSURE_COLUMNS, conflict: ["portfolio_id", "date"] },
+        {
+          portfolio_id: rows.map((r) => r.portfolioId),
+          date: rows.map((r) => r.date),
+          nav: rows.map((r) => r.nav),
+          beta: rows.map((r) => r.beta),
+          dollar: rows.map((r) => r.dollar),
+          covered: rows.map((r) => r.covered),
+          eligible: rows.map((r) => r.eligible),
+          coverage_count: rows.map((r) => r.coverageCount),
+          coverage_value: rows.map((r) => r.coverageValue),
+          no_coverage: rows.map((r) => r.noCoverage),
+          data_quality_failure: rows.map((r) => r.dataQualityFailure),
+        },
+        { mode: "insert", atomic: false, batchSize: batchFor(rows, () => 6 * RISK_FACTOR_COUNT) },
+      );
     });
   }
 

@@ -20,6 +20,8 @@
  * round-trip form and Postgres 12+ prints them the same way, so values come back bit-exact.
  */
 import {
+  bulkWrite,
+  type ColumnSpec,
   migrationSchema as schemaOf,
   queryRows,
   type Queryable,
@@ -31,7 +33,7 @@ import {
 import type { CorrelationExclusion } from "@sigma/quant";
 import type { DataSource, MigrationInterface, QueryRunner } from "typeorm";
 import type { CorrelationRow, FactorEwmaRow, PortfolioDate, PortfolioVolRow, SymbolVolRow, VolRow } from "../domain/vol-corr-model.js";
-import { floatArrayLiteral, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
+import { floatArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
 
 const VOL_COLUMNS_DDL = `
         rv21 float8,
@@ -115,6 +117,22 @@ const VOL_BATCH = 20_000;
 /** Array elements (matrix + symbols) per correlation INSERT: bounds one statement to ~20 MB of text. */
 const CORR_BATCH_ELEMENTS = 1_000_000;
 
+/** position_correlations as written (NaN scalars → NULL: "not computable"). */
+const CORRELATION_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  { name: "included", pgType: "text[]" },
+  { name: "matrix", pgType: "float8[]" },
+  { name: "cluster_of", pgType: "int4[]" },
+  { name: "excluded", pgType: "text[]" },
+  { name: "excluded_reason", pgType: "int2[]" },
+  { name: "excluded_n_returns", pgType: "int4[]" },
+  { name: "psd_repaired", pgType: "bool" },
+  { name: "min_eigenvalue", pgType: "float8" },
+  { name: "avg_abs_corr", pgType: "float8" },
+  { name: "diversification_ratio", pgType: "float8" },
+];
+
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
 /** The VolRow of a selected row (NULL → NaN, NULL trend → 0). */
@@ -170,6 +188,7 @@ export interface CorrelationWrite {
 /** Postgres store of phases 5 and 6; every statement is schema-qualified (no search_path). */
 export class VolCorrStore {
   private readonly schema: string;
+  private readonly schemaName: string;
 
   /**
    * @param ds the risk service's DataSource (or any Queryable in tests).
@@ -180,7 +199,8 @@ export class VolCorrStore {
     schema?: string,
   ) {
     const fromDs = (ds as { options?: { schema?: string } }).options?.schema;
-    this.schema = quoteIdent(schema ?? fromDs ?? "public");
+    this.schemaName = schema ?? fromDs ?? "public";
+    this.schema = quoteIdent(this.schemaName);
     // A Postgres restart or dropped connection is retried, then answered UNAVAILABLE (see @sigma/db).
     retryTransientFailures<VolCorrStore>(
       this,
@@ -199,6 +219,11 @@ export class VolCorrStore {
 
   private t(name: string): string {
     return `${this.schema}.${name}`;
+  }
+
+  /** `schema.table` unquoted, as the bulk helpers take it (they quote each part). */
+  private qualified(name: string): string {
+    return `${this.schemaName}.${name}`;
   }
 
   /** Deletes the rows of `cells` from a (portfolio_id, date) table in one statement; returns the count. */
@@ -301,46 +326,29 @@ export class VolCorrStore {
   ): Promise<CorrelationWrite> {
     return withTransaction(this.ds, async (tx) => {
       await this.deleteCells(tx, "position_correlations", cells);
-      let correlationRows = 0;
-      let s = 0;
-      while (s < rows.length) {
-        // Batches bounded by array elements, not rows: a 500-symbol matrix is 250k values.
-        const size = (r: CorrelationRow) => r.matrix.length + r.included.length + r.excluded.length;
-        let e = s + 1;
-        let elements = size(rows[s]!);
-        while (e < rows.length && elements + size(rows[e]!) <= CORR_BATCH_ELEMENTS) elements += size(rows[e++]!);
-        const batch = rows.slice(s, e);
-        s = e;
-        const f8 = (name: string, f: (r: CorrelationRow) => number) => toPgArray({ name, pgType: "float8" }, batch.map(f), 0, batch.length);
-        const params = [
-          batch.map((r) => r.portfolioId),
-          batch.map((r) => r.date),
-          batch.map((r) => textArrayLiteral(r.included)),
-          batch.map((r) => floatArrayLiteral(r.matrix)),
-          batch.map((r) => intArrayLiteral(r.clusterOf)),
-          batch.map((r) => textArrayLiteral(r.excluded.map((x) => x.symbol))),
-          batch.map((r) => intArrayLiteral(r.excluded.map((x) => EXCLUSION_CODE[x.reason]))),
-          batch.map((r) => intArrayLiteral(r.excluded.map((x) => x.nReturns))),
-          batch.map((r) => r.psdRepaired),
-          f8("min_eigenvalue", (r) => r.minEigenvalue),
-          f8("avg_abs_corr", (r) => r.avgAbsCorr),
-          f8("diversification_ratio", (r) => r.diversificationRatio),
-        ];
-        const out = await queryRows<{ n: number }>(
-          tx,
-          `WITH w AS (INSERT INTO ${this.t("position_correlations")}
-               (portfolio_id, date, included, matrix, cluster_of, excluded, excluded_reason, excluded_n_returns,
-                psd_repaired, min_eigenvalue, avg_abs_corr, diversification_ratio)
-             SELECT p, d, inc::text[], mat::float8[], cl::int4[], ex::text[], exr::int2[], exn::int4[], rep, mev, aac, dr
-             FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                         $9::bool[], $10::float8[], $11::float8[], $12::float8[])
-               AS u(p, d, inc, mat, cl, ex, exr, exn, rep, mev, aac, dr)
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM w`,
-          params,
-        );
-        correlationRows += Number(out[0]?.n ?? 0);
-      }
+      // Binary COPY on Postgres (the matrices travel as 8-byte floats), unnest on PGlite in batches
+      // bounded by array elements (a 500-symbol matrix is 250k values).
+      let widest = 1;
+      for (const r of rows) widest = Math.max(widest, r.matrix.length + r.included.length + r.excluded.length);
+      const correlationRows = await bulkWrite(
+        tx,
+        { table: this.qualified("position_correlations"), columns: CORRELATION_COLUMNS, conflict: ["portfolio_id", "date"] },
+        {
+          portfolio_id: rows.map((r) => r.portfolioId),
+          date: rows.map((r) => r.date),
+          included: rows.map((r) => r.included),
+          matrix: rows.map((r) => r.matrix),
+          cluster_of: rows.map((r) => r.clusterOf),
+          excluded: rows.map((r) => r.excluded.map((x) => x.symbol)),
+          excluded_reason: rows.map((r) => r.excluded.map((x) => EXCLUSION_CODE[x.reason])),
+          excluded_n_returns: rows.map((r) => r.excluded.map((x) => x.nReturns)),
+          psd_repaired: rows.map((r) => r.psdRepaired),
+          min_eigenvalue: rows.map((r) => r.minEigenvalue),
+          avg_abs_corr: rows.map((r) => r.avgAbsCorr),
+          diversification_ratio: rows.map((r) => r.diversificationRatio),
+        },
+        { mode: "insert", atomic: false, batchSize: Math.max(1, Math.floor(CORR_BATCH_ELEMENTS / widest)) },
+      );
       if (ewmaDates.length > 0) {
         await queryRows(
           tx,
