@@ -6,6 +6,7 @@ export type { LogSink } from "./log-sink.js";
 export { assertSchemaName, quoteIdent, quoteQualified } from "./identifiers.js";
 export { queryRows, withTransaction, type PgLike, type Queryable } from "./queryable.js";
 export { assertPgType, ColumnValueError, toPgArray, type ColumnSpec, type PgType } from "./pg-types.js";
+export { boolArrayFromSend, float8ArrayFromSend, int4ArrayFromSend, textArrayFromSend } from "./array-send.js";
 export { toColumnar, type Columnar, type ColumnarRows, type RowObjects, type RowsInput } from "./rows.js";
 export {
   buildUpsertSql,

@@ -11,6 +11,7 @@ import { RISK_MIGRATIONS } from "./store/migrations.js";
 import { PgRiskStore } from "./store/risk-store.js";
 import { VolCorrStore, volCorrMigrations } from "./store/vol-corr-store.js";
 import { ewmaCovarianceSource } from "./usecases/factor-covariance.js";
+import { RunMarksCache } from "./adapters/run-marks-cache.js";
 import { RunClaims } from "./usecases/run-claims.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
@@ -45,6 +46,8 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
   const prices = o.ports?.prices ?? marketDataPriceSource(marketData);
   const store = new PgRiskStore(db, config.schema);
   const volCorrStore = new VolCorrStore(db, config.schema);
+  // Phases 3, 5 and 6 of a chunk read the same item's marks: one read per run, item and chunk.
+  const marksCache = new RunMarksCache();
   let server: Awaited<ReturnType<typeof serve>>;
   try {
     server = await serve({
@@ -59,6 +62,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
           riskHandlers({
             store,
             marks: o.ports?.marks ?? snapshotMarksSource(snapshot),
+            marksForRun: o.ports?.marks ? undefined : (runId) => snapshotMarksSource(marksCache.client(snapshot, runId)),
             betas: o.ports?.betas ?? factorPanelSource(factor),
             covariance: ewmaCovarianceSource(prices),
             directory: o.ports?.directory ?? snapshotDirectory(snapshot),
@@ -68,6 +72,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
               prices,
               priceCaches: { volatility: new RunPriceCache(prices), correlations: new RunPriceCache(prices) },
               claims: new RunClaims(),
+              marksCache,
               snapshot,
               logger: o.logger,
             }),

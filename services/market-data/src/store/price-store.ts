@@ -1,4 +1,12 @@
-import { bulkUpsert, bulkWrite, queryRows, retryTransientFailures, type Queryable } from "@sigma/db";
+import {
+  bulkUpsert,
+  bulkWrite,
+  float8ArrayFromSend,
+  int4ArrayFromSend,
+  queryRows,
+  retryTransientFailures,
+  type Queryable,
+} from "@sigma/db";
 import type { DailyBar } from "../domain/index.js";
 
 /** A symbol of the universe with its stored coverage. */
@@ -209,13 +217,16 @@ export class PriceStore {
    * Dates come back as day offsets from `start` (calendar days), in date order.
    */
   async readCloses(symbols: readonly string[], start: string, end: string): Promise<Map<string, StoredCloses>> {
-    const rows = await queryRows<{ symbol: string; o: number[]; c: number[] }>(
+    // Binary arrays (array_send): no decimal print/parse per close (the read of every price phase).
+    const rows = await queryRows<{ symbol: string; o: Buffer; c: Buffer }>(
       this.db,
-      `SELECT symbol, array_agg(date - $2::date ORDER BY date) AS o, array_agg(close ORDER BY date) AS c
+      `SELECT symbol, array_send(array_agg(date - $2::date ORDER BY date)) AS o, array_send(array_agg(close ORDER BY date)) AS c
          FROM ${this.t("daily_prices")}
         WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date GROUP BY symbol`,
       [symbols, start, end],
     );
-    return new Map(rows.map((r) => [r.symbol, { dayOffsets: r.o.map(Number), closes: r.c.map(Number) }]));
+    return new Map(
+      rows.map((r) => [r.symbol, { dayOffsets: Array.from(int4ArrayFromSend(r.o)), closes: Array.from(float8ArrayFromSend(r.c)) }]),
+    );
   }
 }

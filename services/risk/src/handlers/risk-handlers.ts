@@ -52,6 +52,8 @@ import { type volCorrHandlers, volCorrReportPart } from "./vol-corr-handlers.js"
 export interface RiskHandlerDeps {
   store: RiskRepository;
   marks: PositionMarksSource;
+  /** The marks a compute call of a run reads (e.g. sharing the run's reads, see run-marks-cache.ts); default `marks`. */
+  marksForRun?: (runId: string) => PositionMarksSource;
   betas: SymbolBetaSource;
   covariance: FactorCovarianceSource;
   directory: PortfolioDirectory;
@@ -226,7 +228,7 @@ export function riskHandlers(deps: RiskHandlerDeps): ServiceImpl<typeof RiskServ
     async computePositionBetas(req, ctx) {
       requireAdmin(ctx);
       const cells = cellsOf("ComputePositionBetas", req);
-      const o = await computePositionBetas(deps, cells, ctx.signal);
+      const o = await computePositionBetas({ ...deps, marks: deps.marksForRun?.(req.runId) ?? deps.marks }, cells, ctx.signal);
       return { counters: counters(o), problems: problems(o) };
     },
 

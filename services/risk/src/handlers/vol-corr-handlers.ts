@@ -43,6 +43,7 @@ import {
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
 import { computeCorrelations } from "../usecases/correlations.js";
+import type { RunMarksCache } from "../adapters/run-marks-cache.js";
 import type { RunClaims } from "../usecases/run-claims.js";
 import { computeVolatility } from "../usecases/volatility.js";
 
@@ -57,6 +58,8 @@ export interface VolCorrDeps {
   priceCaches?: { volatility: RunPriceCache; correlations: RunPriceCache };
   /** Per-run claims on shared rows (symbol volatility, factor EWMA); without them nothing is shared. */
   claims?: RunClaims;
+  /** Per-run reuse of identical marks reads (phases 3, 5 and 6 of a chunk read the same item's marks). */
+  marksCache?: RunMarksCache;
   snapshot: Client<typeof SnapshotService>;
   logger: Logger;
 }
@@ -201,14 +204,15 @@ export function volCorrHandlers(deps: VolCorrDeps): {
     ctx: HandlerContext,
   ): Promise<MessageInitShape<typeof ComputeCorrelationsResponseSchema>>;
 } {
-  const portfolios = snapshotPortfolioSource(deps.snapshot);
+  const portfoliosFor = (runId: string) =>
+    snapshotPortfolioSource(deps.marksCache ? deps.marksCache.client(deps.snapshot, runId) : deps.snapshot);
   return {
     async computeVolatility(req, ctx) {
       requireAdmin(ctx);
       const cells = validateCells(req.cells, req.runId);
       const o = await computeVolatility(
         {
-          portfolios,
+          portfolios: portfoliosFor(req.runId),
           prices: deps.priceCaches?.volatility.forRun(req.runId) ?? deps.prices,
           store: deps.store,
           shared: deps.claims?.forRun(req.runId),
@@ -233,7 +237,7 @@ export function volCorrHandlers(deps: VolCorrDeps): {
       const cells = validateCells(req.cells, req.runId);
       const o = await computeCorrelations(
         {
-          portfolios,
+          portfolios: portfoliosFor(req.runId),
           prices: deps.priceCaches?.correlations.forRun(req.runId) ?? deps.prices,
           store: deps.store,
           shared: deps.claims?.forRun(req.runId),

@@ -5,6 +5,8 @@
  * and ±Infinity as Postgres spells them.
  */
 
+import { float8ArrayFromSend } from "@sigma/db";
+
 function float(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (x === Number.POSITIVE_INFINITY) return "Infinity";
@@ -34,37 +36,11 @@ export function textArrayLiteral(a: readonly string[]): string {
   return `{${a.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
 
-/** Element type oid of float8 in Postgres' binary array format. */
-const FLOAT8_OID = 701;
-
 /**
  * A float8[] in Postgres' binary array format (what `array_send(col)` returns, read by pg as a bytea
- * Buffer) as a Float64Array: 8 bytes per element, no decimal parsing (a packed 20-position × 12-factor
- * row was ~70% of phase 4's CPU as text). NULL elements become NaN; NaN and -0 are kept bit-exact.
- *
- * @throws RangeError for a multi-dimensional array, another element type or a truncated buffer.
+ * Buffer) as a Float64Array (see @sigma/db array-send.ts: no decimal parsing, bit-exact).
  */
-export function floatsFromArraySend(b: Buffer): Float64Array {
-  if (b.length < 12) throw new RangeError(`float8[] binary value too short (${b.length} bytes)`);
-  const ndim = b.readInt32BE(0);
-  if (ndim === 0) return new Float64Array(0);
-  const oid = b.readInt32BE(8);
-  if (ndim !== 1 || oid !== FLOAT8_OID)
-    throw new RangeError(`expected a one-dimensional float8[] (oid 701), got ${ndim} dimension(s) of oid ${oid}`);
-  const n = b.readInt32BE(12);
-  const out = new Float64Array(n);
-  let o = 20;
-  for (let i = 0; i < n; i++) {
-    const len = b.readInt32BE(o);
-    o += 4;
-    if (len === -1) out[i] = Number.NaN;
-    else {
-      out[i] = b.readDoubleBE(o);
-      o += 8;
-    }
-  }
-  return out;
-}
+export const floatsFromArraySend = float8ArrayFromSend;
 
 /**
  * A float8[] value as read by pg, as a Float64Array: `array_send(col)` (a Buffer, the fast path) or

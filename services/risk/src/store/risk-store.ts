@@ -3,7 +3,16 @@
  * Postgres, unnest on PGlite), every call in one transaction (never a half-written phase), replaced by
  * primary key on recompute.
  */
-import { bulkWrite, type ColumnSpec, queryRows, type Queryable, retryTransientFailures, withTransaction } from "@sigma/db";
+import {
+  boolArrayFromSend,
+  bulkWrite,
+  type ColumnSpec,
+  textArrayFromSend,
+  queryRows,
+  type Queryable,
+  retryTransientFailures,
+  withTransaction,
+} from "@sigma/db";
 import { RISK_FACTOR_COUNT } from "@sigma/quant";
 import type { ExposureRow, PositionBetaRow, RiskRepository, ScenarioOutcome, StoredStress } from "../domain/ports.js";
 import { floatArrayLiteral, floats } from "./pg-arrays.js";
@@ -153,7 +162,8 @@ export class PgRiskStore implements RiskRepository {
     if (cells.length === 0) return [];
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, t.position_ids, t.symbols, array_send(t.market_values) AS market_values, t.eligible, array_send(t.betas) AS betas
+      `SELECT t.portfolio_id::text AS portfolio_id, t.date::text AS date, t.nav, array_send(t.position_ids) AS position_ids, array_send(t.symbols) AS symbols,
+              array_send(t.market_values) AS market_values, array_send(t.eligible) AS eligible, array_send(t.betas) AS betas
          FROM ${this.t("position_betas")} t
          JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::date[]) AS c(p, d)) c ON t.portfolio_id = c.p AND t.date = c.d
         ORDER BY t.portfolio_id, t.date`,
@@ -163,10 +173,10 @@ export class PgRiskStore implements RiskRepository {
       portfolioId: String(r.portfolio_id),
       date: String(r.date),
       nav: n(r.nav),
-      positionIds: (r.position_ids as string[]).map(String),
-      symbols: (r.symbols as string[]).map(String),
+      positionIds: textArrayFromSend(r.position_ids as Buffer),
+      symbols: textArrayFromSend(r.symbols as Buffer),
       marketValues: floats(r.market_values),
-      eligible: Uint8Array.from(r.eligible as boolean[], (b) => (b ? 1 : 0)),
+      eligible: boolArrayFromSend(r.eligible as Buffer),
       betas: floats(r.betas),
     }));
   }
