@@ -242,3 +242,18 @@ test("concentration goes by |Σ signed MV per symbol|: a long and a short of one
   assert.equal(s.top3Concentration, 120 / 200);
   assert.deepEqual([s.numLong, s.numShort, s.numPositions], [2, 1, 3]);
 });
+
+test("fromDate returns exactly the full run's rows and marks from that date (the walk still starts at the first entry)", () => {
+  const prices = panel({ AAA: [100, 101, N, N, 105, 106, 107, 108], BBB: [50, 49, 48, 52, 51, 50, 53, 54] });
+  const positions = [
+    pos({ symbol: "AAA", quantity: 10, entryPrice: 100 }),
+    pos({ id: "2", symbol: "BBB", quantity: -20, entryPrice: 50, entryDate: "2019-01-04" }),
+  ];
+  const full = computeSnapshots({ positions, prices, endDate: "2019-01-11" });
+  const tail = computeSnapshots({ positions, prices, endDate: "2019-01-11", fromDate: "2019-01-08" });
+  const k = full.snapshots.findIndex((s) => s.date === "2019-01-08");
+  assert.ok(k > 0);
+  assert.deepEqual(tail.snapshots, full.snapshots.slice(k));
+  assert.deepEqual(tail.marks, full.marks.slice(k));
+  assert.equal(tail.firstDate, full.firstDate);
+});

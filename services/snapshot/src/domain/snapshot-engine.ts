@@ -100,9 +100,15 @@ export interface SnapshotRequest {
   prices: PricePanel;
   /** Last date to compute (a trading date of the panel). */
   endDate: string;
+  /**
+   * First date to return rows and marks for (default: the first snapshot date). The walk still
+   * starts at the first entry, so every returned value is identical to a full run's; earlier dates
+   * only carry the NAV forward (a chunked backfill asks for its chunk, not for the whole history).
+   */
+  fromDate?: string;
 }
 
-/** Snapshots from the first snapshot date to `endDate`, plus the marks on every one of those dates. */
+/** Snapshots from the first snapshot date (or `fromDate`) to `endDate`, plus the marks on every one of those dates. */
 export interface SnapshotResult {
   /** The first trading date on or after the earliest entry date ("" when it is after endDate). */
   firstDate: string;
@@ -204,6 +210,7 @@ export function computeSnapshots(req: SnapshotRequest): SnapshotResult {
       nav = previousNav + pnl;
       cumulative += pnl;
     }
+    if (req.fromDate !== undefined && date < req.fromDate) continue;
     const row = summarize(date, nav, pnl, isFirst ? 0 : previousNav === 0 ? Number.NaN : pnl / previousNav, cumulative, dayMarks);
     snapshots.push(row);
     marks.push(

@@ -87,8 +87,8 @@ async function readPanel(prices: PriceSource, loaded: readonly Loaded[], endDate
   return { dates: aligned.dates, closes: aligned.closes };
 }
 
-function run(l: Loaded, panel: PricePanel, endDate: string): SnapshotResult {
-  return computeSnapshots({ positions: l.positions, startingEquity: l.portfolio.startingEquity, prices: panel, endDate });
+function run(l: Loaded, panel: PricePanel, endDate: string, fromDate?: string): SnapshotResult {
+  return computeSnapshots({ positions: l.positions, startingEquity: l.portfolio.startingEquity, prices: panel, endDate, fromDate });
 }
 
 /** Unpriced public symbols (the provider never had a close for them) as one problem per portfolio and symbol. */
@@ -139,8 +139,10 @@ export async function computeSnapshotCells(
   const rows: PortfolioSnapshot[] = [];
   for (const l of loaded) {
     const dates = wanted.get(l.portfolio.id)!;
-    const last = [...dates].sort().at(-1)!;
-    const result = run(l, panel, last);
+    const sorted = [...dates].sort();
+    // Rows only from the cell's first date: earlier dates just carry the NAV (a later chunk of a
+    // backfill must not rebuild every earlier date's rows and marks).
+    const result = run(l, panel, sorted.at(-1)!, sorted[0]);
     const computed = new Set<string>();
     for (const [k, row] of result.snapshots.entries()) {
       if (!dates.has(row.date)) continue;
@@ -175,7 +177,7 @@ export async function computePositionValues(
   const loaded = await load(deps.store, portfolioIds);
   const panel = await readPanel(deps.prices, loaded, date, signal);
   const values = loaded.map((l) => {
-    const result = run(l, panel, date);
+    const result = run(l, panel, date, date);
     const k = result.snapshots.findIndex((s) => s.date === date);
     if (k < 0) outcome.skipped.BEFORE_FIRST_ENTRY = (outcome.skipped.BEFORE_FIRST_ENTRY ?? 0) + 1;
     return { portfolioId: l.portfolio.id, marks: k >= 0 ? result.marks[k]! : [] };
