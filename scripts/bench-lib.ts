@@ -67,6 +67,11 @@ export async function copyFloor(db: pg.Client, tables: readonly FloorTable[], re
     for (const t of tables) {
       const name = `${scratch}.${t.table.replace(".", "__")}`;
       await db.query(`CREATE TABLE ${name} (LIKE ${t.table} INCLUDING ALL)`);
+      // LIKE does not copy storage parameters (e.g. toast_tuple_target of the packed risk tables).
+      const { rows: opts } = await db.query<{ o: string[] | null }>(`SELECT reloptions AS o FROM pg_class WHERE oid = $1::regclass`, [
+        t.table,
+      ]);
+      if (opts[0]?.o?.length) await db.query(`ALTER TABLE ${name} SET (${opts[0].o.join(", ")})`);
       // COPY TO in binary then COPY FROM the same bytes: exactly the stored rows, no client-side encoding in the timing.
       const bytes = await copyOut(db, `COPY (SELECT * FROM ${t.table}${t.where ? ` WHERE ${t.where}` : ""}) TO STDOUT (FORMAT binary)`);
       let best = Number.POSITIVE_INFINITY;

@@ -101,7 +101,20 @@ export class RiskVolCorrInit1700000000410 implements MigrationInterface {
 }
 
 /** Migrations of the phase 5/6 tables, in order (the risk service appends them to its own list). */
-export const volCorrMigrations = [RiskVolCorrInit1700000000410];
+/** position_correlations rows (a 20 × 20 matrix is 3.2 KB) stay inline and uncompressed up to ~8 KB (see RiskPackedInline). */
+export class RiskVolCorrInline1700000000440 implements MigrationInterface {
+  name = "RiskVolCorrInline1700000000440";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${schemaOf(q)}.position_correlations SET (toast_tuple_target = 8160)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${schemaOf(q)}.position_correlations RESET (toast_tuple_target)`);
+  }
+}
+
+export const volCorrMigrations = [RiskVolCorrInit1700000000410, RiskVolCorrInline1700000000440];
 
 /** Stored CorrelationExclusion codes (the proto enum's numbers). */
 export const EXCLUSION_CODE: Record<CorrelationExclusion, number> = {
