@@ -15,6 +15,7 @@
  * (20), SIGMA_BENCH_DATES (254), SIGMA_BENCH_AS_OF (2024-12-30; W3 is the next trading day).
  * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w2.ts   (make bench-w2)
  */
+import type { Client } from "@connectrpc/connect";
 import pg from "pg";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
 import { startStack } from "@sigma/cli";
@@ -22,6 +23,7 @@ import { CoordinatorService, MarketDataService, phaseInfo, Phase, RunSource, Run
 import { computeSymbolFactors, computeSymbolMetrics, FACTOR_ETFS, LOOKBACK_TRADING_DAYS } from "@sigma/factor-service";
 import { marketDataPriceSource } from "@sigma/prices";
 import { createLogger, createServiceClient } from "@sigma/runtime";
+import { SERVICE_NAMES, startSystem } from "@sigma/testing";
 import { computeSnapshots, type EnginePosition } from "@sigma/snapshot-service";
 import {
   best,
@@ -35,6 +37,7 @@ import {
   recordResults,
   secs,
   tablesWithRows,
+  vmHwmMiB,
 } from "./bench-lib.js";
 
 const knob = (name: string, dflt: number) => {
@@ -89,31 +92,103 @@ const toCsv = (positions: readonly EnginePosition[]) =>
   ].join("\n");
 
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `bench_w2_${process.pid}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
+/**
+ * `--processes`: every service is its own process (as deployed: the services' CPU work runs in
+ * parallel with each other and with Postgres), started by the e2e harness with JWT auth; peak RSS is
+ * reported per process. Default: every service in this process (startStack), as `sigma dev` runs.
+ */
+const PROCESSES = process.argv.includes("--processes");
 const logger = createLogger("bench", { level: "warn" });
-let stack: Awaited<ReturnType<typeof startStack>> | undefined;
-const db = new pg.Client({ connectionString: url.toString(), application_name: "bench-w2" });
-try {
-  // The services' clock is NEXT from the start: W2 is a forced range ending AS_OF, W3 the daily run for NEXT.
-  stack = await startStack({
-    env: { DATABASE_URL: url.toString(), NATS_URL: process.env.NATS_URL, SIGMA_PRICES: "synthetic", SIGMA_AS_OF: NEXT, SIGMA_AUTH: "dev" },
-    host: "127.0.0.1",
-    ports: { coordinator: 0, "market-data": 0, factor: 0, snapshot: 0, risk: 0, status: 0 },
-    statusHttpPort: 0,
-    logger,
+
+/** The services under test, however they run. */
+interface BenchSystem {
+  coordinator: Client<typeof CoordinatorService>;
+  marketData: Client<typeof MarketDataService>;
+  snapshot: Client<typeof SnapshotService>;
+  dbUrl: string;
+  dbName: string;
+  events: string;
+  /** Peak RSS (MiB) per process hosting services. */
+  rss(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+async function startInProcess(): Promise<BenchSystem> {
+  const dbName = `bench_w2_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const drop = async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  };
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    // The services' clock is NEXT from the start: W2 is a forced range ending AS_OF, W3 the daily run for NEXT.
+    stack = await startStack({
+      env: {
+        DATABASE_URL: url.toString(),
+        NATS_URL: process.env.NATS_URL,
+        SIGMA_PRICES: "synthetic",
+        SIGMA_AS_OF: NEXT,
+        SIGMA_AUTH: "dev",
+      },
+      host: "127.0.0.1",
+      ports: { coordinator: 0, "market-data": 0, factor: 0, snapshot: 0, risk: 0, status: 0 },
+      statusHttpPort: 0,
+      logger,
+    });
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  const at = (name: string) => stack.endpoints.find((e) => e.name === name)!.url;
+  return {
+    coordinator: createServiceClient(CoordinatorService, at("coordinator"), { timeoutMs: 120_000 }),
+    marketData: createServiceClient(MarketDataService, at("market-data"), { timeoutMs: 120_000 }),
+    snapshot: createServiceClient(SnapshotService, at("snapshot"), { timeoutMs: 120_000 }),
+    dbUrl: url.toString(),
+    dbName,
+    events: stack.events.split(" (")[0]!,
+    rss: () => ({ "all services (this process)": peakRssMiB() }),
+    async stop() {
+      await stack.close();
+      await drop();
+    },
+  };
+}
+
+async function startProcesses(): Promise<BenchSystem> {
+  const system = await startSystem({
+    adminDatabaseUrl: adminUrl,
+    prices: "synthetic",
+    asOf: NEXT,
+    logLevel: "warn",
+    serviceEnv: { coordinator: { SIGMA_RPC_TIMEOUT_MS: String(30 * 60_000) } },
   });
-  const started = stack;
-  const at = (name: string) => started.endpoints.find((e) => e.name === name)!.url;
-  const coordinator = createServiceClient(CoordinatorService, at("coordinator"), { timeoutMs: 120_000 });
-  const marketData = createServiceClient(MarketDataService, at("market-data"), { timeoutMs: 120_000 });
-  const snapshot = createServiceClient(SnapshotService, at("snapshot"), { timeoutMs: 120_000 });
+  return {
+    coordinator: system.clients.coordinator,
+    marketData: system.clients.marketData,
+    snapshot: system.clients.snapshot,
+    dbUrl: system.database.url,
+    dbName: system.database.name,
+    events: system.natsUrl,
+    rss: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, vmHwmMiB(system.process(n).pid ?? -1)])),
+    stop: () => system.stop(),
+  };
+}
+
+const sys = PROCESSES ? await startProcesses() : await startInProcess();
+const { coordinator, marketData, snapshot, dbName } = sys;
+const db = new pg.Client({ connectionString: sys.dbUrl, application_name: "bench-w2" });
+try {
   await db.connect();
-  console.log(`bench-w2: ${SIZE} (${ENTRY}..${AS_OF}), W3 = ${NEXT}; database ${dbName} (events: ${stack.events.split(" (")[0]})`);
+  console.log(
+    `bench-w2: ${SIZE} (${ENTRY}..${AS_OF}), W3 = ${NEXT}; database ${dbName} (events: ${sys.events}); ` +
+      (PROCESSES ? "one process per service" : "every service in this process"),
+  );
 
   // Setup (not timed as W2): the universe and the portfolios.
   const ts = performance.now();
@@ -176,7 +251,7 @@ try {
     );
     const phases = printPhases(run!.phases, phaseInfo);
     const rows = phases.filter((p) => p.phase !== phaseInfo(Phase.MARKET_DATA).label).reduce((s, p) => s + p.rows, 0);
-    const rss = { process_mib: peakRssMiB(), postgres: await postgresBackendsPeakMiB(db, dbName) };
+    const rss = { processes_mib: sys.rss(), postgres: await postgresBackendsPeakMiB(db, dbName) };
     return { wall, phases, rows, rss };
   }
 
@@ -209,7 +284,9 @@ try {
   function report(name: string, r: Awaited<ReturnType<typeof timedRun>>, f: Awaited<ReturnType<typeof floor>>) {
     console.log(
       `${name}: wall ${fmt(r.wall)} s, ${r.rows} rows written after market data (${Math.round(r.rows / r.wall)} rows/s), ratio to floor ${(r.wall / f.seconds).toFixed(2)}; ` +
-        `peak RSS ${r.rss.process_mib.toFixed(0)} MiB (this process: every service), Postgres backends max ${r.rss.postgres.maxMiB.toFixed(0)} MiB over ${r.rss.postgres.backends}`,
+        `peak RSS ${Object.entries(r.rss.processes_mib)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} MiB`)
+          .join(", ")}; Postgres backends max ${r.rss.postgres.maxMiB.toFixed(0)} MiB over ${r.rss.postgres.backends}`,
     );
     recordResults(name, {
       size: { symbols: N_SYMBOLS, portfolios: N_PORTFOLIOS, positions: N_POSITIONS, dates: N_DATES, as_of: AS_OF },
@@ -227,7 +304,5 @@ try {
   console.log(`trading dates in the backfill: ${tradingDays(ENTRY, AS_OF).length}`);
 } finally {
   await db.end().catch(() => undefined);
-  await stack?.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await sys.stop();
 }

@@ -12,6 +12,7 @@ import { PgRiskStore } from "./store/risk-store.js";
 import { VolCorrStore, volCorrMigrations } from "./store/vol-corr-store.js";
 import { ewmaCovarianceSource } from "./usecases/factor-covariance.js";
 import { RunMarksCache } from "./adapters/run-marks-cache.js";
+import { RunPanelCache } from "./adapters/run-panel-cache.js";
 import { RunClaims } from "./usecases/run-claims.js";
 
 // The public entry point of the service (package "."): its configuration loader and start function.
@@ -48,6 +49,9 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
   const volCorrStore = new VolCorrStore(db, config.schema);
   // Phases 3, 5 and 6 of a chunk read the same item's marks: one read per run, item and chunk.
   const marksCache = new RunMarksCache();
+  // Phase 3's items of a chunk overlap in symbols: each symbol's betas are read once per run and chunk.
+  const panelCache = new RunPanelCache();
+  const betas = factorPanelSource(factor);
   let server: Awaited<ReturnType<typeof serve>>;
   try {
     server = await serve({
@@ -64,6 +68,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
             marks: o.ports?.marks ?? snapshotMarksSource(snapshot),
             marksForRun: o.ports?.marks ? undefined : (runId) => snapshotMarksSource(marksCache.client(snapshot, runId)),
             betas: o.ports?.betas ?? factorPanelSource(factor),
+            betasForRun: o.ports?.betas ? undefined : (runId) => panelCache.forRun(betas, runId),
             covariance: ewmaCovarianceSource(prices),
             directory: o.ports?.directory ?? snapshotDirectory(snapshot),
             rateDuration: config.rateDuration,

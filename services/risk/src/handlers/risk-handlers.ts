@@ -54,6 +54,8 @@ export interface RiskHandlerDeps {
   marks: PositionMarksSource;
   /** The marks a compute call of a run reads (e.g. sharing the run's reads, see run-marks-cache.ts); default `marks`. */
   marksForRun?: (runId: string) => PositionMarksSource;
+  /** The betas a phase 3 call of a run reads (sharing the run's reads, see run-panel-cache.ts); default `betas`. */
+  betasForRun?: (runId: string) => SymbolBetaSource;
   betas: SymbolBetaSource;
   covariance: FactorCovarianceSource;
   directory: PortfolioDirectory;
@@ -228,7 +230,11 @@ export function riskHandlers(deps: RiskHandlerDeps): ServiceImpl<typeof RiskServ
     async computePositionBetas(req, ctx) {
       requireAdmin(ctx);
       const cells = cellsOf("ComputePositionBetas", req);
-      const o = await computePositionBetas({ ...deps, marks: deps.marksForRun?.(req.runId) ?? deps.marks }, cells, ctx.signal);
+      const o = await computePositionBetas(
+        { ...deps, marks: deps.marksForRun?.(req.runId) ?? deps.marks, betas: deps.betasForRun?.(req.runId) ?? deps.betas },
+        cells,
+        ctx.signal,
+      );
       return { counters: counters(o), problems: problems(o) };
     },
 
