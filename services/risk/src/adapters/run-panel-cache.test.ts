@@ -38,8 +38,12 @@ describe("RunPanelCache", () => {
       ["A", "B"],
       ["C", "BAD"],
     ]);
-    assert.deepEqual(a, await source().panel(["A", "B"]));
-    assert.deepEqual(b, await source().panel(["C", "B", "BAD", "A"]), "order and values of a direct read; BAD absent");
+    assert.deepEqual(a, await source().panel(["A", "B"], DATES[0]!, DATES[1]!));
+    assert.deepEqual(
+      b,
+      await source().panel(["C", "B", "BAD", "A"], DATES[0]!, DATES[1]!),
+      "order and values of a direct read; BAD absent",
+    );
     // Another run, another date range: read again.
     await cache.forRun(src, "other").panel(["A"], DATES[0]!, DATES[1]!);
     await cache.forRun(src, "r").panel(["A"], DATES[1]!, DATES[1]!);
