@@ -12,7 +12,8 @@
  * Merges the figures into bench-results.json. Asserts nothing about time.
  *
  * Knobs (environment): SIGMA_BENCH_SYMBOLS (1193), SIGMA_BENCH_PORTFOLIOS (1000), SIGMA_BENCH_POSITIONS
- * (20), SIGMA_BENCH_DATES (254), SIGMA_BENCH_AS_OF (2024-12-30; W3 is the next trading day).
+ * (20), SIGMA_BENCH_DATES (254), SIGMA_BENCH_AS_OF (2024-12-30; W3 is the next trading day);
+ * `--processes` runs one process per service (SIGMA_BENCH_PROFILE_DIR: each writes a CPU profile there).
  * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w2.ts   (make bench-w2)
  */
 import type { Client } from "@connectrpc/connect";
@@ -167,6 +168,10 @@ async function startProcesses(): Promise<BenchSystem> {
     asOf: NEXT,
     logLevel: "warn",
     serviceEnv: { coordinator: { SIGMA_RPC_TIMEOUT_MS: String(30 * 60_000) } },
+    // SIGMA_BENCH_PROFILE_DIR: every service writes a V8 CPU profile there when it stops.
+    env: process.env.SIGMA_BENCH_PROFILE_DIR
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.SIGMA_BENCH_PROFILE_DIR}` }
+      : undefined,
   });
   return {
     coordinator: system.clients.coordinator,

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunCancelledError, retryOnCodes } from "../phases/step.js";
-import { fanOut, splitItems } from "./fan-out.js";
+import { fanOut, splitItems, itemSizeForDates } from "./fan-out.js";
 
 describe("splitItems", () => {
   it("cuts into consecutive items, the last one shorter", () => {
@@ -116,5 +116,16 @@ describe("fanOut", () => {
       { concurrency: 1, signal: ac.signal },
     );
     assert.deepEqual(out, [1]);
+  });
+});
+
+describe("itemSizeForDates", () => {
+  it("keeps the configured size for a 21-date chunk and packs a daily run's one date into one large item", () => {
+    assert.equal(itemSizeForDates(50, 21), 50);
+    assert.equal(itemSizeForDates(50, 33), 50, "never smaller than configured");
+    assert.equal(itemSizeForDates(50, 1), 1050);
+    assert.equal(itemSizeForDates(64, 1), 1344);
+    assert.equal(itemSizeForDates(8, 5), 33);
+    assert.equal(itemSizeForDates(8, 0), 168);
   });
 });
