@@ -162,16 +162,15 @@ async function startInProcess(): Promise<BenchSystem> {
 }
 
 async function startProcesses(): Promise<BenchSystem> {
+  // SIGMA_BENCH_PROFILE_DIR: every service writes a V8 CPU profile there when it stops.
+  const dir = process.env.SIGMA_BENCH_PROFILE_DIR;
+  if (dir) process.env.SIGMA_SERVICE_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
   const system = await startSystem({
     adminDatabaseUrl: adminUrl,
     prices: "synthetic",
     asOf: NEXT,
     logLevel: "warn",
     serviceEnv: { coordinator: { SIGMA_RPC_TIMEOUT_MS: String(30 * 60_000) } },
-    // SIGMA_BENCH_PROFILE_DIR: every service writes a V8 CPU profile there when it stops.
-    env: process.env.SIGMA_BENCH_PROFILE_DIR
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.SIGMA_BENCH_PROFILE_DIR}` }
-      : undefined,
   });
   return {
     coordinator: system.clients.coordinator,

@@ -113,7 +113,10 @@ export class ServiceProcess {
    */
   static async start(o: ServiceProcessOptions): Promise<ServiceProcess> {
     const entry = o.entry ?? path.join("services", o.name, "src", "main.ts");
-    const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    // SIGMA_SERVICE_NODE_ARGS: extra node flags for every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`,
+    // which NODE_OPTIONS refuses), for benchmarks that profile the services.
+    const extra = (process.env.SIGMA_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], {
       cwd: repoRoot,
       env: childEnv({ PORT: String(o.port), HOST: "127.0.0.1", ...o.env }),
       stdio: ["ignore", "pipe", "pipe"],
