@@ -1,5 +1,5 @@
 import { type Phase, phaseInfo } from "@sigma/contracts";
-import { fanOut, itemSizeForDates, splitItems } from "../runner/fan-out.js";
+import { fanOut, splitItems } from "../runner/fan-out.js";
 import { retryOnCodes, type StepContext, TRANSIENT_CODES } from "./step.js";
 
 /** One (portfolio, dates) cell of a chunk, as the snapshot and risk compute RPCs take them. */
@@ -12,8 +12,8 @@ export interface ChunkCell {
 const ITEM_RETRY = retryOnCodes(3, 500, ...TRANSIENT_CODES);
 
 /**
- * Runs one portfolio phase's chunk as items of `ctx.items.portfolios` portfolios' cells (more for a
- * chunk shorter than 21 dates, see itemSizeForDates), at most
+ * Runs one portfolio phase's chunk as items of `ctx.items.portfolios` portfolios' cells (a short
+ * run in one chunk gets larger items, see itemSizeForDates), at most
  * `ctx.items.concurrency` in flight, each one idempotent RPC balanced over the service's replicas
  * (see runner/fan-out.ts). Results come back in item order, so folding them is deterministic.
  *
@@ -25,8 +25,7 @@ export async function fanOutCells<R>(
   cells: readonly ChunkCell[],
   call: (cells: ChunkCell[]) => Promise<R>,
 ): Promise<R[]> {
-  const dates = cells.reduce((m, c) => Math.max(m, c.dates.length), 0);
-  const items = splitItems(cells, itemSizeForDates(ctx.items.portfolios, dates));
+  const items = splitItems(cells, ctx.items.portfolios);
   return fanOut(items, (item) => call(item), {
     concurrency: ctx.items.concurrency,
     cancelled: ctx.cancelled,

@@ -1,7 +1,7 @@
 import { type PhaseCounters, Phase, type SymbolProblem } from "@sigma/contracts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { addSkip } from "../domain/run-record.js";
-import { fanOut, itemSizeForDates, splitItems } from "../runner/fan-out.js";
+import { fanOut, splitItems } from "../runner/fan-out.js";
 import { type PhaseStep, RunCancelledError, retryOnCodes, type StepContext, type StepOutcome, TRANSIENT_CODES } from "./step.js";
 
 /** Which symbol-level analytics phase a step runs. */
@@ -37,7 +37,7 @@ export function symbolAnalyticsStep(phase: SymbolPhase): PhaseStep {
 async function runSymbolAnalyticsChunk(ctx: StepContext, phase: SymbolPhase, dates: readonly string[]): Promise<StepOutcome> {
   if (ctx.cancelled()) throw new RunCancelledError();
   const opts = { signal: ctx.signal, timeoutMs: ctx.timeoutMs };
-  const items = splitItems(ctx.scope.symbols, itemSizeForDates(ctx.items.symbols, dates.length));
+  const items = splitItems(ctx.scope.symbols, ctx.items.symbols);
   const results = await fanOut(
     items,
     async (symbols) => {

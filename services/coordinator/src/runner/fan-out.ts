@@ -31,13 +31,15 @@ export const ITEM_REFERENCE_DATES = 21;
 
 /**
  * Item size sized by work: the configured size (symbols or portfolios per item) holds for a chunk of
- * {@link ITEM_REFERENCE_DATES} dates; a shorter chunk packs proportionally more into one item. Every
- * item reads its own history (closes over a lookback of hundreds of days, the marks, the betas), so
- * the one-date chunk of a daily run cut into 20 items of 50 portfolios read that history 20 times;
- * as one item of 1,000 it reads it once. Pure.
+ * {@link ITEM_REFERENCE_DATES} dates; a shorter run done in one chunk (the daily run: one date) packs
+ * proportionally more into one item. Every item reads its own history (closes over a lookback of
+ * hundreds of days, the marks, the betas), so the one date of a daily run cut into 20 items of 50
+ * portfolios read that history 20 times; as one item of 1,000 it reads it once. The executor applies
+ * it (runner/run-executor.ts); a long run with short chunks (e.g. SIGMA_CHUNK_DAYS=5) keeps the
+ * configured sizes. Pure.
  *
  * @param size the configured size (≥ 1).
- * @param dates trading dates in the chunk (0 is treated as 1).
+ * @param dates trading dates of the run (0 is treated as 1).
  */
 export function itemSizeForDates(size: number, dates: number): number {
   return Math.max(size, Math.floor((size * ITEM_REFERENCE_DATES) / Math.max(1, dates)));

@@ -24,6 +24,7 @@ import {
   type StepOutcome,
 } from "../phases/step.js";
 import { describeFailure } from "./describe-failure.js";
+import { ITEM_REFERENCE_DATES, itemSizeForDates } from "./fan-out.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import type { OutboxRelay } from "./outbox-relay.js";
 import type { RunReporter } from "./reporter.js";
@@ -288,6 +289,17 @@ class RunExecution {
     }
   }
 
+  /**
+   * Item sizes of this run: the configured ones, scaled up for a run shorter than 21 dates done in
+   * one chunk (the daily run), whose items would otherwise each re-read the same long history.
+   */
+  private itemSettings(): ItemSettings {
+    const items = this.deps.settings.items ?? DEFAULT_ITEM_SETTINGS;
+    const n = this.active.plan.dates.length;
+    if (n >= ITEM_REFERENCE_DATES || this.chunkDays() < n) return items;
+    return { ...items, symbols: itemSizeForDates(items.symbols, n), portfolios: itemSizeForDates(items.portfolios, n) };
+  }
+
   /** Days per chunk: the configured size, else sized by the scope phase 1 left (symbols + portfolios). */
   private chunkDays(): number {
     const { chunkSize, chunkCells } = this.deps.settings;
@@ -354,7 +366,7 @@ class RunExecution {
       scope: this.scope,
       force: run.forceRerun,
       syncBatchSize: deps.settings.syncBatchSize,
-      items: deps.settings.items ?? DEFAULT_ITEM_SETTINGS,
+      items: this.itemSettings(),
       timeoutMs: Math.min(step.deadlineMs, deps.settings.rpcTimeoutMs),
       problem: (p: ProblemRecord) => {
         const key = `${step.phase}:${p.symbol}:${p.reason}:${p.message}`;
