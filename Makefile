@@ -41,7 +41,7 @@ bench: install
 # W2 (1,193 symbols, 1,000 portfolios x 20 positions, 254-day backfill) then W3 (one more trading day).
 # Minutes, not seconds: not part of `make bench`. Smaller: SIGMA_BENCH_SYMBOLS=200 SIGMA_BENCH_PORTFOLIOS=100 make bench-w2
 bench-w2: install
-	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" node --import tsx scripts/bench-w2.ts
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" node --import tsx scripts/bench-w2.ts --processes
 
 # Refresh the contract baseline that `buf breaking` compares against (after a compatible change).
 proto-baseline: install
