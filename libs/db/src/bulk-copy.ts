@@ -61,29 +61,11 @@ export interface BulkCopyOptions extends BulkWriteOptions {
   readonly path?: "auto" | "copy" | "unnest";
 }
 
-/** Column types with a binary COPY encoder below (others take the unnest path). */
-const COPY_TYPES: ReadonlySet<PgType> = new Set<PgType>([
-  "text",
-  "uuid",
-  "varchar",
-  "date",
-  "float8",
-  "int2",
-  "int4",
-  "int8",
-  "bool",
-  "json",
-  "jsonb",
-  "bytea",
-  "float8[]",
-  "int4[]",
-  "int2[]",
-  "bool[]",
-  "text[]",
-]);
-
-/** `format_type()` spelling of each COPY type: a direct COPY needs the table's types to be exactly these. */
-const FORMAT_TYPE: Record<string, (t: string) => boolean> = {
+/**
+ * The column types with a binary COPY encoder below (others take the unnest path), each with its
+ * `format_type()` spelling: a direct COPY needs the table's types to be exactly these.
+ */
+const FORMAT_TYPE: Partial<Record<PgType, (t: string) => boolean>> = {
   text: (t) => t === "text",
   uuid: (t) => t === "uuid",
   varchar: (t) => t.startsWith("character varying"),
@@ -102,6 +84,9 @@ const FORMAT_TYPE: Record<string, (t: string) => boolean> = {
   "bool[]": (t) => t === "boolean[]",
   "text[]": (t) => t === "text[]",
 };
+
+/** Column types with a binary COPY encoder (the keys of FORMAT_TYPE). */
+const COPY_TYPES: ReadonlySet<string> = new Set(Object.keys(FORMAT_TYPE));
 
 /** Target size of one chunk handed to the COPY stream (bounded memory whatever the row count). */
 const CHUNK_BYTES = 1 << 20;
@@ -201,7 +186,7 @@ async function typesMatch(client: PgClient, spec: UpsertSpec): Promise<boolean> 
     const types = new Map(rows.map((r) => [r.name, r.type]));
     ok = spec.columns.every((c) => {
       const t = types.get(c.name);
-      return t !== undefined && FORMAT_TYPE[c.pgType]!(t);
+      return t !== undefined && FORMAT_TYPE[c.pgType]?.(t) === true;
     });
     cache.set(key, ok);
   }

@@ -67,7 +67,7 @@ export async function startRisk(config: RiskConfig, o: RiskShared) {
             store,
             marks: o.ports?.marks ?? snapshotMarksSource(snapshot),
             marksForRun: o.ports?.marks ? undefined : (runId) => snapshotMarksSource(marksCache.client(snapshot, runId)),
-            betas: o.ports?.betas ?? factorPanelSource(factor),
+            betas: o.ports?.betas ?? betas,
             betasForRun: o.ports?.betas ? undefined : (runId) => panelCache.forRun(betas, runId),
             covariance: ewmaCovarianceSource(prices),
             directory: o.ports?.directory ?? snapshotDirectory(snapshot),

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "@sigma/runtime";
-import { chunkDates, chunkDaysForWork, DEFAULT_CHUNK_CELLS, LOOKBACK_TRADING_DAYS, MIN_CHUNK_DAYS, planRun } from "./planner.js";
+import {
+  chunkDates,
+  chunkDaysForWork,
+  DEFAULT_CHUNK_CELLS,
+  LOOKBACK_TRADING_DAYS,
+  MAX_CHUNK_DAYS,
+  MIN_CHUNK_DAYS,
+  planRun,
+} from "./planner.js";
 import { tradingDays } from "@sigma/calendar";
 
 const base = { portfolioId: "", forceRerun: false, startDate: "", endDate: "" };
@@ -63,7 +71,7 @@ test("chunks are consecutive and cover every date once", () => {
 
 test("chunks are sized by the run's work: an onboarding's year in one chunk, a universe night in 21-day chunks", () => {
   // W1: 27 symbols + 8 factor ETFs + 1 portfolio → 277 dates ≥ a 254-day backfill: one chunk.
-  assert.equal(chunkDaysForWork(36), Math.floor(DEFAULT_CHUNK_CELLS / 36));
+  assert.equal(chunkDaysForWork(36), Math.min(MAX_CHUNK_DAYS, Math.floor(DEFAULT_CHUNK_CELLS / 36)));
   assert.ok(chunkDaysForWork(36) >= 254);
   // W2: 1,193 symbols + 1,000 portfolios → never below the floor of 21 days.
   assert.equal(chunkDaysForWork(2193), MIN_CHUNK_DAYS);
@@ -71,5 +79,8 @@ test("chunks are sized by the run's work: an onboarding's year in one chunk, a u
   // In between: 200 units → 50 days; an empty scope counts as one unit.
   assert.equal(chunkDaysForWork(200, 10_000), 50);
   assert.equal(chunkDaysForWork(0, 100), 100);
+  // A tiny scope never gets chunks longer than the range RPCs can serve with their lookback.
+  assert.equal(chunkDaysForWork(1), MAX_CHUNK_DAYS);
+  assert.equal(chunkDaysForWork(19), MAX_CHUNK_DAYS, "a 10-position sample + 8 ETFs + itself: capped, not 526 days");
   assert.throws(() => chunkDaysForWork(10, 0), RangeError);
 });

@@ -64,13 +64,21 @@ export function planRun(req: RunRequest, targetDate: string): RunPlan {
 /** Smallest chunk the work-sized rule picks: below this, per-chunk fixed costs (RPCs, commits) dominate. */
 export const MIN_CHUNK_DAYS = 21;
 
+/**
+ * Largest chunk the work-sized rule picks. A chunk's reads reach back up to 600 trading days of
+ * lookback (phase 5), and the range RPCs (GetPositionValueRange, GetReturnSeries, the risk compute
+ * calls) accept at most 1,000 trading days: 300 + 600 stays inside with room. It also bounds a
+ * chunk's memory and keeps commits (and progress) at least yearly.
+ */
+export const MAX_CHUNK_DAYS = 300;
+
 /** Default work budget of one chunk, in symbol-dates + portfolio-dates (SIGMA_CHUNK_CELLS). */
 export const DEFAULT_CHUNK_CELLS = 10_000;
 
 /**
  * Trading days per chunk sized by the run's work rather than by the calendar: as many dates as keep
- * one chunk within `cells` symbol-dates + portfolio-dates, never fewer than {@link MIN_CHUNK_DAYS}.
- * A one-portfolio onboarding (≈ 35 symbols + 1 portfolio) fits a year in one chunk, so it pays each
+ * one chunk within `cells` symbol-dates + portfolio-dates, never fewer than {@link MIN_CHUNK_DAYS}
+ * nor more than {@link MAX_CHUNK_DAYS}. A one-portfolio onboarding (≈ 35 symbols + 1 portfolio) fits a year in one chunk, so it pays each
  * phase's per-chunk costs once; a universe night (1,193 symbols + 1,000 portfolios) keeps 21-day
  * chunks, so its memory per chunk and its commit granularity stay those of SPEC §4. Pure.
  *
@@ -79,7 +87,7 @@ export const DEFAULT_CHUNK_CELLS = 10_000;
  */
 export function chunkDaysForWork(units: number, cells: number = DEFAULT_CHUNK_CELLS): number {
   if (!(cells >= 1)) throw new RangeError(`chunk cells must be >= 1, got ${cells}`);
-  return Math.max(MIN_CHUNK_DAYS, Math.floor(cells / Math.max(1, units)));
+  return Math.min(MAX_CHUNK_DAYS, Math.max(MIN_CHUNK_DAYS, Math.floor(cells / Math.max(1, units))));
 }
 
 /** Splits dates into consecutive chunks of at most `size` (SPEC §4 "Chunks"). */

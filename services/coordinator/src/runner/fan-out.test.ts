@@ -127,5 +127,7 @@ describe("itemSizeForDates", () => {
     assert.equal(itemSizeForDates(64, 1), 1344);
     assert.equal(itemSizeForDates(8, 5), 33);
     assert.equal(itemSizeForDates(8, 0), 168);
+    assert.equal(itemSizeForDates(50, 1, 1000), 1000, "never beyond what the callee accepts");
+    assert.equal(itemSizeForDates(2000, 1, 1000), 2000, "a configured size is kept");
   });
 });

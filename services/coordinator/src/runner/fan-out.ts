@@ -40,10 +40,17 @@ export const ITEM_REFERENCE_DATES = 21;
  *
  * @param size the configured size (≥ 1).
  * @param dates trading dates of the run (0 is treated as 1).
+ * @param max the largest item a callee accepts (e.g. 1,000 portfolios per risk or snapshot call);
+ *   a configured size above it is kept (the callee's validation then says so).
  */
-export function itemSizeForDates(size: number, dates: number): number {
-  return Math.max(size, Math.floor((size * ITEM_REFERENCE_DATES) / Math.max(1, dates)));
+export function itemSizeForDates(size: number, dates: number, max = Number.POSITIVE_INFINITY): number {
+  return Math.max(size, Math.min(max, Math.floor((size * ITEM_REFERENCE_DATES) / Math.max(1, dates))));
 }
+
+/** Portfolios one risk or snapshot call accepts (MAX_PORTFOLIOS_PER_CALL, MAX_RANGE_PORTFOLIOS). */
+export const MAX_ITEM_PORTFOLIOS = 1_000;
+/** Symbols per item at most when items grow for a short run (bounds one factor call's panel). */
+export const MAX_ITEM_SYMBOLS = 2_000;
 
 /**
  * Cuts `values` into consecutive items of at most `size` values (the last one may be shorter).

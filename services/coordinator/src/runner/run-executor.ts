@@ -24,7 +24,7 @@ import {
   type StepOutcome,
 } from "../phases/step.js";
 import { describeFailure } from "./describe-failure.js";
-import { ITEM_REFERENCE_DATES, itemSizeForDates } from "./fan-out.js";
+import { ITEM_REFERENCE_DATES, itemSizeForDates, MAX_ITEM_PORTFOLIOS, MAX_ITEM_SYMBOLS } from "./fan-out.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import type { OutboxRelay } from "./outbox-relay.js";
 import type { RunReporter } from "./reporter.js";
@@ -297,7 +297,11 @@ class RunExecution {
     const items = this.deps.settings.items ?? DEFAULT_ITEM_SETTINGS;
     const n = this.active.plan.dates.length;
     if (n >= ITEM_REFERENCE_DATES || this.chunkDays() < n) return items;
-    return { ...items, symbols: itemSizeForDates(items.symbols, n), portfolios: itemSizeForDates(items.portfolios, n) };
+    return {
+      ...items,
+      symbols: itemSizeForDates(items.symbols, n, MAX_ITEM_SYMBOLS),
+      portfolios: itemSizeForDates(items.portfolios, n, MAX_ITEM_PORTFOLIOS),
+    };
   }
 
   /** Days per chunk: the configured size, else sized by the scope phase 1 left (symbols + portfolios). */

@@ -43,6 +43,7 @@ import {
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
 import { computeCorrelations } from "../usecases/correlations.js";
+import { MARKS_MAX_DATES, tradingWindows } from "../adapters/peers.js";
 import type { RunMarksCache } from "../adapters/run-marks-cache.js";
 import type { RunClaims } from "../usecases/run-claims.js";
 import { computeVolatility } from "../usecases/volatility.js";
@@ -144,16 +145,24 @@ async function snapshotCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
 export function snapshotPortfolioSource(client: Client<typeof SnapshotService>, batch = MARKS_PORTFOLIO_BATCH): PortfolioSource {
   return {
     async returnSeries(portfolioIds, startDate, endDate, signal) {
-      const out = new Map<string, PortfolioReturns>();
+      // The snapshot service answers at most 1,000 trading days per call: read in windows, oldest first.
+      const parts = new Map<string, { dates: string[]; returns: number[] }>(portfolioIds.map((id) => [id, { dates: [], returns: [] }]));
       for (let i = 0; i < portfolioIds.length; i += batch) {
         const ids = portfolioIds.slice(i, i + batch);
-        const res = await snapshotCall(`return series of ${ids.length} portfolio(s)`, () =>
-          client.getReturnSeries({ portfolioIds: ids, startDate, endDate }, { signal }),
-        );
-        for (const r of res.series)
-          out.set(r.portfolioId.toLowerCase(), { dates: r.dates, dailyReturn: Float64Array.from(r.dailyReturns) });
+        for (const [s, e] of tradingWindows(startDate, endDate, MARKS_MAX_DATES)) {
+          const res = await snapshotCall(`return series of ${ids.length} portfolio(s)`, () =>
+            client.getReturnSeries({ portfolioIds: ids, startDate: s, endDate: e }, { signal }),
+          );
+          for (const r of res.series) {
+            const part = parts.get(r.portfolioId.toLowerCase());
+            if (!part) continue;
+            part.dates.push(...r.dates);
+            part.returns.push(...r.dailyReturns);
+          }
+        }
       }
-      for (const id of portfolioIds) if (!out.has(id)) out.set(id, { dates: [], dailyReturn: new Float64Array(0) });
+      const out = new Map<string, PortfolioReturns>();
+      for (const [id, p] of parts) out.set(id, { dates: p.dates, dailyReturn: Float64Array.from(p.returns) });
       return out;
     },
     async positionMarks(portfolioIds, startDate, endDate, signal) {
@@ -204,22 +213,18 @@ export function volCorrHandlers(deps: VolCorrDeps): {
     ctx: HandlerContext,
   ): Promise<MessageInitShape<typeof ComputeCorrelationsResponseSchema>>;
 } {
-  const portfoliosFor = (runId: string) =>
-    snapshotPortfolioSource(deps.marksCache ? deps.marksCache.client(deps.snapshot, runId) : deps.snapshot);
+  /** One call's ports: the run's marks reads, closes (through the phase's cache) and claims. */
+  const portsFor = (runId: string, prices: RunPriceCache | undefined) => ({
+    portfolios: snapshotPortfolioSource(deps.marksCache ? deps.marksCache.client(deps.snapshot, runId) : deps.snapshot),
+    prices: prices?.forRun(runId) ?? deps.prices,
+    store: deps.store,
+    shared: deps.claims?.forRun(runId),
+  });
   return {
     async computeVolatility(req, ctx) {
       requireAdmin(ctx);
       const cells = validateCells(req.cells, req.runId);
-      const o = await computeVolatility(
-        {
-          portfolios: portfoliosFor(req.runId),
-          prices: deps.priceCaches?.volatility.forRun(req.runId) ?? deps.prices,
-          store: deps.store,
-          shared: deps.claims?.forRun(req.runId),
-        },
-        cells,
-        ctx.signal,
-      );
+      const o = await computeVolatility(portsFor(req.runId, deps.priceCaches?.volatility), cells, ctx.signal);
       deps.logger.info(
         { runId: req.runId, cells: o.inputs, portfolioRows: o.portfolioOutputs, symbolRows: o.symbolOutputs, skipped: o.skipped },
         "volatility computed",
@@ -235,16 +240,7 @@ export function volCorrHandlers(deps: VolCorrDeps): {
     async computeCorrelations(req, ctx) {
       requireAdmin(ctx);
       const cells = validateCells(req.cells, req.runId);
-      const o = await computeCorrelations(
-        {
-          portfolios: portfoliosFor(req.runId),
-          prices: deps.priceCaches?.correlations.forRun(req.runId) ?? deps.prices,
-          store: deps.store,
-          shared: deps.claims?.forRun(req.runId),
-        },
-        cells,
-        ctx.signal,
-      );
+      const o = await computeCorrelations(portsFor(req.runId, deps.priceCaches?.correlations), cells, ctx.signal);
       deps.logger.info(
         { runId: req.runId, cells: o.inputs, correlationRows: o.correlationOutputs, ewmaRows: o.ewmaOutputs, skipped: o.skipped },
         "correlations computed",

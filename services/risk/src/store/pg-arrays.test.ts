@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { boolArrayLiteral, floatArrayLiteral, floats, intArrayLiteral, textArrayLiteral, floatsFromArraySend } from "./pg-arrays.js";
+import { boolArrayLiteral, floatArrayLiteral, floats, intArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
+import { float8ArrayFromSend } from "@sigma/db";
 
 test("array literals: shortest round-trip floats with NaN/Infinity, quoted and escaped text", () => {
   assert.equal(
@@ -14,7 +15,7 @@ test("array literals: shortest round-trip floats with NaN/Infinity, quoted and e
   assert.deepEqual(Array.from(floats([1, null, "NaN"])), [1, Number.NaN, Number.NaN]);
 });
 
-test("floatsFromArraySend decodes Postgres' binary float8[] (array_send) bit-exactly, NULL as NaN", () => {
+test("floats() decodes Postgres' binary float8[] (array_send) bit-exactly, NULL as NaN", () => {
   const values = [1.5, -0, Number.NaN, Number.MIN_VALUE, -Number.MAX_VALUE, Number.POSITIVE_INFINITY];
   const elems = values.length + 1; // plus one NULL element at the end
   const b = Buffer.alloc(20 + values.length * 12 + 4);
@@ -37,8 +38,8 @@ test("floatsFromArraySend decodes Postgres' binary float8[] (array_send) bit-exa
   // An empty array is 0 dimensions.
   const empty = Buffer.alloc(12);
   empty.writeInt32BE(701, 8);
-  assert.equal(floatsFromArraySend(empty).length, 0);
+  assert.equal(float8ArrayFromSend(empty).length, 0);
   const ints = Buffer.from(b);
   ints.writeInt32BE(23, 8);
-  assert.throws(() => floatsFromArraySend(ints), RangeError);
+  assert.throws(() => float8ArrayFromSend(ints), RangeError);
 });

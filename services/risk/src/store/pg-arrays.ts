@@ -37,16 +37,10 @@ export function textArrayLiteral(a: readonly string[]): string {
 }
 
 /**
- * A float8[] in Postgres' binary array format (what `array_send(col)` returns, read by pg as a bytea
- * Buffer) as a Float64Array (see @sigma/db array-send.ts: no decimal parsing, bit-exact).
- */
-export const floatsFromArraySend = float8ArrayFromSend;
-
-/**
  * A float8[] value as read by pg, as a Float64Array: `array_send(col)` (a Buffer, the fast path) or
  * the column itself (number[]; NaN kept).
  */
 export function floats(v: unknown): Float64Array {
-  if (Buffer.isBuffer(v)) return floatsFromArraySend(v);
+  if (Buffer.isBuffer(v)) return float8ArrayFromSend(v);
   return Float64Array.from((v as (number | string | null)[]) ?? [], (x) => (x === null ? Number.NaN : Number(x)));
 }
