@@ -6,7 +6,7 @@
  * (`LIKE ... INCLUDING ALL`). The rows are read back from where the run stored them and encoded
  * (binary COPY format) before the clock starts, so only the server-side load is timed; best of N.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
@@ -131,6 +131,51 @@ export function recordResults(workload: string, figures: Record<string, unknown>
   const all = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
   all[workload] = { at: new Date().toISOString(), loadavg: loadAvg(), ...figures };
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat; NaN when unreadable. */
+export function cpuSeconds(pid: number, withReapedChildren = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name (which may hold spaces): state is field 3.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]) + (withReapedChildren ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Linux USER_HZ: /proc times are in 1/100 s on every mainstream architecture. */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU seconds used by the whole local Postgres cluster so far: every postmaster's own time plus its
+ * reaped children's (backends that exited) plus its live children's. Deltas of it show what the
+ * database cost a run; NaN when no postmaster is visible (remote database, other user).
+ */
+export function postgresCpuSeconds(): number {
+  const procs: { pid: number; ppid: number; comm: string }[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      procs.push({ pid: Number(name), ppid, comm });
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  const pg = new Set(procs.filter((p) => p.comm === "postgres").map((p) => p.pid));
+  const masters = procs.filter((p) => pg.has(p.pid) && !pg.has(p.ppid));
+  if (masters.length === 0) return Number.NaN;
+  let total = 0;
+  for (const m of masters) {
+    total += cpuSeconds(m.pid, true);
+    for (const c of procs) if (c.ppid === m.pid) total += cpuSeconds(c.pid) || 0;
+  }
+  return total;
 }
 
 /** 1-minute load average: on a shared 2-core machine the figures mean little without it. */

@@ -17,6 +17,7 @@
  * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w2.ts   (make bench-w2)
  */
 import type { Client } from "@connectrpc/connect";
+import os from "node:os";
 import pg from "pg";
 import { addTradingDays, tradingDays } from "@sigma/calendar";
 import { startStack } from "@sigma/cli";
@@ -29,11 +30,13 @@ import { computeSnapshots, type EnginePosition } from "@sigma/snapshot-service";
 import {
   best,
   copyFloor,
+  cpuSeconds,
   type FloorTable,
   fmt,
   OUTPUT_SCHEMAS,
   peakRssMiB,
   postgresBackendsPeakMiB,
+  postgresCpuSeconds,
   printPhases,
   recordResults,
   secs,
@@ -111,6 +114,8 @@ interface BenchSystem {
   events: string;
   /** Peak RSS (MiB) per process hosting services. */
   rss(): Record<string, number>;
+  /** CPU seconds used so far per process hosting services. */
+  cpu(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -154,6 +159,10 @@ async function startInProcess(): Promise<BenchSystem> {
     dbName,
     events: stack.events.split(" (")[0]!,
     rss: () => ({ "all services (this process)": peakRssMiB() }),
+    cpu: () => {
+      const u = process.cpuUsage();
+      return { "all services (this process)": (u.user + u.system) / 1e6 };
+    },
     async stop() {
       await stack.close();
       await drop();
@@ -180,6 +189,7 @@ async function startProcesses(): Promise<BenchSystem> {
     dbName: system.database.name,
     events: system.natsUrl,
     rss: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, vmHwmMiB(system.process(n).pid ?? -1)])),
+    cpu: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, cpuSeconds(system.process(n).pid ?? -1)])),
     stop: () => system.stop(),
   };
 }
@@ -235,6 +245,7 @@ try {
   report("W3", w3, w3Floor);
 
   async function timedRun(name: string, req: Parameters<typeof coordinator.runBatch>[0]) {
+    const cpu0: Record<string, number> = { ...sys.cpu(), postgres: postgresCpuSeconds() };
     const t0Epoch = Date.now();
     const t0 = performance.now();
     const res = await coordinator.runBatch(req);
@@ -256,7 +267,17 @@ try {
     const phases = printPhases(run!.phases, phaseInfo);
     const rows = phases.filter((p) => p.phase !== phaseInfo(Phase.MARKET_DATA).label).reduce((s, p) => s + p.rows, 0);
     const rss = { processes_mib: sys.rss(), postgres: await postgresBackendsPeakMiB(db, dbName) };
-    return { wall, phases, rows, rss };
+    const cpu1 = { ...sys.cpu(), postgres: postgresCpuSeconds() };
+    // Where the machine's cores went during the run (the bench's own polling included in nothing here).
+    const cpu = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, v - (cpu0[k] ?? Number.NaN)]));
+    console.log(
+      `  CPU seconds during the run: ${Object.entries(cpu)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(", ")} (sum ${Object.values(cpu)
+        .reduce((a, b) => a + b, 0)
+        .toFixed(1)} over ${fmt(wall)} s wall, ${os.availableParallelism()} cores)`,
+    );
+    return { wall, phases, rows, rss, cpu };
   }
 
   /** Pure math of the same work over [start, end] (factors, metrics, snapshot engine per portfolio) + COPY of the rows. */
@@ -303,6 +324,7 @@ try {
       floor_copy: f.copies,
       ratio_to_floor: r.wall / f.seconds,
       peak_rss: r.rss,
+      cpu_s: r.cpu,
     });
   }
   console.log(`trading dates in the backfill: ${tradingDays(ENTRY, AS_OF).length}`);

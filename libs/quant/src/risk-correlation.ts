@@ -10,6 +10,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { logReturns } from "./returns.js";
+import { symmetricEigenvalues } from "./symmetric-eigenvalues.js";
 
 /** Symbols need |weight| ≥ 1 %. */
 export const CORR_MIN_WEIGHT = 0.01;
@@ -36,6 +37,11 @@ export interface CorrelationSymbol {
   absMarketValue: number;
   /** Closes aligned to the trading calendar (NaN = missing). */
   closes: Float64Array;
+  /**
+   * `logReturns(closes)` when the caller already has it (one series per symbol shared by every
+   * portfolio-date of a call instead of one per cell); computed from `closes` when absent.
+   */
+  returns?: Float64Array;
 }
 
 /** Result of {@link positionCorrelations}; matrices are row-major m × m over `symbols`. */
@@ -73,11 +79,12 @@ export interface CorrelationResult {
  */
 export function repairCorrelation(corr: Float64Array, m: number): { matrix: Float64Array; minEigenvalue: number; repaired: boolean } {
   if (m === 0) return { matrix: new Float64Array(0), minEigenvalue: NaN, repaired: false };
+  // λ_min alone first (cheap); the eigenvectors only for a matrix that needs the repair.
+  const minEigenvalue = symmetricEigenvalues(corr, m)[0]!;
+  if (!(minEigenvalue < PSD_TOLERANCE)) return { matrix: corr.slice(), minEigenvalue, repaired: false };
   const rows = Array.from({ length: m }, (_, i) => Array.from(corr.subarray(i * m, (i + 1) * m)));
   const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
   const lambda = eig.realEigenvalues;
-  const minEigenvalue = Math.min(...lambda);
-  if (!(minEigenvalue < PSD_TOLERANCE)) return { matrix: corr.slice(), minEigenvalue, repaired: false };
   const v = eig.eigenvectorMatrix;
   const a = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
@@ -167,6 +174,32 @@ function sampleStd(x: Float64Array): number {
   return Math.sqrt(ss / (n - 1));
 }
 
+/** The 90 log returns ending at calendar index t (indices t − 89..t; NaN where the calendar has none). */
+function windowReturns(s: CorrelationSymbol, t: number): Float64Array {
+  const returns = s.returns ?? logReturns(s.closes);
+  const from = t - CORR_WINDOW + 1;
+  if (from >= 0 && t < returns.length) return returns.subarray(from, t + 1);
+  const out = new Float64Array(CORR_WINDOW).fill(NaN);
+  for (let i = Math.max(from, 0); i <= t && i < returns.length; i++) out[i - from] = returns[i]!;
+  return out;
+}
+
+/** x − mean(x) (x all finite). */
+function centeredCopy(x: Float64Array): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! - mean;
+  return out;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
 /**
  * Position correlation analytics of one portfolio on calendar index t.
  *
@@ -180,7 +213,6 @@ function sampleStd(x: Float64Array): number {
 export function positionCorrelations(input: readonly CorrelationSymbol[], t: number): CorrelationResult {
   const excluded: CorrelationResult["excluded"] = [];
   const kept: { symbol: string; weight: number; rets: Float64Array; n: number }[] = [];
-  const start = t - CORR_WINDOW;
   for (const s of input) {
     if (!(Math.abs(s.weight) >= CORR_MIN_WEIGHT)) {
       excluded.push({ symbol: s.symbol, reason: "BELOW_MIN_WEIGHT", nReturns: 0 });
@@ -190,25 +222,42 @@ export function positionCorrelations(input: readonly CorrelationSymbol[], t: num
       excluded.push({ symbol: s.symbol, reason: "BELOW_MIN_VALUE", nReturns: 0 });
       continue;
     }
-    const closes = new Float64Array(CORR_WINDOW + 1).fill(NaN);
-    for (let i = Math.max(start, 0); i <= t && i < s.closes.length; i++) closes[i - start] = s.closes[i]!;
-    const rets = logReturns(closes).subarray(1);
+    const rets = windowReturns(s, t);
     let n = 0;
-    for (const r of rets) if (Number.isFinite(r)) n++;
+    for (let i = 0; i < rets.length; i++) if (Number.isFinite(rets[i]!)) n++;
     if (n < CORR_MIN_OBS) excluded.push({ symbol: s.symbol, reason: n === 0 ? "NO_RETURNS" : "FEW_RETURNS", nReturns: n });
     else kept.push({ symbol: s.symbol, weight: s.weight, rets, n });
   }
   const m = kept.length;
   const raw = new Float64Array(m * m);
   const overlap = new Int32Array(m * m);
-  for (let i = 0; i < m; i++) {
-    raw[i * m + i] = 1;
-    overlap[i * m + i] = kept[i]!.n;
-    for (let j = i + 1; j < m; j++) {
-      const p = pairwise(kept[i]!.rets, kept[j]!.rets);
-      const rho = p.n >= CORR_MIN_OBS && Number.isFinite(p.rho) ? p.rho : 0;
-      raw[i * m + j] = raw[j * m + i] = rho;
-      overlap[i * m + j] = overlap[j * m + i] = p.n;
+  const sigma = new Float64Array(m);
+  if (kept.every((k) => k.n === CORR_WINDOW)) {
+    // Every symbol has the whole window: each pair's overlap is the window and its means are the
+    // symbols' own, so center once and take dot products (the same sums, in the same order, as below).
+    const centered = kept.map((k) => centeredCopy(k.rets));
+    const ss = centered.map((c) => dot(c, c));
+    for (let i = 0; i < m; i++) {
+      raw[i * m + i] = 1;
+      overlap[i * m + i] = CORR_WINDOW;
+      sigma[i] = Math.sqrt(ss[i]! / (CORR_WINDOW - 1));
+      for (let j = i + 1; j < m; j++) {
+        const rho = ss[i]! > 0 && ss[j]! > 0 ? dot(centered[i]!, centered[j]!) / Math.sqrt(ss[i]! * ss[j]!) : 0;
+        raw[i * m + j] = raw[j * m + i] = rho;
+        overlap[i * m + j] = overlap[j * m + i] = CORR_WINDOW;
+      }
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      raw[i * m + i] = 1;
+      overlap[i * m + i] = kept[i]!.n;
+      sigma[i] = sampleStd(kept[i]!.rets);
+      for (let j = i + 1; j < m; j++) {
+        const p = pairwise(kept[i]!.rets, kept[j]!.rets);
+        const rho = p.n >= CORR_MIN_OBS && Number.isFinite(p.rho) ? p.rho : 0;
+        raw[i * m + j] = raw[j * m + i] = rho;
+        overlap[i * m + j] = overlap[j * m + i] = p.n;
+      }
     }
   }
   const rep = repairCorrelation(raw, m);
@@ -216,7 +265,6 @@ export function positionCorrelations(input: readonly CorrelationSymbol[], t: num
   let sumAbs = 0;
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) sumAbs += Math.abs(matrix[i * m + j]!);
   const pairs = (m * (m - 1)) / 2;
-  const sigma = kept.map((k) => sampleStd(k.rets));
   const wsum = kept.reduce((acc, k) => acc + Math.abs(k.weight), 0);
   const a = kept.map((k) => Math.abs(k.weight) / wsum);
   let num = 0;

@@ -12,6 +12,7 @@ import {
   EWMA_WINDOW,
   ewmaCovariance,
   FACTOR_ETFS,
+  logReturns,
   positionCorrelations,
   simpleReturns,
 } from "@sigma/quant";
@@ -88,6 +89,14 @@ export async function computeCorrelations(deps: CorrelationDeps, cells: CellSet,
   const index = new Map(prices.dates.map((d, i) => [d, i]));
   const none = new Float64Array(prices.dates.length).fill(NaN);
   const closesOf = (s: string) => prices.closes.get(s) ?? none;
+  // Each symbol's log returns once per call, shared by every portfolio-date holding it.
+  const returns = new Map<string, Float64Array>();
+  const noReturns = logReturns(none);
+  const returnsOf = (s: string) => {
+    let r = returns.get(s);
+    if (!r) returns.set(s, (r = logReturns(closesOf(s))));
+    return r;
+  };
 
   const rows: CorrelationRow[] = [];
   const reported = new Set<string>();
@@ -95,7 +104,9 @@ export async function computeCorrelations(deps: CorrelationDeps, cells: CellSet,
     if (cell.symbols.length === 0) addSkip(out, "NOT_ELIGIBLE");
     // A date outside the price calendar (not a trading date) has no closes: every symbol is NO_RETURNS.
     const t = index.get(cell.date) ?? -1;
-    const input: CorrelationSymbol[] = cell.symbols.map((s) => ({ ...s, closes: t < 0 ? none : closesOf(s.symbol) }));
+    const input: CorrelationSymbol[] = cell.symbols.map((s) =>
+      t < 0 ? { ...s, closes: none, returns: noReturns } : { ...s, closes: closesOf(s.symbol), returns: returnsOf(s.symbol) },
+    );
     const result = positionCorrelations(input, t < 0 ? prices.dates.length - 1 : t);
     for (const x of result.excluded) {
       addSkip(out, x.reason);
