@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { correlationClusters, positionCorrelations, repairCorrelation } from "./risk-correlation.js";
+import { logReturns } from "./returns.js";
+import { CorrelationWindow, correlationClusters, positionCorrelations, repairCorrelation } from "./risk-correlation.js";
 
 /** Closes from log returns r (r[i−1] is the return at index i), present only on indices from..to. */
 function closesFrom(rets: number[], from = 0, to = rets.length): Float64Array {
@@ -107,4 +108,43 @@ test("scaling every position leaves the correlations unchanged", () => {
   const b = run(7);
   assert.deepEqual(Array.from(a.matrix), Array.from(b.matrix));
   assert.equal(a.diversificationRatio, b.diversificationRatio);
+});
+
+test("running window sums (CorrelationWindow) give the stateless results over consecutive, skipped and gappy dates", () => {
+  // 6 symbols over 400 dates: one with a gap (leaves and re-enters the window), one flat for a stretch,
+  // one listed late; the held set changes on some dates; dates run forward with a jump.
+  const T = 400;
+  const rets = (k: number) => Array.from({ length: T - 1 }, (_, i) => wave(i, 0.3 + 0.37 * k) + 0.0004 * k);
+  const series = [0, 1, 2, 3, 4, 5].map((k) => {
+    const r = rets(k);
+    if (k === 4) for (let i = 150; i < 260; i++) r[i] = 0; // flat stretch
+    const c = closesFrom(r);
+    if (k === 2) for (let i = 200; i < 206; i++) c[i] = NaN; // a gap
+    if (k === 5) for (let i = 0; i < 120; i++) c[i] = NaN; // listed late
+    return c;
+  });
+  const input = series.map((c, k) => ({ ...sym(`S${k}`, c, 0.1 + 0.01 * k), returns: logReturns(c) }));
+  const window = new CorrelationWindow();
+  const dates = [...Array.from({ length: 250 }, (_, i) => 95 + i), ...Array.from({ length: 40 }, (_, i) => 355 + i)];
+  let worst = 0;
+  for (const t of dates) {
+    const held = t % 17 === 0 ? input.slice(1) : input; // S0 not held on some dates
+    const want = positionCorrelations(held, t);
+    const got = positionCorrelations(held, t, window);
+    assert.deepEqual(got.symbols, want.symbols, `t=${t}`);
+    assert.deepEqual(Array.from(got.overlap), Array.from(want.overlap), `t=${t}`);
+    assert.equal(got.repaired, want.repaired, `t=${t}`);
+    for (let i = 0; i < want.raw.length; i++) worst = Math.max(worst, Math.abs(got.raw[i]! - want.raw[i]!));
+    assert.ok(Math.abs(got.minEigenvalue - want.minEigenvalue) < 1e-12, `t=${t}`);
+    assert.ok(
+      Object.is(got.diversificationRatio, want.diversificationRatio) ||
+        Math.abs(got.diversificationRatio - want.diversificationRatio) < 1e-12,
+    );
+    // the flat stretch of S4 is exactly flat: its pairs are 0 in both
+    if (t >= 240 && t < 260) {
+      const i = want.symbols.indexOf("S4");
+      if (i >= 0) for (let j = 0; j < want.symbols.length; j++) if (j !== i) assert.equal(got.raw[i * want.symbols.length + j], 0);
+    }
+  }
+  assert.ok(worst < 1e-12, `largest |Δρ| ${worst}`);
 });

@@ -184,6 +184,124 @@ function windowReturns(s: CorrelationSymbol, t: number): Float64Array {
   return out;
 }
 
+/** Σ (x − mean(x))², two-pass (x all finite). */
+function centeredSumOfSquares(x: Float64Array): number {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += (x[i]! - mean) * (x[i]! - mean);
+  return ss;
+}
+
+/**
+ * Running sums Σ r_i, Σ r_i r_j of return series over the 90-return window ending at calendar index t,
+ * kept across the consecutive dates of ONE portfolio so each date adds its day and drops the oldest
+ * instead of recomputing 90-term sums for every pair. Series are identified by their array (the
+ * caller's one `returns` array per symbol); a series enters with full sums against the others and
+ * leaves when it has a gap. A non-consecutive t (or too many series) starts over, so any call order
+ * is correct, consecutive dates are merely fast. Rounding drifts by ~1e-16 per step relative to the
+ * terms; a window starts over at least every {@link CorrelationWindow.MAX_STEPS} steps.
+ */
+export class CorrelationWindow {
+  /** Steps before the sums are rebuilt from the series (bounds the drift). */
+  static readonly MAX_STEPS = 250;
+  /** Series tracked at most (more starts over with only the requested ones). */
+  static readonly MAX_SERIES = 64;
+  private end = Number.NaN;
+  private steps = 0;
+  private series: Float64Array[] = [];
+  private slotOf = new Map<Float64Array, number>();
+  private sum = new Float64Array(CorrelationWindow.MAX_SERIES);
+  private cross = new Float64Array(CorrelationWindow.MAX_SERIES * CorrelationWindow.MAX_SERIES);
+
+  /**
+   * Σ r and Σ r_i r_j over indices t − 89..t for `requested` (each finite on all of them; not checked
+   * beyond what the sums need).
+   *
+   * @returns cross row-major m × m and sum (length m), in the order of `requested`.
+   */
+  sums(requested: readonly Float64Array[], t: number): { cross: Float64Array; sum: Float64Array } {
+    const cap = CorrelationWindow.MAX_SERIES;
+    const newcomers = requested.filter((r) => !this.slotOf.has(r)).length;
+    if (t !== this.end + 1 || this.steps >= CorrelationWindow.MAX_STEPS || this.series.length + newcomers > cap) this.reset();
+    else this.advance(t);
+    this.end = t;
+    for (const r of requested) if (!this.slotOf.has(r)) this.add(r, t);
+    const m = requested.length;
+    const slots = requested.map((r) => this.slotOf.get(r)!);
+    const cross = new Float64Array(m * m);
+    const sum = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      sum[i] = this.sum[slots[i]!]!;
+      for (let j = 0; j < m; j++) cross[i * m + j] = this.cross[slots[i]! * cap + slots[j]!]!;
+    }
+    return { cross, sum };
+  }
+
+  private reset(): void {
+    this.series = [];
+    this.slotOf.clear();
+    this.steps = 0;
+  }
+
+  /** Window end t − 1 → t: add day t, drop day t − 90; a series without a return at t leaves. */
+  private advance(t: number): void {
+    const cap = CorrelationWindow.MAX_SERIES;
+    const out = t - CORR_WINDOW;
+    const keep = this.series.filter((r) => t < r.length && Number.isFinite(r[t]!));
+    if (keep.length !== this.series.length) {
+      // Compact: rebuild the slots of the survivors from their old sums.
+      const oldSlot = keep.map((r) => this.slotOf.get(r)!);
+      const sum = new Float64Array(cap);
+      const cross = new Float64Array(cap * cap);
+      keep.forEach((_, i) => {
+        sum[i] = this.sum[oldSlot[i]!]!;
+        keep.forEach((__, j) => {
+          cross[i * cap + j] = this.cross[oldSlot[i]! * cap + oldSlot[j]!]!;
+        });
+      });
+      this.sum = sum;
+      this.cross = cross;
+      this.series = keep;
+      this.slotOf = new Map(keep.map((r, i) => [r, i]));
+    }
+    const n = this.series.length;
+    for (let i = 0; i < n; i++) {
+      const ri = this.series[i]!;
+      const a = ri[t]!;
+      const b = ri[out]!;
+      this.sum[i] = this.sum[i]! + a - b;
+      for (let j = i; j < n; j++) {
+        const rj = this.series[j]!;
+        const v = this.cross[i * cap + j]! + a * rj[t]! - b * rj[out]!;
+        this.cross[i * cap + j] = v;
+        this.cross[j * cap + i] = v;
+      }
+    }
+    this.steps++;
+  }
+
+  /** A series enters: its sums with itself and every tracked series over the window ending t. */
+  private add(r: Float64Array, t: number): void {
+    const cap = CorrelationWindow.MAX_SERIES;
+    const k = this.series.length;
+    this.series.push(r);
+    this.slotOf.set(r, k);
+    const from = t - CORR_WINDOW + 1;
+    let s = 0;
+    for (let d = from; d <= t; d++) s += r[d]!;
+    this.sum[k] = s;
+    for (let j = 0; j <= k; j++) {
+      const o = this.series[j]!;
+      let c = 0;
+      for (let d = from; d <= t; d++) c += r[d]! * o[d]!;
+      this.cross[k * cap + j] = c;
+      this.cross[j * cap + k] = c;
+    }
+  }
+}
+
 /** x − mean(x) (x all finite). */
 function centeredCopy(x: Float64Array): Float64Array {
   let mean = 0;
@@ -209,10 +327,14 @@ function dot(a: Float64Array, b: Float64Array): number {
  * flat on the overlap, where Pearson is undefined). Averages, the diversification ratio and clusters use
  * the repaired matrix; σ_i is the sample std of the symbol's log returns in the window (daily; the ratio
  * is scale-free).
+ *
+ * @param window running sums of one portfolio's series, when the caller computes its dates in
+ *   ascending order (see {@link CorrelationWindow}); used when every kept symbol has all 90 returns
+ *   and its `returns` series is given. Results equal the stateless ones to ~1e-14.
  */
-export function positionCorrelations(input: readonly CorrelationSymbol[], t: number): CorrelationResult {
+export function positionCorrelations(input: readonly CorrelationSymbol[], t: number, window?: CorrelationWindow): CorrelationResult {
   const excluded: CorrelationResult["excluded"] = [];
-  const kept: { symbol: string; weight: number; rets: Float64Array; n: number }[] = [];
+  const kept: { symbol: string; weight: number; rets: Float64Array; n: number; full: Float64Array | undefined }[] = [];
   for (const s of input) {
     if (!(Math.abs(s.weight) >= CORR_MIN_WEIGHT)) {
       excluded.push({ symbol: s.symbol, reason: "BELOW_MIN_WEIGHT", nReturns: 0 });
@@ -226,13 +348,33 @@ export function positionCorrelations(input: readonly CorrelationSymbol[], t: num
     let n = 0;
     for (let i = 0; i < rets.length; i++) if (Number.isFinite(rets[i]!)) n++;
     if (n < CORR_MIN_OBS) excluded.push({ symbol: s.symbol, reason: n === 0 ? "NO_RETURNS" : "FEW_RETURNS", nReturns: n });
-    else kept.push({ symbol: s.symbol, weight: s.weight, rets, n });
+    else kept.push({ symbol: s.symbol, weight: s.weight, rets, n, full: s.returns });
   }
   const m = kept.length;
   const raw = new Float64Array(m * m);
   const overlap = new Int32Array(m * m);
   const sigma = new Float64Array(m);
-  if (kept.every((k) => k.n === CORR_WINDOW)) {
+  if (window && m > 1 && kept.every((k) => k.n === CORR_WINDOW && k.full !== undefined)) {
+    // Every symbol has the whole window and the caller keeps running sums across its dates: the
+    // cross products come from the window's sums (O(m²) per date instead of O(m² · 90)); each
+    // symbol's own sum of squares stays two-pass, so a flat symbol is exactly flat.
+    const { cross, sum } = window.sums(
+      kept.map((k) => k.full!),
+      t,
+    );
+    const ss = kept.map((k) => centeredSumOfSquares(k.rets));
+    for (let i = 0; i < m; i++) {
+      raw[i * m + i] = 1;
+      overlap[i * m + i] = CORR_WINDOW;
+      sigma[i] = Math.sqrt(ss[i]! / (CORR_WINDOW - 1));
+      for (let j = i + 1; j < m; j++) {
+        const cov = cross[i * m + j]! - (sum[i]! * sum[j]!) / CORR_WINDOW;
+        const rho = ss[i]! > 0 && ss[j]! > 0 ? cov / Math.sqrt(ss[i]! * ss[j]!) : 0;
+        raw[i * m + j] = raw[j * m + i] = rho;
+        overlap[i * m + j] = overlap[j * m + i] = CORR_WINDOW;
+      }
+    }
+  } else if (kept.every((k) => k.n === CORR_WINDOW)) {
     // Every symbol has the whole window: each pair's overlap is the window and its means are the
     // symbols' own, so center once and take dot products (the same sums, in the same order, as below).
     const centered = kept.map((k) => centeredCopy(k.rets));

@@ -7,6 +7,7 @@ import { addTradingDays } from "@sigma/calendar";
 import type { PriceSource } from "@sigma/prices";
 import {
   CORR_WINDOW,
+  CorrelationWindow,
   type CorrelationSymbol,
   clipCorrelation,
   EWMA_WINDOW,
@@ -100,14 +101,21 @@ export async function computeCorrelations(deps: CorrelationDeps, cells: CellSet,
 
   const rows: CorrelationRow[] = [];
   const reported = new Set<string>();
+  // Running window sums per portfolio across its consecutive dates (cells come portfolio by portfolio, dates ascending).
+  let window = new CorrelationWindow();
+  let windowOf = "";
   for (const cell of inputs) {
+    if (cell.portfolioId !== windowOf) {
+      window = new CorrelationWindow();
+      windowOf = cell.portfolioId;
+    }
     if (cell.symbols.length === 0) addSkip(out, "NOT_ELIGIBLE");
     // A date outside the price calendar (not a trading date) has no closes: every symbol is NO_RETURNS.
     const t = index.get(cell.date) ?? -1;
     const input: CorrelationSymbol[] = cell.symbols.map((s) =>
       t < 0 ? { ...s, closes: none, returns: noReturns } : { ...s, closes: closesOf(s.symbol), returns: returnsOf(s.symbol) },
     );
-    const result = positionCorrelations(input, t < 0 ? prices.dates.length - 1 : t);
+    const result = t < 0 ? positionCorrelations(input, prices.dates.length - 1) : positionCorrelations(input, t, window);
     for (const x of result.excluded) {
       addSkip(out, x.reason);
       if ((x.reason === "NO_RETURNS" || x.reason === "FEW_RETURNS") && !reported.has(x.symbol)) {
