@@ -24,10 +24,12 @@ export type RiskCall = (
  * chunk calls with the chunk's cells cut into items of portfolios (spread over the risk replicas) (each portfolio only on the dates the run computes for it)
  * and the run id (the risk service may reuse the inputs it read for the run's earlier chunks). The
  * risk service replaces the rows of the cells it computes, so a retried call is idempotent.
+ * `after`: the phases whose rows it reads (see PhaseStep.after).
  */
-export function riskChunkStep(phase: RiskChunkPhase, call: RiskCall): PhaseStep {
+export function riskChunkStep(phase: RiskChunkPhase, after: readonly Phase[], call: RiskCall): PhaseStep {
   return {
     phase,
+    after,
     scope: "portfolios",
     shape: "date_chunks",
     deadlineMs: 15 * 60_000,

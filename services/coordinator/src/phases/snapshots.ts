@@ -14,6 +14,8 @@ export const snapshotsStep: PhaseStep = {
   phase: Phase.SNAPSHOTS,
   scope: "portfolios",
   shape: "date_chunks",
+  // Reads prices only (phase 1, before the chunk loop): runs a chunk alongside phases 1.5 and 1.75.
+  after: [],
   deadlineMs: 15 * 60_000,
   retry: retryOnCodes(3, 1000, ...TRANSIENT_CODES),
   run: (ctx, chunk) => runSnapshotsChunk(ctx, chunk.dates),

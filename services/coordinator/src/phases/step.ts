@@ -122,6 +122,12 @@ export interface PhaseStep {
   readonly retry: RetryPolicy;
   /** Progress unit of a whole-range step (chunked steps count dates). */
   readonly unit?: string;
+  /**
+   * Chunked steps only: the phases of the same group whose rows this step reads, which finish a
+   * chunk before this step starts it; steps that do not depend on each other run a chunk at the
+   * same time. Undefined: every earlier step of the group (strictly in order).
+   */
+  readonly after?: readonly Phase[];
   run(ctx: StepContext, chunk: StepChunk): Promise<StepOutcome>;
 }
 

@@ -16,6 +16,8 @@ export function symbolAnalyticsStep(phase: SymbolPhase): PhaseStep {
     phase,
     scope: "symbols",
     shape: "date_chunks",
+    // Reads prices only (phase 1, before the chunk loop): 1.5 and 1.75 run a chunk side by side.
+    after: [],
     deadlineMs: 15 * 60_000,
     retry: retryOnCodes(3, 1000, ...TRANSIENT_CODES),
     run: (ctx, chunk) => runSymbolAnalyticsChunk(ctx, phase, chunk.dates),

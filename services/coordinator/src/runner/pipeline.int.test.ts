@@ -131,6 +131,68 @@ test("the pipeline is declared: phase 1 whole range, 1.5 → 6 chunked together,
   );
 });
 
+test("the chunked steps declare what they read: 1.5, 1.75 and 2 side by side, then 3 (after 1.5 and 2), 5 and 6 (after 2), 4 after 3", () => {
+  assert.deepEqual(
+    PIPELINE.filter((s) => s.shape === "date_chunks").map((s) => [s.phase, s.after]),
+    [
+      [Phase.SYMBOL_FACTORS, []],
+      [Phase.SYMBOL_METRICS, []],
+      [Phase.SNAPSHOTS, []],
+      [Phase.POSITION_BETAS, [Phase.SYMBOL_FACTORS, Phase.SNAPSHOTS]],
+      [Phase.FACTOR_EXPOSURES, [Phase.POSITION_BETAS]],
+      [Phase.VOLATILITY, [Phase.SNAPSHOTS]],
+      [Phase.CORRELATIONS, [Phase.SNAPSHOTS]],
+    ],
+  );
+});
+
+test("a chunk's steps start once the steps they read from finished it: independent ones overlap, a failed input stops its readers", async () => {
+  const log: string[] = [];
+  const step = (phase: Phase, after: readonly Phase[] | undefined, ms: number, fail = false): PhaseStep => ({
+    phase,
+    scope: "symbols",
+    shape: "date_chunks",
+    deadlineMs: 5000,
+    retry: retryOnCodes(1, 0),
+    after,
+    async run(ctx, chunk) {
+      log.push(`start ${Phase[phase]} ${chunk.dates[0]}`);
+      await new Promise((r) => setTimeout(r, ms));
+      if (fail) throw new Error(`${Phase[phase]} broke`);
+      ctx.record.counters.inputs = 1;
+      ctx.record.counters.outputs += 1;
+      log.push(`end ${Phase[phase]} ${chunk.dates[0]}`);
+      return {};
+    },
+  });
+  const [A, B, C] = [Phase.SYMBOL_FACTORS, Phase.SYMBOL_METRICS, Phase.SNAPSHOTS];
+  const at = (line: string) => {
+    const i = log.indexOf(line);
+    assert.ok(i >= 0, `${line} missing from ${log.join(", ")}`);
+    return i;
+  };
+  const ok = await runToEnd(coordinator(fakeServices(), [PIPELINE[0]!, step(A, [], 60), step(B, [], 5), step(C, [A], 5)]));
+  assert.equal(ok.status, "completed", ok.errorSummary);
+  assert.equal(ok.datesCompleted, 15);
+  // First chunk (2020-01-02): B starts (and ends) while A runs; C waits for A.
+  assert.ok(at("start SYMBOL_METRICS 2020-01-02") < at("end SYMBOL_FACTORS 2020-01-02"));
+  assert.ok(at("end SYMBOL_METRICS 2020-01-02") < at("end SYMBOL_FACTORS 2020-01-02"));
+  assert.ok(at("end SYMBOL_FACTORS 2020-01-02") < at("start SNAPSHOTS 2020-01-02"));
+  // Chunks stay in order: the next chunk starts after every step finished (and the chunk was committed).
+  assert.ok(at("end SNAPSHOTS 2020-01-02") < at("start SYMBOL_FACTORS 2020-01-09"));
+  assert.ok(ok.phases.filter((p) => [A, B, C].includes(p.phase)).every((p) => p.state === "completed" && p.counters.outputs === 3));
+
+  log.length = 0;
+  const broken = await runToEnd(coordinator(fakeServices(), [PIPELINE[0]!, step(A, [], 20, true), step(B, [], 5), step(C, [A], 5)]));
+  assert.equal(broken.status, "failed");
+  assert.match(broken.errorSummary, /^Factor Analysis failed: .*SYMBOL_FACTORS broke/);
+  assert.equal(broken.datesCompleted, 0);
+  assert.ok(log.includes("end SYMBOL_METRICS 2020-01-02"), "the independent step finished its chunk");
+  assert.ok(!log.some((l) => l.startsWith("start SNAPSHOTS")), "the step reading the failed one never started");
+  const state = (p: Phase) => broken.phases.find((r) => r.phase === p)!.state;
+  assert.deepEqual([state(A), state(B), state(C)], ["failed", "incomplete", "pending"]);
+});
+
 test("chunks with too little history are counted skips: the run goes on and commits every later date (issue #6.9)", async () => {
   const run = await runToEnd(coordinator(historyStartsAt("2020-01-13")));
   assert.equal(run.status, "completed", run.errorSummary);
@@ -176,7 +238,7 @@ test("a step call the peer refused as UNAVAILABLE is retried as its policy says;
   });
   const failed = await runToEnd(coordinator(refusing, fast));
   assert.equal(failed.status, "failed");
-  assert.equal(denied, 1);
+  assert.equal(denied, 2, "phases 1.5 and 1.75 run the first chunk side by side; neither retries");
   assert.equal(failed.errorSummary, "Factor Analysis failed: PERMISSION_DENIED: no");
 });
 
@@ -215,20 +277,26 @@ test("a step past its deadline is aborted and fails its phase; a portfolio-scope
 
 test("a chunk's symbols are cut into items (calls of ≤ N symbols, in parallel), counters summed, problems in item order", async () => {
   const calls: { phase: string; symbols: string[]; start: string }[] = [];
-  let inFlight = 0;
-  let peak = 0;
+  // Per phase: 1.5 and 1.75 run a chunk side by side, each with its own `concurrency` items in flight.
+  const inFlight = new Map<string, number>();
+  const peak = new Map<string, number>();
   const itemized = fakeServices({
     async analytics(phase, req) {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
+      inFlight.set(phase, (inFlight.get(phase) ?? 0) + 1);
+      peak.set(phase, Math.max(peak.get(phase) ?? 0, inFlight.get(phase)!));
       calls.push({ phase, symbols: [...req.symbols], start: req.startDate });
       // Later items answer first: results must still be folded in item order.
       await new Promise((r) => setTimeout(r, 20 - req.symbols.length * 3));
-      inFlight--;
+      inFlight.set(phase, inFlight.get(phase)! - 1);
       const rows = req.symbols.length * tradingDays(req.startDate, req.endDate).length;
       return {
         counters: { inputs: BigInt(req.symbols.length), outputs: BigInt(rows), skipped: [] },
-        problems: req.symbols.map((s) => ({ symbol: s, reason: SkipReason.NO_CLOSE, message: `gap in ${s}`, date: req.startDate })),
+        problems: req.symbols.map((s) => ({
+          symbol: s,
+          reason: SkipReason.NO_CLOSE,
+          message: `gap in ${s} (${phase})`,
+          date: req.startDate,
+        })),
       };
     },
   });
@@ -244,12 +312,12 @@ test("a chunk's symbols are cut into items (calls of ≤ N symbols, in parallel)
   );
   assert.equal(new Set(first.flatMap((c) => c.symbols)).size, 10, "every symbol in exactly one item");
   assert.equal(calls.length, 3 * 2 * 4, "3 chunks × 2 phases × 4 items");
-  assert.equal(peak, 2);
-  // A symbol's problem is recorded once, in item order (the order of the run's symbols).
+  assert.deepEqual([...peak.values()], [2, 2]);
+  // A symbol's problem is recorded once per phase, in item order (the order of the run's symbols).
   const symbols = first.flatMap((c) => c.symbols);
   assert.deepEqual(
     run.problems
-      .filter((p) => p.message.startsWith("gap"))
+      .filter((p) => p.message.startsWith("gap") && p.message.endsWith("(factors)"))
       .map((p) => p.symbol)
       .slice(0, 10),
     symbols,

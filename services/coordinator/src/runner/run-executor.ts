@@ -233,21 +233,12 @@ class RunExecution {
       await reporter.phaseStarted(s.phase, total, "dates");
     }
     let done = 0;
-    let current: PhaseStep | undefined = live[0];
+    // Steps whose own call failed (a step waiting on a failed one never starts and is not failed itself).
+    const failed = new Set<PhaseStep>();
     try {
       for (const chunk of chunkDates(active.plan.dates, this.chunkDays())) {
         if (active.stop) throw new RunCancelledError();
-        for (const step of live) {
-          current = step;
-          const t0 = performance.now();
-          try {
-            const out = await this.call(step, this.record(step), { dates: chunk, historyStartDate: active.plan.historyStartDate });
-            fits.set(step.phase, (fits.get(step.phase) ?? 0) + (out.fits ?? 0));
-          } finally {
-            seconds.set(step.phase, (seconds.get(step.phase) ?? 0) + (performance.now() - t0) / 1000);
-          }
-          await reporter.phaseProgress(step.phase, done + chunk.length, total, "dates");
-        }
+        await this.runChunkSteps(live, chunk, { seconds, fits, failed, done, total });
         done += chunk.length;
         run.datesCompleted = done;
         await this.commit();
@@ -257,7 +248,7 @@ class RunExecution {
       for (const step of live) {
         const c = this.record(step).counters;
         if (c.inputs > 0 && c.outputs === 0) {
-          current = step;
+          failed.add(step);
           throw new PhaseFailedError(`${c.inputs} ${unitOf(step)} in scope and no row over ${total} date(s)${skipText(c.skipped)}`);
         }
       }
@@ -274,11 +265,11 @@ class RunExecution {
       for (const step of live) {
         const rec = this.record(step);
         rec.durationSeconds = seconds.get(step.phase) ?? 0;
-        const touched = step === current || rec.counters.outputs > 0;
+        const touched = failed.has(step) || rec.counters.outputs > 0;
         let state: PhaseStateText;
         if (!touched) state = "pending";
         else if (cancel) state = "cancelled";
-        else if (step === current) state = "failed";
+        else if (failed.has(step)) state = "failed";
         else state = done === total ? "completed" : "incomplete";
         rec.state = state;
         rec.summary = `${done}/${total} dates committed`;
@@ -287,6 +278,44 @@ class RunExecution {
       if (!cancel) run.datesFailed = total - done;
       throw err;
     }
+  }
+
+  /**
+   * One chunk of the group's steps: each step starts once the steps it reads from (PhaseStep.after,
+   * default every earlier one) finished the chunk, so independent steps (1.5, 1.75 and 2; then 3, 5
+   * and 6) overlap and the services' waits on each other and on Postgres hide behind other work.
+   * Waits for every started step, then throws the first failure in pipeline order; a step whose
+   * input step failed does not start. Phase seconds are each step's own wall time (they overlap).
+   */
+  private async runChunkSteps(
+    live: readonly PhaseStep[],
+    chunk: readonly string[],
+    acc: { seconds: Map<Phase, number>; fits: Map<Phase, number>; failed: Set<PhaseStep>; done: number; total: number },
+  ): Promise<void> {
+    const { active, reporter } = this;
+    const finished = new Map<Phase, Promise<void>>();
+    const tasks = live.map((step, i) => {
+      const inputs = (step.after ?? live.slice(0, i).map((s) => s.phase)).flatMap((p) => finished.get(p) ?? []);
+      const task = (async () => {
+        await Promise.all(inputs);
+        const t0 = performance.now();
+        try {
+          const out = await this.call(step, this.record(step), { dates: chunk, historyStartDate: active.plan.historyStartDate });
+          acc.fits.set(step.phase, (acc.fits.get(step.phase) ?? 0) + (out.fits ?? 0));
+        } catch (err) {
+          acc.failed.add(step);
+          throw err;
+        } finally {
+          acc.seconds.set(step.phase, (acc.seconds.get(step.phase) ?? 0) + (performance.now() - t0) / 1000);
+        }
+        await reporter.phaseProgress(step.phase, acc.done + chunk.length, acc.total, "dates");
+      })();
+      finished.set(step.phase, task);
+      return task;
+    });
+    const settled = await Promise.allSettled(tasks);
+    const firstFailure = live.findIndex((step, i) => acc.failed.has(step) && settled[i]!.status === "rejected");
+    if (firstFailure >= 0) throw (settled[firstFailure] as PromiseRejectedResult).reason;
   }
 
   /**
