@@ -2,7 +2,15 @@
  * The factor service's tables: bulk, idempotent writes (a rerun replaces the (symbol, date) rows of
  * the computed range, never duplicates) and set-based reads. One statement per batch, never per row.
  */
-import { bulkWrite, queryRows, retryTransientFailures, withTransaction, type Queryable } from "@sigma/db";
+import {
+  bulkWrite,
+  float8ArrayFromSend,
+  int4ArrayFromSend,
+  queryRows,
+  retryTransientFailures,
+  withTransaction,
+  type Queryable,
+} from "@sigma/db";
 import {
   FACTOR_IDS,
   METRIC_KEYS,
@@ -13,6 +21,7 @@ import {
   type SymbolMetricsTable,
 } from "../domain/index.js";
 import { factorColumns, SYMBOL_FACTOR_COLUMNS, SYMBOL_METRIC_COLUMNS } from "./columns.js";
+import { fromDayNumber, toDayNumber } from "@sigma/calendar";
 
 /** Which stored rows a write replaces: these symbols on every date of [startDate, endDate]. */
 export interface ReplaceScope {
@@ -127,18 +136,33 @@ export class PgFactorStore implements FactorRepository {
     const wanted = FACTOR_IDS.filter((f) => factors.includes(f));
     const cols = wanted.flatMap((f) => Object.values(factorColumns(f)));
     if (cols.length === 0) throw new RangeError("readFactors: no factor selected");
-    const rows = await queryRows<Record<string, unknown>>(
+    // One row per symbol with each column as a binary array (array_send): the text protocol's
+    // per-value parse of 48 columns × symbol-dates dominated the factor service's panel reads.
+    // Dates travel as day offsets from the range start; a NULL quality (no value) becomes -1.
+    const arrays = wanted.flatMap((f) => {
+      const c = factorColumns(f);
+      return [
+        `array_send(array_agg(${c.beta} ORDER BY date)) AS ${c.beta}`,
+        `array_send(array_agg(${c.r2} ORDER BY date)) AS ${c.r2}`,
+        `array_send(array_agg(coalesce(${c.nObs}, 0) ORDER BY date)) AS ${c.nObs}`,
+        `array_send(array_agg(coalesce(${c.quality}::int4, -1) ORDER BY date)) AS ${c.quality}`,
+      ];
+    });
+    const rows = await queryRows<Record<string, Buffer | string>>(
       this.db,
-      `SELECT symbol, date::text AS date, ${cols.join(", ")} FROM ${this.t("symbol_factors")}
-        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date ORDER BY symbol, date`,
+      `SELECT symbol, array_send(array_agg(date - $2::date ORDER BY date)) AS day_offsets, ${arrays.join(", ")}
+         FROM ${this.t("symbol_factors")}
+        WHERE symbol = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date
+        GROUP BY symbol ORDER BY symbol`,
       [scope.symbols, scope.startDate, scope.endDate],
     );
-    const n = rows.length;
+    const perSymbol = rows.map((row) => ({ symbol: String(row.symbol), offsets: int4ArrayFromSend(row.day_offsets as Buffer), row }));
+    const n = perSymbol.reduce((sum, s) => sum + s.offsets.length, 0);
     const table: SymbolFactorTable = {
       factors: FACTOR_IDS,
       rowCount: n,
-      symbol: rows.map((r) => String(r.symbol)),
-      date: rows.map((r) => String(r.date)),
+      symbol: [],
+      date: [],
       beta: new Float64Array(n * NF),
       r2: new Float64Array(n * NF),
       nObs: new Int32Array(n * NF),
@@ -147,19 +171,32 @@ export class PgFactorStore implements FactorRepository {
     // Absent until a stored value says otherwise (unselected factors stay absent too).
     table.beta.fill(NaN);
     table.r2.fill(NaN);
-    rows.forEach((row, r) => {
-      wanted.forEach((f) => {
+    const start = toDayNumber(scope.startDate);
+    let base = 0;
+    for (const { symbol, offsets, row } of perSymbol) {
+      for (const o of offsets) {
+        table.symbol.push(symbol);
+        table.date.push(fromDayNumber(start + o));
+      }
+      for (const f of wanted) {
         const c = factorColumns(f);
-        const i = r * NF + FACTOR_IDS.indexOf(f);
-        const q = row[c.quality];
-        // NULL quality = no value: the cell keeps NaN / 0 / QUALITY_NONE.
-        if (q === null || q === undefined) return;
-        table.quality[i] = Number(q);
-        table.beta[i] = Number(row[c.beta]);
-        table.r2[i] = row[c.r2] === null ? NaN : Number(row[c.r2]);
-        table.nObs[i] = Number(row[c.nObs]);
-      });
-    });
+        const j = FACTOR_IDS.indexOf(f);
+        const beta = float8ArrayFromSend(row[c.beta] as Buffer);
+        const r2 = float8ArrayFromSend(row[c.r2] as Buffer);
+        const nObs = int4ArrayFromSend(row[c.nObs] as Buffer);
+        const quality = int4ArrayFromSend(row[c.quality] as Buffer);
+        for (let k = 0; k < offsets.length; k++) {
+          // NULL quality = no value: the cell keeps NaN / 0 / QUALITY_NONE.
+          if (quality[k]! < 0) continue;
+          const i = (base + k) * NF + j;
+          table.quality[i] = quality[k]!;
+          table.beta[i] = beta[k]!;
+          table.r2[i] = r2[k]!;
+          table.nObs[i] = nObs[k]!;
+        }
+      }
+      base += offsets.length;
+    }
     return table;
   }
 
