@@ -301,7 +301,7 @@ describe("coordinator at portfolio scope over real market-data, factor and snaps
     const left = await pool.query(
       `SELECT (SELECT count(*) FROM ${schemas.snapshot}.snapshots WHERE portfolio_id = $1)::int
             + (SELECT count(*) FROM ${schemas.snapshot}.positions WHERE portfolio_id = $1)::int
-            + (SELECT count(*) FROM ${schemas.snapshot}.position_values WHERE portfolio_id = $1)::int
+            + (SELECT count(*) FROM ${schemas.snapshot}.position_marks WHERE portfolio_id = $1)::int
             + (SELECT count(*) FROM ${schemas.snapshot}.portfolios WHERE id = $1)::int AS n`,
       [b.portfolioId],
     );

@@ -193,7 +193,7 @@ describe("snapshot service against real market-data and Postgres", () => {
   const valueChecksum = async (id: string) =>
     (
       await pool.query(
-        `SELECT md5(string_agg(t::text, '|' ORDER BY date, position_id)) AS h, count(*)::int AS n FROM ${schema}.position_values t WHERE portfolio_id = $1`,
+        `SELECT md5(string_agg(t::text, '|' ORDER BY date)) AS h, coalesce(sum(cardinality(position_ids)), 0)::int AS n FROM ${schema}.position_marks t WHERE portfolio_id = $1`,
         [id],
       )
     ).rows[0] as { h: string; n: number };
@@ -224,7 +224,8 @@ describe("snapshot service against real market-data and Postgres", () => {
       });
     }
     // Every stored row was returned (nothing outside the snapshots' dates).
-    const stored = (await pool.query(`SELECT count(*)::int AS n FROM ${schema}.position_values`)).rows[0].n as number;
+    const stored = (await pool.query(`SELECT coalesce(sum(cardinality(position_ids)), 0)::int AS n FROM ${schema}.position_marks`)).rows[0]
+      .n as number;
     assert.equal(values, stored);
     assert.ok(values > 3 * dates.length * 5, `only ${values} marks`);
     // The last date also equals the independent Python reference.
@@ -261,10 +262,14 @@ describe("snapshot service against real market-data and Postgres", () => {
         ["2019-07-02", false],
       ],
     );
-    // A row left behind by an earlier computation (HD as if still held after its exit) must disappear.
+    // A mark left behind by an earlier computation (HD as if still held after its exit) must disappear.
     await pool.query(
-      `INSERT INTO ${schema}.position_values (portfolio_id, date, position_id, symbol, quantity, last_price, price_status, market_value, unrealized_pnl, weight, investment_class)
-       VALUES ($1, '2019-07-02', $2, 'HD', 2500, 1, 'live', 2500, 0, 0.001, 'public')`,
+      `UPDATE ${schema}.position_marks
+          SET position_ids = position_ids || $2::text, symbols = symbols || 'HD'::text, quantities = quantities || 2500::float8,
+              last_prices = last_prices || 1::float8, price_statuses = price_statuses || 'live'::text,
+              market_values = market_values || 2500::float8, unrealized_pnls = unrealized_pnls || 0::float8,
+              weights = weights || 0.001::float8, investment_classes = investment_classes || 'public'::text
+        WHERE portfolio_id = $1 AND date = '2019-07-02'`,
       [id, hd.id],
     );
     assert.equal((await valueChecksum(id)).n, before.n + 1);
@@ -395,7 +400,7 @@ describe("snapshot service against real market-data and Postgres", () => {
     assert.equal(Number(res.positionValuesDeleted), marks);
     const left = await pool.query(
       `SELECT (SELECT count(*) FROM ${schema}.snapshots WHERE portfolio_id = $1)::int + (SELECT count(*) FROM ${schema}.positions WHERE portfolio_id = $1)::int
-            + (SELECT count(*) FROM ${schema}.position_values WHERE portfolio_id = $1)::int AS n`,
+            + (SELECT count(*) FROM ${schema}.position_marks WHERE portfolio_id = $1)::int AS n`,
       [id],
     );
     assert.equal(left.rows[0].n, 0);

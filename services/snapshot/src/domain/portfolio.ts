@@ -26,7 +26,7 @@ export interface StoredPosition extends EnginePosition {
 export interface PortfolioSnapshot {
   portfolioId: string;
   row: SnapshotRow;
-  /** The engine's marks on `row.date` (file order); stored in `position_values` with the row. */
+  /** The engine's marks on `row.date` (file order); stored in `position_marks` (one packed row) with the row. */
   marks: readonly PositionMark[];
 }
 

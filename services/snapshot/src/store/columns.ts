@@ -87,6 +87,26 @@ export const POSITION_VALUE_INIT_COLUMNS: readonly ColumnSpec[] = [
  */
 export const POSITION_VALUE_COLUMNS: readonly ColumnSpec[] = [...POSITION_VALUE_INIT_COLUMNS, { name: "investment_class", pgType: "text" }];
 
+/**
+ * Every column of `position_marks` (SnapshotPackedMarks1700000000202): one row per (portfolio, date)
+ * holding that date's marks as parallel arrays, element i being one position. Replaced
+ * `position_values` (one row per position-date): a universe night wrote 20 rows and 20 index
+ * entries per portfolio-date there, and the risk phases read them back one row each.
+ */
+export const POSITION_MARK_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  { name: "position_ids", pgType: "text[]" },
+  { name: "symbols", pgType: "text[]" },
+  { name: "quantities", pgType: "float8[]" },
+  { name: "last_prices", pgType: "float8[]" },
+  { name: "price_statuses", pgType: "text[]" },
+  { name: "market_values", pgType: "float8[]" },
+  { name: "unrealized_pnls", pgType: "float8[]" },
+  { name: "weights", pgType: "float8[]" },
+  { name: "investment_classes", pgType: "text[]" },
+];
+
 /** SQL column definitions of a CREATE TABLE for `columns`, skipping the named key columns. */
 export function columnDdl(columns: readonly ColumnSpec[], skip: readonly string[]): string {
   return columns

@@ -9,7 +9,7 @@ import { closeDataSource, createDataSource } from "@sigma/db";
 import pg from "pg";
 import type { PortfolioSnapshot, StoredPosition } from "../domain/portfolio.js";
 import type { PositionMark, SnapshotRow } from "../domain/snapshot-engine.js";
-import { SNAPSHOT_MIGRATIONS, SnapshotInit1700000000200 } from "./migrations.js";
+import { SNAPSHOT_MIGRATIONS, SnapshotInit1700000000200, SnapshotPositionValueClass1700000000201 } from "./migrations.js";
 import { PgSnapshotStore } from "./snapshot-store.js";
 
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -65,7 +65,7 @@ const mark = (p: StoredPosition, price: number, nav: number): PositionMark => ({
   weight: (p.quantity * price) / nav,
 });
 
-describe("snapshot store: marks with snapshots, migration 201", () => {
+describe("snapshot store: marks with snapshots, migrations 201 and 202", () => {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const schemas: string[] = [];
 
@@ -146,11 +146,74 @@ describe("snapshot store: marks with snapshots, migration 201", () => {
        VALUES ($1, '2019-01-02', 'pos-0', 'SPY', 1, 1, 'live', 1, 0, 0.5), ($1, '2019-01-02', 'pos-1', 'PRIV', 1, 1, 'private', 1, 0, 0.5)`,
       [PID],
     );
-    await migrated(schema, SNAPSHOT_MIGRATIONS);
+    await migrated(schema, [SnapshotInit1700000000200, SnapshotPositionValueClass1700000000201]);
     const rows = await pool.query(`SELECT position_id, investment_class FROM ${schema}.position_values ORDER BY position_id`);
     assert.deepEqual(rows.rows, [
       { position_id: "pos-0", investment_class: "public" },
       { position_id: "pos-1", investment_class: "private" },
     ]);
+  });
+
+  it("migration 202 packs position_values into one position_marks row per portfolio-date (a NULL class kept), and back", async () => {
+    const schema = `snap_pack_it_${suffix}`;
+    await migrated(schema, [SnapshotInit1700000000200, SnapshotPositionValueClass1700000000201]);
+    await pool.query(`INSERT INTO ${schema}.portfolios (id, name, owner, first_entry_date) VALUES ($1, 't', 'o', '2019-01-02')`, [PID]);
+    await pool.query(
+      `INSERT INTO ${schema}.positions (portfolio_id, ordinal, position_id, symbol, quantity, entry_price, entry_date, investment_class, investment_subtype)
+       VALUES ($1, 0, 'pos-b', 'SPY', 1, 1, '2019-01-02', 'public', 'ETF'), ($1, 1, 'pos-a', 'PRIV', 1, 1, '2019-01-02', 'private', '')`,
+      [PID],
+    );
+    // pos-gone: a legacy mark whose position no longer exists (NULL class).
+    await pool.query(
+      `INSERT INTO ${schema}.position_values (portfolio_id, date, position_id, symbol, quantity, last_price, price_status, market_value, unrealized_pnl, weight, investment_class)
+       VALUES ($1, '2019-01-02', 'pos-b', 'SPY', 2, 10, 'live', 20, 1, 0.4, 'public'), ($1, '2019-01-02', 'pos-a', 'PRIV', 1, 30, 'private', 30, 0, 0.6, 'private'),
+              ($1, '2019-01-03', 'pos-b', 'SPY', 2, 11, 'stale', 22, 3, 1, 'public'), ($1, '2019-01-03', 'pos-gone', 'XYZ', 1, 5, 'live', 5, 0, 0.1, NULL)`,
+      [PID],
+    );
+    const before = await pool.query(`SELECT * FROM ${schema}.position_values ORDER BY date, position_id`);
+    await migrated(schema, SNAPSHOT_MIGRATIONS);
+    const packed = await pool.query(
+      `SELECT date::text AS date, position_ids, symbols, weights, investment_classes FROM ${schema}.position_marks ORDER BY date`,
+    );
+    assert.deepEqual(packed.rows, [
+      {
+        date: "2019-01-02",
+        position_ids: ["pos-a", "pos-b"],
+        symbols: ["PRIV", "SPY"],
+        weights: [0.6, 0.4],
+        investment_classes: ["private", "public"],
+      },
+      {
+        date: "2019-01-03",
+        position_ids: ["pos-b", "pos-gone"],
+        symbols: ["SPY", "XYZ"],
+        weights: [1, 0.1],
+        investment_classes: ["public", null],
+      },
+    ]);
+    // Read back through the store: file order (pos-b before pos-a), the gone position last, its class empty.
+    const store = new PgSnapshotStore(pool, schema);
+    assert.deepEqual(
+      (await store.readPositionValues(PID, "2019-01-02")).map((m) => [m.positionId, m.positionClass, m.marketValue]),
+      [
+        ["pos-b", "public", 20],
+        ["pos-a", "private", 30],
+      ],
+    );
+    assert.deepEqual(
+      (await store.readPositionValues(PID, "2019-01-03")).map((m) => [m.positionId, m.positionClass, m.priceStatus]),
+      [
+        ["pos-b", "public", "stale"],
+        ["pos-gone", "", "live"],
+      ],
+    );
+    // Down restores the narrow rows exactly.
+    const ds = await createDataSource({ url: databaseUrl, schema, entities: [], migrations: [...SNAPSHOT_MIGRATIONS] });
+    try {
+      await ds.undoLastMigration();
+    } finally {
+      await closeDataSource(ds);
+    }
+    assert.deepEqual((await pool.query(`SELECT * FROM ${schema}.position_values ORDER BY date, position_id`)).rows, before.rows);
   });
 });

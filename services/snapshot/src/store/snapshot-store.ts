@@ -2,7 +2,16 @@
  * The snapshot service's tables: set-based reads, and writes that replace whole (portfolio, date)
  * rows in one transaction (never a half-written snapshot, never a duplicate on rerun).
  */
-import { bulkUpsert, bulkWrite, queryRows, type Queryable, replaceRows, withTransaction } from "@sigma/db";
+import {
+  bulkUpsert,
+  bulkWrite,
+  float8ArrayFromSend,
+  queryRows,
+  type Queryable,
+  replaceRows,
+  textArrayFromSend,
+  withTransaction,
+} from "@sigma/db";
 import type {
   DatedMarks,
   PortfolioRecord,
@@ -14,7 +23,7 @@ import type {
 import type { PositionClass, PositionMark, PriceStatus, SnapshotRow } from "../domain/snapshot-engine.js";
 import {
   POSITION_COLUMNS,
-  POSITION_VALUE_COLUMNS,
+  POSITION_MARK_COLUMNS,
   SNAPSHOT_COLUMNS,
   SNAPSHOT_COUNT_COLUMNS,
   SNAPSHOT_VALUE_COLUMNS,
@@ -50,30 +59,76 @@ const FIELD: Record<SnapshotValueColumn | SnapshotCountColumn, keyof SnapshotRow
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
-/** Appends one mark as a `position_values` row to columnar arrays (one array per column). */
-function pushMark(columns: Record<string, unknown[]>, portfolioId: string, date: string, m: PositionMark): void {
+/** Appends one (portfolio, date)'s marks as a `position_marks` row (parallel arrays) to columnar arrays. */
+function pushMarks(columns: Record<string, unknown[]>, portfolioId: string, date: string, marks: readonly PositionMark[]): void {
+  // The narrow table's primary key refused a position twice in a day; the packed row keeps that rule.
+  const ids = new Set<string>();
+  for (const m of marks) {
+    if (ids.has(m.positionId)) throw new RangeError(`position ${m.positionId} is marked twice for portfolio ${portfolioId} on ${date}`);
+    ids.add(m.positionId);
+  }
   columns.portfolio_id!.push(portfolioId);
   columns.date!.push(date);
-  columns.position_id!.push(m.positionId);
-  columns.symbol!.push(m.symbol);
-  columns.quantity!.push(m.quantity);
-  columns.last_price!.push(m.lastPrice);
-  columns.price_status!.push(m.priceStatus);
-  columns.market_value!.push(m.marketValue);
-  columns.unrealized_pnl!.push(m.unrealizedPnl);
-  columns.weight!.push(m.weight);
-  columns.investment_class!.push(m.positionClass);
+  columns.position_ids!.push(marks.map((m) => m.positionId));
+  columns.symbols!.push(marks.map((m) => m.symbol));
+  columns.quantities!.push(Float64Array.from(marks, (m) => m.quantity));
+  columns.last_prices!.push(Float64Array.from(marks, (m) => m.lastPrice));
+  columns.price_statuses!.push(marks.map((m) => m.priceStatus));
+  columns.market_values!.push(Float64Array.from(marks, (m) => m.marketValue));
+  columns.unrealized_pnls!.push(Float64Array.from(marks, (m) => m.unrealizedPnl));
+  columns.weights!.push(Float64Array.from(marks, (m) => m.weight));
+  columns.investment_classes!.push(marks.map((m) => m.positionClass));
 }
 
-const emptyColumns = (): Record<string, unknown[]> => Object.fromEntries(POSITION_VALUE_COLUMNS.map((c) => [c.name, []]));
+const emptyColumns = (): Record<string, unknown[]> => Object.fromEntries(POSITION_MARK_COLUMNS.map((c) => [c.name, []]));
 
-/** The position-value columns every read selects (alias `v`; the class falls back to the position's). */
-const MARK_SELECT = `v.position_id, v.symbol, v.quantity, v.last_price, v.price_status, v.market_value, v.unrealized_pnl, v.weight,
-              coalesce(v.investment_class, p.investment_class) AS investment_class`;
+/** The packed mark columns every read selects (alias `m`), as binary arrays. */
+const MARKS_SELECT = `array_send(m.position_ids) AS position_ids, array_send(m.symbols) AS symbols,
+              array_send(m.quantities) AS quantities, array_send(m.last_prices) AS last_prices,
+              array_send(m.price_statuses) AS price_statuses, array_send(m.market_values) AS market_values,
+              array_send(m.unrealized_pnls) AS unrealized_pnls, array_send(m.weights) AS weights,
+              array_send(array_replace(m.investment_classes, NULL, '')) AS investment_classes`;
 
-/** The position-value columns of a range read (alias `v`, no positions join: the class is completed in code). */
-const RANGE_MARK_SELECT = `v.position_id, v.symbol, v.quantity, v.last_price, v.price_status, v.market_value, v.unrealized_pnl, v.weight,
-              v.investment_class`;
+/** A stored position's file order and class (a legacy mark without a class takes its position's). */
+type PositionInfo = { ordinal: number; investment_class: string | null };
+
+/**
+ * One `position_marks` row (selected with {@link MARKS_SELECT}) as marks in position file order, then
+ * position id; a mark of a position no longer stored sorts last. `positions` is keyed by position id.
+ */
+function marksOf(r: Record<string, unknown>, positions: ReadonlyMap<string, PositionInfo>): PositionMark[] {
+  const ids = textArrayFromSend(r.position_ids as Buffer);
+  const symbols = textArrayFromSend(r.symbols as Buffer);
+  const quantity = float8ArrayFromSend(r.quantities as Buffer);
+  const lastPrice = float8ArrayFromSend(r.last_prices as Buffer);
+  const status = textArrayFromSend(r.price_statuses as Buffer);
+  const marketValue = float8ArrayFromSend(r.market_values as Buffer);
+  const pnl = float8ArrayFromSend(r.unrealized_pnls as Buffer);
+  const weight = float8ArrayFromSend(r.weights as Buffer);
+  const classes = textArrayFromSend(r.investment_classes as Buffer);
+  const marks: PositionMark[] = [];
+  const order: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const p = positions.get(ids[i]!);
+    // '' is a legacy NULL class (see MARKS_SELECT): the position's class, if it still exists.
+    const cls = classes[i] || p?.investment_class || null;
+    marks.push({
+      positionId: ids[i]!,
+      symbol: symbols[i]!,
+      // NULL only for a legacy mark whose position no longer exists: shown as UNSPECIFIED at the edge.
+      positionClass: (cls ?? "") as PositionClass,
+      quantity: quantity[i]!,
+      lastPrice: lastPrice[i]!,
+      priceStatus: status[i]! as PriceStatus,
+      marketValue: marketValue[i]!,
+      unrealizedPnl: pnl[i]!,
+      weight: weight[i]!,
+    });
+    order.push(p ? p.ordinal : Number.POSITIVE_INFINITY);
+  }
+  sortMarks(marks, order);
+  return marks;
+}
 
 /** Sorts one day's marks by position file order (`order[i]` is marks[i]'s ordinal), then position id, in place. */
 function sortMarks(marks: PositionMark[], order: readonly number[]): void {
@@ -84,22 +139,6 @@ function sortMarks(marks: PositionMark[], order: readonly number[]): void {
   );
   const sorted = idx.map((i) => marks[i]!);
   for (let i = 0; i < marks.length; i++) marks[i] = sorted[i]!;
-}
-
-/** A `position_values` row (selected with {@link MARK_SELECT}) as a mark. */
-function markOf(r: Record<string, unknown>): PositionMark {
-  return {
-    positionId: String(r.position_id),
-    symbol: String(r.symbol),
-    // NULL only for a legacy row whose position no longer exists: shown as UNSPECIFIED at the edge.
-    positionClass: (r.investment_class === null ? "" : String(r.investment_class)) as PositionClass,
-    quantity: num(r.quantity),
-    lastPrice: num(r.last_price),
-    priceStatus: String(r.price_status) as PriceStatus,
-    marketValue: num(r.market_value),
-    unrealizedPnl: num(r.unrealized_pnl),
-    weight: num(r.weight),
-  };
 }
 
 /** Postgres implementation of {@link SnapshotRepository}; SQL is schema-qualified (no search_path). */
@@ -213,12 +252,10 @@ export class PgSnapshotStore implements SnapshotRepository {
   async replaceSnapshots(rows: readonly PortfolioSnapshot[]): Promise<SnapshotWriteCounts> {
     if (rows.length === 0) return { snapshots: 0, positionValues: 0 };
     const columns: Record<string, unknown[]> = Object.fromEntries(SNAPSHOT_COLUMNS.map((c) => [c.name, []]));
-    const marks = emptyColumns();
-    for (const { portfolioId, row, marks: dayMarks } of rows) {
+    for (const { portfolioId, row } of rows) {
       columns.portfolio_id!.push(portfolioId);
       columns.date!.push(row.date);
       for (const c of [...SNAPSHOT_VALUE_COLUMNS, ...SNAPSHOT_COUNT_COLUMNS]) columns[c]!.push(row[FIELD[c]]);
-      for (const m of dayMarks) pushMark(marks, portfolioId, row.date, m);
     }
     return withTransaction(this.db, async (tx) => {
       // Upsert by primary key replaces each (portfolio, date) row whole, inside one transaction.
@@ -228,20 +265,21 @@ export class PgSnapshotStore implements SnapshotRepository {
         columns,
         { atomic: false },
       );
-      // The cells' marks are replaced (one DELETE over the unnested cell keys, then one INSERT per
-      // batch) so a position that exited since the last computation leaves no stale row behind.
-      const { written } = await replaceRows(
+      const marks = emptyColumns();
+      for (const { portfolioId, row, marks: dayMarks } of rows) pushMarks(marks, portfolioId, row.date, dayMarks);
+      // The cells' marks are replaced whole (one DELETE over the cell keys, then one COPY of one
+      // packed row per cell), so a position that exited since the last computation leaves nothing behind.
+      await replaceRows(
         tx,
         {
-          table: this.t("position_values"),
-          columns: POSITION_VALUE_COLUMNS,
-          conflict: ["portfolio_id", "date", "position_id"],
+          table: this.t("position_marks"),
+          columns: POSITION_MARK_COLUMNS,
+          conflict: ["portfolio_id", "date"],
           scope: ["portfolio_id", "date"],
         },
         marks,
-        { scopeKeys: { portfolio_id: columns.portfolio_id!, date: columns.date! } },
       );
-      return { snapshots, positionValues: written };
+      return { snapshots, positionValues: rows.reduce((n, r) => n + r.marks.length, 0) };
     });
   }
 
@@ -266,31 +304,45 @@ export class PgSnapshotStore implements SnapshotRepository {
   ): Promise<number> {
     if (portfolios.length === 0) return 0;
     const columns = emptyColumns();
-    for (const { portfolioId, marks } of portfolios) for (const m of marks) pushMark(columns, portfolioId, date, m);
-    const { written } = await replaceRows(
+    for (const { portfolioId, marks } of portfolios) pushMarks(columns, portfolioId, date, marks);
+    await replaceRows(
       this.db,
       {
-        table: this.t("position_values"),
-        columns: POSITION_VALUE_COLUMNS,
-        conflict: ["portfolio_id", "date", "position_id"],
+        table: this.t("position_marks"),
+        columns: POSITION_MARK_COLUMNS,
+        conflict: ["portfolio_id", "date"],
         scope: ["portfolio_id", "date"],
       },
       columns,
-      { scopeKeys: { portfolio_id: portfolios.map((p) => p.portfolioId), date: portfolios.map(() => date) } },
     );
-    return written;
+    return portfolios.reduce((n, p) => n + p.marks.length, 0);
   }
 
   async readPositionValues(portfolioId: string, date: string): Promise<PositionMark[]> {
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT ${MARK_SELECT}
-         FROM ${this.t("position_values")} v
-         LEFT JOIN ${this.t("positions")} p ON p.portfolio_id = v.portfolio_id AND p.position_id = v.position_id
-        WHERE v.portfolio_id = $1 AND v.date = $2::date ORDER BY p.ordinal, v.position_id`,
+      `SELECT ${MARKS_SELECT} FROM ${this.t("position_marks")} m WHERE m.portfolio_id = $1 AND m.date = $2::date`,
       [portfolioId, date],
     );
-    return rows.map(markOf);
+    if (rows.length === 0) return [];
+    return marksOf(rows[0]!, (await this.positionInfo([portfolioId])).get(portfolioId) ?? new Map());
+  }
+
+  /** Per portfolio: position id → file order and class (one small read for the marks' order). */
+  private async positionInfo(portfolioIds: readonly string[]): Promise<Map<string, Map<string, PositionInfo>>> {
+    const rows = await queryRows<{ portfolio_id: string; position_id: string; ordinal: number; investment_class: string | null }>(
+      this.db,
+      `SELECT portfolio_id::text AS portfolio_id, position_id, ordinal, investment_class FROM ${this.t("positions")}
+        WHERE portfolio_id = ANY($1::uuid[])`,
+      [portfolioIds],
+    );
+    const out = new Map<string, Map<string, PositionInfo>>();
+    for (const r of rows) {
+      let m = out.get(r.portfolio_id);
+      if (!m) out.set(r.portfolio_id, (m = new Map()));
+      m.set(r.position_id, { ordinal: Number(r.ordinal), investment_class: r.investment_class });
+    }
+    return out;
   }
 
   async readReturnSeries(
@@ -322,58 +374,42 @@ export class PgSnapshotStore implements SnapshotRepository {
     maxRows: number,
   ): Promise<{ days: DatedMarks[]; complete: boolean }> {
     if (portfolioIds.length === 0) return { days: [], complete: true };
-    // Snapshots drive the answer (a date appears iff it has a snapshot, with its nav), marks are
-    // left-joined; LIMIT maxRows + 1 detects an over-large answer without a count query. The
-    // positions (file order, and the class of a legacy mark without one) are one small second read
-    // joined here: joining them in SQL cost a positions lookup per mark (5x the statement's time).
+    // Snapshots drive the answer (a date appears iff it has a snapshot, with its nav), each joined to
+    // its one packed marks row (binary arrays). The cap counts marks (a day without marks counts 1),
+    // as the one-row-per-mark answer did: a running sum over the ordered rows stops at maxRows + 1,
+    // which detects an over-large answer without a count query.
     const rows = await queryRows<Record<string, unknown>>(
       this.db,
-      `SELECT s.portfolio_id::text AS portfolio_id, s.date::text AS date, s.nav, ${RANGE_MARK_SELECT}
-         FROM ${this.t("snapshots")} s
-         LEFT JOIN ${this.t("position_values")} v ON v.portfolio_id = s.portfolio_id AND v.date = s.date
-        WHERE s.portfolio_id = ANY($1::uuid[]) AND s.date BETWEEN $2::date AND $3::date
-        ORDER BY s.portfolio_id, s.date
-        LIMIT $4`,
+      `SELECT * FROM (
+         SELECT s.portfolio_id::text AS portfolio_id, s.date::text AS date, s.nav, ${MARKS_SELECT},
+                greatest(coalesce(cardinality(m.position_ids), 0), 1) AS n_rows,
+                sum(greatest(coalesce(cardinality(m.position_ids), 0), 1)) OVER (ORDER BY s.portfolio_id, s.date) AS upto
+           FROM ${this.t("snapshots")} s
+           LEFT JOIN ${this.t("position_marks")} m ON m.portfolio_id = s.portfolio_id AND m.date = s.date
+          WHERE s.portfolio_id = ANY($1::uuid[]) AND s.date BETWEEN $2::date AND $3::date) r
+        WHERE r.upto - r.n_rows < $4
+        ORDER BY r.upto`,
       [portfolioIds, startDate, endDate, maxRows + 1],
     );
-    const positions = await queryRows<{ portfolio_id: string; position_id: string; ordinal: number; investment_class: string | null }>(
-      this.db,
-      `SELECT portfolio_id::text AS portfolio_id, position_id, ordinal, investment_class FROM ${this.t("positions")}
-        WHERE portfolio_id = ANY($1::uuid[])`,
-      [portfolioIds],
-    );
-    const position = new Map(positions.map((p) => [`${p.portfolio_id}|${p.position_id}`, p]));
-    const complete = rows.length <= maxRows;
+    const positions = await this.positionInfo(portfolioIds);
+    const complete = rows.length === 0 || Number(rows.at(-1)!.upto) <= maxRows;
     const days: DatedMarks[] = [];
-    let day: DatedMarks | undefined;
-    let order: number[] = [];
-    const finish = () => {
-      if (day) sortMarks(day.marks, order);
-    };
-    for (const r of complete ? rows : rows.slice(0, maxRows)) {
+    let total = 0;
+    for (const r of rows) {
       const portfolioId = String(r.portfolio_id);
-      const date = String(r.date);
-      if (!day || day.portfolioId !== portfolioId || day.date !== date) {
-        finish();
-        day = { portfolioId, date, nav: num(r.nav), marks: [] };
-        order = [];
-        days.push(day);
-      }
-      if (r.position_id === null) continue;
-      const p = position.get(`${portfolioId}|${String(r.position_id)}`);
-      if (r.investment_class === null && p) r.investment_class = p.investment_class;
-      day.marks.push(markOf(r));
-      // A mark of a position no longer stored sorts last, as NULLS LAST did.
-      order.push(p ? p.ordinal : Number.POSITIVE_INFINITY);
+      const marks = r.position_ids === null ? [] : marksOf(r, positions.get(portfolioId) ?? new Map());
+      total += Math.max(marks.length, 1);
+      // An incomplete answer stops at the cap, as before (the caller refuses it anyway).
+      if (total > maxRows) break;
+      days.push({ portfolioId, date: String(r.date), nav: num(r.nav), marks });
     }
-    finish();
     return { days, complete };
   }
 
   async latestPositionValueDate(portfolioId: string, onOrBefore: string): Promise<string> {
     const [row] = await queryRows<{ d: string | null }>(
       this.db,
-      `SELECT max(date)::text AS d FROM ${this.t("position_values")} WHERE portfolio_id = $1 AND date <= $2::date`,
+      `SELECT max(date)::text AS d FROM ${this.t("position_marks")} WHERE portfolio_id = $1 AND date <= $2::date`,
       [portfolioId, onOrBefore],
     );
     return row?.d ?? "";
@@ -391,7 +427,15 @@ export class PgSnapshotStore implements SnapshotRepository {
       const counts = {
         positions: await count("positions"),
         snapshots: await count("snapshots"),
-        positionValues: await count("position_values"),
+        positionValues: Number(
+          (
+            await queryRows<{ n: number }>(
+              tx,
+              `SELECT coalesce(sum(cardinality(position_ids)), 0)::int AS n FROM ${this.t("position_marks")} WHERE portfolio_id = $1`,
+              [portfolioId],
+            )
+          )[0]?.n ?? 0,
+        ),
       };
       await queryRows(tx, `DELETE FROM ${this.t("portfolios")} WHERE id = $1`, [portfolioId]);
       return counts;

@@ -108,7 +108,7 @@ function unpricedProblems(portfolioId: string, result: SnapshotResult): Snapshot
 
 /**
  * Phase 2: computes and stores the snapshots of the requested (portfolio, dates) cells and the
- * marks of every active position on those dates (`position_values`, which the risk phases read).
+ * marks of every active position on those dates (`position_marks`, one packed row per portfolio-date, which the risk phases read).
  * Each portfolio is walked from its first snapshot date (so values never depend on chunking); the
  * requested dates' snapshot and mark rows are written in ONE transaction, each cell's marks replaced
  * whole (a position that exited leaves no row behind). Dates before a portfolio's first snapshot
