@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { portfolioVolatilitySeries, VolTrend, volatilitySeries, volTrendLabel } from "./risk-volatility.js";
+import { olsWithInterceptMinNorm } from "./min-norm-ols.js";
+import { harFeatures, harForecastSeries, portfolioVolatilitySeries, VolTrend, volatilitySeries, volTrendLabel } from "./risk-volatility.js";
 
 const ANN = Math.sqrt(252);
 
@@ -77,4 +78,35 @@ test("from: the dates from it on equal a full pass exactly (a chunk computes onl
   }
   for (let t = 416; t < 600; t++) assert.equal(part.trend[t], full.trend[t]);
   assert.ok(Number.isFinite(full.harH1[415]!) && Number.isNaN(part.harH1[415]!), "earlier forecasts are skipped");
+});
+
+test("HAR forecasts from running moments equal a direct two-pass fit of every date's training window", () => {
+  // 900 returns: gaps, a zero-vol stretch and a constant-|r| stretch (degenerate features) inside the
+  // windows, so rows enter and leave across regime changes and the min-norm fallback is exercised.
+  const r = Float64Array.from({ length: 900 }, (_, i) => {
+    if (i === 0 || (i > 200 && i < 206) || i % 97 === 0) return NaN;
+    if (i >= 300 && i < 380) return 0;
+    if (i >= 500 && i < 560) return i % 2 ? 0.012 : -0.012;
+    return 0.01 * Math.sin(i * 1.7) + 0.004 * Math.cos(i * 0.37) + 0.002 * Math.sin(i * i * 0.013);
+  });
+  const feats = harFeatures(r);
+  const target1 = new Float64Array(r.length).fill(NaN);
+  for (let s = 0; s + 1 < r.length; s++) target1[s] = feats.daily[s + 1]!;
+  const got = harForecastSeries(r, feats, target1, 1);
+  const defined = (s: number) => [feats.daily, feats.weekly, feats.monthly].every((f) => Number.isFinite(f[s]!));
+  const valid: number[] = [];
+  for (let s = 0; s < r.length; s++) if (Number.isFinite(target1[s]!) && defined(s)) valid.push(s);
+  let compared = 0;
+  let worst = 0;
+  for (let t = 0; t < r.length; t++) {
+    if (!Number.isFinite(got[t]!)) continue;
+    const hi = valid.filter((s) => s + 1 <= t).length;
+    const rows = valid.slice(Math.max(0, hi - 252), hi);
+    const coef = olsWithInterceptMinNorm([feats.daily, feats.weekly, feats.monthly], target1, rows);
+    const want = Math.max(coef[0]! + coef[1]! * feats.daily[t]! + coef[2]! * feats.weekly[t]! + coef[3]! * feats.monthly[t]!, 0);
+    worst = Math.max(worst, Math.abs(got[t]! - want) / Math.max(1e-3, Math.abs(want)));
+    compared++;
+  }
+  assert.ok(compared > 600, `only ${compared} dates forecast`);
+  assert.ok(worst < 1e-9, `largest relative difference ${worst}`);
 });

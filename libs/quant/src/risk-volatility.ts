@@ -109,71 +109,115 @@ export function harForecastSeries(returns: Float64Array, features: HarFeatures, 
   const defined = (s: number) => Number.isFinite(fd[s]!) && Number.isFinite(fw[s]!) && Number.isFinite(fm[s]!);
   const valid: number[] = []; // training-eligible rows, ascending
   for (let s = 0; s < T; s++) if (Number.isFinite(target[s]!) && defined(s)) valid.push(s);
+  // The training window valid[lo..hi) only slides forward: its moments are updated row by row
+  // (Welford) instead of recomputed for every date, and recomputed exactly now and then.
+  const mom = new HarMoments(features, target);
   let hi = 0; // valid[0..hi) are the rows with s + h ≤ t
+  let lo = 0;
   let count = 0;
   for (let t = 0; t < T; t++) {
-    while (hi < valid.length && valid[hi]! + h <= t) hi++;
+    while (hi < valid.length && valid[hi]! + h <= t) mom.add(valid[hi++]!);
+    while (lo < hi - HAR_MAX_ROWS) mom.remove(valid[lo++]!);
+    // On a schedule that depends on t only, so a chunk (from > 0) gets exactly a full pass's values.
+    if (mom.updates >= HAR_MAX_ROWS) mom.recompute(valid, lo, hi);
     if (!Number.isFinite(returns[t]!)) continue;
     count++;
     if (t < from || count < HAR_MIN_RETURNS || !defined(t)) continue;
-    const lo = Math.max(0, hi - HAR_MAX_ROWS);
     if (hi - lo < HAR_MIN_ROWS) continue;
-    const coef = harFit(features, target, valid, lo, hi);
+    const coef = mom.fit() ?? olsWithInterceptMinNorm([fd, fw, fm], target, valid.slice(lo, hi));
     out[t] = Math.max(coef[0]! + coef[1]! * fd[t]! + coef[2]! * fw[t]! + coef[3]! * fm[t]!, 0);
   }
   return out;
 }
 
-/** OLS with intercept of target on (RV_d, RV_w, RV_m) over rows valid[lo..hi): direct two-pass moments. */
-function harFit(features: HarFeatures, target: Float64Array, valid: readonly number[], lo: number, hi: number): Float64Array {
-  const { daily: fd, weekly: fw, monthly: fm } = features;
-  const n = hi - lo;
-  let md = 0;
-  let mw = 0;
-  let mm = 0;
-  let my = 0;
-  for (let r = lo; r < hi; r++) {
-    const s = valid[r]!;
-    md += fd[s]!;
-    mw += fw[s]!;
-    mm += fm[s]!;
-    my += target[s]!;
+/**
+ * Means and centered co-moments of (RV_d, RV_w, RV_m, target) over a set of training rows, updated
+ * one row at a time (Welford's add and its exact inverse for removal). A row equal to the running
+ * mean leaves every moment unchanged, so constant features stay exactly degenerate (the singular
+ * design is still detected and solved with the minimum-norm fallback). Rounding drifts by ~1e-16 per
+ * update; {@link HarMoments.recompute} rebuilds the moments two-pass (callers do so every 252 updates).
+ */
+class HarMoments {
+  n = 0;
+  /** Updates since the last exact computation. */
+  updates = 0;
+  private readonly mean = new Float64Array(4);
+  /** Row-major 4 × 4 co-moments Σ(x_a − x̄_a)(x_b − x̄_b) (symmetric; index 3 is the target). */
+  private readonly c = new Float64Array(16);
+  private readonly x = new Float64Array(4);
+  private readonly delta = new Float64Array(4);
+
+  constructor(
+    private readonly f: HarFeatures,
+    private readonly target: Float64Array,
+  ) {}
+
+  private load(s: number): void {
+    this.x[0] = this.f.daily[s]!;
+    this.x[1] = this.f.weekly[s]!;
+    this.x[2] = this.f.monthly[s]!;
+    this.x[3] = this.target[s]!;
   }
-  md /= n;
-  mw /= n;
-  mm /= n;
-  my /= n;
-  let cdd = 0;
-  let cwd = 0;
-  let cww = 0;
-  let cmd = 0;
-  let cmw = 0;
-  let cmm = 0;
-  let cdy = 0;
-  let cwy = 0;
-  let cmy = 0;
-  for (let r = lo; r < hi; r++) {
-    const s = valid[r]!;
-    const d = fd[s]! - md;
-    const w = fw[s]! - mw;
-    const m = fm[s]! - mm;
-    const y = target[s]! - my;
-    cdd += d * d;
-    cwd += w * d;
-    cww += w * w;
-    cmd += m * d;
-    cmw += m * w;
-    cmm += m * m;
-    cdy += d * y;
-    cwy += w * y;
-    cmy += m * y;
+
+  add(s: number): void {
+    this.load(s);
+    this.n++;
+    this.updates++;
+    const { x, mean, delta, c, n } = this;
+    for (let a = 0; a < 4; a++) {
+      delta[a] = x[a]! - mean[a]!;
+      mean[a] = mean[a]! + delta[a]! / n;
+    }
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) c[a * 4 + b] = c[a * 4 + b]! + delta[a]! * (x[b]! - mean[b]!);
   }
-  const mean = Float64Array.of(md, mw, mm, my);
-  const c = Float64Array.of(cdd, 0, 0, cwd, cww, 0, cmd, cmw, cmm);
-  return (
-    olsFromCenteredMoments(3, n, mean, c, Float64Array.of(cdy, cwy, cmy)) ??
-    olsWithInterceptMinNorm([fd, fw, fm], target, valid.slice(lo, hi))
-  );
+
+  remove(s: number): void {
+    this.load(s);
+    this.updates++;
+    const { x, mean, delta, c } = this;
+    if (this.n <= 1) {
+      this.n = 0;
+      mean.fill(0);
+      c.fill(0);
+      return;
+    }
+    const n = this.n - 1;
+    // delta = x − (mean without x); the co-moments use it against the deviation from the old mean.
+    for (let a = 0; a < 4; a++) delta[a] = x[a]! - (mean[a]! - (x[a]! - mean[a]!) / n);
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) c[a * 4 + b] = c[a * 4 + b]! - delta[a]! * (x[b]! - mean[b]!);
+    for (let a = 0; a < 4; a++) mean[a] = x[a]! - delta[a]!;
+    this.n = n;
+  }
+
+  /** The moments of rows valid[lo..hi) from scratch, two-pass (the reference computation). */
+  recompute(valid: readonly number[], lo: number, hi: number): void {
+    const { mean, c } = this;
+    this.n = hi - lo;
+    this.updates = 0;
+    mean.fill(0);
+    c.fill(0);
+    if (this.n === 0) return;
+    for (let r = lo; r < hi; r++) {
+      this.load(valid[r]!);
+      for (let a = 0; a < 4; a++) mean[a] = mean[a]! + this.x[a]!;
+    }
+    for (let a = 0; a < 4; a++) mean[a] = mean[a]! / this.n;
+    for (let r = lo; r < hi; r++) {
+      this.load(valid[r]!);
+      for (let a = 0; a < 4; a++) {
+        const da = this.x[a]! - mean[a]!;
+        for (let b = 0; b <= a; b++) c[a * 4 + b] = c[a * 4 + b]! + da * (this.x[b]! - mean[b]!);
+      }
+    }
+    for (let a = 0; a < 4; a++) for (let b = a + 1; b < 4; b++) c[a * 4 + b] = c[b * 4 + a]!;
+  }
+
+  /** OLS with intercept of the target on the three features from the moments, or null when singular. */
+  fit(): Float64Array | null {
+    const { c } = this;
+    const cov = Float64Array.of(c[0]!, 0, 0, c[4]!, c[5]!, 0, c[8]!, c[9]!, c[10]!);
+    return olsFromCenteredMoments(3, this.n, this.mean, cov, Float64Array.of(c[3]!, c[7]!, c[11]!));
+  }
 }
 
 /**
@@ -210,7 +254,9 @@ export function volatilitySeries(returns: Float64Array, periodsPerYear = TRADING
     if (!Number.isFinite(returns[t]!) || !Number.isFinite(cur)) continue;
     if (t >= VOL_TREND_WINDOW - 1) {
       const y = rv21.subarray(t - VOL_TREND_WINDOW + 1, t + 1);
-      if (y.every(Number.isFinite)) {
+      let complete = true;
+      for (let i = 0; i < y.length && complete; i++) complete = Number.isFinite(y[i]!);
+      if (complete) {
         const fit = olsFit(y, x, VOL_TREND_WINDOW);
         out.trendSlope[t] = fit.beta;
         out.trendR2[t] = fit.r2;

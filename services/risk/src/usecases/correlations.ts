@@ -112,9 +112,14 @@ export async function computeCorrelations(deps: CorrelationDeps, cells: CellSet,
     if (cell.symbols.length === 0) addSkip(out, "NOT_ELIGIBLE");
     // A date outside the price calendar (not a trading date) has no closes: every symbol is NO_RETURNS.
     const t = index.get(cell.date) ?? -1;
-    const input: CorrelationSymbol[] = cell.symbols.map((s) =>
-      t < 0 ? { ...s, closes: none, returns: noReturns } : { ...s, closes: closesOf(s.symbol), returns: returnsOf(s.symbol) },
-    );
+    // Plain literals, not spreads: this runs for every position of every portfolio-date.
+    const input: CorrelationSymbol[] = cell.symbols.map((s) => ({
+      symbol: s.symbol,
+      weight: s.weight,
+      absMarketValue: s.absMarketValue,
+      closes: t < 0 ? none : closesOf(s.symbol),
+      returns: t < 0 ? noReturns : returnsOf(s.symbol),
+    }));
     const result = t < 0 ? positionCorrelations(input, prices.dates.length - 1) : positionCorrelations(input, t, window);
     for (const x of result.excluded) {
       addSkip(out, x.reason);
