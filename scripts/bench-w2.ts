@@ -13,7 +13,8 @@
  *
  * Knobs (environment): SIGMA_BENCH_SYMBOLS (1193), SIGMA_BENCH_PORTFOLIOS (1000), SIGMA_BENCH_POSITIONS
  * (20), SIGMA_BENCH_DATES (254), SIGMA_BENCH_AS_OF (2024-12-30; W3 is the next trading day);
- * `--processes` runs one process per service (SIGMA_BENCH_PROFILE_DIR: each writes a CPU profile there).
+ * `--processes` runs one process per service (SIGMA_BENCH_PROFILE_DIR: each writes a CPU profile there;
+ * SIGMA_BENCH_REPLICAS="risk=2": replicas of a service, balanced by grpc-js round_robin as deployed).
  * Usage: DATABASE_URL=postgres://... node --import tsx scripts/bench-w2.ts   (make bench-w2)
  */
 import type { Client } from "@connectrpc/connect";
@@ -25,7 +26,7 @@ import { CoordinatorService, MarketDataService, phaseInfo, Phase, RunSource, Run
 import { computeSymbolFactors, computeSymbolMetrics, FACTOR_ETFS, LOOKBACK_TRADING_DAYS } from "@sigma/factor-service";
 import { marketDataPriceSource } from "@sigma/prices";
 import { createLogger, createServiceClient } from "@sigma/runtime";
-import { SERVICE_NAMES, startSystem } from "@sigma/testing";
+import { replicaCounts, SERVICE_NAMES, startSystem } from "@sigma/testing";
 import { computeSnapshots, type EnginePosition } from "@sigma/snapshot-service";
 import {
   best,
@@ -59,6 +60,18 @@ const ENTRY = addTradingDays(AS_OF, -(N_DATES - 1));
 const SNAPSHOT_HISTORY_DAYS = 300;
 const IMPORT_CONCURRENCY = 4;
 const FLOOR_REPEATS = 2;
+/** SIGMA_BENCH_REPLICAS, e.g. "risk=2,factor=2": processes per service with --processes (default 1 each). */
+const REPLICAS: Partial<Record<(typeof SERVICE_NAMES)[number], number>> = Object.fromEntries(
+  (process.env.SIGMA_BENCH_REPLICAS ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((kv) => {
+      const [name, n] = kv.split("=");
+      if (!SERVICE_NAMES.includes(name as (typeof SERVICE_NAMES)[number]) || !Number.isInteger(Number(n)) || Number(n) < 1)
+        throw new RangeError(`SIGMA_BENCH_REPLICAS: expected service=count pairs, got "${kv}"`);
+      return [name, Number(n)];
+    }),
+);
 const SIZE = `${N_SYMBOLS} symbols, ${N_PORTFOLIOS} portfolios x ${N_POSITIONS} positions, ${N_DATES} dates`;
 
 const symbols = Array.from({ length: N_SYMBOLS }, (_, i) => `S${String(i + 1).padStart(4, "0")}`);
@@ -180,7 +193,16 @@ async function startProcesses(): Promise<BenchSystem> {
     asOf: NEXT,
     logLevel: "warn",
     serviceEnv: { coordinator: { SIGMA_RPC_TIMEOUT_MS: String(30 * 60_000) } },
+    replicas: REPLICAS,
   });
+  const counts = replicaCounts(REPLICAS);
+  // Every process: "risk" for a single replica, "risk#0", "risk#1", ... for several.
+  const each = <T>(f: (pid: number) => T): Record<string, T> =>
+    Object.fromEntries(
+      SERVICE_NAMES.flatMap((n) =>
+        Array.from({ length: counts[n] }, (_, i) => [counts[n] > 1 ? `${n}#${i}` : n, f(system.process(n, i).pid ?? -1)]),
+      ),
+    );
   return {
     coordinator: system.clients.coordinator,
     marketData: system.clients.marketData,
@@ -188,8 +210,8 @@ async function startProcesses(): Promise<BenchSystem> {
     dbUrl: system.database.url,
     dbName: system.database.name,
     events: system.natsUrl,
-    rss: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, vmHwmMiB(system.process(n).pid ?? -1)])),
-    cpu: () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, cpuSeconds(system.process(n).pid ?? -1)])),
+    rss: () => each(vmHwmMiB),
+    cpu: () => each((pid) => cpuSeconds(pid)),
     stop: () => system.stop(),
   };
 }
@@ -201,7 +223,15 @@ try {
   await db.connect();
   console.log(
     `bench-w2: ${SIZE} (${ENTRY}..${AS_OF}), W3 = ${NEXT}; database ${dbName} (events: ${sys.events}); ` +
-      (PROCESSES ? "one process per service" : "every service in this process"),
+      (PROCESSES
+        ? `one process per service${
+            Object.keys(REPLICAS).length
+              ? ` (replicas: ${Object.entries(REPLICAS)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(", ")})`
+              : ""
+          }`
+        : "every service in this process"),
   );
 
   // Setup (not timed as W2): the universe and the portfolios.
@@ -315,6 +345,7 @@ try {
     );
     recordResults(name, {
       size: { symbols: N_SYMBOLS, portfolios: N_PORTFOLIOS, positions: N_POSITIONS, dates: N_DATES, as_of: AS_OF },
+      replicas: PROCESSES ? REPLICAS : "in-process",
       wall_s: r.wall,
       phases: r.phases,
       rows_written: r.rows,

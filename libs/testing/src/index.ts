@@ -12,7 +12,7 @@ export { OutputBuffer } from "./output-buffer.js";
 export { waitForServing, type WaitForServingOptions } from "./health.js";
 export { childEnv, ServiceProcess, startServiceProcess, type ProcessExit, type ServiceProcessOptions } from "./service-process.js";
 export { cliJson, runCli, type CliResult, type RunCliOptions } from "./cli.js";
-export { SERVICE_NAMES, startSystem, type System, type SystemClients, type SystemOptions } from "./system.js";
+export { replicaCounts, SERVICE_NAMES, startSystem, type System, type SystemClients, type SystemOptions } from "./system.js";
 export { parsePortfolioSymbols, readPortfolioSymbols } from "./portfolio-csv.js";
 export {
   collectWatch,

@@ -1,7 +1,8 @@
 /**
  * Storage of phases 5 and 6 in the risk service's schema: symbol and portfolio volatility, position
  * correlations and the factor ETFs' EWMA. Writes replace whole cells in ONE transaction (a rerun never
- * duplicates, a reader never sees half a chunk) with one unnest statement per batch, never per row.
+ * duplicates, a reader never sees half a chunk) with bulk statements (binary COPY on Postgres, unnest on
+ * PGlite), never one per row.
  *
  * Layout:
  * - `symbol_volatility (symbol, date)` and `portfolio_volatility (portfolio_id, date)`: one column per
@@ -27,13 +28,12 @@ import {
   type Queryable,
   quoteIdent,
   retryTransientFailures,
-  toPgArray,
   withTransaction,
 } from "@sigma/db";
 import type { CorrelationExclusion } from "@sigma/quant";
 import type { DataSource, MigrationInterface, QueryRunner } from "typeorm";
 import type { CorrelationRow, FactorEwmaRow, PortfolioDate, PortfolioVolRow, SymbolVolRow, VolRow } from "../domain/vol-corr-model.js";
-import { floatArrayLiteral, textArrayLiteral } from "./pg-arrays.js";
+import { floatArrayLiteral } from "./pg-arrays.js";
 
 const VOL_COLUMNS_DDL = `
         rv21 float8,
@@ -125,8 +125,6 @@ export const EXCLUSION_CODE: Record<CorrelationExclusion, number> = {
 };
 const EXCLUSION_OF_CODE = new Map(Object.entries(EXCLUSION_CODE).map(([k, v]) => [v, k as CorrelationExclusion]));
 
-/** Rows per volatility INSERT (11 scalar columns). */
-const VOL_BATCH = 20_000;
 /** Array elements (matrix + symbols) per correlation INSERT: bounds one statement to ~20 MB of text. */
 const CORR_BATCH_ELEMENTS = 1_000_000;
 
@@ -162,29 +160,45 @@ function volRowOf(r: Record<string, unknown>): VolRow {
   };
 }
 
-/** Scalar volatility columns of rows, converted for a `::type[]` parameter (NaN → NULL, trend 0 → NULL). */
-function volParams(stats: readonly VolRow[], start: number, end: number): unknown[][] {
-  const pick = (f: (r: VolRow) => number) => Array.from({ length: end - start }, (_, i) => f(stats[start + i]!));
-  const f8 = (name: string, f: (r: VolRow) => number) => toPgArray({ name, pgType: "float8" }, pick(f), 0, end - start);
-  return [
-    f8("rv21", (r) => r.rv21),
-    f8("rv63", (r) => r.rv63),
-    f8("har_h1", (r) => r.harH1),
-    f8("har_h21", (r) => r.harH21),
-    toPgArray(
-      { name: "trend", pgType: "int2" },
-      pick((r) => (r.trend === 0 ? NaN : r.trend)),
-      0,
-      end - start,
-    ),
-    f8("trend_slope", (r) => r.trendSlope),
-    f8("trend_r2", (r) => r.trendR2),
-    f8("percentile", (r) => r.percentile),
-  ];
-}
-
 const VOL_COLS = "rv21, rv63, har_h1, har_h21, trend, trend_slope, trend_r2, percentile";
-const VOL_TYPES = ["float8", "float8", "float8", "float8", "int2", "float8", "float8", "float8"];
+
+/** The analytic columns of both volatility tables (NaN → NULL; trend 0 = not computable → NULL). */
+const VOL_VALUE_COLUMNS: readonly ColumnSpec[] = [
+  { name: "rv21", pgType: "float8" },
+  { name: "rv63", pgType: "float8" },
+  { name: "har_h1", pgType: "float8" },
+  { name: "har_h21", pgType: "float8" },
+  { name: "trend", pgType: "int2" },
+  { name: "trend_slope", pgType: "float8" },
+  { name: "trend_r2", pgType: "float8" },
+  { name: "percentile", pgType: "float8" },
+];
+const PORTFOLIO_VOL_COLUMNS: readonly ColumnSpec[] = [
+  { name: "portfolio_id", pgType: "uuid" },
+  { name: "date", pgType: "date" },
+  ...VOL_VALUE_COLUMNS,
+  { name: "symbols", pgType: "text[]" },
+];
+const SYMBOL_VOL_COLUMNS: readonly ColumnSpec[] = [
+  { name: "symbol", pgType: "text" },
+  { name: "date", pgType: "date" },
+  ...VOL_VALUE_COLUMNS,
+];
+
+/** The analytic columns of rows, columnar (bulkWrite's null rules turn NaN into NULL). */
+function volColumns(stats: readonly VolRow[]): Record<string, Float64Array> {
+  const col = (f: (r: VolRow) => number) => Float64Array.from(stats, f);
+  return {
+    rv21: col((r) => r.rv21),
+    rv63: col((r) => r.rv63),
+    har_h1: col((r) => r.harH1),
+    har_h21: col((r) => r.harH21),
+    trend: col((r) => (r.trend === 0 ? NaN : r.trend)),
+    trend_slope: col((r) => r.trendSlope),
+    trend_r2: col((r) => r.trendR2),
+    percentile: col((r) => r.percentile),
+  };
+}
 
 /** What {@link VolCorrStore.replaceVolatility} wrote. */
 export interface VolatilityWrite {
@@ -270,58 +284,25 @@ export class VolCorrStore {
     const symbols = [...symbolRows].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.date < b.date ? -1 : 1));
     return withTransaction(this.ds, async (tx) => {
       await this.deleteCells(tx, "portfolio_volatility", cells);
-      let portfolioWritten = 0;
-      for (let s = 0; s < portfolioRows.length; s += VOL_BATCH) {
-        const e = Math.min(s + VOL_BATCH, portfolioRows.length);
-        const batch = portfolioRows.slice(s, e);
-        const stats = batch.map((r) => r.stats);
-        const types = ["uuid", "date", ...VOL_TYPES, "text"];
-        const params = [
-          batch.map((r) => r.portfolioId),
-          batch.map((r) => r.date),
-          ...volParams(stats, 0, batch.length),
-          batch.map((r) => textArrayLiteral(r.symbols)),
-        ];
-        const rows = await queryRows<{ n: number }>(
-          tx,
-          `WITH w AS (INSERT INTO ${this.t("portfolio_volatility")} (portfolio_id, date, ${VOL_COLS}, symbols)
-             SELECT p, d, rv21, rv63, har_h1, har_h21, trend, trend_slope, trend_r2, percentile, symbols::text[]
-             FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
-               AS u(p, d, rv21, rv63, har_h1, har_h21, trend, trend_slope, trend_r2, percentile, symbols)
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM w`,
-          params,
-        );
-        portfolioWritten += Number(rows[0]?.n ?? 0);
-      }
-      let symbolWritten = 0;
-      for (let s = 0; s < symbols.length; s += VOL_BATCH) {
-        const e = Math.min(s + VOL_BATCH, symbols.length);
-        const batch = symbols.slice(s, e);
-        const types = ["text", "date", ...VOL_TYPES];
-        const params = [
-          batch.map((r) => r.symbol),
-          batch.map((r) => r.date),
-          ...volParams(
-            batch.map((r) => r.stats),
-            0,
-            batch.length,
-          ),
-        ];
-        const set = VOL_COLS.split(", ")
-          .map((c) => `${c} = EXCLUDED.${c}`)
-          .join(", ");
-        const rows = await queryRows<{ n: number }>(
-          tx,
-          `WITH w AS (INSERT INTO ${this.t("symbol_volatility")} (symbol, date, ${VOL_COLS})
-             SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
-             ON CONFLICT (symbol, date) DO UPDATE SET ${set}
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM w`,
-          params,
-        );
-        symbolWritten += Number(rows[0]?.n ?? 0);
-      }
+      // Binary COPY on Postgres (unnest on PGlite): the cells' rows are new once deleted; symbol rows
+      // are upserted through a staging table (another run may have stored the same symbol-date).
+      const portfolioWritten = await bulkWrite(
+        tx,
+        { table: this.qualified("portfolio_volatility"), columns: PORTFOLIO_VOL_COLUMNS, conflict: ["portfolio_id", "date"] },
+        {
+          portfolio_id: portfolioRows.map((r) => r.portfolioId),
+          date: portfolioRows.map((r) => r.date),
+          ...volColumns(portfolioRows.map((r) => r.stats)),
+          symbols: portfolioRows.map((r) => r.symbols),
+        },
+        { mode: "insert", atomic: false },
+      );
+      const symbolWritten = await bulkWrite(
+        tx,
+        { table: this.qualified("symbol_volatility"), columns: SYMBOL_VOL_COLUMNS, conflict: ["symbol", "date"] },
+        { symbol: symbols.map((r) => r.symbol), date: symbols.map((r) => r.date), ...volColumns(symbols.map((r) => r.stats)) },
+        { atomic: false },
+      );
       return { portfolioRows: portfolioWritten, symbolRows: symbolWritten };
     });
   }
