@@ -223,6 +223,44 @@ describe("snapshot service against real market-data and Postgres", () => {
         values += d.values.length;
       });
     }
+    // The packed answer holds the same marks, column by column, in the same order.
+    const packed = await risk.getPositionValueRange({
+      portfolioIds: [...ids.values()],
+      startDate: "2019-01-01",
+      endDate: END,
+      packed: true,
+    });
+    assert.equal(packed.days.length, res.days.length);
+    packed.days.forEach((d, k) => {
+      const v = res.days[k]!.values;
+      assert.equal(d.values.length, 0);
+      assert.deepEqual([d.portfolioId, d.date, d.nav], [res.days[k]!.portfolioId, res.days[k]!.date, res.days[k]!.nav]);
+      assert.deepEqual(
+        {
+          ids: d.packed!.positionIds,
+          symbols: d.packed!.symbols,
+          lastPrices: d.packed!.lastPrices,
+          marketValues: d.packed!.marketValues,
+          pnls: d.packed!.unrealizedPnls,
+          weights: d.packed!.weights,
+          quantities: d.packed!.quantities,
+          statuses: d.packed!.priceStatuses,
+          classes: d.packed!.investmentClasses,
+        },
+        {
+          ids: v.map((x) => x.positionId),
+          symbols: v.map((x) => x.symbol),
+          lastPrices: v.map((x) => x.lastPrice),
+          marketValues: v.map((x) => x.marketValue),
+          pnls: v.map((x) => x.unrealizedPnl),
+          weights: v.map((x) => x.weight),
+          quantities: v.map((x) => x.quantity),
+          statuses: v.map((x) => x.priceStatus),
+          classes: v.map((x) => x.investmentClass),
+        },
+        `${d.portfolioId} ${d.date}`,
+      );
+    });
     // Every stored row was returned (nothing outside the snapshots' dates).
     const stored = (await pool.query(`SELECT coalesce(sum(cardinality(position_ids)), 0)::int AS n FROM ${schema}.position_marks`)).rows[0]
       .n as number;

@@ -1,7 +1,7 @@
 /** The proto adapters over fake clients: batching, windowing, class mapping and the panel's layout. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
 import {
@@ -12,6 +12,7 @@ import {
   type GetFactorPanelRequest,
   type GetPositionValueRangeRequest,
   InvestmentClass,
+  type PackedPositionValuesSchema,
   PositionValueSchema,
   type SnapshotService,
 } from "@sigma/contracts";
@@ -73,6 +74,31 @@ describe("snapshotMarksSource", () => {
       }),
     } as unknown as Client<typeof SnapshotService>;
     await assert.rejects(snapshotMarksSource(client).days(["p"], "2020-01-02", "2020-01-02"), PeerAnswerError);
+  });
+
+  it("asks for packed marks and reads them column by column; unequal columns are a contract error", async () => {
+    const asked: boolean[] = [];
+    const answer = (packed: MessageInitShape<typeof PackedPositionValuesSchema>) =>
+      ({
+        async getPositionValueRange(req: GetPositionValueRangeRequest) {
+          asked.push(req.packed);
+          return { days: [create(DatedPositionValuesSchema, { portfolioId: "p", date: "2020-01-02", nav: 100, packed })] };
+        },
+      }) as unknown as Client<typeof SnapshotService>;
+    const ok = answer({
+      positionIds: ["a", "b"],
+      symbols: ["SPY", "LP"],
+      marketValues: [60, 40],
+      investmentClasses: [InvestmentClass.PUBLIC, InvestmentClass.PRIVATE],
+    });
+    const [day] = await snapshotMarksSource(ok).days(["p"], "2020-01-02", "2020-01-02");
+    assert.deepEqual(day!.positions, [
+      { positionId: "a", symbol: "SPY", marketValue: 60, positionClass: "public" },
+      { positionId: "b", symbol: "LP", marketValue: 40, positionClass: "private" },
+    ]);
+    assert.deepEqual(asked, [true]);
+    const short = answer({ positionIds: ["a", "b"], symbols: ["SPY"], marketValues: [60, 40], investmentClasses: [1, 1] });
+    await assert.rejects(snapshotMarksSource(short).days(["p"], "2020-01-02", "2020-01-02"), /unequal lengths/);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { Client } from "@connectrpc/connect";
 import { tradingDays } from "@sigma/calendar";
-import { type FactorService, FACTORS, InvestmentClass, type SnapshotService } from "@sigma/contracts";
+import { type DatedPositionValues, type FactorService, FACTORS, InvestmentClass, type SnapshotService } from "@sigma/contracts";
 import { RISK_FACTOR_COUNT, RISK_FACTOR_IDS } from "@sigma/quant";
 import type { BetaPanel, PortfolioDirectory, PositionMarksSource, RiskPositionClass, SymbolBetaSource } from "../domain/ports.js";
 
@@ -44,20 +44,21 @@ export function snapshotMarksSource(client: Client<typeof SnapshotService>): Pos
       for (let p = 0; p < portfolioIds.length; p += MARKS_MAX_PORTFOLIOS) {
         const ids = portfolioIds.slice(p, p + MARKS_MAX_PORTFOLIOS);
         for (const [s, e] of tradingWindows(startDate, endDate, MARKS_MAX_DATES)) {
-          const res = await client.getPositionValueRange({ portfolioIds: ids, startDate: s, endDate: e }, { signal });
+          const res = await client.getPositionValueRange({ portfolioIds: ids, startDate: s, endDate: e, packed: true }, { signal });
           for (const d of res.days) {
+            const m = dayMarkColumns(d);
             out.push({
               portfolioId: d.portfolioId,
               date: d.date,
               nav: d.nav,
-              positions: d.values.map((v) => {
-                const positionClass = CLASS[v.investmentClass];
+              positions: m.positionIds.map((positionId, i) => {
+                const positionClass = CLASS[m.investmentClasses[i]!];
                 // Eligibility depends on the class: never guess it (an older snapshot service leaves it unset).
                 if (!positionClass)
                   throw new PeerAnswerError(
-                    `snapshot service answered position ${v.positionId} of portfolio ${d.portfolioId} on ${d.date} without an investment class`,
+                    `snapshot service answered position ${positionId} of portfolio ${d.portfolioId} on ${d.date} without an investment class`,
                   );
-                return { positionId: v.positionId, symbol: v.symbol, marketValue: v.marketValue, positionClass };
+                return { positionId, symbol: m.symbols[i]!, marketValue: m.marketValues[i]!, positionClass };
               }),
             });
           }
@@ -66,6 +67,39 @@ export function snapshotMarksSource(client: Client<typeof SnapshotService>): Pos
       return out;
     },
   };
+}
+
+/** The columns of one day's marks the risk phases use, in the answer's position order. */
+export interface DayMarkColumns {
+  positionIds: readonly string[];
+  symbols: readonly string[];
+  marketValues: readonly number[];
+  investmentClasses: readonly InvestmentClass[];
+}
+
+/**
+ * One day of a GetPositionValueRange answer as columns: its packed arrays (asked with `packed`), or
+ * its per-position messages from a snapshot service that predates `packed` (rolling upgrades).
+ *
+ * @throws PeerAnswerError when the packed arrays' lengths differ.
+ */
+export function dayMarkColumns(d: DatedPositionValues): DayMarkColumns {
+  const p = d.packed;
+  if (!p) {
+    return {
+      positionIds: d.values.map((v) => v.positionId),
+      symbols: d.values.map((v) => v.symbol),
+      marketValues: d.values.map((v) => v.marketValue),
+      investmentClasses: d.values.map((v) => v.investmentClass),
+    };
+  }
+  const n = p.positionIds.length;
+  if (p.symbols.length !== n || p.marketValues.length !== n || p.investmentClasses.length !== n)
+    throw new PeerAnswerError(
+      `snapshot service answered portfolio ${d.portfolioId} on ${d.date} with packed marks of unequal lengths ` +
+        `(${n} ids, ${p.symbols.length} symbols, ${p.marketValues.length} market values, ${p.investmentClasses.length} classes)`,
+    );
+  return p;
 }
 
 /** {@link SymbolBetaSource} over the factor service's columnar GetFactorPanel (all 12 factors). */

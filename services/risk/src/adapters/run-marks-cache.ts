@@ -56,7 +56,7 @@ export class RunMarksCache {
     return {
       ...client,
       getPositionValueRange: (req, options) => {
-        const key = `${(req.portfolioIds ?? []).join(",")}|${req.startDate ?? ""}|${req.endDate ?? ""}`;
+        const key = `${(req.portfolioIds ?? []).join(",")}|${req.startDate ?? ""}|${req.endDate ?? ""}|${req.packed ? "packed" : ""}`;
         return this.get(runId, key, () => client.getPositionValueRange(req, options));
       },
     };

@@ -43,7 +43,7 @@ import {
 } from "../domain/vol-corr-model.js";
 import type { VolCorrStore } from "../store/vol-corr-store.js";
 import { computeCorrelations } from "../usecases/correlations.js";
-import { MARKS_MAX_DATES, tradingWindows } from "../adapters/peers.js";
+import { dayMarkColumns, MARKS_MAX_DATES, tradingWindows } from "../adapters/peers.js";
 import type { RunMarksCache } from "../adapters/run-marks-cache.js";
 import type { RunClaims } from "../usecases/run-claims.js";
 import { computeVolatility } from "../usecases/volatility.js";
@@ -170,17 +170,18 @@ export function snapshotPortfolioSource(client: Client<typeof SnapshotService>, 
       for (let i = 0; i < portfolioIds.length; i += batch) {
         const ids = portfolioIds.slice(i, i + batch);
         const res = await snapshotCall(`position values of ${ids.length} portfolio(s)`, () =>
-          client.getPositionValueRange({ portfolioIds: ids, startDate, endDate }, { signal }),
+          client.getPositionValueRange({ portfolioIds: ids, startDate, endDate, packed: true }, { signal }),
         );
         for (const d of res.days) {
+          const m = dayMarkColumns(d);
           out.push({
             portfolioId: d.portfolioId.toLowerCase(),
             date: d.date,
             nav: d.nav,
-            positions: d.values.map((v) => ({
-              symbol: v.symbol,
-              marketValue: v.marketValue,
-              isPublic: v.investmentClass === InvestmentClass.PUBLIC,
+            positions: m.symbols.map((symbol, i) => ({
+              symbol,
+              marketValue: m.marketValues[i]!,
+              isPublic: m.investmentClasses[i] === InvestmentClass.PUBLIC,
             })),
           });
         }

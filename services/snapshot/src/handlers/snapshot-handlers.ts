@@ -1,10 +1,11 @@
 /** SnapshotService: proto ↔ use-case translation, validation and authorization; no business logic. */
 import type { RunPriceCache } from "@sigma/prices";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { countTradingDays, isIsoDate, isTradingDay, toDayNumber } from "@sigma/calendar";
 import {
   DatedPositionValuesSchema,
+  type PackedPositionValuesSchema,
   ImportErrorCode,
   ImportErrorSchema,
   InvestmentClass,
@@ -226,6 +227,21 @@ function positionValuePb(m: PositionMark): PositionValue {
   });
 }
 
+/** One day's marks as parallel arrays (GetPositionValueRange with `packed`), in the same order. */
+function packedPb(marks: readonly PositionMark[]): MessageInitShape<typeof PackedPositionValuesSchema> {
+  return {
+    positionIds: marks.map((m) => m.positionId),
+    symbols: marks.map((m) => m.symbol),
+    lastPrices: marks.map((m) => m.lastPrice),
+    marketValues: marks.map((m) => m.marketValue),
+    unrealizedPnls: marks.map((m) => m.unrealizedPnl),
+    weights: marks.map((m) => m.weight),
+    quantities: marks.map((m) => m.quantity),
+    priceStatuses: marks.map((m) => STATUS[m.priceStatus]),
+    investmentClasses: marks.map((m) => CLASS[m.positionClass] ?? InvestmentClass.UNSPECIFIED),
+  };
+}
+
 function problemsPb(o: SnapshotOutcome) {
   return o.problems.map((p) =>
     create(SymbolProblemSchema, {
@@ -427,7 +443,12 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Partial<ServiceImpl
         );
       return {
         days: days.map((d) =>
-          create(DatedPositionValuesSchema, { portfolioId: d.portfolioId, date: d.date, nav: d.nav, values: d.marks.map(positionValuePb) }),
+          create(
+            DatedPositionValuesSchema,
+            req.packed
+              ? { portfolioId: d.portfolioId, date: d.date, nav: d.nav, packed: packedPb(d.marks) }
+              : { portfolioId: d.portfolioId, date: d.date, nav: d.nav, values: d.marks.map(positionValuePb) },
+          ),
         ),
       };
     },
