@@ -109,17 +109,27 @@ export function harForecastSeries(returns: Float64Array, features: HarFeatures, 
   const defined = (s: number) => Number.isFinite(fd[s]!) && Number.isFinite(fw[s]!) && Number.isFinite(fm[s]!);
   const valid: number[] = []; // training-eligible rows, ascending
   for (let s = 0; s < T; s++) if (Number.isFinite(target[s]!) && defined(s)) valid.push(s);
-  // The training window valid[lo..hi) only slides forward: its moments are updated row by row
-  // (Welford) instead of recomputed for every date, and recomputed exactly now and then.
+  // The training window valid[lo..hi) only slides forward: its moments are recomputed two-pass at
+  // every multiple of HAR_RESYNC_EVERY and updated row by row (Welford) in between. The schedule
+  // depends on t alone and starts at the multiple at or before `from`, so a chunk (from > 0) gets
+  // bit-for-bit a full pass's values while skipping the moments of the dates before it.
   const mom = new HarMoments(features, target);
+  const t0 = Math.floor(from / HAR_RESYNC_EVERY) * HAR_RESYNC_EVERY;
   let hi = 0; // valid[0..hi) are the rows with s + h ≤ t
   let lo = 0;
   let count = 0;
   for (let t = 0; t < T; t++) {
-    while (hi < valid.length && valid[hi]! + h <= t) mom.add(valid[hi++]!);
-    while (lo < hi - HAR_MAX_ROWS) mom.remove(valid[lo++]!);
-    // On a schedule that depends on t only, so a chunk (from > 0) gets exactly a full pass's values.
-    if (mom.updates >= HAR_MAX_ROWS) mom.recompute(valid, lo, hi);
+    const hiBefore = hi;
+    const loBefore = lo;
+    while (hi < valid.length && valid[hi]! + h <= t) hi++;
+    lo = Math.max(0, hi - HAR_MAX_ROWS);
+    if (t >= t0) {
+      if (t % HAR_RESYNC_EVERY === 0) mom.recompute(valid, lo, hi);
+      else {
+        for (let r = hiBefore; r < hi; r++) mom.add(valid[r]!);
+        for (let r = loBefore; r < lo; r++) mom.remove(valid[r]!);
+      }
+    }
     if (!Number.isFinite(returns[t]!)) continue;
     count++;
     if (t < from || count < HAR_MIN_RETURNS || !defined(t)) continue;
@@ -130,17 +140,18 @@ export function harForecastSeries(returns: Float64Array, features: HarFeatures, 
   return out;
 }
 
+/** Dates between exact two-pass recomputations of the HAR moments (bounds the running updates' drift). */
+const HAR_RESYNC_EVERY = 64;
+
 /**
  * Means and centered co-moments of (RV_d, RV_w, RV_m, target) over a set of training rows, updated
  * one row at a time (Welford's add and its exact inverse for removal). A row equal to the running
  * mean leaves every moment unchanged, so constant features stay exactly degenerate (the singular
  * design is still detected and solved with the minimum-norm fallback). Rounding drifts by ~1e-16 per
- * update; {@link HarMoments.recompute} rebuilds the moments two-pass (callers do so every 252 updates).
+ * update; {@link HarMoments.recompute} rebuilds the moments two-pass (every 64 dates, see harForecastSeries).
  */
 class HarMoments {
   n = 0;
-  /** Updates since the last exact computation. */
-  updates = 0;
   private readonly mean = new Float64Array(4);
   /** Row-major 4 × 4 co-moments Σ(x_a − x̄_a)(x_b − x̄_b) (symmetric; index 3 is the target). */
   private readonly c = new Float64Array(16);
@@ -162,7 +173,6 @@ class HarMoments {
   add(s: number): void {
     this.load(s);
     this.n++;
-    this.updates++;
     const { x, mean, delta, c, n } = this;
     for (let a = 0; a < 4; a++) {
       delta[a] = x[a]! - mean[a]!;
@@ -173,7 +183,6 @@ class HarMoments {
 
   remove(s: number): void {
     this.load(s);
-    this.updates++;
     const { x, mean, delta, c } = this;
     if (this.n <= 1) {
       this.n = 0;
@@ -193,7 +202,6 @@ class HarMoments {
   recompute(valid: readonly number[], lo: number, hi: number): void {
     const { mean, c } = this;
     this.n = hi - lo;
-    this.updates = 0;
     mean.fill(0);
     c.fill(0);
     if (this.n === 0) return;

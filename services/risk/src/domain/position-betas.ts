@@ -51,6 +51,13 @@ export function buildPositionBetaRows(days: readonly PortfolioDay[], panel: Beta
   const dateIndex = new Map(panel.dates.map((d, i) => [d, i]));
   const symIndex = new Map(panel.symbols.map((s, i) => [s, i]));
   const missing = new Map<string, { n: number; dates: Set<string>; portfolios: Set<string> }>();
+  // Each distinct symbol is normalized once (this runs for every position of every portfolio-date).
+  const normalized = new Map<string, string>();
+  const normalize = (symbol: string) => {
+    let n = normalized.get(symbol);
+    if (n === undefined) normalized.set(symbol, (n = normalizeSymbol(symbol)));
+    return n;
+  };
   let noBeta = 0;
   const rows = days.map((day) => {
     const n = day.positions.length;
@@ -62,7 +69,7 @@ export function buildPositionBetaRows(days: readonly PortfolioDay[], panel: Beta
       marketValues[i] = p.marketValue;
       if (p.positionClass !== "public") return;
       eligible[i] = 1;
-      const sym = normalizeSymbol(p.symbol);
+      const sym = normalize(p.symbol);
       const si = symIndex.get(sym);
       let any = false;
       if (si !== undefined && di !== undefined) {
