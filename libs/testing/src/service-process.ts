@@ -9,13 +9,6 @@ import { OutputBuffer } from "./output-buffer.js";
 import { waitForServing } from "./health.js";
 import { repoRoot } from "./paths.js";
 
-/**
- * Node flags every service runs with, as deployed (docker-compose.yml, k8s/base): a 64 MB young
- * generation instead of 16 MB. The risk and snapshot services allocate per-item arrays that live
- * across a call's awaits; with the default they were promoted and collected by full GCs (W2 at 250
- * portfolios: risk 86.5 → 74.8 CPU-s, wall 144.6 → 130.4 s, `make bench-w2` figures in docs/scale.md).
- */
-export const SERVICE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=64"];
 /** Options of {@link startServiceProcess}. */
 export interface ServiceProcessOptions {
   /** Service folder under services/, e.g. "market-data". */
@@ -123,7 +116,7 @@ export class ServiceProcess {
     // SIGMA_SERVICE_NODE_ARGS: extra node flags for every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`,
     // which NODE_OPTIONS refuses), for benchmarks that profile the services.
     const extra = (process.env.SIGMA_SERVICE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...extra, "--import", "tsx", entry], {
+    const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], {
       cwd: repoRoot,
       env: childEnv({ PORT: String(o.port), HOST: "127.0.0.1", ...o.env }),
       stdio: ["ignore", "pipe", "pipe"],
