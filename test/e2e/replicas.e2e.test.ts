@@ -34,7 +34,7 @@ const OUTPUT_TABLES: { table: string; order: string; rows?: number }[] = [
   { table: "factor.symbol_factors", order: "symbol, date", rows: 68 * 60 },
   { table: "factor.symbol_metrics", order: "symbol, date", rows: 68 * 60 },
   { table: "snapshot.snapshots", order: "portfolio_id, date", rows: 40 * 60 },
-  { table: "snapshot.position_values", order: "portfolio_id, date, position_id" },
+  { table: "snapshot.position_marks", order: "portfolio_id, date", rows: 40 * 60 },
   { table: "risk.position_betas", order: "portfolio_id, date", rows: 40 * 60 },
   { table: "risk.factor_exposures", order: "portfolio_id, date", rows: 40 * 60 },
   { table: "risk.portfolio_volatility", order: "portfolio_id, date", rows: 40 * 60 },
